@@ -26,7 +26,8 @@ enum diag_kstate {
 	DIAG_KSTATE_LAST_ACK = 9,
 	DIAG_KSTATE_LISTEN = 10,
 	DIAG_KSTATE_CLOSING = 11,
-	DIAG_KSTATE_NEW_SYN_RECV = 12, /* request sockets: a SYN answered, no ACK yet */
+	DIAG_KSTATE_NEW_SYN_RECV = 12, /* request sockets: the mask bit that dumps them
+					 * (they are reported as SYN_RECV) */
 };
 
 /* The eleven TCP states we report, in exposition order. */
