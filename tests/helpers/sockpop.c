@@ -8,10 +8,11 @@
  *   T,N,SRC,DST,PORT           N client-side TIME_WAIT (client closes first)
  *   X,N,SRC,DST,PORT           N server-side TIME_WAIT (server closes first)
  *   W,N,SRC,DST,PORT           N FIN_WAIT2 (client shut down writing) + N CLOSE_WAIT
+ *   Q,N,SRC,DST,PORT           N connections left in the listener's accept queue
  *   S,N,SRC,DST,PORT           N non-blocking connects left pending (SYN_SENT
  *                              here; SYN_RECV at the listener if SYN-ACKs are dropped)
  *   U,ADDR,PORT                unconnected UDP socket
- *   C,SRC,DST,PORT             connected UDP socket
+ *   C,SRC,DST,PORT[,BYTES]     connected UDP socket; sends one datagram of BYTES
  * SRC may be "-" for the kernel's choice. Exits 1 with a message on failure. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -95,7 +96,7 @@ static void do_pairs(char kind, int n, const char *src, const char *dst, unsigne
 {
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(dst, port, &ss);
-	int lfd = kind == 'S' ? -1 : listener_of(port, spec);
+	int lfd = kind == 'S' || kind == 'Q' ? -1 : listener_of(port, spec);
 
 	for (int i = 0; i < n; i++) {
 		int c = client(src, ss.ss_family, SOCK_STREAM, spec), a;
@@ -109,6 +110,8 @@ static void do_pairs(char kind, int n, const char *src, const char *dst, unsigne
 		}
 		if (connect(c, (struct sockaddr *)&ss, len) < 0)
 			die("connect", spec);
+		if (kind == 'Q')
+			continue;
 		a = accept(lfd, NULL, NULL);
 		if (a < 0)
 			die("accept", spec);
@@ -162,7 +165,7 @@ int main(int argc, char **argv)
 			listeners[nlisteners].fd = fd;
 			listeners[nlisteners++].port = (unsigned)atoi(f[2]);
 			break;
-		case 'E': case 'T': case 'X': case 'W': case 'S':
+		case 'E': case 'T': case 'X': case 'W': case 'S': case 'Q':
 			if (nf != 5)
 				goto usage;
 			do_pairs(buf[0], atoi(f[1]), f[2], f[3], (unsigned)atoi(f[4]), argv[i]);
@@ -176,12 +179,18 @@ int main(int argc, char **argv)
 				die("udp bind", argv[i]);
 			break;
 		case 'C':
-			if (nf != 4)
+			if (nf != 4 && nf != 5)
 				goto usage;
 			len = make_addr(f[2], (unsigned)atoi(f[3]), &ss);
 			fd = client(f[1], ss.ss_family, SOCK_DGRAM, argv[i]);
 			if (connect(fd, (struct sockaddr *)&ss, len) < 0)
 				die("udp connect", argv[i]);
+			if (nf == 5) {
+				char payload[1024] = {0};
+				size_t n = (size_t)atoi(f[4]);
+				if (n > sizeof(payload) || send(fd, payload, n, 0) != (ssize_t)n)
+					die("udp send", argv[i]);
+			}
 			break;
 		default:
 			goto usage;
