@@ -64,6 +64,11 @@ void expo_add_i64(struct expo_family *f, int64_t v,
 void expo_add_f64(struct expo_family *f, double v,
 		  const struct expo_label *labels, size_t nlabels);
 
+/* Moves every family of src (and the memory behind them) into dst, leaving
+ * src empty. A family name already in dst fails with -EEXIST and moves
+ * nothing. Returns 0, src's sticky error, or a negative errno. */
+int expo_merge(struct expo *dst, struct expo *src);
+
 /* Appends the whole set to out. Returns 0 or a negative errno (the set's
  * sticky error, or out's). */
 int expo_render(const struct expo *e, enum expo_format fmt, struct strbuf *out);

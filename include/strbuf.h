@@ -28,6 +28,9 @@ void sb_put_u64(struct strbuf *sb, uint64_t v);
 void sb_put_i64(struct strbuf *sb, int64_t v);
 void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Room for n more bytes at buf + len, without changing len; NULL on error.
+ * The caller writes there and then adds what it wrote to len. */
+char *sb_reserve(struct strbuf *sb, size_t n);
 /* Hands the buffer to the caller (who frees it) and re-inits sb. */
 char *sb_steal(struct strbuf *sb, size_t *len);
 

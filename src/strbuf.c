@@ -113,6 +113,11 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 }
 
+char *sb_reserve(struct strbuf *sb, size_t n)
+{
+	return grow(sb, n) ? NULL : sb->buf + sb->len;
+}
+
 char *sb_steal(struct strbuf *sb, size_t *len)
 {
 	char *p = sb->buf;

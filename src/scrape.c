@@ -1,0 +1,209 @@
+#include "scrape.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "self.h"
+
+struct scrape_result {
+	struct expo *expo;
+	int refs; /* guarded by scrape.lock */
+	struct scrape *owner;
+};
+
+struct scrape {
+	const struct config *cfg;
+	void *state[CONFIG_MAX_COLLECTORS];
+	bool active[CONFIG_MAX_COLLECTORS];
+	double start_time;
+
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	bool running;
+	unsigned long generation;      /* bumped when a collection finishes */
+	struct scrape_result *latest;  /* the last finished collection */
+};
+
+int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err)
+{
+	struct scrape *s = calloc(1, sizeof(*s));
+	int rc = -ENOMEM;
+
+	if (!s)
+		goto out;
+	s->cfg = cfg;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->done, NULL);
+	if (self_start_time(&s->start_time))
+		s->start_time = 0;
+	for (size_t i = 0; i < collector_count; i++) {
+		const struct collector_ops *c = collector_registry[i];
+
+		if (!cfg->enabled[i])
+			continue;
+		rc = c->init(&s->state[i], cfg, err);
+		if (rc)
+			goto out;
+		s->active[i] = true;
+	}
+	rc = 0;
+out:
+	if (rc) {
+		scrape_free(s);
+		s = NULL;
+	}
+	*out = s;
+	return rc;
+}
+
+static void result_unref_locked(struct scrape_result *r)
+{
+	if (r && --r->refs == 0) {
+		expo_free(r->expo);
+		free(r);
+	}
+}
+
+void scrape_free(struct scrape *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < collector_count; i++)
+		if (s->active[i])
+			collector_registry[i]->fini(s->state[i]);
+	result_unref_locked(s->latest);
+	pthread_cond_destroy(&s->done);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs every active collector into a new set. A collector's families land in
+ * a private set first and are merged only when it succeeds, so a failing
+ * collector cannot leave half a family behind or poison the others. */
+static struct expo *collect_all(struct scrape *s)
+{
+	struct expo *e = expo_new();
+	struct expo_family *dur, *ok;
+	double secs[CONFIG_MAX_COLLECTORS] = {0};
+	bool good[CONFIG_MAX_COLLECTORS] = {0};
+	struct collect_ctx ctx;
+
+	if (!e)
+		return NULL;
+	ctx.procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx.procfs_fd < 0)
+		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s", s->cfg->procfs,
+			strerror(errno));
+	for (size_t i = 0; i < collector_count; i++) {
+		const struct collector_ops *c = collector_registry[i];
+		struct expo *mine;
+		double t0;
+		int rc;
+
+		if (!s->active[i])
+			continue;
+		t0 = now_seconds();
+		mine = expo_new();
+		rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
+		if (rc == 0 && expo_error(mine))
+			rc = expo_error(mine);
+		if (rc == 0)
+			rc = expo_merge(e, mine);
+		if (rc)
+			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
+		expo_free(mine);
+		secs[i] = now_seconds() - t0;
+		good[i] = rc == 0;
+	}
+	if (ctx.procfs_fd >= 0)
+		close(ctx.procfs_fd);
+
+	dur = expo_family(e, "netstat_exporter_collector_duration_seconds", EXPO_GAUGE,
+			  "Time a collector took in the last scrape.");
+	for (size_t i = 0; i < collector_count; i++)
+		if (s->active[i])
+			expo_add_f64(dur, secs[i],
+				     EXPO_LABELS({"collector", collector_registry[i]->name}));
+	ok = expo_family(e, "netstat_exporter_collector_success", EXPO_GAUGE,
+			 "Whether a collector succeeded in the last scrape (1) or failed (0).");
+	for (size_t i = 0; i < collector_count; i++)
+		if (s->active[i])
+			expo_add_u64(ok, good[i],
+				     EXPO_LABELS({"collector", collector_registry[i]->name}));
+	self_collect(e, s->start_time);
+	return e;
+}
+
+struct scrape_result *scrape_get(struct scrape *s)
+{
+	struct scrape_result *r = NULL;
+	unsigned long gen;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->running) {
+		/* Share the collection in flight. */
+		gen = s->generation;
+		while (s->generation == gen)
+			pthread_cond_wait(&s->done, &s->lock);
+		r = s->latest;
+		if (r)
+			r->refs++;
+		pthread_mutex_unlock(&s->lock);
+		return r;
+	}
+	s->running = true;
+	pthread_mutex_unlock(&s->lock);
+
+	r = calloc(1, sizeof(*r));
+	if (r) {
+		r->expo = collect_all(s);
+		r->refs = 2; /* the caller's and s->latest's */
+		r->owner = s;
+		if (!r->expo) {
+			free(r);
+			r = NULL;
+		}
+	}
+
+	pthread_mutex_lock(&s->lock);
+	if (r) {
+		result_unref_locked(s->latest);
+		s->latest = r;
+	}
+	s->running = false;
+	s->generation++;
+	pthread_cond_broadcast(&s->done);
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+void scrape_result_put(struct scrape_result *r)
+{
+	struct scrape *s;
+
+	if (!r)
+		return;
+	s = r->owner;
+	pthread_mutex_lock(&s->lock);
+	result_unref_locked(r);
+	pthread_mutex_unlock(&s->lock);
+}
+
+const struct expo *scrape_result_expo(const struct scrape_result *r)
+{
+	return r->expo;
+}

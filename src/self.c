@@ -1,0 +1,183 @@
+#include "self.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#ifndef NETSTAT_VERSION
+#define NETSTAT_VERSION "0.0.0"
+#endif
+#ifndef NETSTAT_REVISION
+#define NETSTAT_REVISION "unknown"
+#endif
+
+int self_parse_stat(const char *buf, struct self_stat *out)
+{
+	/* comm (field 2) may hold spaces and parentheses: fields resume after
+	 * the last ')'. */
+	const char *p = strrchr(buf, ')');
+	uint64_t v[22];
+	int n = 0;
+
+	if (!p)
+		return -EINVAL;
+	p++;
+	/* Fields 3 .. 24: state, ppid, ..., rss. State is a letter; skip it. */
+	while (*p == ' ')
+		p++;
+	if (!*p || *p == '\n')
+		return -EINVAL;
+	p++;
+	while (n < 21) {
+		char *end;
+
+		if (*p != ' ')
+			return -EINVAL;
+		p++;
+		if (*p == '-') /* a few fields are signed; we read none of those */
+			p++;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		v[n++] = strtoull(p, &end, 10);
+		if (errno)
+			return -EINVAL;
+		p = end;
+	}
+	/* v[0] is field 4 (ppid); field k is v[k - 4]. */
+	out->utime_ticks = v[14 - 4];
+	out->stime_ticks = v[15 - 4];
+	out->starttime_ticks = v[22 - 4];
+	out->vsize_bytes = v[23 - 4];
+	out->rss_pages = v[24 - 4];
+	return 0;
+}
+
+int self_parse_btime(const char *buf, uint64_t *btime)
+{
+	const char *p = buf;
+
+	while (p && *p) {
+		if (strncmp(p, "btime ", 6) == 0) {
+			char *end;
+
+			errno = 0;
+			*btime = strtoull(p + 6, &end, 10);
+			if (errno || end == p + 6)
+				return -EINVAL;
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -EINVAL;
+}
+
+static int read_small(const char *path, char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, cap - 1);
+	if (n < 0)
+		rc = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return rc;
+}
+
+static int count_fds(uint64_t *out)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	uint64_t n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	*out = n > 0 ? n - 1 : 0; /* not the directory fd we just opened */
+	return 0;
+}
+
+int self_start_time(double *out)
+{
+	/* /proc/stat's intr line alone can be tens of KiB on large machines. */
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap), stat[4096];
+	struct self_stat st;
+	uint64_t btime;
+	long hz = sysconf(_SC_CLK_TCK);
+	int rc = -ENOMEM;
+
+	if (!buf)
+		goto out;
+	rc = read_small("/proc/stat", buf, cap);
+	if (rc == 0)
+		rc = read_small("/proc/self/stat", stat, sizeof(stat));
+	if (rc == 0)
+		rc = self_parse_btime(buf, &btime);
+	if (rc == 0)
+		rc = self_parse_stat(stat, &st);
+	if (rc == 0 && hz <= 0)
+		rc = -EINVAL;
+	if (rc == 0)
+		*out = (double)btime + (double)st.starttime_ticks / (double)hz;
+out:
+	free(buf);
+	return rc;
+}
+
+int self_collect(struct expo *e, double start_time)
+{
+	char buf[4096];
+	struct self_stat st;
+	struct rlimit rl;
+	uint64_t fds;
+	long hz = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	int rc = 0;
+
+	expo_add_u64(expo_family(e, "netstat_exporter_build", EXPO_INFO,
+				 "A metric with a constant '1' value labeled by version and revision."),
+		     1, EXPO_LABELS({"version", NETSTAT_VERSION}, {"revision", NETSTAT_REVISION}));
+
+	if (read_small("/proc/self/stat", buf, sizeof(buf)) == 0 &&
+	    self_parse_stat(buf, &st) == 0 && hz > 0 && page > 0) {
+		expo_add_f64(expo_family(e, "process_cpu_seconds", EXPO_COUNTER,
+					 "Total user and system CPU time spent in seconds."),
+			     (double)(st.utime_ticks + st.stime_ticks) / (double)hz, EXPO_NOLABELS);
+		expo_add_u64(expo_family(e, "process_resident_memory_bytes", EXPO_GAUGE,
+					 "Resident memory size in bytes."),
+			     st.rss_pages * (uint64_t)page, EXPO_NOLABELS);
+		expo_add_u64(expo_family(e, "process_virtual_memory_bytes", EXPO_GAUGE,
+					 "Virtual memory size in bytes."),
+			     st.vsize_bytes, EXPO_NOLABELS);
+	} else {
+		rc = -EIO;
+	}
+	if (start_time > 0)
+		expo_add_f64(expo_family(e, "process_start_time_seconds", EXPO_GAUGE,
+					 "Start time of the process since unix epoch in seconds."),
+			     start_time, EXPO_NOLABELS);
+	if (count_fds(&fds) == 0)
+		expo_add_u64(expo_family(e, "process_open_fds", EXPO_GAUGE,
+					 "Number of open file descriptors."),
+			     fds, EXPO_NOLABELS);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		expo_add_u64(expo_family(e, "process_max_fds", EXPO_GAUGE,
+					 "Maximum number of open file descriptors."),
+			     rl.rlim_cur, EXPO_NOLABELS);
+	return rc;
+}
