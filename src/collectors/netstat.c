@@ -322,7 +322,9 @@ static int netstat_collect(void *state, const struct collect_ctx *ctx, struct ex
 		if (!en->metric)
 			continue;
 		fam = expo_family(e, en->metric, en->kind.type, en->help);
-		if (en->kind.ms_to_seconds)
+		if (en->kind.ms_to_seconds && s->value % 1000 == 0)
+			expo_add_u64(fam, s->value / 1000, EXPO_NOLABELS);
+		else if (en->kind.ms_to_seconds)
 			expo_add_f64(fam, (double)s->value / 1000.0, EXPO_NOLABELS);
 		else if (s->negative)
 			expo_add_i64(fam, (int64_t)s->value, EXPO_NOLABELS);
