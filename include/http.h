@@ -3,8 +3,8 @@
  * Routes: the telemetry path (metrics), "/" (an HTML landing page), "/healthz";
  * 404 elsewhere; 405 with Allow for methods other than GET and HEAD; 503 when
  * --web.max-requests scrapes are already in flight. One daemon per listen
- * address, each with a thread per connection and the connection limits of the
- * config. */
+ * address, each with a small pool of epoll threads and the connection limits
+ * of the config. */
 #ifndef NETSTAT_HTTP_H
 #define NETSTAT_HTTP_H
 

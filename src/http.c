@@ -14,6 +14,11 @@
 #include "log.h"
 #include "negotiate.h"
 
+/* Event-loop threads per listen address. A scrape blocks its thread while it
+ * runs, so more than one keeps /healthz and other scrapers answered; idle
+ * connections cost no thread. */
+#define HTTP_THREADS 4
+
 /* Headers beyond this much memory per connection get 431 from libmicrohttpd. */
 #define CONNECTION_MEMORY_LIMIT (32 * 1024)
 
@@ -139,17 +144,25 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
 	struct http_server *srv = cls;
 
+	static int seen;
+
 	(void)version;
 	(void)upload_data;
-	(void)con_cls;
-	/* Any request body is discarded: none of our endpoints takes one. */
+	/* Refused before any body is read; libmicrohttpd then closes. */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+				 "Method not allowed.\n");
+	/* Answering on the first call (headers only) makes libmicrohttpd close
+	 * the connection; answering on the next one keeps it alive for the
+	 * scraper's next request. A GET body, if any, is discarded. */
+	if (!*con_cls) {
+		*con_cls = &seen;
+		return MHD_YES;
+	}
 	if (*upload_size) {
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-				 "Method not allowed.\n");
 	if (strcmp(url, srv->cfg->telemetry_path) == 0)
 		return serve_metrics(srv, conn);
 	if (strcmp(url, "/") == 0)
@@ -224,15 +237,15 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 			goto out;
 		}
 		srv->daemons[srv->n] = MHD_start_daemon(
-			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-				MHD_USE_ERROR_LOG,
+			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
 			0, NULL, NULL, handle, srv,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_LISTEN_SOCKET, fd,
+			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
 			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_seconds,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
-			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_END);
 		if (!srv->daemons[srv->n]) {
 			close(fd);

@@ -1,0 +1,93 @@
+# Shared helpers for integration tests. Source it from a test run as
+#   bash tests/integration/NAME.sh BUILD_DIR SRC_DIR
+# Every test runs in its own network namespace (ne_enter_netns re-executes
+# the script under `unshare -n`), so fixed ports and socket counts are ours.
+
+set -euo pipefail
+
+BUILD=$(cd "$1" && pwd)
+SRC=$(cd "$2" && pwd)
+NE_BIN="$BUILD/netstat_exporter"
+NE_PORT=${NE_PORT:-10730}
+NE_URL="http://127.0.0.1:$NE_PORT"
+NE_PID=""
+TMP=$(mktemp -d)
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -s "$TMP/ne.log" ]; then
+		echo "--- exporter log" >&2
+		tail -n 20 "$TMP/ne.log" >&2
+	fi
+	exit 1
+}
+
+ne_cleanup() {
+	local pids
+	ne_stop || true
+	pids=$(jobs -p) || true
+	[ -n "$pids" ] && kill $pids 2>/dev/null
+	wait 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap ne_cleanup EXIT
+
+# Re-executes the calling script inside a new network namespace with lo up.
+ne_enter_netns() {
+	if [ "${NE_IN_NETNS:-}" != 1 ]; then
+		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
+		trap - EXIT
+		rm -rf "$TMP"
+		NE_IN_NETNS=1 exec unshare -n -- bash "$0" "$BUILD" "$SRC"
+	fi
+	ip link set lo up
+}
+
+# Starts the exporter on 127.0.0.1:$NE_PORT with extra flags; waits for /healthz.
+ne_start() {
+	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" "$@" >"$TMP/ne.log" 2>&1 &
+	NE_PID=$!
+	for _ in $(seq 100); do
+		if curl -sf -o /dev/null "$NE_URL/healthz"; then
+			return 0
+		fi
+		kill -0 "$NE_PID" 2>/dev/null || fail "exporter exited at start"
+		sleep 0.05
+	done
+	fail "exporter did not answer /healthz"
+}
+
+# Stops the exporter with SIGTERM; fails unless it exits 0.
+ne_stop() {
+	local rc=0
+	[ -n "$NE_PID" ] || return 0
+	kill -TERM "$NE_PID" 2>/dev/null || true
+	wait "$NE_PID" || rc=$?
+	NE_PID=""
+	[ "$rc" = 0 ] || fail "exporter exited with status $rc on SIGTERM"
+}
+
+# Prints the body of one scrape; $1 is an optional Accept header.
+ne_scrape() {
+	curl -sf -H "Accept: ${1:-text/plain;version=0.0.4}" "$NE_URL/metrics"
+}
+
+# Prints the value of one series line, written exactly as the exporter emits
+# it (labels in emitted order), from file $1; nothing when absent.
+metric_value() {
+	awk -v s="$2" 'substr($0, 1, length(s) + 1) == s " " { print substr($0, length(s) + 2); exit }' "$1"
+}
+
+# Fails unless series $2 in file $1 has value $3.
+expect_value() {
+	local got
+	got=$(metric_value "$1" "$2")
+	[ "$got" = "$3" ] || fail "$2: got '${got:-<absent>}', want '$3'"
+}
+
+# Runs promtool check metrics on file $1; fails on any finding.
+expect_promtool_clean() {
+	local findings
+	findings=$(promtool check metrics <"$1" 2>&1) || fail "promtool check metrics failed: $findings"
+	[ -z "$findings" ] || fail "promtool check metrics findings: $findings"
+}

@@ -1,0 +1,172 @@
+/* Command line: defaults, accepted forms, and one-line errors naming the flag. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <netinet/in.h>
+
+#include "cli.h"
+#include "listen_addr.h"
+
+/* Parses a NULL-terminated list of flags; argv copies live until the next call. */
+static enum cli_result parse(struct config *cfg, struct strbuf *err, const char *const *flags)
+{
+	static char storage[16][256];
+	static char *argv[17];
+	struct strbuf out;
+	enum cli_result r;
+	int argc = 1;
+
+	argv[0] = "netstat_exporter";
+	for (; flags[argc - 1]; argc++) {
+		snprintf(storage[argc - 1], sizeof(storage[0]), "%s", flags[argc - 1]);
+		argv[argc] = storage[argc - 1];
+	}
+	sb_init(&out);
+	sb_reset(err);
+	r = cli_parse(argc, argv, cfg, &out, err);
+	sb_fini(&out);
+	return r;
+}
+
+static void test_defaults(void **state)
+{
+	struct config cfg;
+	struct strbuf err;
+
+	(void)state;
+	sb_init(&err);
+	assert_int_equal(parse(&cfg, &err, (const char *const[]){NULL}), CLI_RUN);
+	assert_int_equal(cfg.nlisten, 1);
+	assert_string_equal(cfg.listen[0], ":" CONFIG_DEFAULT_PORT);
+	assert_string_equal(cfg.telemetry_path, "/metrics");
+	assert_string_equal(cfg.procfs, "/proc");
+	assert_int_equal(cfg.max_requests, 40);
+	assert_int_equal(cfg.log_level, LOG_INFO);
+	sb_fini(&err);
+}
+
+static void test_accepted_forms(void **state)
+{
+	struct config cfg;
+	struct strbuf err;
+
+	(void)state;
+	sb_init(&err);
+	assert_int_equal(parse(&cfg, &err, (const char *const[]){
+		"--web.listen-address=127.0.0.1:9999", "--web.listen-address", "[::1]:9998",
+		"--web.listen-address=:9997", "--web.telemetry-path=/m", "--path.procfs", "/host/proc",
+		"--web.max-requests=0", "--log.level=debug", NULL}), CLI_RUN);
+	assert_int_equal(cfg.nlisten, 3);
+	assert_string_equal(cfg.listen[1], "[::1]:9998");
+	assert_string_equal(cfg.telemetry_path, "/m");
+	assert_string_equal(cfg.procfs, "/host/proc");
+	assert_int_equal(cfg.max_requests, 0);
+	assert_int_equal(cfg.log_level, LOG_DEBUG);
+	sb_fini(&err);
+}
+
+static void test_errors_name_the_flag(void **state)
+{
+	static const struct {
+		const char *flag;
+		const char *needle; /* must appear in the one-line error */
+	} cases[] = {
+		{"--bogus", "unknown flag --bogus"},
+		{"--web.listen-address=nonsense", "--web.listen-address"},
+		{"--web.listen-address=1.2.3.4:70000", "--web.listen-address"},
+		{"--web.listen-address=[::1:80", "--web.listen-address"},
+		{"--web.max-requests=-1", "--web.max-requests"},
+		{"--web.max-requests=12abc", "--web.max-requests"},
+		{"--web.max-requests=99999999999999999999999", "--web.max-requests"},
+		{"--log.level=loud", "--log.level"},
+		{"--web.telemetry-path=metrics", "--web.telemetry-path"},
+		{"--web.telemetry-path=/", "--web.telemetry-path"},
+		{"--collector.nonexistent", "unknown flag --collector.nonexistent"},
+		{"--no-web.telemetry-path", "unknown flag --no-web.telemetry-path"},
+		{"--collector.disable-defaults=maybe", "--collector.disable-defaults"},
+		{"positional", "unexpected argument 'positional'"},
+		{"--", "unexpected argument '--'"},
+	};
+	struct config cfg;
+	struct strbuf err;
+
+	(void)state;
+	sb_init(&err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const argv[] = {cases[i].flag, NULL};
+
+		if (parse(&cfg, &err, argv) != CLI_ERROR)
+			fail_msg("%s was accepted", cases[i].flag);
+		assert_non_null(err.buf);
+		if (!strstr(err.buf, cases[i].needle) || strchr(err.buf, '\n'))
+			fail_msg("%s: error '%s' lacks '%s' or is not one line", cases[i].flag,
+				 err.buf, cases[i].needle);
+	}
+	/* A value flag at the end with no value. */
+	assert_int_equal(parse(&cfg, &err, (const char *const[]){"--path.procfs", NULL}), CLI_ERROR);
+	assert_non_null(strstr(err.buf, "--path.procfs: expected a value"));
+	sb_fini(&err);
+}
+
+static void test_help_and_version(void **state)
+{
+	char a0[] = "netstat_exporter", a1[] = "--help", a2[] = "--version";
+	char *help_argv[] = {a0, a1}, *version_argv[] = {a0, a2};
+	struct config cfg;
+	struct strbuf out, err;
+
+	(void)state;
+	sb_init(&out);
+	sb_init(&err);
+	assert_int_equal(cli_parse(2, help_argv, &cfg, &out, &err), CLI_EXIT);
+	assert_non_null(strstr(out.buf, "--web.listen-address"));
+	assert_non_null(strstr(out.buf, "--collector.disable-defaults"));
+	sb_reset(&out);
+	assert_int_equal(cli_parse(2, version_argv, &cfg, &out, &err), CLI_EXIT);
+	assert_non_null(strstr(out.buf, "netstat_exporter, version "));
+	sb_fini(&out);
+	sb_fini(&err);
+}
+
+static void test_listen_addr_forms(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	(void)state;
+	assert_int_equal(listen_addr_parse("127.0.0.1:80", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 80);
+	assert_int_equal(listen_addr_parse("[::1]:9100", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(listen_addr_parse(":0", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(listen_addr_parse("localhost:1", &ss, &len), 0);
+	assert_int_equal(listen_addr_parse("example.com:80", &ss, &len), -EINVAL);
+	assert_int_equal(listen_addr_parse("127.0.0.1", &ss, &len), -EINVAL);
+	assert_int_equal(listen_addr_parse("127.0.0.1:", &ss, &len), -EINVAL);
+	assert_int_equal(listen_addr_parse("127.0.0.1:+80", &ss, &len), -EINVAL);
+	assert_int_equal(listen_addr_parse("[::1]80", &ss, &len), -EINVAL);
+	assert_int_equal(listen_addr_parse("[]:80", &ss, &len), -EINVAL);
+	assert_int_equal(listen_addr_parse("::1:80", &ss, &len), -EINVAL);
+	assert_int_equal(listen_addr_parse(NULL, &ss, &len), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_accepted_forms),
+		cmocka_unit_test(test_errors_name_the_flag),
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_listen_addr_forms),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
