@@ -165,4 +165,13 @@ else
 fi
 expect_promtool_clean "$TMP/s2.txt"
 ne_stop
+
+# promtool on the fixture layouts too: unknown protocols and fields, 2^64-1
+for tree in proc-6.18 proc-old proc-new; do
+	ne_start --path.procfs="$SRC/tests/fixtures/procfs/$tree"
+	ne_scrape >"$TMP/t.txt"
+	expect_value "$TMP/t.txt" 'netstat_exporter_collector_success{collector="netstat"}' 1
+	expect_promtool_clean "$TMP/t.txt"
+	ne_stop
+done
 echo "PASS netstat_counters"
