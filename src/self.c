@@ -145,7 +145,7 @@ int self_collect(struct expo *e, double start_time)
 	char buf[4096];
 	struct self_stat st;
 	struct rlimit rl;
-	uint64_t fds;
+	uint64_t fds = 0;
 	long hz = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
 	int rc = 0;
 
