@@ -323,8 +323,8 @@ int expo_merge(struct expo *dst, struct expo *src)
 	return 0;
 }
 
-/* Label values: backslash, double quote and newline, in both formats. */
-void expo_put_label_value(struct strbuf *sb, const char *s)
+/* Escapes backslash and newline, and the double quote when asked to. */
+static void put_escaped(struct strbuf *sb, const char *s, int quote)
 {
 	const char *run = s;
 
@@ -333,10 +333,10 @@ void expo_put_label_value(struct strbuf *sb, const char *s)
 
 		if (*s == '\\')
 			esc = "\\\\";
-		else if (*s == '"')
-			esc = "\\\"";
 		else if (*s == '\n')
 			esc = "\\n";
+		else if (*s == '"' && quote)
+			esc = "\\\"";
 		if (!esc)
 			continue;
 		sb_put(sb, run, (size_t)(s - run));
@@ -346,28 +346,17 @@ void expo_put_label_value(struct strbuf *sb, const char *s)
 	sb_put(sb, run, (size_t)(s - run));
 }
 
+/* Label values: backslash, double quote and newline, in both formats. */
+void expo_put_label_value(struct strbuf *sb, const char *s)
+{
+	put_escaped(sb, s, 1);
+}
+
 /* HELP: the text format escapes backslash and newline; OpenMetrics also
  * escapes the double quote. */
 void expo_put_help(struct strbuf *sb, const char *s, enum expo_format fmt)
 {
-	const char *run = s;
-
-	for (; *s; s++) {
-		const char *esc = NULL;
-
-		if (*s == '\\')
-			esc = "\\\\";
-		else if (*s == '\n')
-			esc = "\\n";
-		else if (*s == '"' && fmt == EXPO_FMT_OPENMETRICS)
-			esc = "\\\"";
-		if (!esc)
-			continue;
-		sb_put(sb, run, (size_t)(s - run));
-		sb_puts(sb, esc);
-		run = s + 1;
-	}
-	sb_put(sb, run, (size_t)(s - run));
+	put_escaped(sb, s, fmt == EXPO_FMT_OPENMETRICS);
 }
 
 /* Shortest decimal form that reads back as the same double. */

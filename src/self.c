@@ -10,12 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#ifndef NETSTAT_VERSION
-#define NETSTAT_VERSION "0.0.0"
-#endif
-#ifndef NETSTAT_REVISION
-#define NETSTAT_REVISION "unknown"
-#endif
+/* NETSTAT_VERSION and NETSTAT_REVISION come from CMakeLists.txt. */
 
 int self_parse_stat(const char *buf, struct self_stat *out)
 {
