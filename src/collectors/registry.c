@@ -2,9 +2,11 @@
 #include <string.h>
 
 #include "collector.h"
+#include "sockets.h"
 
 const struct collector_ops *const collector_registry[] = {
 	/* one line per collector: &NAME_collector, declared in its header */
+	&sockets_collector,
 	NULL,
 };
 const size_t collector_count =
