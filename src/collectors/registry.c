@@ -2,10 +2,12 @@
 #include <string.h>
 
 #include "collector.h"
+#include "processes.h"
 #include "sockets.h"
 
 const struct collector_ops *const collector_registry[] = {
 	/* one line per collector: &NAME_collector, declared in its header */
+	&processes_collector, /* before sockets: it publishes the owners for the dump */
 	&sockets_collector,
 	NULL,
 };
