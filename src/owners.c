@@ -33,6 +33,7 @@ struct proc {
 	bool unreadable;     /* the last read of its fd table failed */
 	int read_errno;
 	unsigned seen;       /* refresh generation that last found it */
+	uint64_t cpu;        /* utime + stime: a process that has not run changed nothing */
 	struct fdprint print;
 	uint32_t *inodes;    /* owned; socket inodes of its fd table, as read */
 	size_t ninodes, cap;
@@ -366,9 +367,16 @@ static bool same_print(const struct fdprint *a, const struct fdprint *b)
 	       a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
+enum pass {
+	PASS_CHANGED = 0, /* re-read new processes and changed fd directories */
+	PASS_ACTIVE,      /* also processes that ran since the last refresh */
+	PASS_FULL,        /* everything */
+	PASS_COUNT
+};
+
 /* Brings one process up to date. 0 (also when it vanished: then it is simply
  * not marked seen), or -ENOMEM. */
-static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pidname, bool full)
+static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pidname, enum pass pass)
 {
 	char path[32], buf[1024];
 	char comm[PROC_COMM_MAX + 1];
@@ -416,7 +424,8 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 	}
 	memcpy(p->pub.comm, comm, sizeof(comm)); /* prctl(PR_SET_NAME) may change it */
 
-	if (fresh || full || !same_print(&print, &p->print)) {
+	if (fresh || pass == PASS_FULL || !same_print(&print, &p->print) ||
+	    (pass == PASS_ACTIVE && p->cpu != ss.utime_ticks + ss.stime_ticks)) {
 		ret = read_fds(o, p, procfs_fd, pidname);
 		if (ret == -ENOENT)
 			goto vanished;
@@ -429,6 +438,7 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 		read_identity(o, p, procfs_fd, pidname);
 		o->dirty = true;
 	}
+	p->cpu = ss.utime_ticks + ss.stime_ticks;
 	p->seen = o->gen;
 	goto out;
 vanished:
@@ -508,15 +518,14 @@ out:
 	return ret;
 }
 
-int owners_refresh(struct owners *o, int procfs_fd, uint64_t now_ms)
+/* One walk over the process directories. */
+static int walk(struct owners *o, int procfs_fd, enum pass pass)
 {
 	struct dirent *de;
 	DIR *dir = NULL;
-	bool full;
 	int fd, ret = 0;
 
 	o->gen++;
-	full = !o->have_full || now_ms - o->last_full_ms >= o->rescan_ms || o->npending > 0;
 	fd = openat(procfs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
 		ret = -errno;
@@ -528,7 +537,7 @@ int owners_refresh(struct owners *o, int procfs_fd, uint64_t now_ms)
 	while ((de = readdir(dir)) != NULL) {
 		int pid = proc_parse_pid(de->d_name);
 
-		if (pid > 0 && (ret = refresh_one(o, procfs_fd, pid, de->d_name, full)) < 0)
+		if (pid > 0 && (ret = refresh_one(o, procfs_fd, pid, de->d_name, pass)) < 0)
 			goto out;
 		errno = 0;
 	}
@@ -539,8 +548,54 @@ int owners_refresh(struct owners *o, int procfs_fd, uint64_t now_ms)
 	for (unsigned s = 0; s < o->nslots; s++)
 		if (o->procs[s].used && o->procs[s].seen != o->gen)
 			slot_release(o, s);
-	if (o->dirty && (ret = rebuild_inodes(o)) < 0)
+	if (o->dirty)
+		ret = rebuild_inodes(o);
+out:
+	if (dir)
+		closedir(dir);
+	if (ret < 0)
+		o->dirty = true; /* rebuild whatever we have next time */
+	return ret;
+}
+
+/* Drops pending inodes the cache knows now; returns how many are left. */
+static size_t drop_found(struct owners *o)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; o->missing.keys && i <= o->missing.mask; i++) {
+		uint32_t k = o->missing.keys[i];
+
+		if (k == 0 || (o->missing.vals[i] & MISSING_UNOWNED))
+			continue;
+		if (owners_lookup(o, k) >= 0) {
+			map_del(&o->missing, k);
+			i--; /* map_del may have moved a later key here */
+			continue;
+		}
+		left++;
+	}
+	o->npending = left;
+	return left;
+}
+
+int owners_refresh(struct owners *o, int procfs_fd, uint64_t now_ms)
+{
+	bool full = !o->have_full || now_ms - o->last_full_ms >= o->rescan_ms;
+	int ret;
+
+	/* Sockets the last dump showed and the cache did not know are most
+	 * likely in a process that ran since (an fd swapped for another keeps
+	 * the count); only if they are not there is everything re-read. */
+	ret = walk(o, procfs_fd, full ? PASS_FULL : o->npending > 0 ? PASS_ACTIVE : PASS_CHANGED);
+	if (ret < 0)
 		goto out;
+	if (!full && o->npending > 0 && drop_found(o) > 0) {
+		full = true;
+		ret = walk(o, procfs_fd, PASS_FULL);
+		if (ret < 0)
+			goto out;
+	}
 	if (full) {
 		o->prev_full_gen = o->last_full_gen;
 		o->last_full_gen = o->gen;
@@ -550,10 +605,6 @@ int owners_refresh(struct owners *o, int procfs_fd, uint64_t now_ms)
 		ret = settle_missing(o);
 	}
 out:
-	if (dir)
-		closedir(dir);
-	if (ret < 0)
-		o->dirty = true; /* rebuild whatever we have next time */
 	return ret;
 }
 

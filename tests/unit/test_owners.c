@@ -398,6 +398,59 @@ static void test_missing_inodes(void **state)
 	owners_free(o);
 }
 
+/* utime is field 14 of stat: a process that ran shows a different value. */
+static void set_stat_cpu(const struct tree *t, int pid, const char *comm, unsigned long long start,
+			 unsigned long long utime)
+{
+	char p[256];
+	FILE *f;
+
+	path_of(t, p, sizeof(p), NULL, pid, "/stat");
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 %llu 0 0 0 20 0 1 0 %llu 0 0 "
+		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, utime, start);
+	fclose(f);
+}
+
+/* An unknown inode in a process that ran since the last refresh is found by
+ * re-reading just the processes that ran: no full read. */
+static void test_missing_found_in_active(void **state)
+{
+	struct tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+	struct owners_stats st;
+	uint32_t unknown = 9001;
+	char p[256];
+	uint64_t r;
+
+	add_proc(t, 10, "busy", 1);
+	add_sock(t, 10, 0, 1001);
+	add_proc(t, 20, "idle", 2);
+	add_sock(t, 20, 0, 2001);
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	{
+		struct stat before;
+
+		path_of(t, p, sizeof(p), NULL, 10, "/fd");
+		assert_int_equal(stat(p, &before), 0);
+		rm_fd(t, 10, 0);
+		add_sock(t, 10, 0, 9001);
+		struct timespec ts[2] = {before.st_atim, before.st_mtim};
+		assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	}
+	set_stat_cpu(t, 10, "busy", 1, 5);
+	r = reads(o);
+	owners_note_missing(o, &unknown, 1);
+	assert_int_equal(owners_refresh(o, t->fd, 1000), 0);
+	assert_string_equal(owner_comm(o, 9001), "busy");
+	assert_int_equal(reads(o), r + 1); /* busy only */
+	owners_get_stats(o, &st);
+	assert_int_equal(st.full_rescans, 1);
+	assert_int_equal(st.missing, 0);
+	owners_free(o);
+}
+
 static void test_identity(void **state)
 {
 	struct tree *t = *state;
@@ -475,6 +528,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable_and_vanishing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_rereads_only_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_inodes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_found_in_active, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test(test_procfs_missing),
