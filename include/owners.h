@@ -12,7 +12,8 @@
  * table. A refresh stats every process and re-reads only the fd tables of
  * processes that are new, reused or whose fingerprint changed. Everything is
  * re-read when the rescan interval has passed, or when the last dump showed
- * socket inodes the cache did not know (see owners_note_missing()); inodes
+ * socket inodes the cache did not know and the processes that ran since do
+ * not hold (at most every OWNERS_MISS_RESCAN_MS; see owners_note_missing()); inodes
  * still unknown after such a full read are remembered as unowned and trigger
  * nothing until the next interval rescan.
  *
@@ -32,6 +33,9 @@
 /* What to read besides comm, for the optional labels. */
 #define OWNERS_WANT_UID 1u /* /proc/PID/status */
 #define OWNERS_WANT_EXE 2u /* readlink /proc/PID/exe */
+
+/* Shortest time between two full reads triggered by unknown inodes. */
+#define OWNERS_MISS_RESCAN_MS 30000
 
 /* Most inodes remembered as unknown (pending or unowned) at once. */
 #define OWNERS_MAX_MISSING 65536

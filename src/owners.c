@@ -590,7 +590,10 @@ int owners_refresh(struct owners *o, int procfs_fd, uint64_t now_ms)
 	ret = walk(o, procfs_fd, full ? PASS_FULL : o->npending > 0 ? PASS_ACTIVE : PASS_CHANGED);
 	if (ret < 0)
 		goto out;
-	if (!full && o->npending > 0 && drop_found(o) > 0) {
+	/* Inodes held where we cannot look (unreadable tables, other pid
+	 * namespaces) keep coming: bound what they cost. */
+	if (!full && o->npending > 0 && drop_found(o) > 0 &&
+	    now_ms - o->last_full_ms >= OWNERS_MISS_RESCAN_MS) {
 		full = true;
 		ret = walk(o, procfs_fd, PASS_FULL);
 		if (ret < 0)

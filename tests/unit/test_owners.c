@@ -373,7 +373,10 @@ static void test_missing_inodes(void **state)
 	/* The dump reports 9001 and 9002 unknown: one full read finds 9001;
 	 * 9002 belongs to nobody we can see (another pid namespace). */
 	owners_note_missing(o, unknown, 3);
-	assert_int_equal(owners_refresh(o, t->fd, 2000), 0);
+	assert_int_equal(owners_refresh(o, t->fd, 2000), 0); /* too soon for a full read */
+	assert_null(owner_comm(o, 9001));
+	assert_int_equal(reads(o), r);
+	assert_int_equal(owners_refresh(o, t->fd, OWNERS_MISS_RESCAN_MS), 0);
 	assert_int_equal(reads(o), r + 1);
 	assert_string_equal(owner_comm(o, 9001), "a");
 	owners_get_stats(o, &st);
@@ -383,7 +386,7 @@ static void test_missing_inodes(void **state)
 	/* 9002 stays unknown in later dumps without forcing more full reads. */
 	for (int i = 0; i < 3; i++) {
 		owners_note_missing(o, unknown + 1, 1);
-		assert_int_equal(owners_refresh(o, t->fd, 3000 + (uint64_t)i), 0);
+		assert_int_equal(owners_refresh(o, t->fd, 3 * OWNERS_MISS_RESCAN_MS + (uint64_t)i), 0);
 	}
 	owners_get_stats(o, &st);
 	assert_int_equal(st.full_rescans, 2);
@@ -391,8 +394,8 @@ static void test_missing_inodes(void **state)
 
 	/* Once it is no longer reported it is forgotten after the interval
 	 * rescans. */
-	assert_int_equal(owners_refresh(o, t->fd, 5 * MIN_MS + 3000), 0);
-	assert_int_equal(owners_refresh(o, t->fd, 10 * MIN_MS + 3000), 0);
+	assert_int_equal(owners_refresh(o, t->fd, 6 * MIN_MS), 0);
+	assert_int_equal(owners_refresh(o, t->fd, 12 * MIN_MS), 0);
 	owners_get_stats(o, &st);
 	assert_int_equal(st.missing, 0);
 	owners_free(o);
