@@ -27,7 +27,7 @@ static void pass(unsigned long long *fds, unsigned long long *socks)
 	if (proc == NULL)
 		return;
 	while ((de = readdir(proc)) != NULL) {
-		char path[64], link[64];
+		char path[300], link[64];
 		struct dirent *fe;
 		DIR *fd;
 		int dfd;
