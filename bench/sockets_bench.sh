@@ -10,7 +10,7 @@
 # node_exporter 1.5 --collector.tcpstat alone (same), `ss -tan` (process wall
 # time), and diag_floor (one-threaded bare inet_diag dump counting states, timed
 # inside the process); ratios to the floor and to node_exporter; and this
-# exporter's peak RSS (VmHWM).
+# exporter's peak RSS (VmHWM). Extra exporter flags: NE_FLAGS="...".
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: sockets_bench.sh BUILD_DIR [SIZES] [RUNS]}" && pwd)
@@ -36,7 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$NE" --web.listen-address=127.0.0.1:19100 >"$TMP/ne.log" 2>&1 &
+"$NE" --web.listen-address=127.0.0.1:19100 ${NE_FLAGS:-} >"$TMP/ne.log" 2>&1 &
 NE_PID=$!
 PIDS+=("$NE_PID")
 "$NODE" --collector.disable-defaults --collector.tcpstat --web.listen-address=127.0.0.1:19101 \
@@ -70,6 +70,7 @@ for size in $SIZES; do
 		[ "$n" -gt 9000 ] && n=9000
 		port=$((20000 + worker))
 		src="127.0.$((1 + worker / 200)).$((10 + worker % 200))"
+		: >"$TMP/pop.$worker"
 		"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" >"$TMP/pop.$worker" 2>&1 &
 		PIDS+=("$!")
 		for _ in $(seq 600); do grep -q ready "$TMP/pop.$worker" && break; sleep 0.1; done

@@ -90,8 +90,6 @@ int census_merge(struct census *dst, const struct census *src);
 
 /* Sockets that did not fit a full address table. */
 uint64_t census_untracked(const struct census *c, enum census_table t);
-/* TCP sockets of one family and reported state (for tests and logs). */
-uint64_t census_tcp_count(const struct census *c, enum census_family f, enum diag_tcp_state st);
 
 /* Adds the census families to e. Returns 0 or a negative errno. */
 int census_emit(const struct census *c, const struct census_opts *o, struct expo *e);

@@ -482,11 +482,6 @@ uint64_t census_untracked(const struct census *c, enum census_table t)
 	return t == CENSUS_TABLE_PEERS ? c->peers.untracked : c->tuples.untracked;
 }
 
-uint64_t census_tcp_count(const struct census *c, enum census_family f, enum diag_tcp_state st)
-{
-	return c->tcp[f][st];
-}
-
 /* ---- emission ---- */
 
 static const char *const family_names[CENSUS_FAMILY_COUNT] = {"ipv4", "ipv6"};

@@ -2,7 +2,7 @@
  * publishes an aggregator in collect_ctx.shared; the `sockets` collector, which
  * runs next, feeds it every socket of its one sock_diag dump and adds the
  * per-process families. This collector adds the cache's own families. */
-#include "processes.h"
+#include "collector_processes.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * census needs them to tell inbound from outbound), then the other TCP
  * states and UDP, split over worker threads with one census each, merged at
  * the end. */
-#include "sockets.h"
+#include "collector_sockets.h"
 
 #include <errno.h>
 #include <fcntl.h>

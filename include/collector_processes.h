@@ -1,8 +1,8 @@
 /* processes: per-process socket attribution (which program holds which
  * socket), riding on the `sockets` collector's dump. Flags under
  * --collector.processes.*; see docs/processes.md. */
-#ifndef NETSTAT_PROCESSES_H
-#define NETSTAT_PROCESSES_H
+#ifndef NETSTAT_COLLECTOR_PROCESSES_H
+#define NETSTAT_COLLECTOR_PROCESSES_H
 
 #include "collector.h"
 

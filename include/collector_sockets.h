@@ -1,7 +1,7 @@
 /* sockets: the socket census collector (sock_diag: TCP and UDP, IPv4 and
  * IPv6). Flags under --collector.sockets.*; see docs/sockets.md. */
-#ifndef NETSTAT_SOCKETS_H
-#define NETSTAT_SOCKETS_H
+#ifndef NETSTAT_COLLECTOR_SOCKETS_H
+#define NETSTAT_COLLECTOR_SOCKETS_H
 
 #include "collector.h"
 
