@@ -16,6 +16,8 @@
 #include "expo.h"
 #include "strbuf.h"
 
+#define COLLECTOR_INACTIVE 1
+
 /* A collector's own command-line option: --collector.<collector>.<option>. */
 struct collector_flag {
 	const char *name;    /* full name without "--", e.g. "collector.sockets.top-ports" */
@@ -47,7 +49,9 @@ struct collector_ops {
 	bool default_enabled;
 	const struct collector_flag *flags; /* terminated by an entry with name NULL; may be NULL */
 	/* Validates options and allocates state. On a bad option value returns
-	 * -EINVAL and writes one line naming the flag to err. */
+	 * -EINVAL and writes one line naming the flag to err. Returns
+	 * COLLECTOR_INACTIVE (allocating nothing) when the rest of the
+	 * configuration leaves it nothing to do; it is then skipped. */
 	int (*init)(void **state, const struct config *cfg, struct strbuf *err);
 	int (*collect)(void *state, const struct collect_ctx *ctx, struct expo *e);
 	void (*fini)(void *state); /* accepts NULL */

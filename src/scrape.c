@@ -62,6 +62,8 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
 		if (!cfg->enabled[i])
 			continue;
 		rc = c->init(&s->state[i], cfg, err);
+		if (rc == COLLECTOR_INACTIVE)
+			continue;
 		if (rc)
 			goto out;
 		s->active[i] = true;

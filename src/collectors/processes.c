@@ -100,9 +100,9 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 		goto out;
 	}
 	if (sockets < 0 || !cfg->enabled[sockets]) {
-		sb_printf(err, "--collector.processes needs the sockets collector: "
-			  "drop --no-collector.sockets");
-		ret = -EINVAL;
+		/* Attribution rides on the sockets collector's dump. */
+		log_msg(LOG_INFO, "processes collector off: it needs the sockets collector");
+		ret = COLLECTOR_INACTIVE;
 		goto out;
 	}
 	opts.exe = config_bool(cfg, FLAG_EXE, false);
@@ -178,7 +178,7 @@ out:
 const struct collector_ops processes_collector = {
 	.name = "processes",
 	.help = "Per-process socket attribution from /proc/PID/fd: sockets per program and state, listener owners.",
-	.default_enabled = false,
+	.default_enabled = true,
 	.flags = flags,
 	.init = processes_init,
 	.collect = processes_collect,

@@ -99,11 +99,21 @@ expect_promtool_clean "$TMP/m5"
 ne_scrape 'application/openmetrics-text;version=1.0.0' >"$TMP/m6"
 grep -q '^# TYPE netstat_listener info$' "$TMP/m6" || fail "listener family is not info-typed in OpenMetrics"
 
-# Needs the sockets collector: a clear start-up error, exit 2.
-rc=0
-"$NE_BIN" --web.listen-address=127.0.0.1:1 --collector.processes --no-collector.sockets 2>"$TMP/err" || rc=$?
-[ "$rc" = 2 ] || fail "processes without sockets: exit $rc"
-grep -q 'collector.processes' "$TMP/err" || fail "no error naming the flag: $(cat "$TMP/err")"
+# Attribution rides on the sockets collector's dump: without it, processes
+# is off (on by default otherwise) and the scrape has none of its families.
+ne_stop
+ne_start --no-collector.sockets
+ne_scrape >"$TMP/m7"
+! grep -q '^netstat_process_\|^netstat_listener_info\|collector="processes"' "$TMP/m7" ||
+	fail "processes families or self-metrics without the sockets collector"
+grep -q 'processes collector off: it needs the sockets collector' "$TMP/ne.log" ||
+	fail "no log line saying why processes is off"
+ne_stop
+ne_start
+ne_scrape >"$TMP/m8"
+grep -q '^netstat_exporter_collector_success{collector="processes"} 1$' "$TMP/m8" ||
+	fail "processes is not on by default"
+ne_stop
 rc=0
 "$NE_BIN" --web.listen-address=127.0.0.1:1 --collector.processes --collector.processes.rescan-interval=5 2>"$TMP/err" || rc=$?
 [ "$rc" = 2 ] || fail "bad rescan interval: exit $rc"
