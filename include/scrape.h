@@ -7,6 +7,9 @@
 #ifndef NETSTAT_SCRAPE_H
 #define NETSTAT_SCRAPE_H
 
+#include <stddef.h>
+
+#include "collector.h"
 #include "config.h"
 #include "expo.h"
 #include "strbuf.h"
@@ -17,6 +20,10 @@ struct scrape_result; /* refcounted, immutable once published */
 /* Initialises every enabled collector. On a bad collector option returns
  * -EINVAL with one line in err. cfg must outlive the scrape. */
 int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err);
+/* The same over another list of collectors (tests); cfg->enabled is indexed
+ * like that list. The list must outlive the scrape. */
+int scrape_new_with(const struct config *cfg, const struct collector_ops *const *collectors,
+		    size_t ncollectors, struct scrape **out, struct strbuf *err);
 void scrape_free(struct scrape *s);
 
 /* The result of a collection that started no earlier than the call (or, if

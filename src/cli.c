@@ -7,12 +7,7 @@
 #include "collector.h"
 #include "listen_addr.h"
 
-#ifndef NETSTAT_VERSION
-#define NETSTAT_VERSION "0.0.0"
-#endif
-#ifndef NETSTAT_REVISION
-#define NETSTAT_REVISION "unknown"
-#endif
+/* NETSTAT_VERSION and NETSTAT_REVISION come from CMakeLists.txt. */
 
 struct core_flag {
 	const char *name;

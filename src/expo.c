@@ -42,6 +42,10 @@ struct expo {
 	struct chunk *chunks;
 	struct expo_family **families; /* in creation order */
 	size_t nfamilies, cap;
+	/* Open-addressing set of family names for the duplicate check:
+	 * slots hold an index into families plus one, 0 when empty. */
+	size_t *slots;
+	size_t nslots;  /* a power of two, at least twice nfamilies */
 	int err;
 };
 
@@ -61,6 +65,7 @@ void expo_free(struct expo *e)
 		free(c);
 	}
 	free(e->families);
+	free(e->slots);
 	free(e);
 }
 
@@ -130,10 +135,65 @@ int expo_valid_label_name(const char *s)
 	return 1;
 }
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot where name is, or the empty slot where it would go. */
+static size_t *find_slot(const struct expo *e, const char *name)
+{
+	size_t mask = e->nslots - 1, i = name_hash(name) & mask;
+
+	while (e->slots[i] && strcmp(e->families[e->slots[i] - 1]->name, name) != 0)
+		i = (i + 1) & mask;
+	return &e->slots[i];
+}
+
+/* Makes room for `more` families in both the array and the name set. */
+static int reserve(struct expo *e, size_t more)
+{
+	size_t need = e->nfamilies + more;
+
+	if (need > e->cap) {
+		size_t cap = e->cap ? e->cap : 64;
+		struct expo_family **grown;
+
+		while (cap < need)
+			cap *= 2;
+		grown = realloc(e->families, cap * sizeof(*grown));
+		if (!grown)
+			return e->err = -ENOMEM;
+		e->families = grown;
+		e->cap = cap;
+	}
+	if (need * 2 > e->nslots) {
+		size_t nslots = e->nslots ? e->nslots : 128;
+		size_t *slots;
+
+		while (need * 2 > nslots)
+			nslots *= 2;
+		slots = calloc(nslots, sizeof(*slots));
+		if (!slots)
+			return e->err = -ENOMEM;
+		free(e->slots);
+		e->slots = slots;
+		e->nslots = nslots;
+		for (size_t i = 0; i < e->nfamilies; i++)
+			*find_slot(e, e->families[i]->name) = i + 1;
+	}
+	return 0;
+}
+
 struct expo_family *expo_family(struct expo *e, const char *name,
 				enum expo_type type, const char *help)
 {
-	struct expo_family *f = NULL, **grown;
+	struct expo_family *f;
+	size_t *slot;
 
 	if (e->err)
 		return NULL;
@@ -141,21 +201,12 @@ struct expo_family *expo_family(struct expo *e, const char *name,
 		e->err = -EINVAL;
 		return NULL;
 	}
-	for (size_t i = 0; i < e->nfamilies; i++) {
-		if (strcmp(e->families[i]->name, name) == 0) {
-			e->err = -EEXIST;
-			return NULL;
-		}
-	}
-	if (e->nfamilies == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 64;
-		grown = realloc(e->families, cap * sizeof(*grown));
-		if (!grown) {
-			e->err = -ENOMEM;
-			return NULL;
-		}
-		e->families = grown;
-		e->cap = cap;
+	if (reserve(e, 1))
+		return NULL;
+	slot = find_slot(e, name);
+	if (*slot) {
+		e->err = -EEXIST;
+		return NULL;
 	}
 	f = arena_alloc(e, sizeof(*f));
 	if (!f)
@@ -168,6 +219,7 @@ struct expo_family *expo_family(struct expo *e, const char *name,
 	if (!f->name || !f->help)
 		return NULL;
 	e->families[e->nfamilies++] = f;
+	*slot = e->nfamilies;
 	return f;
 }
 
@@ -240,29 +292,23 @@ void expo_add_f64(struct expo_family *f, double v,
 
 int expo_merge(struct expo *dst, struct expo *src)
 {
-	struct expo_family **grown;
 	struct chunk *tail;
 
 	if (dst->err || src->err)
 		return dst->err ? dst->err : src->err;
+	if (reserve(dst, src->nfamilies))
+		return dst->err;
 	for (size_t i = 0; i < src->nfamilies; i++)
-		for (size_t j = 0; j < dst->nfamilies; j++)
-			if (strcmp(src->families[i]->name, dst->families[j]->name) == 0)
-				return -EEXIST;
-	if (dst->nfamilies + src->nfamilies > dst->cap) {
-		size_t cap = dst->nfamilies + src->nfamilies + 64;
-
-		grown = realloc(dst->families, cap * sizeof(*grown));
-		if (!grown)
-			return dst->err = -ENOMEM;
-		dst->families = grown;
-		dst->cap = cap;
-	}
+		if (*find_slot(dst, src->families[i]->name))
+			return -EEXIST;
 	for (size_t i = 0; i < src->nfamilies; i++) {
 		src->families[i]->owner = dst;
 		dst->families[dst->nfamilies++] = src->families[i];
+		*find_slot(dst, src->families[i]->name) = dst->nfamilies;
 	}
 	src->nfamilies = 0;
+	if (src->slots)
+		memset(src->slots, 0, src->nslots * sizeof(*src->slots));
 	/* src's chunks go behind dst's, so dst keeps allocating from its own head. */
 	if (src->chunks) {
 		for (tail = src->chunks; tail->next; tail = tail->next)
@@ -277,8 +323,8 @@ int expo_merge(struct expo *dst, struct expo *src)
 	return 0;
 }
 
-/* Label values: backslash, double quote and newline, in both formats. */
-void expo_put_label_value(struct strbuf *sb, const char *s)
+/* Escapes backslash and newline, and the double quote when asked to. */
+static void put_escaped(struct strbuf *sb, const char *s, int quote)
 {
 	const char *run = s;
 
@@ -287,10 +333,10 @@ void expo_put_label_value(struct strbuf *sb, const char *s)
 
 		if (*s == '\\')
 			esc = "\\\\";
-		else if (*s == '"')
-			esc = "\\\"";
 		else if (*s == '\n')
 			esc = "\\n";
+		else if (*s == '"' && quote)
+			esc = "\\\"";
 		if (!esc)
 			continue;
 		sb_put(sb, run, (size_t)(s - run));
@@ -300,28 +346,17 @@ void expo_put_label_value(struct strbuf *sb, const char *s)
 	sb_put(sb, run, (size_t)(s - run));
 }
 
+/* Label values: backslash, double quote and newline, in both formats. */
+void expo_put_label_value(struct strbuf *sb, const char *s)
+{
+	put_escaped(sb, s, 1);
+}
+
 /* HELP: the text format escapes backslash and newline; OpenMetrics also
  * escapes the double quote. */
 void expo_put_help(struct strbuf *sb, const char *s, enum expo_format fmt)
 {
-	const char *run = s;
-
-	for (; *s; s++) {
-		const char *esc = NULL;
-
-		if (*s == '\\')
-			esc = "\\\\";
-		else if (*s == '\n')
-			esc = "\\n";
-		else if (*s == '"' && fmt == EXPO_FMT_OPENMETRICS)
-			esc = "\\\"";
-		if (!esc)
-			continue;
-		sb_put(sb, run, (size_t)(s - run));
-		sb_puts(sb, esc);
-		run = s + 1;
-	}
-	sb_put(sb, run, (size_t)(s - run));
+	put_escaped(sb, s, fmt == EXPO_FMT_OPENMETRICS);
 }
 
 /* Shortest decimal form that reads back as the same double. */

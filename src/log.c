@@ -30,7 +30,8 @@ int log_parse_level(const char *s, enum log_level *out)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	char msg[1024], stamp[32];
+	char msg[1024], quoted[2048], stamp[32];
+	size_t q = 0;
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -40,10 +41,22 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* logfmt: the message is one quoted value on one line. */
+	for (const char *p = msg; *p && q + 2 < sizeof(quoted); p++) {
+		if (*p == '"' || *p == '\\')
+			quoted[q++] = '\\';
+		if (*p == '\n') {
+			quoted[q++] = '\\';
+			quoted[q++] = 'n';
+			continue;
+		}
+		quoted[q++] = *p;
+	}
+	quoted[q] = '\0';
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	/* One fprintf call so lines from two threads do not interleave. */
 	fprintf(stderr, "ts=%s.%03ldZ level=%s msg=\"%s\"\n", stamp,
-		ts.tv_nsec / 1000000, level_names[level], msg);
+		ts.tv_nsec / 1000000, level_names[level], quoted);
 }

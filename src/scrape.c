@@ -19,6 +19,8 @@ struct scrape_result {
 
 struct scrape {
 	const struct config *cfg;
+	const struct collector_ops *const *collectors;
+	size_t ncollectors;
 	void *state[CONFIG_MAX_COLLECTORS];
 	bool active[CONFIG_MAX_COLLECTORS];
 	double start_time;
@@ -32,18 +34,30 @@ struct scrape {
 
 int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err)
 {
+	return scrape_new_with(cfg, collector_registry, collector_count, out, err);
+}
+
+int scrape_new_with(const struct config *cfg, const struct collector_ops *const *collectors,
+		    size_t ncollectors, struct scrape **out, struct strbuf *err)
+{
 	struct scrape *s = calloc(1, sizeof(*s));
 	int rc = -ENOMEM;
 
 	if (!s)
 		goto out;
+	if (ncollectors > CONFIG_MAX_COLLECTORS) {
+		rc = -E2BIG;
+		goto out;
+	}
 	s->cfg = cfg;
+	s->collectors = collectors;
+	s->ncollectors = ncollectors;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->done, NULL);
 	if (self_start_time(&s->start_time))
 		s->start_time = 0;
-	for (size_t i = 0; i < collector_count; i++) {
-		const struct collector_ops *c = collector_registry[i];
+	for (size_t i = 0; i < s->ncollectors; i++) {
+		const struct collector_ops *c = s->collectors[i];
 
 		if (!cfg->enabled[i])
 			continue;
@@ -74,9 +88,9 @@ void scrape_free(struct scrape *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < collector_count; i++)
+	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
-			collector_registry[i]->fini(s->state[i]);
+			s->collectors[i]->fini(s->state[i]);
 	result_unref_locked(s->latest);
 	pthread_cond_destroy(&s->done);
 	pthread_mutex_destroy(&s->lock);
@@ -108,8 +122,8 @@ static struct expo *collect_all(struct scrape *s)
 	if (ctx.procfs_fd < 0)
 		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s", s->cfg->procfs,
 			strerror(errno));
-	for (size_t i = 0; i < collector_count; i++) {
-		const struct collector_ops *c = collector_registry[i];
+	for (size_t i = 0; i < s->ncollectors; i++) {
+		const struct collector_ops *c = s->collectors[i];
 		struct expo *mine;
 		double t0;
 		int rc;
@@ -134,16 +148,16 @@ static struct expo *collect_all(struct scrape *s)
 
 	dur = expo_family(e, "netstat_exporter_collector_duration_seconds", EXPO_GAUGE,
 			  "Time a collector took in the last scrape.");
-	for (size_t i = 0; i < collector_count; i++)
+	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
 			expo_add_f64(dur, secs[i],
-				     EXPO_LABELS({"collector", collector_registry[i]->name}));
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
 	ok = expo_family(e, "netstat_exporter_collector_success", EXPO_GAUGE,
 			 "Whether a collector succeeded in the last scrape (1) or failed (0).");
-	for (size_t i = 0; i < collector_count; i++)
+	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
 			expo_add_u64(ok, good[i],
-				     EXPO_LABELS({"collector", collector_registry[i]->name}));
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
 	self_collect(e, s->start_time);
 	return e;
 }

@@ -10,12 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#ifndef NETSTAT_VERSION
-#define NETSTAT_VERSION "0.0.0"
-#endif
-#ifndef NETSTAT_REVISION
-#define NETSTAT_REVISION "unknown"
-#endif
+/* NETSTAT_VERSION and NETSTAT_REVISION come from CMakeLists.txt. */
 
 int self_parse_stat(const char *buf, struct self_stat *out)
 {
@@ -145,7 +140,7 @@ int self_collect(struct expo *e, double start_time)
 	char buf[4096];
 	struct self_stat st;
 	struct rlimit rl;
-	uint64_t fds;
+	uint64_t fds = 0;
 	long hz = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
 	int rc = 0;
 

@@ -2,9 +2,17 @@
 #include <string.h>
 
 #include "collector.h"
+#include "collector_limits.h"
+#include "collector_netstat.h"
+#include "collector_sockets.h"
+#include "collector_sockstat.h"
 
 const struct collector_ops *const collector_registry[] = {
 	/* one line per collector: &NAME_collector, declared in its header */
+	&sockets_collector,
+	&netstat_collector,
+	&sockstat_collector,
+	&limits_collector,
 	NULL,
 };
 const size_t collector_count =

@@ -79,8 +79,9 @@ sleep 3 # --web.timeout=2 closes the idle ones
 curl -sf -o "$TMP/after" "$NE_URL/metrics" || fail "scrape after idle connections"
 grep -q '^netstat_exporter_build_info' "$TMP/after" || fail "scrape after idle connections is incomplete"
 
-# Concurrent scrapes all succeed, in both formats.
-for i in $(seq 20); do
+# Concurrent scrapes all succeed, in both formats (fewer than the per-IP
+# connection limit of 8, which would refuse the rest by design).
+for i in $(seq 6); do
 	if [ $((i % 2)) = 0 ]; then a="$OM_ACCEPT"; else a='text/plain'; fi
 	curl -sf -H "Accept: $a" -o "$TMP/c$i" "$NE_URL/metrics" &
 done
@@ -90,7 +91,7 @@ for job in $(jobs -p); do
 	wait "$job" || wait_ok=1
 done
 [ "$wait_ok" = 0 ] || fail "a concurrent scrape failed"
-for i in $(seq 2 2 20); do [ "$(tail -n 1 "$TMP/c$i")" = "# EOF" ] || fail "concurrent OpenMetrics scrape $i"; done
+for i in $(seq 2 2 6); do [ "$(tail -n 1 "$TMP/c$i")" = "# EOF" ] || fail "concurrent OpenMetrics scrape $i"; done
 
 # A second exporter on the same port says so clearly.
 rc=0

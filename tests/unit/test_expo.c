@@ -231,6 +231,36 @@ static void test_merge(void **state)
 	expo_free(clash);
 }
 
+static void test_many_families(void **state)
+{
+	struct expo *e = expo_new(), *more = expo_new();
+	char name[32];
+
+	(void)state;
+	/* Enough families to grow the name set several times. */
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "fam_%d", i);
+		expo_add_u64(expo_family(e, name, EXPO_GAUGE, "h"), (uint64_t)i, EXPO_NOLABELS);
+	}
+	assert_int_equal(expo_error(e), 0);
+	assert_null(expo_family(e, "fam_2999", EXPO_GAUGE, "again"));
+	assert_int_equal(expo_error(e), -EEXIST);
+	expo_free(e);
+
+	e = expo_new();
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "a_%d", i);
+		expo_family(e, name, EXPO_GAUGE, "h");
+		snprintf(name, sizeof(name), "b_%d", i);
+		expo_family(more, name, EXPO_GAUGE, "h");
+	}
+	assert_int_equal(expo_merge(e, more), 0);
+	assert_null(expo_family(e, "b_499", EXPO_GAUGE, "merged names are known"));
+	assert_int_equal(expo_error(e), -EEXIST);
+	expo_free(e);
+	expo_free(more);
+}
+
 static void test_many_samples_cross_chunks(void **state)
 {
 	struct expo *e = expo_new();
@@ -262,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_family_fails),
 		cmocka_unit_test(test_invalid_names_fail),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_many_families),
 		cmocka_unit_test(test_many_samples_cross_chunks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,93 @@
+# Benchmark of the sockets collector against its peers, in one run.
+#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release
+#   cmake --build build-rel --target netstat_exporter sockpop bench
+#   bash bench/sockets_bench.sh build-rel [SIZES] [RUNS]
+# SIZES (default "10000 50000 150000") are TCP socket counts: established
+# pairs over loopback, spread over worker processes (at most 9000 pairs,
+# 18000 fds, each: the fd limit is 20000) and source addresses 127.0.0.x.
+# Runs in a private network namespace. Per size it prints the median over RUNS
+# (default 11) of: this exporter's scrape (curl time_total of /metrics),
+# node_exporter 1.5 --collector.tcpstat alone (same), `ss -tan` (process wall
+# time), and diag_floor (one-threaded bare inet_diag dump counting states, timed
+# inside the process); ratios to the floor and to node_exporter; and this
+# exporter's peak RSS (VmHWM). Extra exporter flags: NE_FLAGS="...".
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: sockets_bench.sh BUILD_DIR [SIZES] [RUNS]}" && pwd)
+SIZES=${2:-"10000 50000 150000"}
+RUNS=${3:-11}
+if [ "${NE_BENCH_NETNS:-}" != 1 ]; then
+	NE_BENCH_NETNS=1 exec unshare -n -- bash "$0" "$@"
+fi
+ip link set lo up
+ulimit -n 20000
+
+NE="$BUILD/netstat_exporter"
+POP="$BUILD/tests/sockpop"
+FLOOR="$BUILD/bench/diag_floor"
+NODE=$(command -v prometheus-node-exporter || command -v node_exporter)
+for f in "$NE" "$POP" "$FLOOR" "$NODE"; do [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }; done
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+"$NE" --web.listen-address=127.0.0.1:19100 ${NE_FLAGS:-} >"$TMP/ne.log" 2>&1 &
+NE_PID=$!
+PIDS+=("$NE_PID")
+"$NODE" --collector.disable-defaults --collector.tcpstat --web.listen-address=127.0.0.1:19101 \
+	>"$TMP/node.log" 2>&1 &
+PIDS+=("$!")
+for port in 19100 19101; do
+	for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && break; sleep 0.1; done
+done
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+curl_ms() { # URL
+	for _ in $(seq "$RUNS"); do
+		curl -s -o /dev/null -w '%{time_total}\n' "$1"
+	done | awk '{ print $1 * 1000 }' | median
+}
+ss_ms() {
+	for _ in $(seq "$RUNS"); do
+		local a b
+		a=$(date +%s%N); ss -tan >/dev/null; b=$(date +%s%N)
+		echo $(((b - a) / 1000))
+	done | awk '{ print $1 / 1000 }' | median
+}
+
+worker=0
+pairs=0
+printf '%-8s %9s %9s %9s %9s %10s %10s %10s\n' sockets exp_ms floor_ms node_ms ss_ms exp/floor node/exp rss_mb
+for size in $SIZES; do
+	want=$((size / 2))
+	while [ "$pairs" -lt "$want" ]; do
+		n=$((want - pairs))
+		[ "$n" -gt 9000 ] && n=9000
+		port=$((20000 + worker))
+		src="127.0.$((1 + worker / 200)).$((10 + worker % 200))"
+		: >"$TMP/pop.$worker"
+		"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" >"$TMP/pop.$worker" 2>&1 &
+		PIDS+=("$!")
+		for _ in $(seq 600); do grep -q ready "$TMP/pop.$worker" && break; sleep 0.1; done
+		grep -q ready "$TMP/pop.$worker" || { cat "$TMP/pop.$worker" >&2; exit 1; }
+		pairs=$((pairs + n))
+		worker=$((worker + 1))
+	done
+	exp=$(curl_ms http://127.0.0.1:19100/metrics)
+	node=$(curl_ms http://127.0.0.1:19101/metrics)
+	ssm=$(ss_ms)
+	fl=$("$FLOOR" "$RUNS")
+	floor=${fl#floor_ms=}
+	floor=${floor%% *}
+	seen=${fl##*sockets=}
+	rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$NE_PID/status")
+	printf '%-8s %9.2f %9.2f %9.2f %9.2f %10.2f %10.2f %10s\n' "$seen" "$exp" "$floor" "$node" "$ssm" \
+		"$(awk -v a="$exp" -v b="$floor" 'BEGIN { print a / b }')" \
+		"$(awk -v a="$node" -v b="$exp" 'BEGIN { print a / b }')" "$rss"
+done
+curl -s http://127.0.0.1:19100/metrics | grep -E '^netstat_tcp_sockets\{family="ipv4",state="(established|listen)"' >&2

@@ -1,0 +1,46 @@
+/* nl_diag: the sock_diag netlink transport.
+ *
+ * One NETLINK_SOCK_DIAG socket (libmnl, MNL_SOCKET_AUTOPID) and a receive
+ * buffer; nl_diag_dump() sends one SOCK_DIAG_BY_FAMILY dump request with a
+ * state mask and no extensions, and hands every socket of the reply to a
+ * callback while it streams (diag_parse_batch() does the message walk). Not
+ * thread-safe: use one struct nl_diag per thread. */
+#ifndef NETSTAT_NL_DIAG_H
+#define NETSTAT_NL_DIAG_H
+
+#include <stdint.h>
+
+#include "diag_parse.h"
+
+/* Per recvmsg: the kernel builds dump replies of at most 32 KiB. */
+#define NL_DIAG_BUF_SIZE 65536
+
+struct mnl_socket;
+
+struct nl_diag {
+	struct mnl_socket *nl; /* owned; NULL until the first dump, or after a failure */
+	uint32_t portid;
+	uint32_t seq;          /* last request's sequence number */
+	uint8_t *buf;          /* owned, NL_DIAG_BUF_SIZE bytes */
+};
+
+/* Allocates the buffer; the socket is opened lazily. 0 or -ENOMEM. */
+int nl_diag_init(struct nl_diag *d);
+void nl_diag_fini(struct nl_diag *d);
+
+/* Mask bit of a kernel TCP state number (enum diag_kstate). */
+#define NL_DIAG_STATE(k) (1u << (k))
+#define NL_DIAG_ALL_STATES 0xffffffffu
+
+/* Dumps the sockets of one family (AF_INET, AF_INET6) and protocol
+ * (IPPROTO_TCP, IPPROTO_UDP) whose state is in `states`, calling fn for each.
+ * Returns 0; -EINTR when the kernel flagged the dump inconsistent
+ * (NLM_F_DUMP_INTR: every record was still delivered, the caller decides
+ * whether to start over); the first non-zero return of fn; or another
+ * negative errno (socket, transport or a kernel error carried in the reply).
+ * The reply is always read to its end (or the socket closed), so the next
+ * dump starts clean. */
+int nl_diag_dump(struct nl_diag *d, uint8_t family, uint8_t protocol,
+		 uint32_t states, diag_sock_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,46 @@
+/* sockscan: one scrape's sock_diag dumps, spread over worker threads.
+ *
+ * Each worker owns a netlink socket (kept open between scrapes) and takes the
+ * next unstarted job until none is left; worker 0 is the calling thread. The
+ * consumer gets every socket with the index of the worker that dumped it, so
+ * it can keep one aggregate per worker and merge them afterwards. */
+#ifndef NETSTAT_SOCKSCAN_H
+#define NETSTAT_SOCKSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag_parse.h"
+#include "nl_diag.h"
+
+#define SOCKSCAN_MAX_WORKERS 4
+
+/* One dump: family (AF_INET, AF_INET6), protocol, kernel state mask. */
+struct sockscan_job {
+	uint8_t family;
+	uint8_t protocol;
+	uint32_t states;
+};
+
+/* Called for every socket. Calls with the same worker index never overlap;
+ * calls with different ones may run concurrently. Non-zero stops that job. */
+typedef int (*sockscan_fn)(void *arg, unsigned worker, const struct diag_sock *s);
+
+struct sockscan {
+	unsigned nworkers;
+	struct nl_diag nl[SOCKSCAN_MAX_WORKERS]; /* owned */
+};
+
+/* nworkers in 1..SOCKSCAN_MAX_WORKERS. 0, -EINVAL or -ENOMEM. */
+int sockscan_init(struct sockscan *sc, unsigned nworkers);
+void sockscan_fini(struct sockscan *sc);
+
+/* Runs every job once on at most min(nworkers, sc->nworkers, njobs) workers.
+ * Returns 0; -EINTR when a dump came back flagged inconsistent (every job
+ * still ran to its end: the caller may reset and run again); or the first
+ * other error (a job's errno or fn's return). A worker thread that fails to
+ * start leaves its jobs to the others. */
+int sockscan_run(struct sockscan *sc, unsigned nworkers, const struct sockscan_job *jobs,
+		 size_t njobs, sockscan_fn fn, void *arg);
+
+#endif

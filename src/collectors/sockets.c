@@ -1,0 +1,271 @@
+/* sockets: the socket census collector. Listeners are dumped first (the
+ * census needs them to tell inbound from outbound), then the other TCP
+ * states and UDP, split over worker threads with one census each, merged at
+ * the end. */
+#include "collector_sockets.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "census.h"
+#include "log.h"
+#include "sockscan.h"
+
+#define FLAG_PORTS "collector.sockets.ports"
+#define FLAG_TOP_PORTS "collector.sockets.top-ports"
+#define FLAG_LISTEN_PORTS "collector.sockets.max-listen-ports"
+#define FLAG_TOP_PEERS "collector.sockets.top-peers"
+#define FLAG_PEER_MIN "collector.sockets.peer-min-sockets"
+#define FLAG_THREADS "collector.sockets.threads"
+
+static const struct collector_flag flags[] = {
+	{FLAG_PORTS, "PORT[,PORT...]", NULL,
+	 "Ports that always get their own per-port series (listeners too), even at zero.", true},
+	{FLAG_TOP_PORTS, "N", "10",
+	 "Other ports per direction with their own series, by socket count; the rest are port=\"other\".", false},
+	{FLAG_LISTEN_PORTS, "N", "100",
+	 "Listening ports (lowest first, besides the allowlist) with their own series; the rest are port=\"other\".", false},
+	{FLAG_TOP_PEERS, "K", "5",
+	 "Remote addresses listed per state in netstat_tcp_top_inbound_peer_sockets; 0 disables it.", false},
+	{FLAG_PEER_MIN, "M", "10",
+	 "Inbound sockets an address must hold to be listed as a top peer.", false},
+	{FLAG_THREADS, "N", "2",
+	 "Threads sharing the netlink dumps (1-4).", false},
+	{NULL, NULL, NULL, NULL, false},
+};
+
+#define NCENSUS SOCKSCAN_MAX_WORKERS
+
+/* Owned by the collector, reused from scrape to scrape. */
+struct sockets {
+	struct census_opts opts;
+	unsigned threads;
+	struct sockscan scan;
+	struct census *census[NCENSUS]; /* one per worker; [0] gets the listeners and the merge */
+	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
+};
+
+static void sockets_fini(void *state)
+{
+	struct sockets *s = state;
+
+	if (s == NULL)
+		return;
+	sockscan_fini(&s->scan);
+	for (int i = 0; i < NCENSUS; i++)
+		census_free(s->census[i]);
+	free(s);
+}
+
+static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < lo || n > hi)
+		return -EINVAL;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int add_ports(const char *value, void *arg)
+{
+	struct census_opts *o = arg;
+	const char *p = value;
+	int ret = 0;
+
+	for (;;) {
+		char buf[8];
+		size_t len = strcspn(p, ",");
+		unsigned port;
+
+		if (len == 0 || len >= sizeof(buf)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		ret = parse_uint(buf, 1, 65535, &port);
+		if (ret < 0)
+			goto out;
+		o->ports[port / 64] |= 1ull << (port % 64);
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+out:
+	return ret;
+}
+
+/* One numeric option; writes the error line itself. */
+static int get_uint(const struct config *cfg, const char *name, const char *def,
+		    unsigned lo, unsigned hi, unsigned *out, struct strbuf *err)
+{
+	const char *v = config_get(cfg, name, def);
+
+	if (parse_uint(v, lo, hi, out) == 0)
+		return 0;
+	sb_printf(err, "invalid value \"%s\" for --%s: want an integer from %u to %u", v, name, lo, hi);
+	return -EINVAL;
+}
+
+static int sockets_init(void **state, const struct config *cfg, struct strbuf *err)
+{
+	struct sockets *s = calloc(1, sizeof(*s));
+	int ret = 0;
+
+	if (s == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = config_each(cfg, FLAG_PORTS, add_ports, &s->opts);
+	if (ret < 0) {
+		sb_printf(err, "invalid value for --%s: want port numbers 1-65535, comma-separated", FLAG_PORTS);
+		ret = -EINVAL;
+		goto out;
+	}
+	if ((ret = get_uint(cfg, FLAG_TOP_PORTS, "10", 0, 10000, &s->opts.top_ports, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_LISTEN_PORTS, "100", 0, 65536, &s->opts.max_listen_ports, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_TOP_PEERS, "5", 0, 10000, &s->opts.top_peers, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_PEER_MIN, "10", 1, UINT_MAX, &s->opts.peer_min_sockets, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_THREADS, "2", 1, SOCKSCAN_MAX_WORKERS, &s->threads, err)) < 0)
+		goto out;
+	ret = sockscan_init(&s->scan, s->threads);
+	if (ret < 0)
+		goto out;
+	for (unsigned i = 0; i < s->threads; i++) {
+		s->census[i] = census_new();
+		if (s->census[i] == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	*state = s;
+	s = NULL;
+out:
+	sockets_fini(s);
+	return ret;
+}
+
+static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
+{
+	struct sockets *s = arg;
+	return census_add(s->census[worker], sk);
+}
+
+/* The ephemeral range of the scraped network namespace; hi < lo if unknown. */
+static void read_port_range(int procfs_fd, struct census_opts *o)
+{
+	char buf[64];
+	ssize_t n = -1;
+	int fd = openat(procfs_fd, "sys/net/ipv4/ip_local_port_range", O_RDONLY | O_CLOEXEC);
+
+	o->port_range_lo = 1;
+	o->port_range_hi = 0;
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0) {
+		log_msg(LOG_DEBUG, "collector=sockets msg=\"cannot read ip_local_port_range\"");
+		return;
+	}
+	buf[n] = '\0';
+	if (census_parse_port_range(buf, &o->port_range_lo, &o->port_range_hi) < 0) {
+		o->port_range_lo = 1;
+		o->port_range_hi = 0;
+	}
+}
+
+/* Kernel states 1..12 but LISTEN (13, TCP_BOUND_INACTIVE, is no connection). */
+#define TCP_NON_LISTEN_STATES \
+	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
+
+static const struct sockscan_job listen_jobs[] = {
+	{AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)},
+	{AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)},
+};
+
+/* Biggest first, so the big dumps land on different workers. */
+static const struct sockscan_job rest_jobs[] = {
+	{AF_INET, IPPROTO_TCP, TCP_NON_LISTEN_STATES},
+	{AF_INET6, IPPROTO_TCP, TCP_NON_LISTEN_STATES},
+	{AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES},
+	{AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES},
+};
+
+static int scan(struct sockets *s)
+{
+	int ret;
+
+	for (unsigned i = 0; i < s->threads; i++)
+		census_reset(s->census[i]);
+	ret = sockscan_run(&s->scan, 1, listen_jobs, 2, consume, s);
+	if (ret < 0)
+		goto out;
+	for (unsigned i = 1; i < s->threads; i++)
+		census_copy_listeners(s->census[i], s->census[0]);
+	ret = sockscan_run(&s->scan, s->threads, rest_jobs, 4, consume, s);
+out:
+	return ret;
+}
+
+static void warn_untracked(struct sockets *s)
+{
+	static const char *const what[CENSUS_TABLE_COUNT] = {"peer addresses", "ephemeral tuples"};
+
+	for (int t = 0; t < CENSUS_TABLE_COUNT; t++) {
+		uint64_t n = census_untracked(s->census[0], t);
+		/* Once when it starts, not every scrape. */
+		if (n > 0 && s->untracked_warned[t] == 0)
+			log_msg(LOG_WARN, "collector=sockets msg=\"%s table full, %llu sockets untracked; "
+				"top peers and ephemeral pressure are lower bounds\"",
+				what[t], (unsigned long long)n);
+		s->untracked_warned[t] = n;
+	}
+}
+
+static int sockets_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	struct sockets *s = state;
+	int ret;
+
+	read_port_range(ctx->procfs_fd, &s->opts);
+	ret = scan(s);
+	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
+		ret = scan(s);
+	if (ret < 0) {
+		log_msg(LOG_WARN, "collector=sockets msg=\"sock_diag dump failed\" err=\"%s\"",
+			strerror(-ret));
+		goto out;
+	}
+	for (unsigned i = 1; i < s->threads; i++) {
+		ret = census_merge(s->census[0], s->census[i]);
+		if (ret < 0)
+			goto out;
+	}
+	warn_untracked(s);
+	ret = census_emit(s->census[0], &s->opts, e);
+out:
+	return ret;
+}
+
+const struct collector_ops sockets_collector = {
+	.name = "sockets",
+	.help = "Socket census over sock_diag: TCP states, ports, listeners, peers, ephemeral ports; UDP.",
+	.default_enabled = true,
+	.flags = flags,
+	.init = sockets_init,
+	.collect = sockets_collect,
+	.fini = sockets_fini,
+};
