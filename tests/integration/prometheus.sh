@@ -136,7 +136,9 @@ sysctl -qw net.ipv4.tcp_max_syn_backlog=256
 sysctl -qw net.ipv4.tcp_syncookies=1
 
 # --- exporter and Prometheus
-ne_start --collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1
+NE_ARGS=(--collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1)
+[ "$HAVE_PROCESSES" = 0 ] || NE_ARGS+=(--collector.processes)
+ne_start "${NE_ARGS[@]}"
 
 sed -E 's/^( *)for: .*/\1for: 0s/' "$RULES" >"$TMP/rules.yml"
 grep -q 'for: 0s' "$TMP/rules.yml" || fail "test copy of the rules has no for: 0s"
