@@ -314,6 +314,12 @@ while IFS= read -r q; do
 		fail "variable query $q finds no $label"
 done < <(jq -r '.templating.list[] | select(.type == "query") | (.query | if type == "object" then .query else . end)' "$DASH")
 
+# Figures for the record (not checked): series per scrape under this load,
+# the last evaluation time of each rule group.
+samples=$(pq "scrape_samples_scraped{job=\"$JOB\"}" | jq -r '.[0].value[1]')
+evals=$(curl -sf "$PROM/api/v1/rules" | jq -r '[.data.groups[] | "\(.name) \(.evaluationTime * 1000 | . * 1000 | round / 1000)ms"] | join(", ")')
+echo "prometheus: $samples samples per scrape; rule evaluation: $evals"
+
 stop_prometheus
 ne_stop
 [ -z "$SKIPPED" ] || echo "prometheus: no processes collector in this build; not checked:$(tr '|' '\n' <<<"$SKIPPED" | sort -u | sed 's/^/ /' | tr '\n' ';')" >&2
