@@ -314,6 +314,11 @@ while IFS= read -r q; do
 		fail "variable query $q finds no $label"
 done < <(jq -r '.templating.list[] | select(.type == "query") | (.query | if type == "object" then .query else . end)' "$DASH")
 
+# Every rule evaluated without error.
+curl -sf "$PROM/api/v1/rules" >"$TMP/rules.json" || prom_fail "GET /api/v1/rules"
+bad=$(jq -r '[.data.groups[].rules[] | select(.health != "ok") | "\(.name): \(.health) \(.lastError // "")"] | join("; ")' "$TMP/rules.json")
+[ -z "$bad" ] || fail "unhealthy rules: $bad"
+
 # Figures for the record (not checked): series per scrape under this load,
 # the last evaluation time of each rule group.
 samples=$(pq "scrape_samples_scraped{job=\"$JOB\"}" | jq -r '.[0].value[1]')
