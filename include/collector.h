@@ -25,9 +25,20 @@ struct collector_flag {
 	bool repeatable;
 };
 
+struct attrib;
+
+/* What collectors hand each other within one scrape: zeroed by the scrape
+ * before the first collector runs, forgotten after the last. */
+struct collect_shared {
+	/* Set by `processes` (which runs before `sockets`) to its per-process
+	 * aggregator; `sockets` feeds it every socket of its dump. See attrib.h. */
+	struct attrib *attrib;
+};
+
 /* What a scrape hands every collector. */
 struct collect_ctx {
 	int procfs_fd;  /* O_DIRECTORY fd of --path.procfs, owned by the scrape module */
+	struct collect_shared *shared; /* owned by the scrape module */
 };
 
 struct collector_ops {

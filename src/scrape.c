@@ -114,7 +114,8 @@ static struct expo *collect_all(struct scrape *s)
 	struct expo_family *dur, *ok;
 	double secs[CONFIG_MAX_COLLECTORS] = {0};
 	bool good[CONFIG_MAX_COLLECTORS] = {0};
-	struct collect_ctx ctx;
+	struct collect_shared shared = {0};
+	struct collect_ctx ctx = {.shared = &shared};
 
 	if (!e)
 		return NULL;

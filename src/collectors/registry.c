@@ -4,11 +4,13 @@
 #include "collector.h"
 #include "collector_limits.h"
 #include "collector_netstat.h"
+#include "collector_processes.h"
 #include "collector_sockets.h"
 #include "collector_sockstat.h"
 
 const struct collector_ops *const collector_registry[] = {
 	/* one line per collector: &NAME_collector, declared in its header */
+	&processes_collector, /* before sockets: it publishes the owners for the dump */
 	&sockets_collector,
 	&netstat_collector,
 	&sockstat_collector,

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "attrib.h"
 #include "census.h"
 #include "log.h"
 #include "sockscan.h"
@@ -41,6 +42,7 @@ static const struct collector_flag flags[] = {
 };
 
 #define NCENSUS SOCKSCAN_MAX_WORKERS
+_Static_assert(ATTRIB_MAX_WORKERS >= SOCKSCAN_MAX_WORKERS, "attrib takes every dump worker");
 
 /* Owned by the collector, reused from scrape to scrape. */
 struct sockets {
@@ -49,6 +51,7 @@ struct sockets {
 	struct sockscan scan;
 	struct census *census[NCENSUS]; /* one per worker; [0] gets the listeners and the merge */
 	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
+	struct attrib *attrib; /* borrowed for one scrape from `processes`; NULL when it is off */
 };
 
 static void sockets_fini(void *state)
@@ -160,6 +163,9 @@ out:
 static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 {
 	struct sockets *s = arg;
+
+	if (s->attrib)
+		attrib_add(s->attrib, worker, sk);
 	return census_add(s->census[worker], sk);
 }
 
@@ -210,6 +216,8 @@ static int scan(struct sockets *s)
 
 	for (unsigned i = 0; i < s->threads; i++)
 		census_reset(s->census[i]);
+	if (s->attrib && (ret = attrib_begin(s->attrib, s->threads)) < 0)
+		goto out;
 	ret = sockscan_run(&s->scan, 1, listen_jobs, 2, consume, s);
 	if (ret < 0)
 		goto out;
@@ -241,6 +249,7 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 	int ret;
 
 	read_port_range(ctx->procfs_fd, &s->opts);
+	s->attrib = ctx->shared ? ctx->shared->attrib : NULL;
 	ret = scan(s);
 	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
 		ret = scan(s);
@@ -256,7 +265,10 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 	}
 	warn_untracked(s);
 	ret = census_emit(s->census[0], &s->opts, e);
+	if (ret == 0 && s->attrib)
+		ret = attrib_emit(s->attrib, e);
 out:
+	s->attrib = NULL;
 	return ret;
 }
 

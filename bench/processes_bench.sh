@@ -1,0 +1,110 @@
+# Benchmark of per-process attribution against its peers, in one run.
+#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release
+#   cmake --build build-rel --target netstat_exporter sockpop bench
+#   bash bench/processes_bench.sh build-rel [SOCKETS] [RUNS]
+# Builds SOCKETS (default 150000) established TCP sockets over loopback in a
+# private network namespace (sockpop workers of at most 9000 pairs each), then
+# prints, in ms (medians): diag_floor (bare one-threaded sock_diag dump), the
+# exporter without attribution, its cold scrape with --collector.processes
+# (first scrape after start, over COLD restarts), its steady-state scrape,
+# `ss -tanp`, and fd_floor (one bare pass over /proc/*/fd); and the ratios
+# the issue sets targets for.
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: processes_bench.sh BUILD_DIR [SOCKETS] [RUNS]}" && pwd)
+SIZE=${2:-150000}
+RUNS=${3:-11}
+COLD=${COLD:-5}
+SS_RUNS=${SS_RUNS:-3}
+if [ "${NE_BENCH_NETNS:-}" != 1 ]; then
+	NE_BENCH_NETNS=1 exec unshare -n -- bash "$0" "$@"
+fi
+ip link set lo up
+ulimit -n 20000
+
+NE="$BUILD/netstat_exporter"
+POP="$BUILD/tests/sockpop"
+FLOOR="$BUILD/bench/diag_floor"
+FDFLOOR="$BUILD/bench/fd_floor"
+for f in "$NE" "$POP" "$FLOOR" "$FDFLOOR"; do [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }; done
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+scrape_ms() { curl -s -o /dev/null -w '%{time_total}\n' "$1" | awk '{ print $1 * 1000 }'; }
+wait_up() { for _ in $(seq 100); do curl -sf -o /dev/null "$1/healthz" && return 0; sleep 0.05; done; return 1; }
+
+pairs=0
+worker=0
+want=$((SIZE / 2))
+while [ "$pairs" -lt "$want" ]; do
+	n=$((want - pairs))
+	[ "$n" -gt 9000 ] && n=9000
+	port=$((20000 + worker))
+	src="127.0.$((1 + worker / 200)).$((10 + worker % 200))"
+	"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" >"$TMP/pop.$worker" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 600); do grep -q ready "$TMP/pop.$worker" && break; sleep 0.1; done
+	grep -q ready "$TMP/pop.$worker" || { cat "$TMP/pop.$worker" >&2; exit 1; }
+	pairs=$((pairs + n))
+	worker=$((worker + 1))
+done
+
+# Without attribution.
+"$NE" --web.listen-address=127.0.0.1:19200 >"$TMP/ne0.log" 2>&1 &
+P0=$!
+PIDS+=("$P0")
+wait_up http://127.0.0.1:19200
+base=$(for _ in $(seq "$RUNS"); do scrape_ms http://127.0.0.1:19200/metrics; done | median)
+kill "$P0"
+
+# Cold: the first scrape after a start, with attribution.
+for i in $(seq "$COLD"); do
+	"$NE" --web.listen-address=127.0.0.1:19201 --collector.processes >"$TMP/ne1.log" 2>&1 &
+	P1=$!
+	wait_up http://127.0.0.1:19201
+	scrape_ms http://127.0.0.1:19201/metrics >>"$TMP/cold"
+	kill "$P1"
+	wait "$P1" 2>/dev/null || true
+done
+cold=$(median <"$TMP/cold")
+
+# Steady: later scrapes of one exporter.
+"$NE" --web.listen-address=127.0.0.1:19201 --collector.processes >"$TMP/ne1.log" 2>&1 &
+P1=$!
+PIDS+=("$P1")
+wait_up http://127.0.0.1:19201
+scrape_ms http://127.0.0.1:19201/metrics >/dev/null
+steady=$(for _ in $(seq "$RUNS"); do scrape_ms http://127.0.0.1:19201/metrics; done | median)
+curl -s http://127.0.0.1:19201/metrics >"$TMP/m"
+
+ssm=$(for _ in $(seq "$SS_RUNS"); do
+	a=$(date +%s%N); ss -tanp >/dev/null; b=$(date +%s%N)
+	echo $(((b - a) / 1000))
+done | awk '{ print $1 / 1000 }' | median)
+fl=$("$FLOOR" "$RUNS")
+floor=${fl#floor_ms=}
+floor=${floor%% *}
+seen=${fl##*sockets=}
+ff=$("$FDFLOOR" "$RUNS")
+fdfloor=${ff#fd_floor_ms=}
+fdfloor=${fdfloor%% *}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "sockets=$seen processes=$(awk '/^netstat_process_cache_processes / { print $2 }' "$TMP/m") " \
+	"fd_table_reads=$(awk '/^netstat_process_fd_table_reads_total / { print $2 }' "$TMP/m") " \
+	"full_rescans=$(awk '/^netstat_process_full_rescans_total / { print $2 }' "$TMP/m")"
+printf '%-28s %10s\n' measure ms
+printf '%-28s %10.2f\n' diag_floor "$floor" "exporter_no_attribution" "$base" \
+	"exporter_cold" "$cold" "exporter_steady" "$steady" "ss_tanp" "$ssm" "fd_floor" "$fdfloor"
+echo "steady/diag_floor          $(ratio "$steady" "$floor")   (target <= 1.5)"
+echo "steady/no_attribution      $(ratio "$steady" "$base")"
+echo "ss_tanp/steady             $(ratio "$ssm" "$steady")   (target >= 10)"
+echo "cold/(diag_floor+1.3*fd)   $(ratio "$cold" "$(awk -v a="$floor" -v b="$fdfloor" 'BEGIN { print a + 1.3 * b }')")   (target <= 1.0)"
+grep -E '^netstat_process_sockets\{comm="sockpop",protocol="tcp",state="established"\}' "$TMP/m" >&2

@@ -1,0 +1,186 @@
+/* processes: refreshes the inode -> process cache from /proc/PID/fd and
+ * publishes an aggregator in collect_ctx.shared; the `sockets` collector, which
+ * runs next, feeds it every socket of its one sock_diag dump and adds the
+ * per-process families. This collector adds the cache's own families. */
+#include "collector_processes.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "attrib.h"
+#include "log.h"
+#include "owners.h"
+
+#define FLAG_EXE "collector.processes.exe"
+#define FLAG_USER "collector.processes.user"
+#define FLAG_PID "collector.processes.pid"
+#define FLAG_RESCAN "collector.processes.rescan-interval"
+
+static const struct collector_flag flags[] = {
+	{FLAG_EXE, NULL, "false",
+	 "Add an exe label (executable path) to the per-process families.", false},
+	{FLAG_USER, NULL, "false",
+	 "Add a user label (effective user of the process) to the per-process families.", false},
+	{FLAG_PID, NULL, "false",
+	 "Add a pid label to the per-process families (one series set per process).", false},
+	{FLAG_RESCAN, "DURATION", "5m",
+	 "Longest time between two full re-reads of every fd table (e.g. 30s, 5m, 1h; 0 = every scrape).", false},
+	{NULL, NULL, NULL, NULL, false},
+};
+
+/* Owned by the collector, reused from scrape to scrape. */
+struct processes {
+	struct owners *owners;
+	struct attrib *attrib;
+	bool warned_unreadable;
+};
+
+static void processes_fini(void *state)
+{
+	struct processes *p = state;
+
+	if (p == NULL)
+		return;
+	attrib_free(p->attrib);
+	owners_free(p->owners);
+	free(p);
+}
+
+/* "90s", "5m", "1h", "250ms", "0". 0 or -EINVAL. */
+static int parse_duration_ms(const char *v, uint64_t *ms)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ms;
+	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+	uint64_t n = 0;
+	const char *p = v;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > 1000000000ull)
+			return -EINVAL;
+	}
+	if (*p == '\0') {
+		if (n != 0) /* a bare number has no unit */
+			return -EINVAL;
+		*ms = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(p, units[i].unit) == 0) {
+			*ms = n * units[i].ms;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int processes_init(void **state, const struct config *cfg, struct strbuf *err)
+{
+	struct processes *p = calloc(1, sizeof(*p));
+	struct attrib_opts opts = {0};
+	const char *v = config_get(cfg, FLAG_RESCAN, "5m");
+	int sockets = collector_index("sockets");
+	unsigned want = 0;
+	uint64_t rescan_ms;
+	int ret = 0;
+
+	if (p == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (parse_duration_ms(v, &rescan_ms) < 0) {
+		sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 30s, 5m or 1h",
+			  v, FLAG_RESCAN);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (sockets < 0 || !cfg->enabled[sockets]) {
+		sb_printf(err, "--collector.processes needs the sockets collector: "
+			  "drop --no-collector.sockets");
+		ret = -EINVAL;
+		goto out;
+	}
+	opts.exe = config_bool(cfg, FLAG_EXE, false);
+	opts.user = config_bool(cfg, FLAG_USER, false);
+	opts.pid = config_bool(cfg, FLAG_PID, false);
+	want = (opts.exe ? OWNERS_WANT_EXE : 0) | (opts.user ? OWNERS_WANT_UID : 0);
+	p->owners = owners_new(want, rescan_ms);
+	p->attrib = p->owners ? attrib_new(p->owners, &opts) : NULL;
+	if (p->attrib == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	*state = p;
+	p = NULL;
+out:
+	processes_fini(p);
+	return ret;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void emit_cache(struct expo *e, const struct owners_stats *st)
+{
+	expo_add_u64(expo_family(e, "netstat_process_cache_processes", EXPO_GAUGE,
+				 "Processes in the socket owner cache."), st->processes, EXPO_NOLABELS);
+	expo_add_u64(expo_family(e, "netstat_process_cache_sockets", EXPO_GAUGE,
+				 "Socket inodes the owner cache attributes to a process."),
+		     st->sockets, EXPO_NOLABELS);
+	expo_add_u64(expo_family(e, "netstat_process_unreadable_fd_tables", EXPO_GAUGE,
+				 "Processes whose fd table the exporter may not read (their sockets "
+				 "count as not_found)."), st->unreadable, EXPO_NOLABELS);
+	expo_add_u64(expo_family(e, "netstat_process_fd_table_reads", EXPO_COUNTER,
+				 "Reads of a /proc/PID/fd table by the owner cache."),
+		     st->fd_table_reads, EXPO_NOLABELS);
+	expo_add_u64(expo_family(e, "netstat_process_full_rescans", EXPO_COUNTER,
+				 "Refreshes of the owner cache that re-read every fd table."),
+		     st->full_rescans, EXPO_NOLABELS);
+}
+
+static int processes_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	struct processes *p = state;
+	struct owners_stats st;
+	int ret;
+
+	ret = owners_refresh(p->owners, ctx->procfs_fd, now_ms());
+	if (ret < 0) {
+		log_msg(LOG_WARN, "collector=processes msg=\"cannot list processes\" err=\"%s\"",
+			strerror(-ret));
+		goto out;
+	}
+	owners_get_stats(p->owners, &st);
+	if (st.unreadable > 0 && !p->warned_unreadable) {
+		log_msg(LOG_WARN, "collector=processes msg=\"cannot read the fd tables of %llu processes "
+			"(%s); their sockets count as not_found. Listing /proc/PID/fd of other users "
+			"needs CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE\"",
+			(unsigned long long)st.unreadable, strerror(st.unreadable_errno));
+		p->warned_unreadable = true;
+	}
+	emit_cache(e, &st);
+	if (ctx->shared)
+		ctx->shared->attrib = p->attrib;
+out:
+	return ret;
+}
+
+const struct collector_ops processes_collector = {
+	.name = "processes",
+	.help = "Per-process socket attribution from /proc/PID/fd: sockets per program and state, listener owners.",
+	.default_enabled = false,
+	.flags = flags,
+	.init = processes_init,
+	.collect = processes_collect,
+	.fini = processes_fini,
+};
