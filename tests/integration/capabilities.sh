@@ -8,10 +8,6 @@ ne_enter_netns
 U="$SRC/deploy/systemd/netstat_exporter.service"
 POP="$BUILD/tests/sockpop"
 command -v setpriv >/dev/null || fail "setpriv not installed (Debian package util-linux)"
-if ! "$NE_BIN" --help | grep -q -- 'collector\.processes'; then
-	echo "capabilities: SKIP, this build has no processes collector"
-	exit 0
-fi
 # "CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" -> "+sys_ptrace,+dac_read_search"
 unit_caps=$(sed -n 's/^AmbientCapabilities=//p' "$U" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
 [ -n "$unit_caps" ] || fail "no AmbientCapabilities in the unit"

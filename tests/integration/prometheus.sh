@@ -8,8 +8,9 @@
 #     as an alert condition that does not hold here, must have every operand
 #     return data instead);
 #   - every query of the Grafana dashboard, variables substituted, does too;
-#   - the SYN-flood, accept-queue and TIME_WAIT alerts become active, with
-#     the port and the source in their descriptions.
+#   - the SYN-flood, accept-queue, TIME_WAIT and CLOSE_WAIT alerts become
+#     active, with the port, the source and the program in their
+#     descriptions.
 #
 # Prometheus loads a test copy of the rules in which every `for:` is 0s
 # (generated below by one sed substitution: s/for: .*/for: 0s/); thresholds
@@ -88,22 +89,11 @@ operands() {
 	}'
 }
 
-# Known absences, each checked rather than assumed: tcp_max_orphans is a
+# The one known absence, checked rather than assumed: tcp_max_orphans is a
 # global sysctl that a child network namespace does not show, so its series
-# is absent here (it exists on every host); the per-process families exist
-# only in builds with the processes collector.
-HAVE_PROCESSES=0
-"$NE_BIN" --help | grep -q -- 'collector\.processes' && HAVE_PROCESSES=1
-SKIPPED=""
+# is absent here (it exists on every host).
 absent_ok() {
-	if [[ "$1" =~ ^netstat_limit_tcp_max_orphans(\{[^}]*\})?$ ]] && [ ! -e /proc/sys/net/ipv4/tcp_max_orphans ]; then
-		return 0
-	fi
-	if [ "$HAVE_PROCESSES" = 0 ] && [[ "$1" =~ netstat_(process_sockets|listener_info|unattributed_sockets) ]]; then
-		SKIPPED="$SKIPPED|$1"
-		return 0
-	fi
-	return 1
+	[[ "$1" =~ ^netstat_limit_tcp_max_orphans(\{[^}]*\})?$ ]] && [ ! -e /proc/sys/net/ipv4/tcp_max_orphans ]
 }
 
 # Fails unless expression $1 returns data, or (when it is legitimately empty)
@@ -136,9 +126,7 @@ sysctl -qw net.ipv4.tcp_max_syn_backlog=256
 sysctl -qw net.ipv4.tcp_syncookies=1
 
 # --- exporter and Prometheus
-NE_ARGS=(--collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1)
-[ "$HAVE_PROCESSES" = 0 ] || NE_ARGS+=(--collector.processes)
-ne_start "${NE_ARGS[@]}"
+ne_start --collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1 --collector.processes
 
 sed -E 's/^( *)for: .*/\1for: 0s/' "$RULES" >"$TMP/rules.yml"
 grep -q 'for: 0s' "$TMP/rules.yml" || fail "test copy of the rules has no for: 0s"
@@ -229,12 +217,7 @@ for _ in $(seq 20); do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null || true; done
 
 # --- alerts: the SYN flood, accept-queue and TIME_WAIT alerts must fire.
 want_alerts="NetstatSynFlood NetstatSynBacklogNearMax NetstatSynCookiesSent NetstatListenDrops
-NetstatAcceptQueueNearBacklog NetstatTimeWaitNearLimit NetstatTimeWaitOverflow"
-if [ "$HAVE_PROCESSES" = 1 ]; then
-	want_alerts="$want_alerts NetstatCloseWaitLeak"
-else
-	echo "prometheus: this build has no processes collector; NetstatCloseWaitLeak not checked" >&2
-fi
+NetstatAcceptQueueNearBacklog NetstatTimeWaitNearLimit NetstatTimeWaitOverflow NetstatCloseWaitLeak"
 for _ in $(seq 60); do
 	curl -sf "$PROM/api/v1/alerts" >"$TMP/alerts.json" || prom_fail "GET /api/v1/alerts"
 	missing=""
@@ -259,12 +242,10 @@ alert NetstatSynCookiesSent | jq -r '.[0].annotations.description' | grep -q 'Po
 	fail "NetstatSynCookiesSent description lacks the port: $(alert NetstatSynCookiesSent | jq -r '.[0].annotations.description')"
 alert NetstatTimeWaitNearLimit | jq -r '.[0].annotations.description' | grep -q 'outbound/9000: ' ||
 	fail "NetstatTimeWaitNearLimit description lacks the port: $(alert NetstatTimeWaitNearLimit | jq -r '.[0].annotations.description')"
-if [[ "$want_alerts" == *NetstatCloseWaitLeak* ]]; then
-	[ "$(alert NetstatCloseWaitLeak | jq -r '.[].labels.comm')" = sockpop ] ||
-		fail "NetstatCloseWaitLeak: $(alert NetstatCloseWaitLeak)"
-	alert NetstatSynFlood | jq -r '.[0].annotations.description' | grep -q 'Listening program: sockpop\.' ||
-		fail "NetstatSynFlood description lacks the program: $(alert NetstatSynFlood | jq -r '.[0].annotations.description')"
-fi
+[ "$(alert NetstatCloseWaitLeak | jq -r '.[].labels.comm')" = sockpop ] ||
+	fail "NetstatCloseWaitLeak: $(alert NetstatCloseWaitLeak)"
+alert NetstatSynFlood | jq -r '.[0].annotations.description' | grep -q 'Listening program: sockpop\.' ||
+	fail "NetstatSynFlood description lacks the program: $(alert NetstatSynFlood | jq -r '.[0].annotations.description')"
 # Quiet conditions stay quiet.
 for a in NetstatCollectorFailing NetstatConntrackNearFull; do
 	[ "$(alert "$a" | jq length)" = 0 ] || fail "$a active: $(alert "$a")"
@@ -275,7 +256,7 @@ for c in $(pq 'netstat_exporter_collector_success' | jq -r '.[].metric.collector
 	[ "$(pq "netstat_exporter_collector_success{collector=\"$c\"}" | jq -r '.[0].value[1]')" = 1 ] ||
 		fail "collector $c failing"
 done
-for c in sockets netstat sockstat limits; do
+for c in processes sockets netstat sockstat limits; do
 	[ "$(pq_count "netstat_exporter_collector_success{collector=\"$c\"} == 1")" = 1 ] || fail "collector $c absent or failing"
 done
 [ "$(pq 'sum(netstat_tcp_port_sockets{direction="inbound", port="8080", state="syn_recv"})' | jq -r '.[0].value[1]')" -ge 128 ] ||
@@ -327,5 +308,4 @@ echo "prometheus: $samples samples per scrape; rule evaluation: $evals"
 
 stop_prometheus
 ne_stop
-[ -z "$SKIPPED" ] || echo "prometheus: no processes collector in this build; not checked:$(tr '|' '\n' <<<"$SKIPPED" | sort -u | sed 's/^/ /' | tr '\n' ';')" >&2
 echo "prometheus: $want_rules rules ($rules_checked expressions) and $panels_checked dashboard queries return data; alerts fired: $want_alerts"
