@@ -1,0 +1,49 @@
+# The systemd unit's capabilities are the ones the processes collector needs,
+# and both are needed: an exporter running as nobody with exactly the unit's
+# AmbientCapabilities (and NoNewPrivileges) attributes a root program's
+# sockets; with none, or with only one of them, it cannot.
+source "$(dirname "$0")/../lib/common.sh"
+ne_enter_netns
+
+U="$SRC/deploy/systemd/netstat_exporter.service"
+POP="$BUILD/tests/sockpop"
+command -v setpriv >/dev/null || fail "setpriv not installed (Debian package util-linux)"
+# "CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" -> "+sys_ptrace,+dac_read_search"
+unit_caps=$(sed -n 's/^AmbientCapabilities=//p' "$U" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+[ -n "$unit_caps" ] || fail "no AmbientCapabilities in the unit"
+
+# A root program holding a listener and three connections to it.
+"$POP" L,127.0.0.1,9300 E,3,127.0.0.1,127.0.0.1,9300 >"$TMP/pop" &
+for _ in $(seq 50); do grep -q ready "$TMP/pop" && break; sleep 0.1; done
+
+# Starts the exporter as nobody with capabilities $1 ("" for none).
+start_as_nobody() {
+	local caps=()
+	[ -z "$1" ] || caps=(--inh-caps="$1" --ambient-caps="$1")
+	setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs "${caps[@]}" \
+		"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" --collector.processes >"$TMP/ne.log" 2>&1 &
+	NE_PID=$!
+	for _ in $(seq 100); do
+		curl -sf -o /dev/null "$NE_URL/healthz" && return 0
+		kill -0 "$NE_PID" 2>/dev/null || fail "exporter exited at start (caps '$1')"
+		sleep 0.05
+	done
+	fail "exporter did not answer /healthz"
+}
+
+start_as_nobody "$unit_caps"
+ne_scrape >"$TMP/with"
+ne_stop
+expect_value "$TMP/with" 'netstat_process_sockets{comm="sockpop",protocol="tcp",state="established"}' 6
+expect_value "$TMP/with" 'netstat_listener_info{comm="sockpop",protocol="tcp",address="127.0.0.1",port="9300"}' 1
+
+for caps in "" +sys_ptrace +dac_read_search; do
+	start_as_nobody "$caps"
+	ne_scrape >"$TMP/without"
+	ne_stop
+	! grep -q 'comm="sockpop"' "$TMP/without" || fail "attributed a root program's sockets with caps '$caps' only"
+	# sockpop's 6, plus the scraping curl's (also root's).
+	n=$(metric_value "$TMP/without" 'netstat_unattributed_sockets{protocol="tcp",state="established",reason="not_found"}')
+	[ "${n:-0}" -ge 6 ] || fail "caps '$caps': sockpop's 6 sockets are not counted as not_found: $(grep unattributed "$TMP/without")"
+done
+echo "capabilities: $unit_caps attribute a root program's sockets; none, or either alone, do not"
