@@ -57,7 +57,7 @@ while [ "$pairs" -lt "$want" ]; do
 done
 
 # Without attribution.
-"$NE" --web.listen-address=127.0.0.1:19200 >"$TMP/ne0.log" 2>&1 &
+"$NE" --web.listen-address=127.0.0.1:19200 --no-collector.processes >"$TMP/ne0.log" 2>&1 &
 P0=$!
 PIDS+=("$P0")
 wait_up http://127.0.0.1:19200
