@@ -43,7 +43,7 @@ curl -sf -D "$TMP/h" -o /dev/null "$NE_URL/metrics"
 ! grep -qi '^content-encoding' "$TMP/h" || fail "compressed without Accept-Encoding"
 
 # Routes and methods.
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@"; }
 [ "$(code "$NE_URL/")" = 200 ] || fail "landing page"
 curl -sf "$NE_URL/" | grep -q 'href="/metrics"' || fail "landing page links /metrics"
 [ "$(code "$NE_URL/healthz")" = 200 ] || fail "/healthz"
@@ -98,6 +98,34 @@ rc=0
 "$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" >"$TMP/out2" 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "second exporter on a taken port exited 0"
 grep -q 'Address already in use' "$TMP/out2" || fail "no clear message for a taken port: $(cat "$TMP/out2")"
+
+# --web.max-requests: with one scrape in flight, the next gets 503. The scrape
+# in flight is held deterministically by a FIFO standing in for net/snmp: the
+# collector's read blocks until the test writes to it.
+ne_stop
+mkdir -p "$TMP/proc/net"
+mkfifo "$TMP/proc/net/snmp"
+ne_start --path.procfs="$TMP/proc" --collector.disable-defaults --collector.netstat --web.max-requests=1
+touch "$TMP/hold"
+# The writer's open returns once the collector has opened the FIFO to read;
+# it then holds the collector's read until $TMP/hold is removed.
+( exec 3>"$TMP/proc/net/snmp"; touch "$TMP/opened"; while [ -e "$TMP/hold" ]; do sleep 0.05; done ) &
+writer=$!
+curl -s -o "$TMP/held" -w '%{http_code}' "$NE_URL/metrics" >"$TMP/held_code" &
+held=$!
+for _ in $(seq 200); do [ -e "$TMP/opened" ] && break; sleep 0.05; done
+[ -e "$TMP/opened" ] || fail "the held scrape never opened net/snmp"
+[ "$(code "$NE_URL/metrics")" = 503 ] || fail "second scrape with --web.max-requests=1 is not 503"
+[ "$(code "$NE_URL/healthz")" = 200 ] || fail "/healthz blocked by a scrape in flight"
+rm "$TMP/hold"
+wait "$writer" || true
+wait "$held" || true
+[ "$(cat "$TMP/held_code")" = 200 ] || fail "held scrape answered $(cat "$TMP/held_code")"
+# An empty net/snmp (and no other file) is a kernel without those counters.
+grep -q '^netstat_exporter_collector_success{collector="netstat"} 1$' "$TMP/held" ||
+	fail "the held scrape is incomplete"
+ne_stop
+ne_start
 
 # Still alive, then a clean SIGTERM (ne_stop checks the exit status).
 curl -sf -o /dev/null "$NE_URL/metrics" || fail "exporter died"
