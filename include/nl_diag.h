@@ -2,9 +2,10 @@
  *
  * One NETLINK_SOCK_DIAG socket (libmnl, MNL_SOCKET_AUTOPID) and a receive
  * buffer; nl_diag_dump() sends one SOCK_DIAG_BY_FAMILY dump request with a
- * state mask, optionally a bytecode filter (diag_bc.h), and no extensions, and hands every socket of the reply to a
- * callback while it streams (diag_parse_batch() does the message walk). Not
- * thread-safe: use one struct nl_diag per thread. */
+ * state mask, optionally a bytecode filter (diag_bc.h), and no extensions,
+ * and hands every socket of the reply to a callback while it streams
+ * (diag_parse_batch() does the message walk). Not thread-safe: use one
+ * struct nl_diag per thread. */
 #ifndef NETSTAT_NL_DIAG_H
 #define NETSTAT_NL_DIAG_H
 

@@ -48,7 +48,7 @@ int diag_bc_build(struct diag_bc_range r, bool complement, uint8_t *out, size_t 
 		ret = -EINVAL;
 		goto out;
 	}
-	mid = (uint16_t)(r.lo + ((unsigned)r.hi - r.lo + 1) / 2); /* lo < mid <= hi + 1 */
+	mid = (uint16_t)(r.lo + ((unsigned)r.hi - r.lo + 1) / 2); /* lo <= mid <= hi */
 	port[0] = r.lo;
 	port[1] = r.hi;
 	port[2] = (uint16_t)(mid - 1);

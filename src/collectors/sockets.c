@@ -218,13 +218,16 @@ static size_t rest_jobs(const struct sockets *s, struct sockscan_job *jobs)
 	size_t n = 0;
 
 	for (size_t f = 0; f < sizeof(families); f++) {
+		struct sockscan_job tcp = {families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES, NULL};
+
 		if (s->threads < 2) {
-			jobs[n++] = (struct sockscan_job){families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES, NULL};
+			jobs[n++] = tcp;
 			continue;
 		}
-		for (int h = 0; h < 2; h++)
-			jobs[n++] = (struct sockscan_job){families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES,
-							  &s->half[h]};
+		for (int h = 0; h < 2; h++) {
+			tcp.filter = &s->half[h];
+			jobs[n++] = tcp;
+		}
 	}
 	jobs[n++] = (struct sockscan_job){AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
 	jobs[n++] = (struct sockscan_job){AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
