@@ -2,14 +2,16 @@
  *
  * One NETLINK_SOCK_DIAG socket (libmnl, MNL_SOCKET_AUTOPID) and a receive
  * buffer; nl_diag_dump() sends one SOCK_DIAG_BY_FAMILY dump request with a
- * state mask and no extensions, and hands every socket of the reply to a
- * callback while it streams (diag_parse_batch() does the message walk). Not
- * thread-safe: use one struct nl_diag per thread. */
+ * state mask, optionally a bytecode filter (diag_bc.h), and no extensions,
+ * and hands every socket of the reply to a callback while it streams
+ * (diag_parse_batch() does the message walk). Not thread-safe: use one
+ * struct nl_diag per thread. */
 #ifndef NETSTAT_NL_DIAG_H
 #define NETSTAT_NL_DIAG_H
 
 #include <stdint.h>
 
+#include "diag_bc.h"
 #include "diag_parse.h"
 
 /* Per recvmsg: the kernel builds dump replies of at most 32 KiB. */
@@ -33,7 +35,11 @@ void nl_diag_fini(struct nl_diag *d);
 #define NL_DIAG_ALL_STATES 0xffffffffu
 
 /* Dumps the sockets of one family (AF_INET, AF_INET6) and protocol
- * (IPPROTO_TCP, IPPROTO_UDP) whose state is in `states`, calling fn for each.
+ * (IPPROTO_TCP, IPPROTO_UDP) whose state is in `states` and, when bc is not
+ * NULL, that its program accepts (borrowed for the call; sent as
+ * INET_DIAG_REQ_BYTECODE; the kernel audits it and fails the request with
+ * -EINVAL when it refuses it; a bc->len of 0 or above DIAG_BC_MAX_LEN is
+ * -EINVAL here), calling fn for each.
  * Returns 0; -EINTR when the kernel flagged the dump inconsistent
  * (NLM_F_DUMP_INTR: every record was still delivered, the caller decides
  * whether to start over); the first non-zero return of fn; or another
@@ -41,6 +47,6 @@ void nl_diag_fini(struct nl_diag *d);
  * The reply is always read to its end (or the socket closed), so the next
  * dump starts clean. */
 int nl_diag_dump(struct nl_diag *d, uint8_t family, uint8_t protocol,
-		 uint32_t states, diag_sock_fn fn, void *arg);
+		 uint32_t states, const struct diag_bc *bc, diag_sock_fn fn, void *arg);
 
 #endif

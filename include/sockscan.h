@@ -15,11 +15,14 @@
 
 #define SOCKSCAN_MAX_WORKERS 4
 
-/* One dump: family (AF_INET, AF_INET6), protocol, kernel state mask. */
+/* One dump: family (AF_INET, AF_INET6), protocol, kernel state mask, and
+ * an optional bytecode filter (NULL: every socket; borrowed, must outlive
+ * sockscan_run()). */
 struct sockscan_job {
 	uint8_t family;
 	uint8_t protocol;
 	uint32_t states;
+	const struct diag_bc *filter;
 };
 
 /* Called for every socket. Calls with the same worker index never overlap;

@@ -77,35 +77,47 @@ static int relay_sock(const struct diag_sock *s, void *arg)
 }
 
 int nl_diag_dump(struct nl_diag *d, uint8_t family, uint8_t protocol,
-		 uint32_t states, diag_sock_fn fn, void *arg)
+		 uint32_t states, const struct diag_bc *bc, diag_sock_fn fn, void *arg)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
+	/* Header, request, and the bytecode attribute at its largest. */
+	union {
+		struct nlmsghdr align;
+		uint8_t bytes[MNL_ALIGN(sizeof(struct nlmsghdr)) + MNL_ALIGN(sizeof(struct inet_diag_req_v2)) +
+			      MNL_ATTR_HDRLEN + MNL_ALIGN(DIAG_BC_MAX_LEN)];
 	} msg;
+	struct nlmsghdr *nlh;
+	struct inet_diag_req_v2 *req;
 	struct relay rl = {fn, arg, 0};
 	struct diag_batch b;
 	int ret = 0;
 
+	if (bc != NULL && (bc->len == 0 || bc->len > DIAG_BC_MAX_LEN)) {
+		ret = -EINVAL;
+		goto out;
+	}
 	if (d->nl == NULL) {
 		ret = open_socket(d);
 		if (ret < 0)
 			goto out;
 	}
 	memset(&msg, 0, sizeof(msg));
-	msg.nlh.nlmsg_len = sizeof(msg);
-	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	msg.nlh.nlmsg_seq = ++d->seq;
-	msg.req.sdiag_family = family;
-	msg.req.sdiag_protocol = protocol;
-	msg.req.idiag_states = states;
+	nlh = mnl_nlmsg_put_header(msg.bytes);
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = ++d->seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = family;
+	req->sdiag_protocol = protocol;
+	req->idiag_states = states;
+	/* The attribute only when there is a filter. */
+	if (bc != NULL)
+		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bc->len, bc->ops);
 
 	memset(&b, 0, sizeof(b));
-	b.seq = msg.nlh.nlmsg_seq;
+	b.seq = nlh->nlmsg_seq;
 	b.portid = d->portid;
 	b.protocol = protocol;
-	if (mnl_socket_sendto(d->nl, &msg, sizeof(msg)) < 0) {
+	if (mnl_socket_sendto(d->nl, nlh, nlh->nlmsg_len) < 0) {
 		ret = -errno;
 		close_socket(d);
 		goto out;

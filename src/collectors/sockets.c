@@ -1,7 +1,9 @@
 /* sockets: the socket census collector. Listeners are dumped first (the
  * census needs them to tell inbound from outbound), then the other TCP
- * states and UDP, split over worker threads with one census each, merged at
- * the end. */
+ * states and UDP, spread over worker threads with one census each, merged at
+ * the end. With two threads or more, each TCP dump is split in two halves
+ * by a bytecode filter on the ports (diag_bc.h), so the two halves of one
+ * family's dump run at once. */
 #include "collector_sockets.h"
 
 #include <errno.h>
@@ -15,6 +17,7 @@
 
 #include "attrib.h"
 #include "census.h"
+#include "diag_bc.h"
 #include "log.h"
 #include "sockscan.h"
 
@@ -50,6 +53,7 @@ struct sockets {
 	unsigned threads;
 	struct sockscan scan;
 	struct census *census[NCENSUS]; /* one per worker; [0] gets the listeners and the merge */
+	struct diag_bc half[2];         /* the split of the TCP dumps, rebuilt every scrape */
 	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
 	struct attrib *attrib; /* borrowed for one scrape from `processes`; NULL when it is off */
 };
@@ -198,20 +202,60 @@ static void read_port_range(int procfs_fd, struct census_opts *o)
 	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
 
 static const struct sockscan_job listen_jobs[] = {
-	{AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)},
-	{AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)},
+	{AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN), NULL},
+	{AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN), NULL},
 };
 
-/* Biggest first, so the big dumps land on different workers. */
-static const struct sockscan_job rest_jobs[] = {
-	{AF_INET, IPPROTO_TCP, TCP_NON_LISTEN_STATES},
-	{AF_INET6, IPPROTO_TCP, TCP_NON_LISTEN_STATES},
-	{AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES},
-	{AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES},
-};
+#define NJOBS_MAX 6
+
+/* The dumps after the listeners, biggest first, so the big ones land on
+ * different workers: with one thread each TCP family in one dump; with more,
+ * each in two halves (the second thread would otherwise only walk the hash
+ * table for IPv6 on an IPv4-only host). Returns the number of jobs. */
+static size_t rest_jobs(const struct sockets *s, struct sockscan_job *jobs)
+{
+	static const uint8_t families[] = {AF_INET, AF_INET6};
+	size_t n = 0;
+
+	for (size_t f = 0; f < sizeof(families); f++) {
+		struct sockscan_job tcp = {families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES, NULL};
+
+		if (s->threads < 2) {
+			jobs[n++] = tcp;
+			continue;
+		}
+		for (int h = 0; h < 2; h++) {
+			tcp.filter = &s->half[h];
+			jobs[n++] = tcp;
+		}
+	}
+	jobs[n++] = (struct sockscan_job){AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
+	jobs[n++] = (struct sockscan_job){AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
+	return n;
+}
+
+/* The two halves over the scraped namespace's ephemeral range, or Linux's
+ * default when it could not be read: any range splits exactly, the right
+ * one splits evenly. */
+static void build_halves(struct sockets *s)
+{
+	struct diag_bc_range r = DIAG_BC_DEFAULT_RANGE;
+
+	if (s->opts.port_range_lo >= 1 && s->opts.port_range_lo <= s->opts.port_range_hi &&
+	    s->opts.port_range_hi <= 65535)
+		r = (struct diag_bc_range){(uint16_t)s->opts.port_range_lo, (uint16_t)s->opts.port_range_hi};
+	for (int h = 0; h < 2; h++) {
+		int n = diag_bc_build(r, h == 1, s->half[h].ops, sizeof(s->half[h].ops));
+		/* Cannot fail for a checked range; were it to, a length of 0
+		 * fails the dump (nl_diag_dump) instead of counting twice. */
+		s->half[h].len = n > 0 ? (size_t)n : 0;
+	}
+}
 
 static int scan(struct sockets *s)
 {
+	struct sockscan_job jobs[NJOBS_MAX];
+	size_t njobs = rest_jobs(s, jobs);
 	int ret;
 
 	for (unsigned i = 0; i < s->threads; i++)
@@ -223,7 +267,7 @@ static int scan(struct sockets *s)
 		goto out;
 	for (unsigned i = 1; i < s->threads; i++)
 		census_copy_listeners(s->census[i], s->census[0]);
-	ret = sockscan_run(&s->scan, s->threads, rest_jobs, 4, consume, s);
+	ret = sockscan_run(&s->scan, s->threads, jobs, njobs, consume, s);
 out:
 	return ret;
 }
@@ -249,6 +293,7 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 	int ret;
 
 	read_port_range(ctx->procfs_fd, &s->opts);
+	build_halves(s);
 	s->attrib = ctx->shared ? ctx->shared->attrib : NULL;
 	ret = scan(s);
 	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
