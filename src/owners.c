@@ -241,6 +241,24 @@ static ssize_t read_small(int dirfd, const char *path, char *buf, size_t cap)
 	return n;
 }
 
+/* A directory under the procfs dirfd, for readdir. NULL with errno set. */
+static DIR *opendir_at(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir;
+
+	if (fd < 0)
+		return NULL;
+	dir = fdopendir(fd);
+	if (!dir) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return dir;
+}
+
 static int proc_add_inode(struct proc *p, uint32_t inode)
 {
 	if (p->ninodes == p->cap) {
@@ -263,16 +281,14 @@ static int read_fds(struct owners *o, struct proc *p, int procfs_fd, const char 
 	char path[32], link[32];
 	struct dirent *de;
 	DIR *dir = NULL;
-	int fd, ret = 0;
+	int ret = 0;
 
 	o->fd_table_reads++;
 	p->ninodes = 0;
 	snprintf(path, sizeof(path), "%s/fd", pidname);
-	fd = openat(procfs_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+	dir = opendir_at(procfs_fd, path);
+	if (!dir) {
 		ret = -errno;
-		if (fd >= 0)
-			close(fd);
 		goto out;
 	}
 	errno = 0;
@@ -523,14 +539,12 @@ static int walk(struct owners *o, int procfs_fd, enum pass pass)
 {
 	struct dirent *de;
 	DIR *dir = NULL;
-	int fd, ret = 0;
+	int ret = 0;
 
 	o->gen++;
-	fd = openat(procfs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
+	dir = opendir_at(procfs_fd, ".");
+	if (!dir) {
 		ret = -errno;
-		if (fd >= 0)
-			close(fd);
 		goto out;
 	}
 	errno = 0;
