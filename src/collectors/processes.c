@@ -156,15 +156,15 @@ static int processes_collect(void *state, const struct collect_ctx *ctx, struct 
 
 	ret = owners_refresh(p->owners, ctx->procfs_fd, now_ms());
 	if (ret < 0) {
-		log_msg(LOG_WARN, "collector=processes msg=\"cannot list processes\" err=\"%s\"",
+		log_msg(LOG_WARN, "processes: cannot list processes: %s",
 			strerror(-ret));
 		goto out;
 	}
 	owners_get_stats(p->owners, &st);
 	if (st.unreadable > 0 && !p->warned_unreadable) {
-		log_msg(LOG_WARN, "collector=processes msg=\"cannot read the fd tables of %llu processes "
+		log_msg(LOG_WARN, "processes: cannot read the fd tables of %llu processes "
 			"(%s); their sockets count as not_found. Listing /proc/PID/fd of other users "
-			"needs CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE\"",
+			"needs CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE",
 			(unsigned long long)st.unreadable, strerror(st.unreadable_errno));
 		p->warned_unreadable = true;
 	}

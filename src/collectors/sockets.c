@@ -187,7 +187,7 @@ static void read_port_range(int procfs_fd, struct census_opts *o)
 		close(fd);
 	}
 	if (n <= 0) {
-		log_msg(LOG_DEBUG, "collector=sockets msg=\"cannot read ip_local_port_range\"");
+		log_msg(LOG_DEBUG, "sockets: cannot read ip_local_port_range");
 		return;
 	}
 	buf[n] = '\0';
@@ -280,8 +280,8 @@ static void warn_untracked(struct sockets *s)
 		uint64_t n = census_untracked(s->census[0], t);
 		/* Once when it starts, not every scrape. */
 		if (n > 0 && s->untracked_warned[t] == 0)
-			log_msg(LOG_WARN, "collector=sockets msg=\"%s table full, %llu sockets untracked; "
-				"top peers and ephemeral pressure are lower bounds\"",
+			log_msg(LOG_WARN, "sockets: %s table full, %llu sockets untracked; "
+				"top peers and ephemeral pressure are lower bounds",
 				what[t], (unsigned long long)n);
 		s->untracked_warned[t] = n;
 	}
@@ -299,7 +299,7 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
 		ret = scan(s);
 	if (ret < 0) {
-		log_msg(LOG_WARN, "collector=sockets msg=\"sock_diag dump failed\" err=\"%s\"",
+		log_msg(LOG_WARN, "sockets: sock_diag dump failed: %s",
 			strerror(-ret));
 		goto out;
 	}
