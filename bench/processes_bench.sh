@@ -16,27 +16,15 @@ SIZE=${2:-150000}
 RUNS=${3:-11}
 COLD=${COLD:-5}
 SS_RUNS=${SS_RUNS:-3}
-if [ "${NE_BENCH_NETNS:-}" != 1 ]; then
-	NE_BENCH_NETNS=1 exec unshare -n -- bash "$0" "$@"
-fi
-ip link set lo up
-ulimit -n 20000
+BENCH_ARGS=("$@")
+source "$(dirname "$0")/lib.sh"
 
 NE="$BUILD/netstat_exporter"
 POP="$BUILD/tests/sockpop"
 FLOOR="$BUILD/bench/diag_floor"
 FDFLOOR="$BUILD/bench/fd_floor"
 for f in "$NE" "$POP" "$FLOOR" "$FDFLOOR"; do [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }; done
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 scrape_ms() { curl -s -o /dev/null -w '%{time_total}\n' "$1" | awk '{ print $1 * 1000 }'; }
 wait_up() { for _ in $(seq 100); do curl -sf -o /dev/null "$1/healthz" && return 0; sleep 0.05; done; return 1; }
 

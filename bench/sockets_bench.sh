@@ -16,25 +16,14 @@ set -euo pipefail
 BUILD=$(cd "${1:?usage: sockets_bench.sh BUILD_DIR [SIZES] [RUNS]}" && pwd)
 SIZES=${2:-"10000 50000 150000"}
 RUNS=${3:-11}
-if [ "${NE_BENCH_NETNS:-}" != 1 ]; then
-	NE_BENCH_NETNS=1 exec unshare -n -- bash "$0" "$@"
-fi
-ip link set lo up
-ulimit -n 20000
+BENCH_ARGS=("$@")
+source "$(dirname "$0")/lib.sh"
 
 NE="$BUILD/netstat_exporter"
 POP="$BUILD/tests/sockpop"
 FLOOR="$BUILD/bench/diag_floor"
 NODE=$(command -v prometheus-node-exporter || command -v node_exporter)
 for f in "$NE" "$POP" "$FLOOR" "$NODE"; do [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }; done
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 "$NE" --web.listen-address=127.0.0.1:19100 ${NE_FLAGS:-} >"$TMP/ne.log" 2>&1 &
 NE_PID=$!
@@ -46,7 +35,6 @@ for port in 19100 19101; do
 	for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && break; sleep 0.1; done
 done
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 curl_ms() { # URL
 	for _ in $(seq "$RUNS"); do
 		curl -s -o /dev/null -w '%{time_total}\n' "$1"
