@@ -7,16 +7,7 @@
 source "$2/tests/lib/common.sh"
 ne_enter_netns
 
-POP="$BUILD/tests/sockpop"
 [ -x "$POP" ] || fail "missing $POP"
-
-wait_ready() { # FILE
-	for _ in $(seq 100); do
-		grep -q ready "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "population did not get ready: $(cat "$1")"
-}
 
 # start NAME SPEC...: runs sockpop as NAME (its comm), sets LAST_PID.
 start() {

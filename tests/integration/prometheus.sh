@@ -22,8 +22,7 @@ ne_enter_netns
 for tool in prometheus jq nft curl; do
 	command -v "$tool" >/dev/null || fail "$tool not installed"
 done
-SOCKPOP="$BUILD/tests/sockpop"
-[ -x "$SOCKPOP" ] || fail "$SOCKPOP not built (tests/helpers/sockpop.c)"
+[ -x "$POP" ] || fail "$POP not built (tests/helpers/sockpop.c)"
 RULES="$SRC/deploy/prometheus/rules.yml"
 DASH="$SRC/grafana/netstat_exporter.json"
 PROM_PORT=19090
@@ -182,12 +181,12 @@ table inet e2e {
 	}
 }
 EOF
-"$SOCKPOP" L,127.0.0.1,8080,256 >"$TMP/flood" &
+"$POP" L,127.0.0.1,8080,256 >"$TMP/flood" &
 syn_flood() {
 	local batches=()
 	trap 'kill "${batches[@]}" 2>/dev/null; wait; exit 0' TERM
 	while :; do
-		"$SOCKPOP" S,80,127.0.0.2,127.0.0.1,8080 >/dev/null &
+		"$POP" S,80,127.0.0.2,127.0.0.1,8080 >/dev/null &
 		batches+=($!)
 		if [ "${#batches[@]}" -gt 10 ]; then
 			kill "${batches[0]}"
@@ -200,18 +199,15 @@ syn_flood &
 FLOOD_PID=$!
 # Accept queue: a listener with backlog 16 that never accepts; 200 clients,
 # so the queue fills (17) and the rest are dropped (ListenOverflows/Drops).
-"$SOCKPOP" L,127.0.0.1,8081,16 S,200,127.0.0.3,127.0.0.1,8081 >"$TMP/queue" &
+"$POP" L,127.0.0.1,8081,16 S,200,127.0.0.3,127.0.0.1,8081 >"$TMP/queue" &
 # TIME_WAIT burst: 1300 connections the client closes first; the namespace
 # keeps 1000 (tcp_max_tw_buckets), the rest overflow.
-"$SOCKPOP" L,127.0.0.1,9000 T,1300,127.0.0.4,127.0.0.1,9000 >"$TMP/tw" &
+"$POP" L,127.0.0.1,9000 T,1300,127.0.0.4,127.0.0.1,9000 >"$TMP/tw" &
 # A CLOSE_WAIT leak (the peers shut down, this program never closes), some
 # established connections, and a UDP socket.
-"$SOCKPOP" L,127.0.0.1,9100 W,25,127.0.0.5,127.0.0.1,9100 E,20,127.0.0.6,127.0.0.1,9100 \
+"$POP" L,127.0.0.1,9100 W,25,127.0.0.5,127.0.0.1,9100 E,20,127.0.0.6,127.0.0.1,9100 \
 	L,::1,8443 E,5,::1,::1,8443 U,127.0.0.1,5353 >"$TMP/leak" &
-for f in flood queue tw leak; do
-	for _ in $(seq 100); do grep -q ready "$TMP/$f" && break; sleep 0.1; done
-	grep -q ready "$TMP/$f" || fail "sockpop ($f) not ready"
-done
+for f in flood queue tw leak; do wait_ready "$TMP/$f"; done
 # Resets: connections to a port nobody listens on.
 for _ in $(seq 20); do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null || true; done
 

@@ -8,7 +8,6 @@
 source "$(dirname "$0")/../lib/common.sh"
 ne_enter_netns
 
-POP="$BUILD/tests/sockpop"
 [ -x "$POP" ] || fail "missing $POP"
 command -v nft >/dev/null || fail "nft (nftables) is required"
 
@@ -21,14 +20,6 @@ ip -6 addr add fd00::1/128 dev lo nodad
 ip -6 addr add 2001:db8::1/128 dev lo nodad
 sysctl -qw net.ipv4.ip_local_port_range="40000 40999"
 sysctl -qw net.ipv4.tcp_syncookies=0
-
-wait_ready() { # FILE
-	for _ in $(seq 200); do
-		grep -q ready "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "population did not get ready: $(cat "$1")"
-}
 
 "$POP" L,0.0.0.0,8080 L,::,8443 L,127.0.0.1,9090,1024 L,127.0.0.1,7070,16 \
 	E,30,127.0.0.2,127.0.0.1,8080 \
@@ -48,9 +39,7 @@ wait_ready "$TMP/pop.out"
 
 # The SYN flood: SYN-ACKs from 9090 never leave, so the listener keeps
 # request sockets (SYN_RECV) and the clients stay in SYN_SENT.
-nft add table inet census
-nft add chain inet census out '{ type filter hook output priority 0; }'
-nft add rule inet census out tcp sport 9090 'tcp flags & (syn|ack) == (syn|ack)' drop
+drop_syn_acks census 9090
 "$POP" S,25,127.0.0.66,127.0.0.1,9090 >"$TMP/flood.out" 2>&1 &
 wait_ready "$TMP/flood.out"
 

@@ -13,21 +13,12 @@
 source "$(dirname "$0")/../lib/common.sh"
 ne_enter_netns
 
-POP="$BUILD/tests/sockpop"
 SPLIT="$BUILD/tests/diag_split"
 [ -x "$POP" ] && [ -x "$SPLIT" ] || fail "missing $POP or $SPLIT"
 command -v nft >/dev/null || fail "nft (nftables) is required"
 
 sysctl -qw net.ipv4.ip_local_port_range="40000 40099"
 sysctl -qw net.ipv4.tcp_syncookies=0
-
-wait_ready() { # FILE
-	for _ in $(seq 200); do
-		grep -q ready "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	fail "population did not get ready: $(cat "$1")"
-}
 
 "$POP" L,127.0.0.1,8080 L,::,8443 L,127.0.0.1,9090,1024 \
 	E,60,127.0.0.2,127.0.0.1,8080 \
@@ -36,9 +27,7 @@ wait_ready() { # FILE
 	$(for i in $(seq 20); do echo "X,1,127.0.1.$i,127.0.0.1,8080"; done) \
 	>"$TMP/pop.out" 2>&1 &
 wait_ready "$TMP/pop.out"
-nft add table inet split
-nft add chain inet split out '{ type filter hook output priority 0; }'
-nft add rule inet split out tcp sport 9090 'tcp flags & (syn|ack) == (syn|ack)' drop
+drop_syn_acks split 9090
 "$POP" S,60,127.0.0.66,127.0.0.1,9090 >"$TMP/flood.out" 2>&1 &
 wait_ready "$TMP/flood.out"
 

@@ -8,6 +8,7 @@ set -euo pipefail
 BUILD=$(cd "$1" && pwd)
 SRC=$(cd "$2" && pwd)
 NE_BIN="$BUILD/netstat_exporter"
+POP="$BUILD/tests/sockpop" # builds socket populations (tests/helpers/sockpop.c)
 NE_PORT=${NE_PORT:-10730}
 NE_URL="http://127.0.0.1:$NE_PORT"
 NE_PID=""
@@ -90,4 +91,21 @@ expect_promtool_clean() {
 	local findings
 	findings=$(promtool check metrics <"$1" 2>&1) || fail "promtool check metrics failed: $findings"
 	[ -z "$findings" ] || fail "promtool check metrics findings: $findings"
+}
+
+# Waits until sockpop, writing to file $1, says its population is ready.
+wait_ready() {
+	for _ in $(seq 200); do
+		grep -q ready "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "population did not get ready: $(cat "$1")"
+}
+
+# Drops SYN-ACKs sent from local port $2 (nftables table $1): connects to a
+# listener there leave request sockets (SYN_RECV) behind, a real SYN backlog.
+drop_syn_acks() {
+	nft add table inet "$1"
+	nft add chain inet "$1" out '{ type filter hook output priority 0; }'
+	nft add rule inet "$1" out tcp sport "$2" 'tcp flags & (syn|ack) == (syn|ack)' drop
 }
