@@ -19,3 +19,27 @@ trap bench_cleanup EXIT
 
 # Median of the numbers on stdin, one per line.
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# Grows the population to $1 established loopback pairs (2 sockets each):
+# sockpop workers ($POP) of at most 9000 pairs, each with its own listener
+# port and 127.0.x.y source address (the per-process fd limit is 20000).
+# Keeps BENCH_PAIRS and BENCH_WORKERS across calls, so sizes can grow.
+BENCH_PAIRS=0
+BENCH_WORKERS=0
+bench_grow_pairs() {
+	local n port src out
+	while [ "$BENCH_PAIRS" -lt "$1" ]; do
+		n=$(($1 - BENCH_PAIRS))
+		[ "$n" -gt 9000 ] && n=9000
+		port=$((20000 + BENCH_WORKERS))
+		src="127.0.$((1 + BENCH_WORKERS / 200)).$((10 + BENCH_WORKERS % 200))"
+		out="$TMP/pop.$BENCH_WORKERS"
+		: >"$out"
+		"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" >"$out" 2>&1 &
+		PIDS+=("$!")
+		for _ in $(seq 600); do grep -q ready "$out" && break; sleep 0.1; done
+		grep -q ready "$out" || { cat "$out" >&2; exit 1; }
+		BENCH_PAIRS=$((BENCH_PAIRS + n))
+		BENCH_WORKERS=$((BENCH_WORKERS + 1))
+	done
+}

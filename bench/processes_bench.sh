@@ -28,21 +28,7 @@ for f in "$NE" "$POP" "$FLOOR" "$FDFLOOR"; do [ -x "$f" ] || { echo "missing $f"
 scrape_ms() { curl -s -o /dev/null -w '%{time_total}\n' "$1" | awk '{ print $1 * 1000 }'; }
 wait_up() { for _ in $(seq 100); do curl -sf -o /dev/null "$1/healthz" && return 0; sleep 0.05; done; return 1; }
 
-pairs=0
-worker=0
-want=$((SIZE / 2))
-while [ "$pairs" -lt "$want" ]; do
-	n=$((want - pairs))
-	[ "$n" -gt 9000 ] && n=9000
-	port=$((20000 + worker))
-	src="127.0.$((1 + worker / 200)).$((10 + worker % 200))"
-	"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" >"$TMP/pop.$worker" 2>&1 &
-	PIDS+=("$!")
-	for _ in $(seq 600); do grep -q ready "$TMP/pop.$worker" && break; sleep 0.1; done
-	grep -q ready "$TMP/pop.$worker" || { cat "$TMP/pop.$worker" >&2; exit 1; }
-	pairs=$((pairs + n))
-	worker=$((worker + 1))
-done
+bench_grow_pairs $((SIZE / 2))
 
 # Without attribution.
 "$NE" --web.listen-address=127.0.0.1:19200 --no-collector.processes >"$TMP/ne0.log" 2>&1 &

@@ -48,24 +48,9 @@ ss_ms() {
 	done | awk '{ print $1 / 1000 }' | median
 }
 
-worker=0
-pairs=0
 printf '%-8s %9s %9s %9s %9s %10s %10s %10s\n' sockets exp_ms floor_ms node_ms ss_ms exp/floor node/exp rss_mb
 for size in $SIZES; do
-	want=$((size / 2))
-	while [ "$pairs" -lt "$want" ]; do
-		n=$((want - pairs))
-		[ "$n" -gt 9000 ] && n=9000
-		port=$((20000 + worker))
-		src="127.0.$((1 + worker / 200)).$((10 + worker % 200))"
-		: >"$TMP/pop.$worker"
-		"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" >"$TMP/pop.$worker" 2>&1 &
-		PIDS+=("$!")
-		for _ in $(seq 600); do grep -q ready "$TMP/pop.$worker" && break; sleep 0.1; done
-		grep -q ready "$TMP/pop.$worker" || { cat "$TMP/pop.$worker" >&2; exit 1; }
-		pairs=$((pairs + n))
-		worker=$((worker + 1))
-	done
+	bench_grow_pairs $((size / 2))
 	exp=$(curl_ms http://127.0.0.1:19100/metrics)
 	node=$(curl_ms http://127.0.0.1:19101/metrics)
 	ssm=$(ss_ms)
