@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector_limits.h"
-#include "collector_netstat.h"
-#include "collector_sockstat.h"
+#include "collectors/limits.h"
+#include "collectors/netstat.h"
+#include "collectors/sockstat.h"
 
 static double now(void)
 {

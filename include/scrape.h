@@ -9,10 +9,10 @@
 
 #include <stddef.h>
 
-#include "collector.h"
-#include "config.h"
-#include "expo.h"
-#include "strbuf.h"
+#include "collectors/collector.h"
+#include "cli/config.h"
+#include "expo/expo.h"
+#include "expo/strbuf.h"
 
 struct scrape;
 struct scrape_result; /* refcounted, immutable once published */

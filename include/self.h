@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "expo.h"
+#include "expo/expo.h"
 
 struct self_stat {
 	uint64_t utime_ticks;

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "http.h"
+#include "cli/flags.h"
+#include "http/server.h"
 #include "log.h"
 #include "scrape.h"
 

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector.h"
+#include "collectors/collector.h"
 #include "self.h"
 
 struct scrape_result {

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector_limits.h"
+#include "collectors/limits.h"
 #include "log.h"
-#include "parse.h"
-#include "procfs.h"
+#include "procfs/numbers.h"
+#include "procfs/reader.h"
 
 #define LIMITS_FILE_CAP 4096u
 #define LIMITS_MAX_VALUES 3
@@ -124,7 +124,7 @@ static int limits_collect(void *state, const struct collect_ctx *ctx, struct exp
 			log_msg(LOG_WARN, "limits: cannot read %s: %s", defs[d].path, strerror(-rc));
 			goto out;
 		}
-		rc = parse_i64_list(st->text.buf, st->text.len, value[d], defs[d].n, &perr);
+		rc = num_parse_i64_list(st->text.buf, st->text.len, value[d], defs[d].n, &perr);
 		if (rc < 0) {
 			log_msg(LOG_WARN, "limits: malformed %s: %s (expected %zu integer%s)",
 				defs[d].path, perr.what, defs[d].n, defs[d].n > 1 ? "s" : "");

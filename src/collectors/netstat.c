@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector_netstat.h"
+#include "collectors/netstat.h"
 #include "log.h"
-#include "procfs.h"
-#include "snmp_name.h"
-#include "snmp_parse.h"
+#include "procfs/reader.h"
+#include "procfs/snmp_name.h"
+#include "procfs/snmp_parse.h"
 
 /* The real files are about 10 KiB; anything near this is not a counter file. */
 #define NETSTAT_FILE_CAP (1u << 20)

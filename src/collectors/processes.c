@@ -1,17 +1,17 @@
-/* processes: refreshes the inode -> process cache from /proc/PID/fd and
+/* collectors/processes: refreshes the inode -> process cache from /proc/PID/fd and
  * publishes an aggregator in collect_ctx.shared; the `sockets` collector, which
  * runs next, feeds it every socket of its one sock_diag dump and adds the
  * per-process families. This collector adds the cache's own families. */
-#include "collector_processes.h"
+#include "collectors/processes.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "attrib.h"
+#include "owners/tally.h"
 #include "log.h"
-#include "owners.h"
+#include "owners/cache.h"
 
 #define FLAG_EXE "collector.processes.exe"
 #define FLAG_USER "collector.processes.user"
@@ -33,7 +33,7 @@ static const struct collector_flag flags[] = {
 /* Owned by the collector, reused from scrape to scrape. */
 struct processes {
 	struct owners *owners;
-	struct attrib *attrib;
+	struct tally *tally;
 	bool warned_unreadable;
 };
 
@@ -43,7 +43,7 @@ static void processes_fini(void *state)
 
 	if (p == NULL)
 		return;
-	attrib_free(p->attrib);
+	tally_free(p->tally);
 	owners_free(p->owners);
 	free(p);
 }
@@ -82,7 +82,7 @@ static int parse_duration_ms(const char *v, uint64_t *ms)
 static int processes_init(void **state, const struct config *cfg, struct strbuf *err)
 {
 	struct processes *p = calloc(1, sizeof(*p));
-	struct attrib_opts opts = {0};
+	struct tally_opts opts = {0};
 	const char *v = config_get(cfg, FLAG_RESCAN, "5m");
 	int sockets = collector_index("sockets");
 	unsigned want = 0;
@@ -110,8 +110,8 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 	opts.pid = config_bool(cfg, FLAG_PID, false);
 	want = (opts.exe ? OWNERS_WANT_EXE : 0) | (opts.user ? OWNERS_WANT_UID : 0);
 	p->owners = owners_new(want, rescan_ms);
-	p->attrib = p->owners ? attrib_new(p->owners, &opts) : NULL;
-	if (p->attrib == NULL) {
+	p->tally = p->owners ? tally_new(p->owners, &opts) : NULL;
+	if (p->tally == NULL) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -170,7 +170,7 @@ static int processes_collect(void *state, const struct collect_ctx *ctx, struct 
 	}
 	emit_cache(e, &st);
 	if (ctx->shared)
-		ctx->shared->attrib = p->attrib;
+		ctx->shared->tally = p->tally;
 out:
 	return ret;
 }

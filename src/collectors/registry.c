@@ -1,12 +1,12 @@
 /* The collectors this exporter knows, in the order a scrape runs them. */
 #include <string.h>
 
-#include "collector.h"
-#include "collector_limits.h"
-#include "collector_netstat.h"
-#include "collector_processes.h"
-#include "collector_sockets.h"
-#include "collector_sockstat.h"
+#include "collectors/collector.h"
+#include "collectors/limits.h"
+#include "collectors/netstat.h"
+#include "collectors/processes.h"
+#include "collectors/sockets.h"
+#include "collectors/sockstat.h"
 
 const struct collector_ops *const collector_registry[] = {
 	/* one line per collector: &NAME_collector, declared in its header */

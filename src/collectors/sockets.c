@@ -1,10 +1,10 @@
-/* sockets: the socket census collector. Listeners are dumped first (the
+/* collectors/sockets: the socket census collector. Listeners are dumped first (the
  * census needs them to tell inbound from outbound), then the other TCP
  * states and UDP, spread over worker threads with one census each, merged at
  * the end. With two threads or more, each TCP dump is split in two halves
- * by a bytecode filter on the ports (diag_bc.h), so the two halves of one
+ * by a bytecode filter on the ports (sockdiag/bytecode.h), so the two halves of one
  * family's dump run at once. */
-#include "collector_sockets.h"
+#include "collectors/sockets.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,11 +15,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "attrib.h"
-#include "census.h"
-#include "diag_bc.h"
+#include "owners/tally.h"
+#include "sockdiag/census.h"
+#include "sockdiag/bytecode.h"
 #include "log.h"
-#include "sockscan.h"
+#include "sockdiag/dump.h"
 
 #define FLAG_PORTS "collector.sockets.ports"
 #define FLAG_TOP_PORTS "collector.sockets.top-ports"
@@ -44,18 +44,18 @@ static const struct collector_flag flags[] = {
 	{NULL, NULL, NULL, NULL, false},
 };
 
-#define NCENSUS SOCKSCAN_MAX_WORKERS
-_Static_assert(ATTRIB_MAX_WORKERS >= SOCKSCAN_MAX_WORKERS, "attrib takes every dump worker");
+#define NCENSUS DIAG_DUMP_MAX_WORKERS
+_Static_assert(TALLY_MAX_WORKERS >= DIAG_DUMP_MAX_WORKERS, "tally takes every dump worker");
 
 /* Owned by the collector, reused from scrape to scrape. */
 struct sockets {
 	struct census_opts opts;
 	unsigned threads;
-	struct sockscan scan;
+	struct diag_dump scan;
 	struct census *census[NCENSUS]; /* one per worker; [0] gets the listeners and the merge */
 	struct diag_bc half[2];         /* the split of the TCP dumps, rebuilt every scrape */
 	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
-	struct attrib *attrib; /* borrowed for one scrape from `processes`; NULL when it is off */
+	struct tally *tally; /* borrowed for one scrape from `processes`; NULL when it is off */
 };
 
 static void sockets_fini(void *state)
@@ -64,7 +64,7 @@ static void sockets_fini(void *state)
 
 	if (s == NULL)
 		return;
-	sockscan_fini(&s->scan);
+	diag_dump_fini(&s->scan);
 	for (int i = 0; i < NCENSUS; i++)
 		census_free(s->census[i]);
 	free(s);
@@ -145,9 +145,9 @@ static int sockets_init(void **state, const struct config *cfg, struct strbuf *e
 	    (ret = get_uint(cfg, FLAG_LISTEN_PORTS, "100", 0, 65536, &s->opts.max_listen_ports, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_TOP_PEERS, "5", 0, 10000, &s->opts.top_peers, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_PEER_MIN, "10", 1, UINT_MAX, &s->opts.peer_min_sockets, err)) < 0 ||
-	    (ret = get_uint(cfg, FLAG_THREADS, "2", 1, SOCKSCAN_MAX_WORKERS, &s->threads, err)) < 0)
+	    (ret = get_uint(cfg, FLAG_THREADS, "2", 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0)
 		goto out;
-	ret = sockscan_init(&s->scan, s->threads);
+	ret = diag_dump_init(&s->scan, s->threads);
 	if (ret < 0)
 		goto out;
 	for (unsigned i = 0; i < s->threads; i++) {
@@ -168,8 +168,8 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 {
 	struct sockets *s = arg;
 
-	if (s->attrib)
-		attrib_add(s->attrib, worker, sk);
+	if (s->tally)
+		tally_add(s->tally, worker, sk);
 	return census_add(s->census[worker], sk);
 }
 
@@ -201,7 +201,7 @@ static void read_port_range(int procfs_fd, struct census_opts *o)
 #define TCP_NON_LISTEN_STATES \
 	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
 
-static const struct sockscan_job listen_jobs[] = {
+static const struct diag_dump_job listen_jobs[] = {
 	{AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN), NULL},
 	{AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN), NULL},
 };
@@ -212,13 +212,13 @@ static const struct sockscan_job listen_jobs[] = {
  * different workers: with one thread each TCP family in one dump; with more,
  * each in two halves (the second thread would otherwise only walk the hash
  * table for IPv6 on an IPv4-only host). Returns the number of jobs. */
-static size_t rest_jobs(const struct sockets *s, struct sockscan_job *jobs)
+static size_t rest_jobs(const struct sockets *s, struct diag_dump_job *jobs)
 {
 	static const uint8_t families[] = {AF_INET, AF_INET6};
 	size_t n = 0;
 
 	for (size_t f = 0; f < sizeof(families); f++) {
-		struct sockscan_job tcp = {families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES, NULL};
+		struct diag_dump_job tcp = {families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES, NULL};
 
 		if (s->threads < 2) {
 			jobs[n++] = tcp;
@@ -229,8 +229,8 @@ static size_t rest_jobs(const struct sockets *s, struct sockscan_job *jobs)
 			jobs[n++] = tcp;
 		}
 	}
-	jobs[n++] = (struct sockscan_job){AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
-	jobs[n++] = (struct sockscan_job){AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
+	jobs[n++] = (struct diag_dump_job){AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
+	jobs[n++] = (struct diag_dump_job){AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
 	return n;
 }
 
@@ -247,27 +247,27 @@ static void build_halves(struct sockets *s)
 	for (int h = 0; h < 2; h++) {
 		int n = diag_bc_build(r, h == 1, s->half[h].ops, sizeof(s->half[h].ops));
 		/* Cannot fail for a checked range; were it to, a length of 0
-		 * fails the dump (nl_diag_dump) instead of counting twice. */
+		 * fails the dump (diag_nl_dump) instead of counting twice. */
 		s->half[h].len = n > 0 ? (size_t)n : 0;
 	}
 }
 
 static int scan(struct sockets *s)
 {
-	struct sockscan_job jobs[NJOBS_MAX];
+	struct diag_dump_job jobs[NJOBS_MAX];
 	size_t njobs = rest_jobs(s, jobs);
 	int ret;
 
 	for (unsigned i = 0; i < s->threads; i++)
 		census_reset(s->census[i]);
-	if (s->attrib && (ret = attrib_begin(s->attrib, s->threads)) < 0)
+	if (s->tally && (ret = tally_begin(s->tally, s->threads)) < 0)
 		goto out;
-	ret = sockscan_run(&s->scan, 1, listen_jobs, 2, consume, s);
+	ret = diag_dump_run(&s->scan, 1, listen_jobs, 2, consume, s);
 	if (ret < 0)
 		goto out;
 	for (unsigned i = 1; i < s->threads; i++)
 		census_copy_listeners(s->census[i], s->census[0]);
-	ret = sockscan_run(&s->scan, s->threads, jobs, njobs, consume, s);
+	ret = diag_dump_run(&s->scan, s->threads, jobs, njobs, consume, s);
 out:
 	return ret;
 }
@@ -294,7 +294,7 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 
 	read_port_range(ctx->procfs_fd, &s->opts);
 	build_halves(s);
-	s->attrib = ctx->shared ? ctx->shared->attrib : NULL;
+	s->tally = ctx->shared ? ctx->shared->tally : NULL;
 	ret = scan(s);
 	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
 		ret = scan(s);
@@ -310,10 +310,10 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 	}
 	warn_untracked(s);
 	ret = census_emit(s->census[0], &s->opts, e);
-	if (ret == 0 && s->attrib)
-		ret = attrib_emit(s->attrib, e);
+	if (ret == 0 && s->tally)
+		ret = tally_emit(s->tally, e);
 out:
-	s->attrib = NULL;
+	s->tally = NULL;
 	return ret;
 }
 

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector_sockstat.h"
+#include "collectors/sockstat.h"
 #include "log.h"
-#include "procfs.h"
-#include "sockstat_parse.h"
+#include "procfs/reader.h"
+#include "procfs/sockstat_parse.h"
 
 #define SOCKSTAT_FILE_CAP (64u * 1024)
 

@@ -1,11 +1,11 @@
 /* diag_split: checks the bytecode split (diag_bc) against the running
- * kernel, through the exporter's own transport (nl_diag).
+ * kernel, through the exporter's own transport (sockdiag/transport).
  *
  *   diag_split LO HI   For IPv4 and IPv6 TCP (states 1-12 but LISTEN), dumps
  *                      every socket, then half A and half B of the split over
  *                      [LO, HI]. Fails unless the halves together are
  *                      exactly the whole (each socket in one half) and every
- *                      socket is in the half the rule in diag_bc.h names.
+ *                      socket is in the half the rule in sockdiag/bytecode.h names.
  *                      Prints "ipv4 all=N a=X b=Y", the same for ipv6, and
  *                      per half and family the SYN_RECV (request) and
  *                      TIME_WAIT sockets: "ipv4 a_syn_recv=.. a_time_wait=..".
@@ -21,9 +21,9 @@
 #include <sys/socket.h>
 #include <linux/inet_diag.h>
 
-#include "diag_bc.h"
-#include "diag_parse.h"
-#include "nl_diag.h"
+#include "sockdiag/bytecode.h"
+#include "sockdiag/reply.h"
+#include "sockdiag/transport.h"
 
 #define NON_LISTEN (((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
 #define MAX_SOCKS 200000
@@ -61,12 +61,12 @@ static int cmp(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct key));
 }
 
-static int dump(struct nl_diag *d, uint8_t family, const struct diag_bc *bc, struct set *out)
+static int dump(struct diag_nl *d, uint8_t family, const struct diag_bc *bc, struct set *out)
 {
 	int ret;
 
 	out->n = 0;
-	ret = nl_diag_dump(d, family, IPPROTO_TCP, NON_LISTEN, bc, add, out);
+	ret = diag_nl_dump(d, family, IPPROTO_TCP, NON_LISTEN, bc, add, out);
 	if (ret == -ENOENT) /* no IPv6 */
 		ret = 0;
 	if (ret == 0)
@@ -74,7 +74,7 @@ static int dump(struct nl_diag *d, uint8_t family, const struct diag_bc *bc, str
 	return ret;
 }
 
-/* The rule of diag_bc.h, written out independently of the bytecode. */
+/* The rule of sockdiag/bytecode.h, written out independently of the bytecode. */
 static int in_half_a(const struct key *k, unsigned lo, unsigned hi)
 {
 	unsigned mid = lo + (hi - lo + 1) / 2;
@@ -84,7 +84,7 @@ static int in_half_a(const struct key *k, unsigned lo, unsigned hi)
 	return k->dport >= lo && k->dport < mid;
 }
 
-static int check_family(struct nl_diag *d, uint8_t family, const char *name,
+static int check_family(struct diag_nl *d, uint8_t family, const char *name,
 			const struct diag_bc half[2], unsigned lo, unsigned hi)
 {
 	static struct set all, h[2];
@@ -147,7 +147,7 @@ static int never(const struct diag_sock *s, void *arg)
 
 /* Programs inet_diag_bc_audit() refuses: a jump not a multiple of 4, a jump
  * past end + 4, a port comparison missing its port op. */
-static int check_bad(struct nl_diag *d)
+static int check_bad(struct diag_nl *d)
 {
 	static const struct inet_diag_bc_op bad[][2] = {
 		{{INET_DIAG_BC_JMP, 4, 6}, {INET_DIAG_BC_NOP, 4, 0}},
@@ -162,7 +162,7 @@ static int check_bad(struct nl_diag *d)
 		int r;
 
 		memcpy(bc.ops, bad[i], sizeof(bad[i]));
-		r = nl_diag_dump(d, AF_INET, IPPROTO_TCP, NON_LISTEN, &bc, never, &seen);
+		r = diag_nl_dump(d, AF_INET, IPPROTO_TCP, NON_LISTEN, &bc, never, &seen);
 		printf("bad program %zu: %s, %u sockets\n", i, r < 0 ? strerror(-r) : "accepted", seen);
 		if (r != -EINVAL || seen != 0)
 			ret = -EPROTO;
@@ -172,16 +172,16 @@ static int check_bad(struct nl_diag *d)
 
 int main(int argc, char **argv)
 {
-	struct nl_diag d;
+	struct diag_nl d;
 	struct diag_bc half[2];
 	unsigned long lo = 0, hi = 0;
 	int ret;
 
 	if (argc == 2 && strcmp(argv[1], "bad") == 0) {
-		if (nl_diag_init(&d) < 0)
+		if (diag_nl_init(&d) < 0)
 			return 1;
 		ret = check_bad(&d);
-		nl_diag_fini(&d);
+		diag_nl_fini(&d);
 		return ret < 0;
 	}
 	if (argc != 3 || (lo = strtoul(argv[1], NULL, 10)) < 1 || (hi = strtoul(argv[2], NULL, 10)) < lo ||
@@ -196,11 +196,11 @@ int main(int argc, char **argv)
 			return 1;
 		half[h].len = (size_t)ret;
 	}
-	if (nl_diag_init(&d) < 0)
+	if (diag_nl_init(&d) < 0)
 		return 1;
 	ret = check_family(&d, AF_INET, "ipv4", half, (unsigned)lo, (unsigned)hi);
 	if (ret == 0)
 		ret = check_family(&d, AF_INET6, "ipv6", half, (unsigned)lo, (unsigned)hi);
-	nl_diag_fini(&d);
+	diag_nl_fini(&d);
 	return ret < 0;
 }

@@ -11,8 +11,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 
-#include "cli.h"
-#include "listen_addr.h"
+#include "cli/flags.h"
+#include "http/listen_addr.h"
 
 /* Parses a NULL-terminated list of flags; argv copies live until the next call. */
 static enum cli_result parse(struct config *cfg, struct strbuf *err, const char *const *flags)

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "expo.h"
+#include "expo/expo.h"
 
 static char *render(struct expo *e, enum expo_format fmt)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "negotiate.h"
+#include "http/negotiate.h"
 
 #define OM EXPO_FMT_OPENMETRICS
 #define TEXT EXPO_FMT_TEXT

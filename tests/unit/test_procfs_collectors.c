@@ -14,10 +14,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "collector_limits.h"
-#include "collector_netstat.h"
-#include "collector_sockstat.h"
-#include "procfs.h"
+#include "collectors/limits.h"
+#include "collectors/netstat.h"
+#include "collectors/sockstat.h"
+#include "procfs/reader.h"
 
 static int open_tree(const char *tree)
 {

@@ -10,9 +10,9 @@
 #include <cmocka.h>
 #include <errno.h>
 
-#include "parse.h"
-#include "snmp_parse.h"
-#include "sockstat_parse.h"
+#include "procfs/numbers.h"
+#include "procfs/snmp_parse.h"
+#include "procfs/sockstat_parse.h"
 
 /* Reads a fixture file into a malloc'd buffer. */
 static char *slurp(const char *rel, size_t *len)
@@ -82,7 +82,7 @@ static void test_numbers(void **state)
 	(void)state;
 	for (size_t k = 0; k < sizeof(u) / sizeof(u[0]); k++) {
 		uint64_t v = 7;
-		int rc = parse_u64(u[k].s, strlen(u[k].s), &v);
+		int rc = num_parse_u64(u[k].s, strlen(u[k].s), &v);
 
 		assert_int_equal(rc, u[k].rc);
 		if (rc == 0)
@@ -92,7 +92,7 @@ static void test_numbers(void **state)
 	}
 	for (size_t k = 0; k < sizeof(i) / sizeof(i[0]); k++) {
 		int64_t v = 7;
-		int rc = parse_i64(i[k].s, strlen(i[k].s), &v);
+		int rc = num_parse_i64(i[k].s, strlen(i[k].s), &v);
 
 		assert_int_equal(rc, i[k].rc);
 		assert_true(v == (rc == 0 ? i[k].v : 7));
@@ -124,7 +124,7 @@ static void test_sysctl_list(void **state)
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		int64_t v[3] = {0};
 		struct parse_error err = {0, NULL};
-		int rc = parse_i64_list(cases[k].text, strlen(cases[k].text), v, cases[k].n, &err);
+		int rc = num_parse_i64_list(cases[k].text, strlen(cases[k].text), v, cases[k].n, &err);
 
 		if (!cases[k].err) {
 			assert_int_equal(rc, 0);

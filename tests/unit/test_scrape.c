@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cli.h"
+#include "cli/flags.h"
 #include "scrape.h"
 
 struct counting {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "snmp_name.h"
+#include "procfs/snmp_name.h"
 
 static void check(const char *proto, const char *field, const char *want)
 {

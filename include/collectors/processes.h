@@ -1,0 +1,11 @@
+/* collectors/processes: per-process socket attribution (which program holds which
+ * socket), riding on the `sockets` collector's dump. Flags under
+ * --collector.processes.*; see docs/processes.md. */
+#ifndef NETSTAT_COLLECTORS_PROCESSES_H
+#define NETSTAT_COLLECTORS_PROCESSES_H
+
+#include "collectors/collector.h"
+
+extern const struct collector_ops processes_collector;
+
+#endif

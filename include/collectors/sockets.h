@@ -1,0 +1,10 @@
+/* collectors/sockets: the socket census collector (sock_diag: TCP and UDP, IPv4 and
+ * IPv6). Flags under --collector.sockets.*; see docs/sockets.md. */
+#ifndef NETSTAT_COLLECTORS_SOCKETS_H
+#define NETSTAT_COLLECTORS_SOCKETS_H
+
+#include "collectors/collector.h"
+
+extern const struct collector_ops sockets_collector;
+
+#endif

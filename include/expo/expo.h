@@ -1,0 +1,86 @@
+/* expo/expo: a scrape's metric set, and its rendering in the two exposition formats.
+ *
+ * Collectors add families and samples to a `struct expo`; when the scrape is
+ * done the set is immutable and may be rendered any number of times, in either
+ * format, by any thread. Families render in the order they were created, each
+ * as one contiguous group with one HELP and one TYPE line.
+ *
+ * Errors are sticky: a failed allocation or an invalid name marks the set
+ * failed (expo_error() != 0) and later calls become no-ops, so a collector can
+ * add samples without checking every call. expo_family() returns NULL then, and
+ * the add functions accept a NULL family. */
+#ifndef NETSTAT_EXPO_EXPO_H
+#define NETSTAT_EXPO_EXPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "expo/strbuf.h"
+
+enum expo_type {
+	EXPO_COUNTER = 0, /* family name without _total; samples get _total */
+	EXPO_GAUGE,
+	EXPO_INFO,        /* family name without _info; value 1; gauge in text */
+	EXPO_UNKNOWN,     /* "untyped" in the text format */
+	EXPO_TYPE_COUNT
+};
+
+enum expo_format {
+	EXPO_FMT_TEXT = 0,    /* Prometheus text format 0.0.4 */
+	EXPO_FMT_OPENMETRICS, /* OpenMetrics 1.0.0 */
+	EXPO_FMT_COUNT
+};
+
+struct expo_label {
+	const char *name;  /* [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__" */
+	const char *value; /* any UTF-8; escaped on output */
+};
+
+struct expo;
+struct expo_family;
+
+/* Label array literal and its length, for the add functions:
+ *   expo_add_u64(f, n, EXPO_LABELS({"state", "listen"}, {"family", "ipv4"})); */
+#define EXPO_LABELS(...)                                                 \
+	((const struct expo_label[]){__VA_ARGS__}),                      \
+	(sizeof((const struct expo_label[]){__VA_ARGS__}) /              \
+	 sizeof(struct expo_label))
+#define EXPO_NOLABELS NULL, 0
+
+struct expo *expo_new(void);
+void expo_free(struct expo *e);
+int expo_error(const struct expo *e);
+
+/* Starts a family. name and help are copied. A duplicate or invalid name marks
+ * the set failed (-EEXIST / -EINVAL) and returns NULL. */
+struct expo_family *expo_family(struct expo *e, const char *name,
+				enum expo_type type, const char *help);
+
+/* Adds one sample; labels and their strings are copied. */
+void expo_add_u64(struct expo_family *f, uint64_t v,
+		  const struct expo_label *labels, size_t nlabels);
+void expo_add_i64(struct expo_family *f, int64_t v,
+		  const struct expo_label *labels, size_t nlabels);
+void expo_add_f64(struct expo_family *f, double v,
+		  const struct expo_label *labels, size_t nlabels);
+
+/* Moves every family of src (and the memory behind them) into dst, leaving
+ * src empty. A family name already in dst fails with -EEXIST and moves
+ * nothing. Returns 0, src's sticky error, or a negative errno. */
+int expo_merge(struct expo *dst, struct expo *src);
+
+/* Appends the whole set to out. Returns 0 or a negative errno (the set's
+ * sticky error, or out's). */
+int expo_render(const struct expo *e, enum expo_format fmt, struct strbuf *out);
+
+/* The exact Content-Type for a format. */
+const char *expo_content_type(enum expo_format fmt);
+
+/* Helpers shared with tests: escaping per format, and value formatting. */
+void expo_put_label_value(struct strbuf *sb, const char *s);
+void expo_put_help(struct strbuf *sb, const char *s, enum expo_format fmt);
+void expo_put_f64(struct strbuf *sb, double v);
+int expo_valid_metric_name(const char *s);
+int expo_valid_label_name(const char *s);
+
+#endif

@@ -1,0 +1,52 @@
+/* owners/tally: per-process socket counts from one sock_diag dump.
+ *
+ * The second consumer of the census's dump (see docs/processes.md): the
+ * `processes` collector refreshes the owners cache and publishes a struct
+ * tally in collect_ctx.shared; the `sockets` collector, which owns the dump,
+ * calls tally_begin() before it, tally_add() for every socket and
+ * tally_emit() after it. tally_add() only reads the owners cache, so the
+ * dump's worker threads may call it at once, each with its own worker index.
+ *
+ * Sockets nobody can be found for are counted by reason: "kernel" (inode 0:
+ * TIME_WAIT, SYN_RECV request sockets, orphans closed by their process) and
+ * "not_found" (an inode no readable fd table holds: another pid namespace,
+ * an unreadable table, or a socket newer than the cache, which the next
+ * refresh looks for). */
+#ifndef NETSTAT_OWNERS_TALLY_H
+#define NETSTAT_OWNERS_TALLY_H
+
+#include <stdbool.h>
+
+#include "sockdiag/reply.h"
+#include "expo/expo.h"
+#include "owners/cache.h"
+
+#define TALLY_MAX_WORKERS 4
+/* Per worker and dump: listening sockets and unknown inodes remembered. */
+#define TALLY_MAX_LISTENERS 8192
+#define TALLY_MAX_MISSING 4096
+
+/* Optional owner labels, each off by default (cardinality). */
+struct tally_opts {
+	bool exe;
+	bool user;
+	bool pid;
+};
+
+struct tally;
+
+/* owners is borrowed and must outlive the tally. NULL means ENOMEM. */
+struct tally *tally_new(struct owners *owners, const struct tally_opts *opts);
+void tally_free(struct tally *a);
+
+/* Starts (or restarts) a dump with up to nworkers (1..TALLY_MAX_WORKERS)
+ * concurrent callers. 0, -EINVAL or -ENOMEM. */
+int tally_begin(struct tally *a, unsigned nworkers);
+/* Counts one socket. worker < the nworkers given to tally_begin(). */
+void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s);
+/* Adds netstat_process_sockets, netstat_listener_info and
+ * netstat_unattributed_sockets to e, and tells the owners cache which inodes
+ * it did not know. 0 or a negative errno. */
+int tally_emit(struct tally *a, struct expo *e);
+
+#endif

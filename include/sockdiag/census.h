@@ -1,0 +1,97 @@
+/* sockdiag/census: the streaming socket census behind the `sockets` collector.
+ *
+ * Sockets are added one at a time while a dump streams; nothing is kept per
+ * socket. Listeners must be added first: a non-listening TCP socket is
+ * "inbound" under its local port when that port has a listener, else
+ * "outbound" under its remote port. Several censuses can be filled in
+ * parallel (one per dump thread, each with a copy of the listener set, see
+ * census_copy_listeners()) and merged at the end. census_emit() then applies
+ * the cardinality cuts and adds the metric families.
+ *
+ * Memory: about 800 KiB fixed per census (port indexes), plus per-port
+ * entries and two address tables capped at CENSUS_MAX_PEERS and
+ * CENSUS_MAX_TUPLES entries. A socket whose address key does not fit a full
+ * table is not tracked there (counted in `untracked`); it is still counted
+ * everywhere else. */
+#ifndef NETSTAT_SOCKDIAG_CENSUS_H
+#define NETSTAT_SOCKDIAG_CENSUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockdiag/reply.h"
+#include "expo/expo.h"
+
+#define CENSUS_MAX_PEERS 16384   /* distinct inbound remote addresses */
+#define CENSUS_MAX_TUPLES 16384  /* distinct outbound (local addr, remote addr, remote port) */
+
+enum census_dir {
+	CENSUS_INBOUND = 0,
+	CENSUS_OUTBOUND,
+	CENSUS_DIR_COUNT
+};
+
+enum census_scope {
+	CENSUS_SCOPE_LOOPBACK = 0,
+	CENSUS_SCOPE_LINK_LOCAL,
+	CENSUS_SCOPE_PRIVATE,
+	CENSUS_SCOPE_PUBLIC,
+	CENSUS_SCOPE_COUNT
+};
+
+enum census_family {
+	CENSUS_IPV4 = 0,
+	CENSUS_IPV6,
+	CENSUS_FAMILY_COUNT
+};
+
+enum census_table {
+	CENSUS_TABLE_PEERS = 0,
+	CENSUS_TABLE_TUPLES,
+	CENSUS_TABLE_COUNT
+};
+
+/* Scope of an address (addr_family AF_INET: 4 bytes, AF_INET6: 16 bytes,
+ * network order). Unspecified addresses count as loopback: only sockets
+ * that never left the host have them. */
+enum census_scope census_scope_of(uint8_t addr_family, const uint8_t *addr);
+
+/* Parses /proc/sys/net/ipv4/ip_local_port_range ("32768\t60999\n").
+ * 0 or -EINVAL. */
+int census_parse_port_range(const char *s, unsigned *lo, unsigned *hi);
+
+/* What census_emit() shows; owned by the caller. */
+struct census_opts {
+	uint64_t ports[65536 / 64]; /* allowlist bitmap: always their own series */
+	unsigned top_ports;         /* other ports per direction with their own series */
+	unsigned max_listen_ports;  /* listening ports outside the allowlist with their own series */
+	unsigned top_peers;         /* K per state; 0 disables the family */
+	unsigned peer_min_sockets;  /* an address needs this many sockets to be listed */
+	unsigned port_range_lo;     /* ip_local_port_range; hi < lo: unknown, ratio omitted */
+	unsigned port_range_hi;
+};
+
+struct census;
+
+struct census *census_new(void);
+void census_free(struct census *c);
+/* Forgets every socket (listeners included); keeps memory. */
+void census_reset(struct census *c);
+
+/* Adds one socket from a TCP or UDP dump. LISTEN sockets go to the listener
+ * set; every other TCP socket must come after all listeners. 0 or -ENOMEM. */
+int census_add(struct census *c, const struct diag_sock *s);
+/* Gives dst (reset, empty) the listener set of src, for classification only:
+ * the listener counts themselves stay in src. */
+void census_copy_listeners(struct census *dst, const struct census *src);
+/* Adds everything src counted to dst. 0 or -ENOMEM. */
+int census_merge(struct census *dst, const struct census *src);
+
+/* Sockets that did not fit a full address table. */
+uint64_t census_untracked(const struct census *c, enum census_table t);
+
+/* Adds the census families to e. Returns 0 or a negative errno. */
+int census_emit(const struct census *c, const struct census_opts *o, struct expo *e);
+
+#endif

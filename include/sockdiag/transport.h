@@ -1,0 +1,52 @@
+/* sockdiag/transport: the sock_diag netlink transport.
+ *
+ * One NETLINK_SOCK_DIAG socket (libmnl, MNL_SOCKET_AUTOPID) and a receive
+ * buffer; diag_nl_dump() sends one SOCK_DIAG_BY_FAMILY dump request with a
+ * state mask, optionally a bytecode filter (sockdiag/bytecode.h), and no extensions,
+ * and hands every socket of the reply to a callback while it streams
+ * (diag_parse_batch() does the message walk). Not thread-safe: use one
+ * struct diag_nl per thread. */
+#ifndef NETSTAT_SOCKDIAG_TRANSPORT_H
+#define NETSTAT_SOCKDIAG_TRANSPORT_H
+
+#include <stdint.h>
+
+#include "sockdiag/bytecode.h"
+#include "sockdiag/reply.h"
+
+/* Per recvmsg: the kernel builds dump replies of at most 32 KiB. */
+#define NL_DIAG_BUF_SIZE 65536
+
+struct mnl_socket;
+
+struct diag_nl {
+	struct mnl_socket *nl; /* owned; NULL until the first dump, or after a failure */
+	uint32_t portid;
+	uint32_t seq;          /* last request's sequence number */
+	uint8_t *buf;          /* owned, NL_DIAG_BUF_SIZE bytes */
+};
+
+/* Allocates the buffer; the socket is opened lazily. 0 or -ENOMEM. */
+int diag_nl_init(struct diag_nl *d);
+void diag_nl_fini(struct diag_nl *d);
+
+/* Mask bit of a kernel TCP state number (enum diag_kstate). */
+#define NL_DIAG_STATE(k) (1u << (k))
+#define NL_DIAG_ALL_STATES 0xffffffffu
+
+/* Dumps the sockets of one family (AF_INET, AF_INET6) and protocol
+ * (IPPROTO_TCP, IPPROTO_UDP) whose state is in `states` and, when bc is not
+ * NULL, that its program accepts (borrowed for the call; sent as
+ * INET_DIAG_REQ_BYTECODE; the kernel audits it and fails the request with
+ * -EINVAL when it refuses it; a bc->len of 0 or above DIAG_BC_MAX_LEN is
+ * -EINVAL here), calling fn for each.
+ * Returns 0; -EINTR when the kernel flagged the dump inconsistent
+ * (NLM_F_DUMP_INTR: every record was still delivered, the caller decides
+ * whether to start over); the first non-zero return of fn; or another
+ * negative errno (socket, transport or a kernel error carried in the reply).
+ * The reply is always read to its end (or the socket closed), so the next
+ * dump starts clean. */
+int diag_nl_dump(struct diag_nl *d, uint8_t family, uint8_t protocol,
+		 uint32_t states, const struct diag_bc *bc, diag_sock_fn fn, void *arg);
+
+#endif

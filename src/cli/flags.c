@@ -1,0 +1,302 @@
+#include "cli/flags.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/collector.h"
+#include "http/listen_addr.h"
+
+/* NETSTAT_VERSION and NETSTAT_REVISION come from CMakeLists.txt. */
+
+struct core_flag {
+	const char *name;
+	const char *metavar; /* NULL: takes no value */
+	const char *def;
+	const char *help;
+	int (*set)(struct config *cfg, const char *value);
+};
+
+int cli_parse_uint(const char *s, unsigned long long min, unsigned long long max,
+		   unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int set_listen(struct config *cfg, const char *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (listen_addr_parse(v, &ss, &len) || cfg->nlisten == CONFIG_MAX_LISTEN)
+		return -EINVAL;
+	cfg->listen[cfg->nlisten++] = v;
+	return 0;
+}
+
+static int set_path(struct config *cfg, const char *v)
+{
+	/* A path that is a prefix of every other path would shadow / and /healthz. */
+	if (v[0] != '/' || strcmp(v, "/") == 0 || strcmp(v, "/healthz") == 0)
+		return -EINVAL;
+	cfg->telemetry_path = v;
+	return 0;
+}
+
+static int set_procfs(struct config *cfg, const char *v)
+{
+	if (!*v)
+		return -EINVAL;
+	cfg->procfs = v;
+	return 0;
+}
+
+static int set_uint(unsigned *dst, const char *v, unsigned long long min,
+		    unsigned long long max)
+{
+	unsigned long long n;
+
+	if (cli_parse_uint(v, min, max, &n))
+		return -EINVAL;
+	*dst = (unsigned)n;
+	return 0;
+}
+
+static int set_max_requests(struct config *cfg, const char *v)
+{
+	return set_uint(&cfg->max_requests, v, 0, 100000);
+}
+
+static int set_max_conn(struct config *cfg, const char *v)
+{
+	return set_uint(&cfg->max_connections, v, 1, 10000);
+}
+
+static int set_max_conn_ip(struct config *cfg, const char *v)
+{
+	return set_uint(&cfg->max_connections_per_ip, v, 0, 10000);
+}
+
+static int set_timeout(struct config *cfg, const char *v)
+{
+	return set_uint(&cfg->timeout_seconds, v, 1, 3600);
+}
+
+static int set_log_level(struct config *cfg, const char *v)
+{
+	return log_parse_level(v, &cfg->log_level);
+}
+
+static int set_disable_defaults(struct config *cfg, const char *v)
+{
+	(void)v;
+	for (size_t i = 0; i < collector_count; i++)
+		cfg->enabled[i] = false;
+	return 0;
+}
+
+static const struct core_flag core_flags[] = {
+	{"web.listen-address", "ADDR", ":" CONFIG_DEFAULT_PORT,
+	 "Address to listen on: host:port, :port or [v6]:port. Repeatable.", set_listen},
+	{"web.telemetry-path", "PATH", "/metrics", "Path under which to expose metrics.", set_path},
+	{"web.max-requests", "N", "40",
+	 "Maximum number of scrapes in flight; more get 503. 0 means no limit.", set_max_requests},
+	{"web.max-connections", "N", "64", "Maximum open HTTP connections per listen address.",
+	 set_max_conn},
+	{"web.max-connections-per-ip", "N", "16",
+	 "Maximum open HTTP connections from one client address. 0 means no limit.", set_max_conn_ip},
+	{"web.timeout", "SECONDS", "10", "Idle HTTP connections are closed after this long.",
+	 set_timeout},
+	{"path.procfs", "PATH", "/proc", "procfs mountpoint.", set_procfs},
+	{"log.level", "LEVEL", "info", "Only log messages at or above: debug, info, warn, error.",
+	 set_log_level},
+	{"collector.disable-defaults", NULL, NULL,
+	 "Disable every collector; enable the wanted ones with --collector.NAME.", set_disable_defaults},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+static void defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->telemetry_path = "/metrics";
+	cfg->procfs = "/proc";
+	cfg->max_requests = 40;
+	cfg->max_connections = 64;
+	cfg->max_connections_per_ip = 16;
+	cfg->timeout_seconds = 10;
+	cfg->log_level = LOG_INFO;
+	for (size_t i = 0; i < collector_count && i < CONFIG_MAX_COLLECTORS; i++)
+		cfg->enabled[i] = collector_registry[i]->default_enabled;
+}
+
+static void usage(struct strbuf *out)
+{
+	sb_puts(out, "usage: netstat_exporter [FLAGS]\n\n"
+		     "Prometheus exporter for socket states, ports, processes and TCP health.\n\n"
+		     "Flags:\n"
+		     "  --help                       Show this help and exit.\n"
+		     "  --version                    Show the version and exit.\n");
+	for (const struct core_flag *f = core_flags; f->name; f++) {
+		sb_printf(out, "  --%s%s%s\n      %s", f->name, f->metavar ? "=" : "",
+			  f->metavar ? f->metavar : "", f->help);
+		if (f->def)
+			sb_printf(out, " (default: %s)", f->def);
+		sb_putc(out, '\n');
+	}
+	sb_puts(out, "\nCollectors (--collector.NAME enables, --no-collector.NAME disables):\n");
+	for (size_t i = 0; i < collector_count; i++) {
+		const struct collector_ops *c = collector_registry[i];
+
+		sb_printf(out, "  --[no-]collector.%s\n      %s (default: %s)\n", c->name, c->help,
+			  c->default_enabled ? "enabled" : "disabled");
+		for (const struct collector_flag *f = c->flags; f && f->name; f++) {
+			sb_printf(out, "  --%s%s%s\n      %s", f->name,
+				  f->metavar ? "=" : "", f->metavar ? f->metavar : "", f->help);
+			if (f->def)
+				sb_printf(out, " (default: %s)", f->def);
+			if (f->repeatable)
+				sb_puts(out, " Repeatable.");
+			sb_putc(out, '\n');
+		}
+	}
+}
+
+static const struct collector_flag *find_collector_flag(const char *name)
+{
+	for (size_t i = 0; i < collector_count; i++)
+		for (const struct collector_flag *f = collector_registry[i]->flags; f && f->name; f++)
+			if (strcmp(f->name, name) == 0)
+				return f;
+	return NULL;
+}
+
+static const struct core_flag *find_core_flag(const char *name)
+{
+	for (const struct core_flag *f = core_flags; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+		*out = true;
+		return 0;
+	}
+	if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+		*out = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int add_value(struct config *cfg, const char *name, const char *value)
+{
+	if (cfg->nvalues == CONFIG_MAX_VALUES)
+		return -E2BIG;
+	cfg->values[cfg->nvalues++] = (struct config_value){name, value};
+	return 0;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
+			  struct strbuf *out, struct strbuf *err)
+{
+	defaults(cfg);
+	for (int i = 1; i < argc; i++) {
+		char *arg = argv[i], *name, *value = NULL, *eq;
+		bool negated = false, b;
+		const struct core_flag *core;
+		const struct collector_flag *cf;
+		int idx;
+
+		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			usage(out);
+			return CLI_EXIT;
+		}
+		if (strcmp(arg, "--version") == 0) {
+			sb_printf(out, "netstat_exporter, version %s (revision: %s)\n",
+				  NETSTAT_VERSION, NETSTAT_REVISION);
+			return CLI_EXIT;
+		}
+		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+			sb_printf(err, "unexpected argument '%s'", arg);
+			return CLI_ERROR;
+		}
+		name = arg + 2;
+		eq = strchr(name, '=');
+		if (eq) {
+			*eq = '\0'; /* argv is ours to cut; cfg keeps pointers into it */
+			value = eq + 1;
+		}
+		if (strncmp(name, "no-", 3) == 0) {
+			negated = true;
+			name += 3;
+		}
+
+		/* --collector.NAME / --no-collector.NAME */
+		if (strncmp(name, "collector.", 10) == 0 &&
+		    (idx = collector_index(name + 10)) >= 0) {
+			b = !negated;
+			if (value && (negated || parse_bool(value, &b))) {
+				sb_printf(err, "--%s%s: expected true or false, got '%s'",
+					  negated ? "no-" : "", name, value);
+				return CLI_ERROR;
+			}
+			cfg->enabled[idx] = b;
+			continue;
+		}
+
+		core = find_core_flag(name);
+		cf = core ? NULL : find_collector_flag(name);
+		if ((!core && !cf) || (negated && ((core && core->metavar) || (cf && cf->metavar)))) {
+			sb_printf(err, "unknown flag --%s%s", negated ? "no-" : "", name);
+			return CLI_ERROR;
+		}
+		if ((core && !core->metavar) || (cf && !cf->metavar)) {
+			/* boolean */
+			b = !negated;
+			if (value && (negated || parse_bool(value, &b))) {
+				sb_printf(err, "--%s: expected true or false, got '%s'", name, value);
+				return CLI_ERROR;
+			}
+			if (core) {
+				if (b)
+					core->set(cfg, "true");
+			} else if (add_value(cfg, cf->name, b ? "true" : "false")) {
+				sb_printf(err, "--%s: too many collector options", name);
+				return CLI_ERROR;
+			}
+			continue;
+		}
+		if (!value) {
+			if (i + 1 >= argc) {
+				sb_printf(err, "--%s: expected a value", name);
+				return CLI_ERROR;
+			}
+			value = argv[++i];
+		}
+		if (core) {
+			if (core->set(cfg, value)) {
+				sb_printf(err, "--%s: invalid value '%s'", name, value);
+				return CLI_ERROR;
+			}
+		} else if (add_value(cfg, cf->name, value)) {
+			sb_printf(err, "--%s: too many collector options", name);
+			return CLI_ERROR;
+		}
+	}
+	if (cfg->nlisten == 0)
+		cfg->listen[cfg->nlisten++] = ":" CONFIG_DEFAULT_PORT;
+	return CLI_RUN;
+}

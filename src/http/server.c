@@ -1,0 +1,277 @@
+#include "http/server.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http/gzip.h"
+#include "http/listen_addr.h"
+#include "log.h"
+#include "http/negotiate.h"
+
+/* Event-loop threads per listen address. A scrape blocks its thread while it
+ * runs, so more than one keeps /healthz and other scrapers answered; idle
+ * connections cost no thread. */
+#define HTTP_THREADS 4
+
+/* Headers beyond this much memory per connection get 431 from libmicrohttpd. */
+#define CONNECTION_MEMORY_LIMIT (32 * 1024)
+
+struct http_server {
+	const struct config *cfg;
+	struct scrape *scrape;
+	atomic_uint in_flight;
+	struct MHD_Daemon *daemons[CONFIG_MAX_LISTEN];
+	size_t n;
+};
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
+				 const char *type, const char *body)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	rc = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result serve_landing(struct http_server *srv, struct MHD_Connection *conn)
+{
+	struct strbuf sb;
+	struct MHD_Response *resp;
+	enum MHD_Result rc = MHD_NO;
+	char *body;
+	size_t len;
+
+	sb_init(&sb);
+	sb_puts(&sb, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+		     "<title>netstat_exporter</title></head><body>\n"
+		     "<h1>netstat_exporter</h1>\n"
+		     "<p>Socket states, ports, processes and TCP health for Prometheus.</p>\n"
+		     "<ul><li><a href=\"");
+	/* The path is ours (validated flag), but escape it anyway. */
+	for (const char *p = srv->cfg->telemetry_path; *p; p++) {
+		if (*p == '"' || *p == '<' || *p == '>' || *p == '&')
+			sb_printf(&sb, "&#%d;", *p);
+		else
+			sb_putc(&sb, *p);
+	}
+	sb_puts(&sb, "\">Metrics</a></li><li><a href=\"/healthz\">Health</a></li></ul>\n"
+		     "</body></html>\n");
+	if (sb.err)
+		goto out;
+	body = sb_steal(&sb, &len);
+	resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	if (!resp) {
+		free(body);
+		goto out;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+out:
+	sb_fini(&sb);
+	return rc;
+}
+
+static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connection *conn)
+{
+	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+	const char *enc = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
+	enum expo_format fmt = neg_format(accept);
+	bool gz = neg_gzip(enc);
+	struct scrape_result *r = NULL;
+	struct MHD_Response *resp;
+	struct strbuf text, zipped, *body = &text;
+	enum MHD_Result rc = MHD_NO;
+	unsigned limit = srv->cfg->max_requests;
+	char *buf;
+	size_t len;
+
+	sb_init(&text);
+	sb_init(&zipped);
+	if (limit && atomic_fetch_add(&srv->in_flight, 1) >= limit) {
+		atomic_fetch_sub(&srv->in_flight, 1);
+		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+				 "Too many scrapes in flight; see --web.max-requests.\n");
+	}
+	r = scrape_get(srv->scrape);
+	if (!r || expo_render(scrape_result_expo(r), fmt, &text)) {
+		rc = send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+			       "Out of memory rendering metrics.\n");
+		goto out;
+	}
+	if (gz && gzip_compress(text.buf, text.len, &zipped) == 0)
+		body = &zipped;
+	else
+		gz = false;
+	buf = sb_steal(body, &len);
+	resp = MHD_create_response_from_buffer_with_free_callback(len, buf, free);
+	if (!resp) {
+		free(buf);
+		goto out;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, expo_content_type(fmt));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+out:
+	scrape_result_put(r);
+	sb_fini(&text);
+	sb_fini(&zipped);
+	if (limit)
+		atomic_fetch_sub(&srv->in_flight, 1);
+	return rc;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version,
+			      const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+
+	static int seen;
+
+	(void)version;
+	(void)upload_data;
+	/* Refused before any body is read; libmicrohttpd then closes. */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+				 "Method not allowed.\n");
+	/* Answering on the first call (headers only) makes libmicrohttpd close
+	 * the connection; answering on the next one keeps it alive for the
+	 * scraper's next request. A GET body, if any, is discarded. */
+	if (!*con_cls) {
+		*con_cls = &seen;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, srv->cfg->telemetry_path) == 0)
+		return serve_metrics(srv, conn);
+	if (strcmp(url, "/") == 0)
+		return serve_landing(srv, conn);
+	if (strcmp(url, "/healthz") == 0)
+		return send_text(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "OK\n");
+	return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_msg(LOG_DEBUG, "http: %s", msg);
+}
+
+/* Our own listen socket, so a taken port is reported with its errno. */
+static int open_listener(const char *spec, struct strbuf *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, zero = 0;
+
+	if (listen_addr_parse(spec, &ss, &len)) {
+		sb_printf(err, "--web.listen-address: invalid address '%s'", spec);
+		return -EINVAL;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		goto fail;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 128))
+		goto fail;
+	return fd;
+fail:
+	{
+		int e = errno;
+
+		sb_printf(err, "cannot listen on %s: %s%s", spec, strerror(e),
+			  e == EADDRINUSE ? " (is another exporter running? see --web.listen-address)" : "");
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+}
+
+int http_start(const struct config *cfg, struct scrape *scrape,
+	       struct http_server **out, struct strbuf *err)
+{
+	struct http_server *srv = calloc(1, sizeof(*srv));
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (!srv)
+		goto out;
+	srv->cfg = cfg;
+	srv->scrape = scrape;
+	atomic_init(&srv->in_flight, 0);
+	for (size_t i = 0; i < cfg->nlisten; i++) {
+		int fd = open_listener(cfg->listen[i], err);
+
+		if (fd < 0) {
+			rc = fd;
+			goto out;
+		}
+		srv->daemons[srv->n] = MHD_start_daemon(
+			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+			0, NULL, NULL, handle, srv,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			MHD_OPTION_LISTEN_SOCKET, fd,
+			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_connections_per_ip,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_seconds,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+			MHD_OPTION_END);
+		if (!srv->daemons[srv->n]) {
+			close(fd);
+			sb_printf(err, "cannot start HTTP server on %s", cfg->listen[i]);
+			rc = -EIO;
+			goto out;
+		}
+		srv->n++;
+		log_msg(LOG_INFO, "listening on %s", cfg->listen[i]);
+	}
+	rc = 0;
+out:
+	if (rc) {
+		http_stop(srv);
+		srv = NULL;
+	}
+	*out = srv;
+	return rc;
+}
+
+void http_stop(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	/* MHD_stop_daemon closes the listen socket it was given. */
+	for (size_t i = 0; i < srv->n; i++)
+		MHD_stop_daemon(srv->daemons[i]);
+	free(srv);
+}

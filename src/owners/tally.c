@@ -1,0 +1,398 @@
+#include "owners/tally.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Count keys: the eleven TCP states, then UDP unconnected and connected. */
+#define KEY_UDP_UNCONNECTED DIAG_TCP_STATE_COUNT
+#define KEY_UDP_CONNECTED (DIAG_TCP_STATE_COUNT + 1)
+#define NKEYS (DIAG_TCP_STATE_COUNT + 2)
+
+enum reason {
+	REASON_KERNEL = 0,
+	REASON_NOT_FOUND,
+	REASON_COUNT
+};
+
+static const char *const reason_names[REASON_COUNT] = {"kernel", "not_found"};
+
+struct listener {
+	unsigned slot;
+	uint8_t protocol;
+	uint8_t addr_family;
+	uint16_t port;
+	uint8_t addr[16];
+};
+
+/* One dump worker's tallies; only that worker writes them. */
+struct worker_tally {
+	uint64_t *counts;        /* owned; [slot * NKEYS + key] */
+	size_t nslots;           /* rows allocated */
+	uint64_t unknown[REASON_COUNT][NKEYS];
+	struct listener *listeners; /* owned, TALLY_MAX_LISTENERS */
+	size_t nlisteners;
+	uint32_t *missing;       /* owned, TALLY_MAX_MISSING */
+	size_t nmissing;
+};
+
+struct tally {
+	struct owners *owners;   /* borrowed */
+	struct tally_opts opts;
+	unsigned nworkers;
+	unsigned nslots;         /* owners_slots() at tally_begin() */
+	struct worker_tally t[TALLY_MAX_WORKERS];
+};
+
+struct tally *tally_new(struct owners *owners, const struct tally_opts *opts)
+{
+	struct tally *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		goto out;
+	a->owners = owners;
+	a->opts = *opts;
+	for (int w = 0; w < TALLY_MAX_WORKERS; w++) {
+		a->t[w].listeners = malloc(TALLY_MAX_LISTENERS * sizeof(struct listener));
+		a->t[w].missing = malloc(TALLY_MAX_MISSING * sizeof(uint32_t));
+		if (a->t[w].listeners == NULL || a->t[w].missing == NULL) {
+			tally_free(a);
+			a = NULL;
+			goto out;
+		}
+	}
+out:
+	return a;
+}
+
+void tally_free(struct tally *a)
+{
+	if (a == NULL)
+		return;
+	for (int w = 0; w < TALLY_MAX_WORKERS; w++) {
+		free(a->t[w].counts);
+		free(a->t[w].listeners);
+		free(a->t[w].missing);
+	}
+	free(a);
+}
+
+int tally_begin(struct tally *a, unsigned nworkers)
+{
+	unsigned nslots = owners_slots(a->owners);
+	int ret = 0;
+
+	if (nworkers == 0 || nworkers > TALLY_MAX_WORKERS) {
+		ret = -EINVAL;
+		goto out;
+	}
+	a->nworkers = nworkers;
+	a->nslots = nslots;
+	for (unsigned w = 0; w < nworkers; w++) {
+		struct worker_tally *t = &a->t[w];
+
+		if (t->nslots < nslots) {
+			uint64_t *c = realloc(t->counts, (size_t)nslots * NKEYS * sizeof(*c));
+
+			if (c == NULL) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			t->counts = c;
+			t->nslots = nslots;
+		}
+		if (nslots > 0)
+			memset(t->counts, 0, (size_t)nslots * NKEYS * sizeof(*t->counts));
+		memset(t->unknown, 0, sizeof(t->unknown));
+		t->nlisteners = 0;
+		t->nmissing = 0;
+	}
+out:
+	return ret;
+}
+
+void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s)
+{
+	struct worker_tally *t = &a->t[worker];
+	int key, slot;
+
+	if (s->protocol == IPPROTO_UDP) {
+		key = s->dport != 0 ? KEY_UDP_CONNECTED : KEY_UDP_UNCONNECTED;
+	} else {
+		key = diag_tcp_state(s->kstate);
+		if (key < 0)
+			return;
+	}
+	slot = owners_lookup(a->owners, s->inode);
+	if (slot < 0 || (unsigned)slot >= a->nslots) {
+		if (s->inode == 0) {
+			t->unknown[REASON_KERNEL][key]++;
+			return;
+		}
+		t->unknown[REASON_NOT_FOUND][key]++;
+		if (t->nmissing < TALLY_MAX_MISSING)
+			t->missing[t->nmissing++] = s->inode;
+		return;
+	}
+	t->counts[(size_t)slot * NKEYS + (size_t)key]++;
+	if ((s->kstate == DIAG_KSTATE_LISTEN && s->protocol == IPPROTO_TCP) ||
+	    key == KEY_UDP_UNCONNECTED) {
+		struct listener *l;
+
+		if (t->nlisteners == TALLY_MAX_LISTENERS)
+			return;
+		l = &t->listeners[t->nlisteners++];
+		l->slot = (unsigned)slot;
+		l->protocol = s->protocol;
+		l->addr_family = s->addr_family;
+		l->port = s->sport;
+		memcpy(l->addr, s->src, sizeof(l->addr));
+	}
+}
+
+/* Orders processes by their label values, so equal owners are adjacent. */
+struct sort_ctx {
+	const struct owners *owners;
+	const struct tally_opts *opts;
+};
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_owner(const struct sort_ctx *c, unsigned sa, unsigned sb)
+{
+	const struct owners_proc *a = owners_proc_at(c->owners, sa);
+	const struct owners_proc *b = owners_proc_at(c->owners, sb);
+	int r = strcmp(a->comm, b->comm);
+
+	if (r == 0 && c->opts->exe)
+		r = cmp_str(a->exe, b->exe);
+	if (r == 0 && c->opts->user) {
+		long ua = a->has_uid ? (long)a->uid : -1, ub = b->has_uid ? (long)b->uid : -1;
+		r = (ua > ub) - (ua < ub);
+	}
+	if (r == 0 && c->opts->pid)
+		r = (a->pid > b->pid) - (a->pid < b->pid);
+	return r;
+}
+
+static int cmp_slots(const void *x, const void *y, void *arg)
+{
+	return cmp_owner(arg, *(const unsigned *)x, *(const unsigned *)y);
+}
+
+static int cmp_listeners(const void *x, const void *y, void *arg)
+{
+	const struct listener *a = x, *b = y;
+	int r = cmp_owner(arg, a->slot, b->slot);
+
+	if (r == 0)
+		r = (a->protocol > b->protocol) - (a->protocol < b->protocol);
+	if (r == 0)
+		r = (a->addr_family > b->addr_family) - (a->addr_family < b->addr_family);
+	if (r == 0)
+		r = memcmp(a->addr, b->addr, a->addr_family == AF_INET ? 4 : 16);
+	if (r == 0)
+		r = (a->port > b->port) - (a->port < b->port);
+	return r;
+}
+
+/* The owner labels of one process: comm, then the optional ones. */
+struct owner_labels {
+	struct expo_label l[4];
+	size_t n;
+	char user[64];
+	char pid[16];
+};
+
+static void owner_labels(const struct tally *a, const struct owners_proc *p, struct owner_labels *ol)
+{
+	ol->n = 0;
+	ol->l[ol->n++] = (struct expo_label){"comm", p->comm};
+	if (a->opts.exe)
+		ol->l[ol->n++] = (struct expo_label){"exe", p->exe ? p->exe : ""};
+	if (a->opts.user) {
+		struct passwd pw, *res = NULL;
+		char buf[1024];
+
+		ol->user[0] = '\0';
+		if (p->has_uid) {
+			if (getpwuid_r(p->uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+				snprintf(ol->user, sizeof(ol->user), "%s", res->pw_name);
+			else
+				snprintf(ol->user, sizeof(ol->user), "%u", p->uid);
+		}
+		ol->l[ol->n++] = (struct expo_label){"user", ol->user};
+	}
+	if (a->opts.pid) {
+		snprintf(ol->pid, sizeof(ol->pid), "%d", p->pid);
+		ol->l[ol->n++] = (struct expo_label){"pid", ol->pid};
+	}
+}
+
+static const char *key_protocol(int key)
+{
+	return key >= KEY_UDP_UNCONNECTED ? "udp" : "tcp";
+}
+
+static const char *key_state(int key)
+{
+	if (key == KEY_UDP_UNCONNECTED)
+		return "unconnected";
+	if (key == KEY_UDP_CONNECTED)
+		return "connected";
+	return diag_tcp_state_name((enum diag_tcp_state)key);
+}
+
+static void add_with(struct expo_family *f, uint64_t v, const struct owner_labels *ol,
+		     const struct expo_label *extra, size_t nextra)
+{
+	struct expo_label l[8];
+	size_t n = 0;
+
+	for (size_t i = 0; i < ol->n; i++)
+		l[n++] = ol->l[i];
+	for (size_t i = 0; i < nextra; i++)
+		l[n++] = extra[i];
+	expo_add_u64(f, v, l, n);
+}
+
+static int emit_sockets(struct tally *a, struct expo *e, const struct sort_ctx *sc)
+{
+	struct worker_tally *t0 = &a->t[0];
+	struct expo_family *f;
+	unsigned *order = NULL, n = 0;
+	int ret = 0;
+
+	order = malloc((a->nslots ? a->nslots : 1) * sizeof(*order));
+	if (order == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned s = 0; s < a->nslots; s++) {
+		uint64_t sum = 0;
+
+		if (owners_proc_at(a->owners, s) == NULL)
+			continue;
+		for (int k = 0; k < NKEYS; k++)
+			sum += t0->counts[(size_t)s * NKEYS + (size_t)k];
+		if (sum > 0)
+			order[n++] = s;
+	}
+	qsort_r(order, n, sizeof(*order), cmp_slots, (void *)sc);
+	f = expo_family(e, "netstat_process_sockets", EXPO_GAUGE,
+			"Sockets held by processes, by process name, protocol and state; "
+			"a socket shared by several processes counts once.");
+	for (unsigned i = 0; i < n;) {
+		uint64_t sum[NKEYS] = {0};
+		struct owner_labels ol;
+		unsigned j = i;
+
+		for (; j < n && cmp_owner(sc, order[i], order[j]) == 0; j++)
+			for (int k = 0; k < NKEYS; k++)
+				sum[k] += t0->counts[(size_t)order[j] * NKEYS + (size_t)k];
+		owner_labels(a, owners_proc_at(a->owners, order[i]), &ol);
+		for (int k = 0; k < NKEYS; k++)
+			if (sum[k] > 0)
+				add_with(f, sum[k], &ol, EXPO_LABELS({"protocol", key_protocol(k)},
+								     {"state", key_state(k)}));
+		i = j;
+	}
+out:
+	free(order);
+	return ret;
+}
+
+static void emit_listeners(struct tally *a, struct expo *e, const struct sort_ctx *sc)
+{
+	struct worker_tally *t0 = &a->t[0];
+	struct expo_family *f;
+	const struct listener *prev = NULL;
+
+	qsort_r(t0->listeners, t0->nlisteners, sizeof(*t0->listeners), cmp_listeners, (void *)sc);
+	f = expo_family(e, "netstat_listener", EXPO_INFO,
+			"Which process owns each listening TCP socket and unconnected UDP socket, "
+			"by local address and port.");
+	for (size_t i = 0; i < t0->nlisteners; i++) {
+		const struct listener *l = &t0->listeners[i];
+		struct owner_labels ol;
+		char addr[INET6_ADDRSTRLEN], port[8];
+
+		/* SO_REUSEPORT siblings of one owner are one series. */
+		if (prev && cmp_listeners(prev, l, (void *)sc) == 0)
+			continue;
+		prev = l;
+		inet_ntop(l->addr_family == AF_INET ? AF_INET : AF_INET6, l->addr, addr, sizeof(addr));
+		snprintf(port, sizeof(port), "%u", l->port);
+		owner_labels(a, owners_proc_at(a->owners, l->slot), &ol);
+		add_with(f, 1, &ol, EXPO_LABELS({"protocol", l->protocol == IPPROTO_UDP ? "udp" : "tcp"},
+						{"address", addr}, {"port", port}));
+	}
+}
+
+static void emit_unknown(struct tally *a, struct expo *e)
+{
+	struct expo_family *f = expo_family(e, "netstat_unattributed_sockets", EXPO_GAUGE,
+		"Sockets no visible process holds, by protocol, state and reason: kernel "
+		"(no inode: time_wait, syn_recv, orphans) or not_found.");
+
+	for (int r = 0; r < REASON_COUNT; r++)
+		for (int k = 0; k < NKEYS; k++)
+			if (a->t[0].unknown[r][k] > 0)
+				expo_add_u64(f, a->t[0].unknown[r][k],
+					     EXPO_LABELS({"protocol", key_protocol(k)}, {"state", key_state(k)},
+							 {"reason", reason_names[r]}));
+}
+
+/* Folds every worker's tallies into worker 0's. */
+static void merge(struct tally *a)
+{
+	struct worker_tally *t0 = &a->t[0];
+
+	for (unsigned w = 1; w < a->nworkers; w++) {
+		struct worker_tally *t = &a->t[w];
+		size_t room;
+
+		for (size_t i = 0; i < (size_t)a->nslots * NKEYS; i++)
+			t0->counts[i] += t->counts[i];
+		for (int r = 0; r < REASON_COUNT; r++)
+			for (int k = 0; k < NKEYS; k++)
+				t0->unknown[r][k] += t->unknown[r][k];
+		room = TALLY_MAX_LISTENERS - t0->nlisteners;
+		room = t->nlisteners < room ? t->nlisteners : room;
+		memcpy(t0->listeners + t0->nlisteners, t->listeners, room * sizeof(*t->listeners));
+		t0->nlisteners += room;
+		room = TALLY_MAX_MISSING - t0->nmissing;
+		room = t->nmissing < room ? t->nmissing : room;
+		memcpy(t0->missing + t0->nmissing, t->missing, room * sizeof(*t->missing));
+		t0->nmissing += room;
+	}
+	a->nworkers = 1;
+}
+
+int tally_emit(struct tally *a, struct expo *e)
+{
+	struct sort_ctx sc = {a->owners, &a->opts};
+	int ret = 0;
+
+	if (a->nworkers == 0) {
+		ret = -EINVAL;
+		goto out;
+	}
+	merge(a);
+	owners_note_missing(a->owners, a->t[0].missing, a->t[0].nmissing);
+	ret = emit_sockets(a, e, &sc);
+	if (ret < 0)
+		goto out;
+	emit_listeners(a, e, &sc);
+	emit_unknown(a, e);
+out:
+	return ret;
+}

@@ -1,0 +1,811 @@
+/* sockdiag/census: the streaming socket census. See sockdiag/census.h. */
+#include "sockdiag/census.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+/* Per-port counts of non-listening sockets, one table per direction. */
+struct port_entry {
+	uint16_t port;
+	uint32_t total;
+	uint32_t n[DIAG_TCP_STATE_COUNT];
+};
+
+struct port_table {
+	uint32_t idx[65536];     /* 1-based index into ents; 0: port not seen */
+	struct port_entry *ents; /* owned */
+	size_t n, cap;
+};
+
+/* Listening sockets per port, SO_REUSEPORT siblings and families summed. */
+struct listen_entry {
+	uint16_t port;
+	uint32_t sockets;
+	uint64_t queue;   /* sum of accept-queue lengths (idiag_rqueue) */
+	uint64_t backlog; /* sum of configured backlogs (idiag_wqueue) */
+};
+
+/* An open-addressing hash table of fixed-size records, key first. Byte 0 of
+ * every key is an address family, never 0, so 0 marks an empty slot. */
+struct htab {
+	uint8_t *slots;     /* owned; nslots * rec_size bytes */
+	size_t rec_size;
+	size_t key_size;    /* a multiple of 8 */
+	size_t nslots;      /* a power of two, or 0 before the first insert */
+	size_t n;
+	size_t max;         /* entries; new keys past it are untracked */
+	uint64_t untracked; /* sockets whose key did not fit */
+};
+
+struct peer_key {
+	uint8_t fam;
+	uint8_t pad[7];
+	uint8_t addr[16];
+};
+struct peer_rec {
+	struct peer_key k;
+	uint32_t n[2]; /* [0] syn_recv, [1] established */
+};
+
+struct tuple_key {
+	uint8_t fam;
+	uint8_t pad;
+	uint16_t rport;
+	uint8_t pad2[4];
+	uint8_t laddr[16];
+	uint8_t raddr[16];
+};
+struct tuple_rec {
+	struct tuple_key k;
+	uint32_t n;
+	uint32_t pad;
+};
+
+struct census {
+	uint64_t tcp[CENSUS_FAMILY_COUNT][DIAG_TCP_STATE_COUNT];
+	uint64_t udp[CENSUS_FAMILY_COUNT][2]; /* [0] unconnected, [1] connected */
+	uint64_t udp_rqueue[CENSUS_FAMILY_COUNT];
+	uint64_t udp_wqueue[CENSUS_FAMILY_COUNT];
+	uint64_t scope[CENSUS_SCOPE_COUNT][CENSUS_DIR_COUNT];
+	uint64_t listening[65536 / 64]; /* ports with a listener */
+	struct port_table ports[CENSUS_DIR_COUNT];
+	uint32_t listen_idx[65536];     /* 1-based index into listen */
+	struct listen_entry *listen;    /* owned */
+	size_t nlisten, listen_cap;
+	struct htab peers;
+	struct htab tuples;
+};
+
+/* ---- hash tables ---- */
+
+static void htab_init(struct htab *h, size_t rec_size, size_t key_size, size_t max)
+{
+	memset(h, 0, sizeof(*h));
+	h->rec_size = rec_size;
+	h->key_size = key_size;
+	h->max = max;
+}
+
+static void htab_clear(struct htab *h)
+{
+	if (h->slots != NULL)
+		memset(h->slots, 0, h->nslots * h->rec_size);
+	h->n = 0;
+	h->untracked = 0;
+}
+
+static uint64_t hash_key(const void *key, size_t len)
+{
+	const uint8_t *p = key;
+	uint64_t h = 0x243f6a8885a308d3ull;
+
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static uint8_t *htab_slot(const struct htab *h, const void *key)
+{
+	size_t mask = h->nslots - 1;
+	size_t i = (size_t)hash_key(key, h->key_size) & mask;
+
+	for (;;) {
+		uint8_t *rec = h->slots + i * h->rec_size;
+		if (rec[0] == 0 || memcmp(rec, key, h->key_size) == 0)
+			return rec;
+		i = (i + 1) & mask;
+	}
+}
+
+static int htab_grow(struct htab *h)
+{
+	size_t nslots = h->nslots ? h->nslots * 2 : 256;
+	uint8_t *old = h->slots;
+	size_t oldn = h->nslots;
+
+	h->slots = calloc(nslots, h->rec_size);
+	if (h->slots == NULL) {
+		h->slots = old;
+		return -ENOMEM;
+	}
+	h->nslots = nslots;
+	for (size_t i = 0; i < oldn; i++) {
+		const uint8_t *rec = old + i * h->rec_size;
+		if (rec[0] != 0)
+			memcpy(htab_slot(h, rec), rec, h->rec_size);
+	}
+	free(old);
+	return 0;
+}
+
+/* The record of key, inserted zeroed if new. *rec is NULL when the table is
+ * full (the caller counts the socket as untracked). 0 or -ENOMEM. */
+static int htab_get(struct htab *h, const void *key, uint8_t **rec)
+{
+	int ret = 0;
+	uint8_t *r;
+
+	*rec = NULL;
+	if (h->nslots == 0 || (h->n + 1 > h->nslots / 2 && h->n < h->max)) {
+		ret = htab_grow(h);
+		if (ret < 0)
+			goto out;
+	}
+	r = htab_slot(h, key);
+	if (r[0] == 0) {
+		if (h->n >= h->max)
+			goto out;
+		memcpy(r, key, h->key_size);
+		h->n++;
+	}
+	*rec = r;
+out:
+	return ret;
+}
+
+/* ---- lifecycle ---- */
+
+struct census *census_new(void)
+{
+	struct census *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	htab_init(&c->peers, sizeof(struct peer_rec), sizeof(struct peer_key), CENSUS_MAX_PEERS);
+	htab_init(&c->tuples, sizeof(struct tuple_rec), sizeof(struct tuple_key), CENSUS_MAX_TUPLES);
+	return c;
+}
+
+void census_free(struct census *c)
+{
+	if (c == NULL)
+		return;
+	for (int d = 0; d < CENSUS_DIR_COUNT; d++)
+		free(c->ports[d].ents);
+	free(c->listen);
+	free(c->peers.slots);
+	free(c->tuples.slots);
+	free(c);
+}
+
+void census_reset(struct census *c)
+{
+	memset(c->tcp, 0, sizeof(c->tcp));
+	memset(c->udp, 0, sizeof(c->udp));
+	memset(c->udp_rqueue, 0, sizeof(c->udp_rqueue));
+	memset(c->udp_wqueue, 0, sizeof(c->udp_wqueue));
+	memset(c->scope, 0, sizeof(c->scope));
+	memset(c->listening, 0, sizeof(c->listening));
+	for (int d = 0; d < CENSUS_DIR_COUNT; d++) {
+		struct port_table *t = &c->ports[d];
+		/* Clearing only what was used is cheaper than 256 KiB. */
+		for (size_t i = 0; i < t->n; i++)
+			t->idx[t->ents[i].port] = 0;
+		t->n = 0;
+	}
+	for (size_t i = 0; i < c->nlisten; i++)
+		c->listen_idx[c->listen[i].port] = 0;
+	c->nlisten = 0;
+	htab_clear(&c->peers);
+	htab_clear(&c->tuples);
+}
+
+/* ---- classification ---- */
+
+enum census_scope census_scope_of(uint8_t addr_family, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	if (addr_family == AF_INET) {
+		if (a[0] == 127 || a[0] == 0)
+			return CENSUS_SCOPE_LOOPBACK;
+		if (a[0] == 169 && a[1] == 254)
+			return CENSUS_SCOPE_LINK_LOCAL;
+		if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+		    (a[0] == 192 && a[1] == 168) ||
+		    (a[0] == 100 && (a[1] & 0xc0) == 64)) /* CGNAT 100.64/10 */
+			return CENSUS_SCOPE_PRIVATE;
+		return CENSUS_SCOPE_PUBLIC;
+	}
+	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
+		return CENSUS_SCOPE_LOOPBACK;
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return CENSUS_SCOPE_LINK_LOCAL;
+	if ((a[0] & 0xfe) == 0xfc) /* ULA fc00::/7 */
+		return CENSUS_SCOPE_PRIVATE;
+	return CENSUS_SCOPE_PUBLIC;
+}
+
+int census_parse_port_range(const char *s, unsigned *lo, unsigned *hi)
+{
+	unsigned a, b;
+	int end = 0;
+
+	if (sscanf(s, " %u %u %n", &a, &b, &end) != 2 || s[end] != '\0' ||
+	    a > 65535 || b > 65535 || a > b)
+		return -EINVAL;
+	*lo = a;
+	*hi = b;
+	return 0;
+}
+
+static bool bit_get(const uint64_t *bits, uint16_t i)
+{
+	return (bits[i >> 6] >> (i & 63)) & 1;
+}
+
+static void bit_set(uint64_t *bits, uint16_t i)
+{
+	bits[i >> 6] |= 1ull << (i & 63);
+}
+
+/* Grows an array of n used elements to hold one more. 0 or -ENOMEM. */
+static int reserve(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	p = realloc(*arr, ncap * elem);
+	if (p == NULL)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static struct port_entry *port_get(struct port_table *t, uint16_t port)
+{
+	struct port_entry *e;
+
+	if (t->idx[port] != 0)
+		return &t->ents[t->idx[port] - 1];
+	if (reserve((void **)&t->ents, &t->cap, t->n, sizeof(*t->ents)) < 0)
+		return NULL;
+	e = &t->ents[t->n++];
+	memset(e, 0, sizeof(*e));
+	e->port = port;
+	t->idx[port] = (uint32_t)t->n;
+	return e;
+}
+
+static struct listen_entry *listen_get(struct census *c, uint16_t port)
+{
+	struct listen_entry *e;
+
+	if (c->listen_idx[port] != 0)
+		return &c->listen[c->listen_idx[port] - 1];
+	if (reserve((void **)&c->listen, &c->listen_cap, c->nlisten, sizeof(*c->listen)) < 0)
+		return NULL;
+	e = &c->listen[c->nlisten++];
+	memset(e, 0, sizeof(*e));
+	e->port = port;
+	c->listen_idx[port] = (uint32_t)c->nlisten;
+	bit_set(c->listening, port);
+	return e;
+}
+
+static size_t addr_len(uint8_t addr_family)
+{
+	return addr_family == AF_INET ? 4 : 16;
+}
+
+static int add_peer(struct census *c, const struct diag_sock *s, int which)
+{
+	struct peer_key k;
+	uint8_t *rec;
+	int ret;
+
+	memset(&k, 0, sizeof(k));
+	k.fam = s->addr_family;
+	memcpy(k.addr, s->dst, addr_len(s->addr_family));
+	ret = htab_get(&c->peers, &k, &rec);
+	if (ret == 0 && rec == NULL)
+		c->peers.untracked++;
+	else if (ret == 0)
+		((struct peer_rec *)rec)->n[which]++;
+	return ret;
+}
+
+static int add_tuple(struct census *c, const struct diag_sock *s)
+{
+	struct tuple_key k;
+	uint8_t *rec;
+	int ret;
+
+	memset(&k, 0, sizeof(k));
+	k.fam = s->addr_family;
+	k.rport = s->dport;
+	memcpy(k.laddr, s->src, addr_len(s->addr_family));
+	memcpy(k.raddr, s->dst, addr_len(s->addr_family));
+	ret = htab_get(&c->tuples, &k, &rec);
+	if (ret == 0 && rec == NULL)
+		c->tuples.untracked++;
+	else if (ret == 0)
+		((struct tuple_rec *)rec)->n++;
+	return ret;
+}
+
+int census_add(struct census *c, const struct diag_sock *s)
+{
+	int fam = s->family == AF_INET6 ? CENSUS_IPV6 : CENSUS_IPV4;
+	enum census_dir dir;
+	struct port_entry *pe;
+	int st;
+
+	if (s->protocol == IPPROTO_UDP) {
+		c->udp[fam][s->dport != 0]++;
+		c->udp_rqueue[fam] += s->rqueue;
+		c->udp_wqueue[fam] += s->wqueue;
+		return 0;
+	}
+	st = diag_tcp_state(s->kstate);
+	if (st < 0)
+		return 0; /* not requested; nothing to label it with */
+	c->tcp[fam][st]++;
+	if (st == DIAG_TCP_LISTEN) {
+		struct listen_entry *le = listen_get(c, s->sport);
+		if (le == NULL)
+			return -ENOMEM;
+		le->sockets++;
+		le->queue += s->rqueue;
+		le->backlog += s->wqueue;
+		return 0;
+	}
+	dir = bit_get(c->listening, s->sport) ? CENSUS_INBOUND : CENSUS_OUTBOUND;
+	pe = port_get(&c->ports[dir], dir == CENSUS_INBOUND ? s->sport : s->dport);
+	if (pe == NULL)
+		return -ENOMEM;
+	pe->total++;
+	pe->n[st]++;
+	c->scope[census_scope_of(s->addr_family, s->dst)][dir]++;
+	if (dir == CENSUS_OUTBOUND)
+		return add_tuple(c, s);
+	if (st == DIAG_TCP_SYN_RECV)
+		return add_peer(c, s, 0);
+	if (st == DIAG_TCP_ESTABLISHED)
+		return add_peer(c, s, 1);
+	return 0;
+}
+
+void census_copy_listeners(struct census *dst, const struct census *src)
+{
+	memcpy(dst->listening, src->listening, sizeof(dst->listening));
+}
+
+int census_merge(struct census *dst, const struct census *src)
+{
+	int ret = 0;
+
+	for (int f = 0; f < CENSUS_FAMILY_COUNT; f++) {
+		for (int s = 0; s < DIAG_TCP_STATE_COUNT; s++)
+			dst->tcp[f][s] += src->tcp[f][s];
+		dst->udp[f][0] += src->udp[f][0];
+		dst->udp[f][1] += src->udp[f][1];
+		dst->udp_rqueue[f] += src->udp_rqueue[f];
+		dst->udp_wqueue[f] += src->udp_wqueue[f];
+	}
+	for (int s = 0; s < CENSUS_SCOPE_COUNT; s++)
+		for (int d = 0; d < CENSUS_DIR_COUNT; d++)
+			dst->scope[s][d] += src->scope[s][d];
+	for (int d = 0; d < CENSUS_DIR_COUNT; d++) {
+		const struct port_table *t = &src->ports[d];
+		for (size_t i = 0; i < t->n; i++) {
+			struct port_entry *pe = port_get(&dst->ports[d], t->ents[i].port);
+			if (pe == NULL) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			pe->total += t->ents[i].total;
+			for (int s = 0; s < DIAG_TCP_STATE_COUNT; s++)
+				pe->n[s] += t->ents[i].n[s];
+		}
+	}
+	for (size_t i = 0; i < src->nlisten; i++) {
+		struct listen_entry *le = listen_get(dst, src->listen[i].port);
+		if (le == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		le->sockets += src->listen[i].sockets;
+		le->queue += src->listen[i].queue;
+		le->backlog += src->listen[i].backlog;
+	}
+	for (size_t i = 0; i < src->peers.nslots; i++) {
+		const struct peer_rec *pr = (const void *)(src->peers.slots + i * src->peers.rec_size);
+		uint8_t *rec;
+		if (pr->k.fam == 0)
+			continue;
+		ret = htab_get(&dst->peers, &pr->k, &rec);
+		if (ret < 0)
+			goto out;
+		if (rec == NULL) {
+			dst->peers.untracked += (uint64_t)pr->n[0] + pr->n[1];
+			continue;
+		}
+		((struct peer_rec *)rec)->n[0] += pr->n[0];
+		((struct peer_rec *)rec)->n[1] += pr->n[1];
+	}
+	dst->peers.untracked += src->peers.untracked;
+	for (size_t i = 0; i < src->tuples.nslots; i++) {
+		const struct tuple_rec *tr = (const void *)(src->tuples.slots + i * src->tuples.rec_size);
+		uint8_t *rec;
+		if (tr->k.fam == 0)
+			continue;
+		ret = htab_get(&dst->tuples, &tr->k, &rec);
+		if (ret < 0)
+			goto out;
+		if (rec == NULL) {
+			dst->tuples.untracked += tr->n;
+			continue;
+		}
+		((struct tuple_rec *)rec)->n += tr->n;
+	}
+	dst->tuples.untracked += src->tuples.untracked;
+out:
+	return ret;
+}
+
+uint64_t census_untracked(const struct census *c, enum census_table t)
+{
+	return t == CENSUS_TABLE_PEERS ? c->peers.untracked : c->tuples.untracked;
+}
+
+/* ---- emission ---- */
+
+static const char *const family_names[CENSUS_FAMILY_COUNT] = {"ipv4", "ipv6"};
+static const char *const dir_names[CENSUS_DIR_COUNT] = {"inbound", "outbound"};
+static const char *const scope_names[CENSUS_SCOPE_COUNT] = {
+	"loopback", "link_local", "private", "public"};
+
+static void emit_states(struct expo *e, const struct census *c)
+{
+	struct expo_family *f = expo_family(e, "netstat_tcp_sockets", EXPO_GAUGE,
+		"TCP sockets by address family and state; request sockets count as syn_recv.");
+
+	for (int fam = 0; fam < CENSUS_FAMILY_COUNT; fam++)
+		for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++)
+			expo_add_u64(f, c->tcp[fam][st],
+				     EXPO_LABELS({"family", family_names[fam]},
+						 {"state", diag_tcp_state_name(st)}));
+}
+
+static void emit_udp(struct expo *e, const struct census *c)
+{
+	struct expo_family *f = expo_family(e, "netstat_udp_sockets", EXPO_GAUGE,
+		"UDP sockets by address family; connected ones have a remote port.");
+
+	for (int fam = 0; fam < CENSUS_FAMILY_COUNT; fam++) {
+		expo_add_u64(f, c->udp[fam][1], EXPO_LABELS({"family", family_names[fam]},
+							     {"state", "connected"}));
+		expo_add_u64(f, c->udp[fam][0], EXPO_LABELS({"family", family_names[fam]},
+							     {"state", "unconnected"}));
+	}
+	f = expo_family(e, "netstat_udp_receive_queue_bytes", EXPO_GAUGE,
+			"Bytes waiting in the receive queues of all UDP sockets.");
+	for (int fam = 0; fam < CENSUS_FAMILY_COUNT; fam++)
+		expo_add_u64(f, c->udp_rqueue[fam], EXPO_LABELS({"family", family_names[fam]}));
+	f = expo_family(e, "netstat_udp_send_queue_bytes", EXPO_GAUGE,
+			"Bytes held in the send queues of all UDP sockets.");
+	for (int fam = 0; fam < CENSUS_FAMILY_COUNT; fam++)
+		expo_add_u64(f, c->udp_wqueue[fam], EXPO_LABELS({"family", family_names[fam]}));
+}
+
+/* A port chosen for its own series: entry may be NULL (allowlisted, unseen). */
+struct pick {
+	uint16_t port;
+	const void *entry;
+};
+
+static int cmp_pick_port(const void *a, const void *b)
+{
+	const struct pick *x = a, *y = b;
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+static int cmp_port_rank(const void *a, const void *b)
+{
+	const struct port_entry *x = *(const struct port_entry *const *)a;
+	const struct port_entry *y = *(const struct port_entry *const *)b;
+
+	if (x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+static void port_label(char buf[8], uint16_t port)
+{
+	snprintf(buf, 8, "%u", (unsigned)port);
+}
+
+/* Allowlisted ports: every state, even zero; the top-N: states seen; the
+ * rest summed under port="other". The listen state never occurs here. */
+static int emit_ports(struct expo *e, const struct census *c, const struct census_opts *o)
+{
+	struct expo_family *f = expo_family(e, "netstat_tcp_port_sockets", EXPO_GAUGE,
+		"Non-listening TCP sockets by direction, port and state: inbound under the "
+		"local port when it has a listener, else outbound under the remote port.");
+	const struct port_entry **rank = NULL;
+	struct pick *picks = NULL;
+	int ret = 0;
+
+	for (int d = 0; d < CENSUS_DIR_COUNT; d++) {
+		const struct port_table *t = &c->ports[d];
+		size_t nrank = 0, npicks = 0, nallow = 0;
+		uint32_t other[DIAG_TCP_STATE_COUNT] = {0};
+		bool any_other = false;
+		char pbuf[8];
+
+		for (size_t w = 0; w < 65536 / 64; w++)
+			nallow += (size_t)__builtin_popcountll(o->ports[w]);
+		free(rank);
+		free(picks);
+		rank = malloc((t->n + 1) * sizeof(*rank));
+		picks = malloc((t->n + nallow + 1) * sizeof(*picks));
+		if (rank == NULL || picks == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		for (size_t w = 0; w < 65536 / 64; w++) {
+			for (uint64_t bits = o->ports[w]; bits != 0; bits &= bits - 1) {
+				uint16_t port = (uint16_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+				picks[npicks].port = port;
+				picks[npicks++].entry = t->idx[port] ? &t->ents[t->idx[port] - 1] : NULL;
+			}
+		}
+		for (size_t i = 0; i < t->n; i++)
+			if (!bit_get(o->ports, t->ents[i].port))
+				rank[nrank++] = &t->ents[i];
+		qsort(rank, nrank, sizeof(*rank), cmp_port_rank);
+		for (size_t i = 0; i < nrank; i++) {
+			if (i < o->top_ports) {
+				picks[npicks].port = rank[i]->port;
+				picks[npicks++].entry = rank[i];
+				continue;
+			}
+			any_other = true;
+			for (int s = 0; s < DIAG_TCP_STATE_COUNT; s++)
+				other[s] += rank[i]->n[s];
+		}
+		qsort(picks, npicks, sizeof(*picks), cmp_pick_port);
+		for (size_t i = 0; i < npicks; i++) {
+			const struct port_entry *pe = picks[i].entry;
+			bool allowed = bit_get(o->ports, picks[i].port);
+			port_label(pbuf, picks[i].port);
+			for (int s = 0; s < DIAG_TCP_STATE_COUNT; s++) {
+				uint32_t v = pe ? pe->n[s] : 0;
+				if (s == DIAG_TCP_LISTEN || (v == 0 && !allowed))
+					continue;
+				expo_add_u64(f, v, EXPO_LABELS({"direction", dir_names[d]},
+							       {"port", pbuf},
+							       {"state", diag_tcp_state_name(s)}));
+			}
+		}
+		for (int s = 0; any_other && s < DIAG_TCP_STATE_COUNT; s++) {
+			if (other[s] == 0)
+				continue;
+			expo_add_u64(f, other[s], EXPO_LABELS({"direction", dir_names[d]},
+							      {"port", "other"},
+							      {"state", diag_tcp_state_name(s)}));
+		}
+	}
+out:
+	free(rank);
+	free(picks);
+	return ret;
+}
+
+/* Listening ports: allowlisted ones always (0 when nothing listens: a
+ * service that went away), then the lowest max_listen_ports others, the rest
+ * summed under port="other". */
+static int emit_listeners(struct expo *e, const struct census *c, const struct census_opts *o)
+{
+	static const struct {
+		const char *name, *help;
+	} fams[3] = {
+		{"netstat_tcp_listeners", "Listening TCP sockets per local port (SO_REUSEPORT siblings and families summed)."},
+		{"netstat_tcp_listen_queue_length", "Connections waiting in the accept queues of a port's listeners."},
+		{"netstat_tcp_listen_backlog", "Configured accept backlog (listen() argument, capped by somaxconn) summed over a port's listeners."},
+	};
+	struct listen_entry other = {0};
+	size_t nshow = 0, nothers = 0;
+	bool any_other = false;
+	uint16_t *show = NULL;
+	char pbuf[8];
+	int ret = 0;
+
+	show = malloc(65536 * sizeof(*show));
+	if (show == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t port = 0; port < 65536; port++) {
+		bool allowed = bit_get(o->ports, (uint16_t)port);
+		const struct listen_entry *le;
+		if (!allowed && c->listen_idx[port] == 0)
+			continue;
+		if (allowed || nothers++ < o->max_listen_ports) {
+			show[nshow++] = (uint16_t)port;
+			continue;
+		}
+		le = &c->listen[c->listen_idx[port] - 1];
+		any_other = true;
+		other.sockets += le->sockets;
+		other.queue += le->queue;
+		other.backlog += le->backlog;
+	}
+	for (int k = 0; k < 3; k++) {
+		struct expo_family *f = expo_family(e, fams[k].name, EXPO_GAUGE, fams[k].help);
+		for (size_t i = 0; i <= nshow; i++) {
+			const struct listen_entry *le = &other;
+			const char *label = "other";
+			uint64_t v;
+			if (i < nshow) {
+				uint32_t idx = c->listen_idx[show[i]];
+				static const struct listen_entry none;
+				le = idx ? &c->listen[idx - 1] : &none;
+				port_label(pbuf, show[i]);
+				label = pbuf;
+			} else if (!any_other) {
+				break;
+			}
+			v = k == 0 ? le->sockets : k == 1 ? le->queue : le->backlog;
+			expo_add_u64(f, v, EXPO_LABELS({"port", label}));
+		}
+	}
+out:
+	free(show);
+	return ret;
+}
+
+static void emit_scopes(struct expo *e, const struct census *c)
+{
+	struct expo_family *f = expo_family(e, "netstat_tcp_peer_sockets", EXPO_GAUGE,
+		"Non-listening TCP sockets by the remote address's scope and by direction.");
+
+	for (int s = 0; s < CENSUS_SCOPE_COUNT; s++)
+		for (int d = 0; d < CENSUS_DIR_COUNT; d++)
+			expo_add_u64(f, c->scope[s][d], EXPO_LABELS({"scope", scope_names[s]},
+								    {"direction", dir_names[d]}));
+}
+
+/* qsort_r comparator: count in state *which (0 syn_recv, 1 established)
+ * descending, then address ascending. */
+static int cmp_peer(const void *a, const void *b, void *which)
+{
+	const struct peer_rec *x = *(const struct peer_rec *const *)a;
+	const struct peer_rec *y = *(const struct peer_rec *const *)b;
+	int w = *(const int *)which;
+	uint32_t nx = x->n[w], ny = y->n[w];
+
+	if (nx != ny)
+		return nx < ny ? 1 : -1;
+	if (x->k.fam != y->k.fam)
+		return x->k.fam < y->k.fam ? -1 : 1;
+	return memcmp(x->k.addr, y->k.addr, 16);
+}
+
+static int emit_peers(struct expo *e, const struct census *c, const struct census_opts *o)
+{
+	static const char *const which_state[2] = {"syn_recv", "established"};
+	const struct peer_rec **cand = NULL;
+	struct expo_family *f;
+	int ret = 0;
+
+	if (o->top_peers == 0)
+		goto out;
+	cand = malloc((c->peers.n + 1) * sizeof(*cand));
+	if (cand == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	f = expo_family(e, "netstat_tcp_top_inbound_peer_sockets", EXPO_GAUGE,
+		"Inbound TCP sockets of the remote addresses holding the most, per state "
+		"(the top K with at least the configured minimum).");
+	for (int w = 0; w < 2; w++) {
+		size_t n = 0;
+		for (size_t i = 0; i < c->peers.nslots; i++) {
+			const struct peer_rec *pr =
+				(const void *)(c->peers.slots + i * c->peers.rec_size);
+			if (pr->k.fam != 0 && pr->n[w] > 0 && pr->n[w] >= o->peer_min_sockets)
+				cand[n++] = pr;
+		}
+		qsort_r(cand, n, sizeof(*cand), cmp_peer, &w);
+		for (size_t i = 0; i < n && i < o->top_peers; i++) {
+			char abuf[INET6_ADDRSTRLEN];
+			inet_ntop(cand[i]->k.fam, cand[i]->k.addr, abuf, sizeof(abuf));
+			expo_add_u64(f, cand[i]->n[w], EXPO_LABELS({"state", which_state[w]},
+								   {"address", abuf}));
+		}
+	}
+out:
+	free(cand);
+	return ret;
+}
+
+static void emit_ephemeral(struct expo *e, const struct census *c, const struct census_opts *o)
+{
+	struct expo_family *f;
+	uint32_t max = 0;
+
+	for (size_t i = 0; i < c->tuples.nslots; i++) {
+		const struct tuple_rec *tr = (const void *)(c->tuples.slots + i * c->tuples.rec_size);
+		if (tr->k.fam != 0 && tr->n > max)
+			max = tr->n;
+	}
+	f = expo_family(e, "netstat_tcp_ephemeral_ports_max_used", EXPO_GAUGE,
+		"Most outbound TCP sockets (any state) sharing one local address, remote "
+		"address and remote port: each needs its own local port.");
+	expo_add_u64(f, max, EXPO_NOLABELS);
+	if (o->port_range_hi >= o->port_range_lo && o->port_range_hi != 0) {
+		double width = (double)(o->port_range_hi - o->port_range_lo + 1);
+		f = expo_family(e, "netstat_tcp_ephemeral_ports_max_used_ratio", EXPO_GAUGE,
+			"netstat_tcp_ephemeral_ports_max_used over the width of "
+			"net.ipv4.ip_local_port_range.");
+		expo_add_f64(f, max / width, EXPO_NOLABELS);
+	}
+}
+
+static void emit_untracked(struct expo *e, const struct census *c)
+{
+	struct expo_family *f = expo_family(e, "netstat_tcp_untracked_sockets", EXPO_GAUGE,
+		"Sockets left out of a full address table (top peers, ephemeral tuples): "
+		"when non-zero those families are lower bounds.");
+
+	expo_add_u64(f, c->peers.untracked, EXPO_LABELS({"table", "peer_addresses"}));
+	expo_add_u64(f, c->tuples.untracked, EXPO_LABELS({"table", "ephemeral_tuples"}));
+}
+
+int census_emit(const struct census *c, const struct census_opts *o, struct expo *e)
+{
+	int ret;
+
+	emit_states(e, c);
+	emit_udp(e, c);
+	ret = emit_ports(e, c, o);
+	if (ret < 0)
+		goto out;
+	ret = emit_listeners(e, c, o);
+	if (ret < 0)
+		goto out;
+	emit_scopes(e, c);
+	ret = emit_peers(e, c, o);
+	if (ret < 0)
+		goto out;
+	emit_ephemeral(e, c, o);
+	emit_untracked(e, c);
+	ret = expo_error(e);
+out:
+	return ret;
+}

@@ -1,0 +1,152 @@
+/* sockdiag/reply: pure parsing of sock_diag dump replies. See sockdiag/reply.h. */
+#include "sockdiag/reply.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
+
+static const char *const tcp_state_names[DIAG_TCP_STATE_COUNT] = {
+	[DIAG_TCP_ESTABLISHED] = "established",
+	[DIAG_TCP_SYN_SENT] = "syn_sent",
+	[DIAG_TCP_SYN_RECV] = "syn_recv",
+	[DIAG_TCP_FIN_WAIT1] = "fin_wait1",
+	[DIAG_TCP_FIN_WAIT2] = "fin_wait2",
+	[DIAG_TCP_TIME_WAIT] = "time_wait",
+	[DIAG_TCP_CLOSE] = "close",
+	[DIAG_TCP_CLOSE_WAIT] = "close_wait",
+	[DIAG_TCP_LAST_ACK] = "last_ack",
+	[DIAG_TCP_LISTEN] = "listen",
+	[DIAG_TCP_CLOSING] = "closing",
+};
+
+const char *diag_tcp_state_name(enum diag_tcp_state st)
+{
+	return (unsigned)st < DIAG_TCP_STATE_COUNT ? tcp_state_names[st] : "unknown";
+}
+
+int diag_tcp_state(uint8_t kstate)
+{
+	/* Kernel states 1..11 are our states 0..10 in the same order. */
+	if (kstate >= DIAG_KSTATE_ESTABLISHED && kstate <= DIAG_KSTATE_CLOSING)
+		return kstate - DIAG_KSTATE_ESTABLISHED;
+	if (kstate == DIAG_KSTATE_NEW_SYN_RECV)
+		return DIAG_TCP_SYN_RECV;
+	return -1;
+}
+
+static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+static const uint8_t zero16[16];
+
+static bool is_mapped(const uint8_t a[16])
+{
+	return memcmp(a, v4mapped_prefix, sizeof(v4mapped_prefix)) == 0;
+}
+
+int diag_parse_msg(const struct nlmsghdr *nlh, uint8_t protocol, struct diag_sock *out)
+{
+	struct inet_diag_msg m;
+
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(m)))
+		return -EBADMSG;
+	/* The payload may sit at any 4-byte offset in a receive buffer. */
+	memcpy(&m, NLMSG_DATA(nlh), sizeof(m));
+	memset(out, 0, sizeof(*out));
+	out->family = m.idiag_family;
+	out->protocol = protocol;
+	out->kstate = m.idiag_state;
+	out->sport = ntohs(m.id.idiag_sport);
+	out->dport = ntohs(m.id.idiag_dport);
+	out->inode = m.idiag_inode;
+	out->uid = m.idiag_uid;
+	out->rqueue = m.idiag_rqueue;
+	out->wqueue = m.idiag_wqueue;
+	if (m.idiag_family == AF_INET) {
+		out->addr_family = AF_INET;
+		memcpy(out->src, m.id.idiag_src, 4);
+		memcpy(out->dst, m.id.idiag_dst, 4);
+	} else if (m.idiag_family == AF_INET6) {
+		const uint8_t *src = (const uint8_t *)m.id.idiag_src;
+		const uint8_t *dst = (const uint8_t *)m.id.idiag_dst;
+		bool s4 = is_mapped(src), d4 = is_mapped(dst);
+		bool sz = memcmp(src, zero16, 16) == 0, dz = memcmp(dst, zero16, 16) == 0;
+
+		/* A dual-stack socket speaking IPv4: mapped ends, or one mapped
+		 * end and the other still unspecified. */
+		if ((s4 && (d4 || dz)) || (d4 && sz)) {
+			out->addr_family = AF_INET;
+			memcpy(out->src, src + 12, 4);
+			memcpy(out->dst, dst + 12, 4);
+		} else {
+			out->addr_family = AF_INET6;
+			memcpy(out->src, src, 16);
+			memcpy(out->dst, dst, 16);
+		}
+	} else {
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int diag_parse_batch(const void *buf, size_t len, struct diag_batch *b,
+		     diag_sock_fn fn, void *arg)
+{
+	const uint8_t *p = buf;
+	int ret = 0;
+
+	while (len > 0) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+		size_t step;
+
+		if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+		    nlh->nlmsg_len > len) {
+			ret = -EBADMSG;
+			goto out;
+		}
+		step = NLMSG_ALIGN(nlh->nlmsg_len);
+		if (step > len)
+			step = len;
+		if (nlh->nlmsg_seq != b->seq || nlh->nlmsg_pid != b->portid)
+			goto next;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			b->interrupted = true;
+
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr e;
+			if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(e))) {
+				ret = -EBADMSG;
+				goto out;
+			}
+			memcpy(&e, NLMSG_DATA(nlh), sizeof(e));
+			/* error 0 is an acknowledgement: the dump is over. */
+			ret = e.error < 0 ? e.error : 1;
+			goto out;
+		}
+		if (nlh->nlmsg_type == NLMSG_DONE) {
+			int err = 0;
+			/* The dump's own error can ride in DONE's payload. */
+			if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(err)))
+				memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
+			ret = err < 0 ? err : 1;
+			goto out;
+		}
+		if (nlh->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			struct diag_sock s;
+			ret = diag_parse_msg(nlh, b->protocol, &s);
+			if (ret < 0)
+				goto out;
+			b->sockets++;
+			ret = fn(&s, arg);
+			if (ret != 0)
+				goto out;
+		}
+next:
+		p += step;
+		len -= step;
+	}
+out:
+	return ret;
+}

@@ -1,0 +1,540 @@
+/* The owners cache on fixture /proc trees built in a temp dir: socket and
+ * non-socket fds, dangling links, shared inodes, unreadable fd tables, pids
+ * vanishing or reused, threads, and what the cache re-reads when. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "owners/cache.h"
+
+#define MIN_MS 60000ull
+
+struct tree {
+	char root[64];
+	int fd;
+};
+
+static void path_of(const struct tree *t, char *out, size_t n, const char *fmt, int pid, const char *rest)
+{
+	(void)fmt;
+	snprintf(out, n, "%s/%d%s", t->root, pid, rest);
+}
+
+/* A process directory with a stat file and an empty fd directory. */
+static void add_proc(const struct tree *t, int pid, const char *comm, unsigned long long start)
+{
+	char p[256];
+	FILE *f;
+
+	path_of(t, p, sizeof(p), NULL, pid, "");
+	assert_int_equal(mkdir(p, 0755), 0);
+	path_of(t, p, sizeof(p), NULL, pid, "/fd");
+	assert_int_equal(mkdir(p, 0755), 0);
+	path_of(t, p, sizeof(p), NULL, pid, "/stat");
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0 "
+		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, start);
+	fclose(f);
+}
+
+static void set_stat(const struct tree *t, int pid, const char *comm, unsigned long long start)
+{
+	char p[256];
+	FILE *f;
+
+	path_of(t, p, sizeof(p), NULL, pid, "/stat");
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0 "
+		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, start);
+	fclose(f);
+}
+
+/* fd N of pid links to target (which need not exist: "socket:[5]" dangles). */
+static void add_fd(const struct tree *t, int pid, int n, const char *target)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%d/fd/%d", t->root, pid, n);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+static void add_sock(const struct tree *t, int pid, int n, uint32_t inode)
+{
+	char target[32];
+
+	snprintf(target, sizeof(target), "socket:[%u]", inode);
+	add_fd(t, pid, n, target);
+}
+
+static void rm_fd(const struct tree *t, int pid, int n)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%d/fd/%d", t->root, pid, n);
+	assert_int_equal(unlink(p), 0);
+}
+
+static void rm_tree(const char *path)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void rm_proc(const struct tree *t, int pid)
+{
+	char p[256];
+
+	path_of(t, p, sizeof(p), NULL, pid, "");
+	rm_tree(p);
+}
+
+static int setup(void **state)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+
+	strcpy(t->root, "/tmp/test_owners.XXXXXX");
+	if (mkdtemp(t->root) == NULL)
+		return -1;
+	t->fd = open(t->root, O_RDONLY | O_DIRECTORY);
+	*state = t;
+	return t->fd < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	struct tree *t = *state;
+
+	close(t->fd);
+	rm_tree(t->root);
+	free(t);
+	return 0;
+}
+
+static const char *owner_comm(const struct owners *o, uint32_t inode)
+{
+	int slot = owners_lookup(o, inode);
+
+	return slot < 0 ? NULL : owners_proc_at(o, (unsigned)slot)->comm;
+}
+
+static uint64_t reads(const struct owners *o)
+{
+	struct owners_stats st;
+
+	owners_get_stats(o, &st);
+	return st.fd_table_reads;
+}
+
+static void test_mapping(void **state)
+{
+	struct tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+	struct owners_stats st;
+	char p[256];
+
+	add_proc(t, 100, "web", 1000);
+	add_sock(t, 100, 0, 11);
+	add_sock(t, 100, 1, 12);
+	add_fd(t, 100, 2, "/dev/null");            /* not a socket */
+	add_fd(t, 100, 3, "pipe:[99]");            /* not a socket */
+	add_fd(t, 100, 4, "anon_inode:[eventfd]");
+	add_sock(t, 100, 5, 12);                   /* dup of fd 1: one socket */
+	add_proc(t, 200, "db", 2000);
+	add_sock(t, 200, 3, 21);
+	add_fd(t, 200, 4, "socket:[junk]");
+	/* A thread: /proc lists only processes, and task/ is never read. */
+	path_of(t, p, sizeof(p), NULL, 200, "/task");
+	assert_int_equal(mkdir(p, 0755), 0);
+	path_of(t, p, sizeof(p), NULL, 200, "/task/201");
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* Non-process entries. */
+	snprintf(p, sizeof(p), "%s/self", t->root);
+	assert_int_equal(symlink("100", p), 0);
+	snprintf(p, sizeof(p), "%s/sys", t->root);
+	assert_int_equal(mkdir(p, 0755), 0);
+
+	assert_non_null(o);
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	assert_string_equal(owner_comm(o, 11), "web");
+	assert_string_equal(owner_comm(o, 12), "web");
+	assert_string_equal(owner_comm(o, 21), "db");
+	assert_null(owner_comm(o, 99));   /* the pipe */
+	assert_null(owner_comm(o, 201));
+	assert_int_equal(owners_lookup(o, 0), -1);
+	assert_int_equal(owners_proc_at(o, (unsigned)owners_lookup(o, 21))->pid, 200);
+	owners_get_stats(o, &st);
+	assert_int_equal(st.processes, 2);
+	assert_int_equal(st.sockets, 3);
+	assert_int_equal(st.unreadable, 0);
+	assert_int_equal(st.fd_table_reads, 2);
+	assert_int_equal(st.full_rescans, 1);
+	owners_free(o);
+}
+
+static void test_shared_inode_rule(void **state)
+{
+	struct tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+
+	/* A forked server: the parent (older) and two workers hold inode 50;
+	 * each worker also has its own connection. */
+	add_proc(t, 300, "worker", 5000);
+	add_sock(t, 300, 3, 50);
+	add_sock(t, 300, 4, 51);
+	add_proc(t, 30, "master", 4000);
+	add_sock(t, 30, 3, 50);
+	add_proc(t, 20, "worker", 5000); /* same start as 300: the lower pid wins */
+	add_sock(t, 20, 3, 52);
+	add_sock(t, 300, 5, 52);
+	/* Socket activation: PID 1 is the oldest holder but not the owner. */
+	add_proc(t, 1, "systemd", 1);
+	add_sock(t, 1, 10, 60);
+	add_proc(t, 400, "activated", 9000);
+	add_sock(t, 400, 3, 60);
+	/* Held by PID 1 alone: PID 1 it is. */
+	add_sock(t, 1, 11, 61);
+
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	assert_string_equal(owner_comm(o, 50), "master");
+	assert_string_equal(owner_comm(o, 51), "worker");
+	assert_int_equal(owners_proc_at(o, (unsigned)owners_lookup(o, 52))->pid, 20);
+	assert_string_equal(owner_comm(o, 60), "activated");
+	assert_string_equal(owner_comm(o, 61), "systemd");
+
+	/* The master exits: its shared socket passes to the next holder. */
+	rm_proc(t, 30);
+	assert_int_equal(owners_refresh(o, t->fd, 1), 0);
+	assert_int_equal(owners_proc_at(o, (unsigned)owners_lookup(o, 50))->pid, 300);
+	owners_free(o);
+}
+
+static void test_unreadable_and_vanishing(void **state)
+{
+	struct tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+	struct owners_stats st;
+	char p[256];
+	FILE *f;
+
+	add_proc(t, 10, "ok", 1);
+	add_sock(t, 10, 0, 7);
+	/* An fd "table" that is a file: unreadable (as EACCES is for a
+	 * non-root exporter; root reads everything, so it is simulated). */
+	add_proc(t, 11, "locked", 1);
+	path_of(t, p, sizeof(p), NULL, 11, "/fd");
+	assert_int_equal(rmdir(p), 0);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fclose(f);
+	/* A pid that is listed but already gone: no stat file. */
+	path_of(t, p, sizeof(p), NULL, 12, "");
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* Gone between reading stat and its fd table: no fd directory. */
+	add_proc(t, 13, "dying", 1);
+	path_of(t, p, sizeof(p), NULL, 13, "/fd");
+	assert_int_equal(rmdir(p), 0);
+	/* A stat file that is not one. */
+	add_proc(t, 14, "weird", 1);
+	path_of(t, p, sizeof(p), NULL, 14, "/stat");
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("garbage\n", f);
+	fclose(f);
+	add_sock(t, 14, 0, 8);
+
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	assert_string_equal(owner_comm(o, 7), "ok");
+	assert_null(owner_comm(o, 8));
+	owners_get_stats(o, &st);
+	assert_int_equal(st.processes, 2); /* ok and locked */
+	assert_int_equal(st.unreadable, 1);
+	assert_int_equal(st.unreadable_errno, ENOTDIR);
+
+	/* The unreadable table is not retried while nothing changes. */
+	{
+		uint64_t before = reads(o);
+
+		assert_int_equal(owners_refresh(o, t->fd, 1), 0);
+		assert_int_equal(reads(o), before);
+	}
+	/* A process that exits disappears with its sockets. */
+	rm_proc(t, 10);
+	assert_int_equal(owners_refresh(o, t->fd, 2), 0);
+	assert_null(owner_comm(o, 7));
+	owners_get_stats(o, &st);
+	assert_int_equal(st.processes, 1);
+	assert_int_equal(st.sockets, 0);
+	owners_free(o);
+}
+
+static void test_cache_rereads_only_changes(void **state)
+{
+	struct tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+	uint64_t r;
+
+	add_proc(t, 10, "a", 1);
+	add_sock(t, 10, 0, 1001);
+	add_proc(t, 20, "b", 2);
+	add_sock(t, 20, 0, 2001);
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	r = reads(o);
+	assert_int_equal(r, 2);
+
+	/* Steady state: nothing is re-read. */
+	assert_int_equal(owners_refresh(o, t->fd, 1000), 0);
+	assert_int_equal(reads(o), r);
+
+	/* A new socket in b: only b is re-read. */
+	add_sock(t, 20, 1, 2002);
+	assert_int_equal(owners_refresh(o, t->fd, 2000), 0);
+	assert_int_equal(reads(o), r + 1);
+	assert_string_equal(owner_comm(o, 2002), "b");
+	r = reads(o);
+
+	/* A closed socket: b again, and the inode is gone. */
+	rm_fd(t, 20, 0);
+	assert_int_equal(owners_refresh(o, t->fd, 3000), 0);
+	assert_int_equal(reads(o), r + 1);
+	assert_null(owner_comm(o, 2001));
+	r = reads(o);
+
+	/* A new process: just that one. */
+	add_proc(t, 30, "c", 3);
+	add_sock(t, 30, 0, 3001);
+	assert_int_equal(owners_refresh(o, t->fd, 4000), 0);
+	assert_int_equal(reads(o), r + 1);
+	assert_string_equal(owner_comm(o, 3001), "c");
+	r = reads(o);
+
+	/* A renamed process (prctl): the name follows without a re-read. */
+	set_stat(t, 10, "a-renamed", 1);
+	assert_int_equal(owners_refresh(o, t->fd, 5000), 0);
+	assert_int_equal(reads(o), r);
+	assert_string_equal(owner_comm(o, 1001), "a-renamed");
+
+	/* A reused pid (new start time) is a new process, fds re-read. */
+	set_stat(t, 10, "other", 77);
+	assert_int_equal(owners_refresh(o, t->fd, 6000), 0);
+	assert_int_equal(reads(o), r + 1);
+	assert_string_equal(owner_comm(o, 1001), "other");
+	r = reads(o);
+
+	/* The rescan interval re-reads everything. */
+	assert_int_equal(owners_refresh(o, t->fd, 5 * MIN_MS), 0);
+	assert_int_equal(reads(o), r + 3);
+	owners_free(o);
+}
+
+static void test_missing_inodes(void **state)
+{
+	struct tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+	struct owners_stats st;
+	uint32_t unknown[] = {9001, 9002, 0};
+	char p[256];
+	uint64_t r;
+
+	add_proc(t, 10, "a", 1);
+	add_sock(t, 10, 0, 1001);
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	/* A socket swapped for another with the fd count unchanged: only the
+	 * dump can tell. Simulate a change the fingerprint misses by making
+	 * the new link and restoring the directory's times and size. */
+	{
+		struct stat before;
+
+		path_of(t, p, sizeof(p), NULL, 10, "/fd");
+		assert_int_equal(stat(p, &before), 0);
+		rm_fd(t, 10, 0);
+		add_sock(t, 10, 0, 9001);
+		struct timespec ts[2] = {before.st_atim, before.st_mtim};
+		assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	}
+	r = reads(o);
+	assert_int_equal(owners_refresh(o, t->fd, 1000), 0);
+	assert_int_equal(reads(o), r);
+	assert_null(owner_comm(o, 9001)); /* stale, as expected */
+
+	/* The dump reports 9001 and 9002 unknown: one full read finds 9001;
+	 * 9002 belongs to nobody we can see (another pid namespace). */
+	owners_note_missing(o, unknown, 3);
+	assert_int_equal(owners_refresh(o, t->fd, 2000), 0); /* too soon for a full read */
+	assert_null(owner_comm(o, 9001));
+	assert_int_equal(reads(o), r);
+	assert_int_equal(owners_refresh(o, t->fd, OWNERS_MISS_RESCAN_MS), 0);
+	assert_int_equal(reads(o), r + 1);
+	assert_string_equal(owner_comm(o, 9001), "a");
+	owners_get_stats(o, &st);
+	assert_int_equal(st.full_rescans, 2);
+	assert_int_equal(st.missing, 1);
+
+	/* 9002 stays unknown in later dumps without forcing more full reads. */
+	for (int i = 0; i < 3; i++) {
+		owners_note_missing(o, unknown + 1, 1);
+		assert_int_equal(owners_refresh(o, t->fd, 3 * OWNERS_MISS_RESCAN_MS + (uint64_t)i), 0);
+	}
+	owners_get_stats(o, &st);
+	assert_int_equal(st.full_rescans, 2);
+	assert_int_equal(reads(o), r + 1);
+
+	/* Once it is no longer reported it is forgotten after the interval
+	 * rescans. */
+	assert_int_equal(owners_refresh(o, t->fd, 6 * MIN_MS), 0);
+	assert_int_equal(owners_refresh(o, t->fd, 12 * MIN_MS), 0);
+	owners_get_stats(o, &st);
+	assert_int_equal(st.missing, 0);
+	owners_free(o);
+}
+
+/* utime is field 14 of stat: a process that ran shows a different value. */
+static void set_stat_cpu(const struct tree *t, int pid, const char *comm, unsigned long long start,
+			 unsigned long long utime)
+{
+	char p[256];
+	FILE *f;
+
+	path_of(t, p, sizeof(p), NULL, pid, "/stat");
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 %llu 0 0 0 20 0 1 0 %llu 0 0 "
+		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, utime, start);
+	fclose(f);
+}
+
+/* An unknown inode in a process that ran since the last refresh is found by
+ * re-reading just the processes that ran: no full read. */
+static void test_missing_found_in_active(void **state)
+{
+	struct tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+	struct owners_stats st;
+	uint32_t unknown = 9001;
+	char p[256];
+	uint64_t r;
+
+	add_proc(t, 10, "busy", 1);
+	add_sock(t, 10, 0, 1001);
+	add_proc(t, 20, "idle", 2);
+	add_sock(t, 20, 0, 2001);
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	{
+		struct stat before;
+
+		path_of(t, p, sizeof(p), NULL, 10, "/fd");
+		assert_int_equal(stat(p, &before), 0);
+		rm_fd(t, 10, 0);
+		add_sock(t, 10, 0, 9001);
+		struct timespec ts[2] = {before.st_atim, before.st_mtim};
+		assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	}
+	set_stat_cpu(t, 10, "busy", 1, 5);
+	r = reads(o);
+	owners_note_missing(o, &unknown, 1);
+	assert_int_equal(owners_refresh(o, t->fd, 1000), 0);
+	assert_string_equal(owner_comm(o, 9001), "busy");
+	assert_int_equal(reads(o), r + 1); /* busy only */
+	owners_get_stats(o, &st);
+	assert_int_equal(st.full_rescans, 1);
+	assert_int_equal(st.missing, 0);
+	owners_free(o);
+}
+
+static void test_identity(void **state)
+{
+	struct tree *t = *state;
+	struct owners *o = owners_new(OWNERS_WANT_UID | OWNERS_WANT_EXE, 5 * MIN_MS);
+	const struct owners_proc *pr;
+	char p[256];
+	FILE *f;
+
+	add_proc(t, 10, "srv", 1);
+	add_sock(t, 10, 0, 5);
+	path_of(t, p, sizeof(p), NULL, 10, "/status");
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("Name:\tsrv\nUid:\t0\t33\t33\t33\n", f);
+	fclose(f);
+	path_of(t, p, sizeof(p), NULL, 10, "/exe");
+	assert_int_equal(symlink("/usr/sbin/srv (deleted)", p), 0);
+	add_proc(t, 11, "kthread", 1); /* no status, no exe */
+	add_sock(t, 11, 0, 6);
+
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	pr = owners_proc_at(o, (unsigned)owners_lookup(o, 5));
+	assert_true(pr->has_uid);
+	assert_int_equal(pr->uid, 33);
+	assert_string_equal(pr->exe, "/usr/sbin/srv (deleted)");
+	pr = owners_proc_at(o, (unsigned)owners_lookup(o, 6));
+	assert_false(pr->has_uid);
+	assert_null(pr->exe);
+	owners_free(o);
+}
+
+/* Many processes and sockets: the hash maps grow and stay consistent. */
+static void test_many(void **state)
+{
+	struct tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+	struct owners_stats st;
+
+	for (int pid = 1000; pid < 1100; pid++) {
+		add_proc(t, pid, "many", (unsigned long long)pid);
+		for (int i = 0; i < 30; i++)
+			add_sock(t, pid, i, (uint32_t)(pid * 100 + i));
+	}
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	for (int pid = 1000; pid < 1100; pid += 7)
+		for (int i = 0; i < 30; i += 5)
+			assert_int_equal(owners_proc_at(o, (unsigned)owners_lookup(o, (uint32_t)(pid * 100 + i)))->pid, pid);
+	for (int pid = 1000; pid < 1100; pid += 2)
+		rm_proc(t, pid);
+	assert_int_equal(owners_refresh(o, t->fd, 1), 0);
+	owners_get_stats(o, &st);
+	assert_int_equal(st.processes, 50);
+	assert_int_equal(st.sockets, 50 * 30);
+	assert_int_equal(owners_lookup(o, 1000 * 100 + 3), -1);
+	assert_int_equal(owners_proc_at(o, (unsigned)owners_lookup(o, 1001 * 100 + 3))->pid, 1001);
+	owners_free(o);
+}
+
+static void test_procfs_missing(void **state)
+{
+	struct owners *o = owners_new(0, 0);
+
+	(void)state;
+	assert_int_equal(owners_refresh(o, -1, 0), -EBADF);
+	assert_int_equal(owners_lookup(o, 5), -1);
+	owners_free(o);
+	owners_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_mapping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_inode_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_and_vanishing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_rereads_only_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_inodes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_found_in_active, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+		cmocka_unit_test(test_procfs_missing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
