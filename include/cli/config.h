@@ -31,6 +31,9 @@ struct config {
 	unsigned max_connections_per_ip;       /* --web.max-connections-per-ip */
 	unsigned timeout_seconds;              /* --web.timeout */
 	enum log_level log_level;              /* --log.level */
+	const char *web_config_file;           /* --web.config.file, NULL: none */
+	unsigned scrape_timeout_seconds;       /* --web.scrape-timeout */
+	const char *healthz_listen;            /* --web.healthz-listen-address, NULL: none */
 	bool enabled[CONFIG_MAX_COLLECTORS];   /* indexed like collector_registry */
 	struct config_value values[CONFIG_MAX_VALUES]; /* collector options, in order given */
 	size_t nvalues;

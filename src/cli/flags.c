@@ -105,6 +105,30 @@ static int set_disable_defaults(struct config *cfg, const char *v)
 	return 0;
 }
 
+static int set_web_config(struct config *cfg, const char *v)
+{
+	if (!*v)
+		return -EINVAL;
+	cfg->web_config_file = v;
+	return 0;
+}
+
+static int set_scrape_timeout(struct config *cfg, const char *v)
+{
+	return set_uint(&cfg->scrape_timeout_seconds, v, 1, 3600);
+}
+
+static int set_healthz_listen(struct config *cfg, const char *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (listen_addr_parse(v, &ss, &len))
+		return -EINVAL;
+	cfg->healthz_listen = v;
+	return 0;
+}
+
 static const struct core_flag core_flags[] = {
 	{"web.listen-address", "ADDR", ":" CONFIG_DEFAULT_PORT,
 	 "Address to listen on: host:port, :port or [v6]:port. Repeatable.", set_listen},
@@ -122,6 +146,16 @@ static const struct core_flag core_flags[] = {
 	 set_log_level},
 	{"collector.disable-defaults", NULL, NULL,
 	 "Disable every collector; enable the wanted ones with --collector.NAME.", set_disable_defaults},
+	{"web.config.file", "PATH", NULL,
+	 "Web config (TLS, client certificates, basic auth, headers) in the exporter-toolkit's "
+	 "format; re-read when it changes and on SIGHUP. See README, Securing the exporter.",
+	 set_web_config},
+	{"web.scrape-timeout", "SECONDS", "10",
+	 "Longest a scrape may take; X-Prometheus-Scrape-Timeout-Seconds can only shorten it. "
+	 "A collector still running then is reported failed for that scrape.", set_scrape_timeout},
+	{"web.healthz-listen-address", "ADDR", NULL,
+	 "Also serve /healthz, and nothing else, over plain HTTP without authentication here "
+	 "(for liveness probes that cannot present a client certificate).", set_healthz_listen},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -134,6 +168,7 @@ static void defaults(struct config *cfg)
 	cfg->max_connections = 64;
 	cfg->max_connections_per_ip = 16;
 	cfg->timeout_seconds = 10;
+	cfg->scrape_timeout_seconds = 10;
 	cfg->log_level = LOG_INFO;
 	for (size_t i = 0; i < collector_count && i < CONFIG_MAX_COLLECTORS; i++)
 		cfg->enabled[i] = collector_registry[i]->default_enabled;
