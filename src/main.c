@@ -102,6 +102,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP); /* re-read --web.config.file */
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -116,8 +117,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_msg(LOG_INFO, "netstat_exporter started; metrics at %s", cfg.telemetry_path);
-	while (sigwait(&stop, &sig) != 0)
-		;
+	while (sigwait(&stop, &sig) != 0 || sig == SIGHUP) {
+		if (sig == SIGHUP) {
+			log_msg(LOG_INFO, "received SIGHUP, re-reading the web config");
+			http_reload(srv);
+		}
+		sig = 0;
+	}
 	log_msg(LOG_INFO, "received %s, shutting down", strsignal(sig));
 	status = 0;
 out:

@@ -13,6 +13,7 @@
 #include "http/listen_addr.h"
 #include "log.h"
 #include "http/negotiate.h"
+#include "http/web_guard.h"
 
 /* Event-loop threads per listen address. A scrape waiting for its collection
  * is suspended and holds no thread; these render and compress answers, and
@@ -22,16 +23,22 @@
 /* Headers beyond this much memory per connection get 431 from libmicrohttpd. */
 #define CONNECTION_MEMORY_LIMIT (32 * 1024)
 
+/* The /healthz-only listener: a probe needs one connection at a time. */
+#define HEALTHZ_CONNECTIONS 16
+#define HEALTHZ_CONNECTIONS_PER_IP 4
+
 struct http_server {
 	const struct config *cfg;
 	struct scrape *scrape;
 	atomic_uint in_flight;
 	struct MHD_Daemon *daemons[CONFIG_MAX_LISTEN];
 	size_t n;
+	struct web_guard *guard;       /* --web.config.file; NULL: plain, open */
+	struct MHD_Daemon *healthz;    /* --web.healthz-listen-address */
 };
 
-static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
-				 const char *type, const char *body)
+static enum MHD_Result send_text(struct http_server *srv, struct MHD_Connection *conn,
+				 unsigned status, const char *type, const char *body)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
@@ -42,6 +49,7 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	web_guard_headers(srv ? srv->guard : NULL, resp);
 	rc = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -79,6 +87,7 @@ static enum MHD_Result serve_landing(struct http_server *srv, struct MHD_Connect
 		goto out;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	web_guard_headers(srv->guard, resp);
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 out:
@@ -93,6 +102,8 @@ struct request {
 	struct MHD_Connection *conn;
 	bool counted;                  /* holds one of --web.max-requests */
 	bool waiting;                  /* suspended until the scrape says done */
+	bool allowed;                  /* passed the web config's checks */
+	void *guard;                   /* web_guard_check()'s */
 };
 
 static void request_free(struct request *req)
@@ -100,6 +111,7 @@ static void request_free(struct request *req)
 	scrape_result_put(req->w.result);
 	if (req->counted)
 		atomic_fetch_sub(&req->srv->in_flight, 1);
+	web_guard_request_done(req->srv->guard, &req->guard);
 	free(req);
 }
 
@@ -127,8 +139,8 @@ static enum MHD_Result send_metrics(struct request *req, struct MHD_Connection *
 	sb_init(&text);
 	sb_init(&zipped);
 	if (expo_render(scrape_result_expo(req->w.result), fmt, &text)) {
-		rc = send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
-			       "Out of memory rendering metrics.\n");
+		rc = send_text(req->srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			       "text/plain; charset=utf-8", "Out of memory rendering metrics.\n");
 		goto out;
 	}
 	if (gz && gzip_compress(text.buf, text.len, &zipped) == 0)
@@ -145,6 +157,7 @@ static enum MHD_Result send_metrics(struct request *req, struct MHD_Connection *
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
 	if (gz)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	web_guard_headers(req->srv->guard, resp);
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 out:
@@ -172,13 +185,14 @@ static enum MHD_Result answer_metrics(struct request *req, struct MHD_Connection
 		snprintf(msg, sizeof(msg), "Shutting down.\n");
 		break;
 	default:
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, type,
+		return send_text(req->srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, type,
 				 "Out of memory collecting metrics.\n");
 	}
 	resp = MHD_create_response_from_buffer(strlen(msg), msg, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	web_guard_headers(req->srv->guard, resp);
 	rc = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -199,7 +213,8 @@ static enum MHD_Result serve_metrics(struct request *req, struct MHD_Connection 
 	if (limit) {
 		if (atomic_fetch_add(&srv->in_flight, 1) >= limit) {
 			atomic_fetch_sub(&srv->in_flight, 1);
-			return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+			return send_text(srv, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+					 "text/plain; charset=utf-8",
 					 "Too many scrapes in flight; see --web.max-requests.\n");
 		}
 		req->counted = true;
@@ -229,7 +244,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	(void)upload_data;
 	/* Refused before any body is read; libmicrohttpd then closes. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+		return send_text(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				 "Method not allowed.\n");
 	/* Answering on the first call (headers only) makes libmicrohttpd close
 	 * the connection; answering on the next one keeps it alive for the
@@ -247,13 +262,47 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	/* The web config's rate limit and users, for every path. */
+	if (srv->guard && !((struct request *)*con_cls)->allowed) {
+		struct request *req = *con_cls;
+		enum MHD_Result rc = MHD_NO;
+
+		switch (web_guard_check(srv->guard, conn, &req->guard, &rc)) {
+		case WEB_ANSWERED:
+			return rc;
+		case WEB_WAIT:
+			return MHD_YES;
+		default:
+			req->allowed = true;
+			break;
+		}
+	}
 	if (strcmp(url, srv->cfg->telemetry_path) == 0)
 		return serve_metrics(*con_cls, conn);
 	if (strcmp(url, "/") == 0)
 		return serve_landing(srv, conn);
 	if (strcmp(url, "/healthz") == 0)
-		return send_text(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "OK\n");
-	return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
+		return send_text(srv, conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "OK\n");
+	return send_text(srv, conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
+}
+
+/* --web.healthz-listen-address: /healthz and nothing else, for probes that
+ * cannot authenticate. It says the process serves HTTP; it opens nothing. */
+static enum MHD_Result handle_healthz(void *cls, struct MHD_Connection *conn, const char *url,
+				      const char *method, const char *version,
+				      const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	(void)upload_data;
+	(void)upload_size;
+	(void)con_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return send_text(NULL, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+				 "Method not allowed.\n");
+	if (strcmp(url, "/healthz") == 0)
+		return send_text(NULL, conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "OK\n");
+	return send_text(NULL, conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
 }
 
 /* libmicrohttpd is done with a request (answered, failed or closed). */
@@ -268,6 +317,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -317,6 +367,7 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 	       struct http_server **out, struct strbuf *err)
 {
 	struct http_server *srv = calloc(1, sizeof(*srv));
+	struct MHD_OptionItem guard_opts[WEB_GUARD_MAX_OPTIONS];
 	int rc = -ENOMEM;
 
 	*out = NULL;
@@ -325,6 +376,12 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 	srv->cfg = cfg;
 	srv->scrape = scrape;
 	atomic_init(&srv->in_flight, 0);
+	if (cfg->web_config_file) {
+		rc = web_guard_new(cfg->web_config_file, &srv->guard, err);
+		if (rc)
+			goto out;
+	}
+	web_guard_mhd_options(srv->guard, guard_opts);
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		int fd = open_listener(cfg->listen[i], err);
 
@@ -333,8 +390,10 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 			goto out;
 		}
 		srv->daemons[srv->n] = MHD_start_daemon(
-			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+				web_guard_mhd_flags(srv->guard),
 			0, NULL, NULL, handle, srv,
+			MHD_OPTION_ARRAY, guard_opts,
 			MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_LISTEN_SOCKET, fd,
@@ -351,7 +410,33 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 			goto out;
 		}
 		srv->n++;
-		log_msg(LOG_INFO, "listening on %s", cfg->listen[i]);
+		log_msg(LOG_INFO, "listening on %s%s", cfg->listen[i],
+			web_guard_tls(srv->guard) ? " (TLS)" : "");
+	}
+	if (cfg->healthz_listen) {
+		int fd = open_listener(cfg->healthz_listen, err);
+
+		if (fd < 0) {
+			rc = fd;
+			goto out;
+		}
+		srv->healthz = MHD_start_daemon(
+			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+			handle_healthz, NULL,
+			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			MHD_OPTION_LISTEN_SOCKET, fd,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)HEALTHZ_CONNECTIONS,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HEALTHZ_CONNECTIONS_PER_IP,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_seconds,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
+			MHD_OPTION_END);
+		if (!srv->healthz) {
+			close(fd);
+			sb_printf(err, "cannot start HTTP server on %s", cfg->healthz_listen);
+			rc = -EIO;
+			goto out;
+		}
+		log_msg(LOG_INFO, "listening on %s for /healthz only", cfg->healthz_listen);
 	}
 	rc = 0;
 out:
@@ -371,7 +456,17 @@ void http_stop(struct http_server *srv)
 	 * stopped with suspended connections. MHD_stop_daemon closes the listen
 	 * socket it was given. */
 	scrape_close(srv->scrape);
+	web_guard_stop(srv->guard); /* resumes connections waiting for bcrypt */
 	for (size_t i = 0; i < srv->n; i++)
 		MHD_stop_daemon(srv->daemons[i]);
+	if (srv->healthz)
+		MHD_stop_daemon(srv->healthz);
+	web_guard_free(srv->guard);
 	free(srv);
+}
+
+void http_reload(struct http_server *srv)
+{
+	if (srv)
+		web_guard_reload(srv->guard);
 }
