@@ -11,11 +11,19 @@
  * collection, and collector state is only touched by the collection thread,
  * without locks.
  *
- * Deadline: a waiter still waiting at its deadline is told -ETIMEDOUT (and
- * which collector is still running); the collection goes on, and a later
- * waiter shares it. The result of a collection nobody waits for any more is
- * kept as the latest, but only a waiter that joined it is given it: a
- * timed-out scrape never gets an older result passed off as new.
+ * Deadline: when a waiter's deadline passes while its collection is inside a
+ * collector, the collection is published as it stands: the collectors that
+ * finished are in it, that collector and those not run yet are failed
+ * (netstat_exporter_collector_success 0), and that collector's
+ * netstat_exporter_collector_timeouts_total goes up. Every waiter of that
+ * collection gets this result. The collector is left to finish on the
+ * collection's thread, which then exits; until it returns, the collector is
+ * busy: later collections (on a new thread) run the others and report it
+ * failed without starting it, as well as any collector that handed it data
+ * (collect_shared) and so may still be in use. One log line when it is left,
+ * one when it returns. A waiter whose collection has not started yet at its
+ * deadline is told -ETIMEDOUT. A timed-out scrape never gets an older result
+ * passed off as new.
  *
  * Shutdown: scrape_close() tells every waiter -ECANCELED at once; scrape_free()
  * then waits a bounded time for a running collection, and if a collector is
@@ -82,6 +90,9 @@ void scrape_close(struct scrape *s);
  * or a waiter status (see above). timeout in seconds, INFINITY for none. */
 int scrape_get(struct scrape *s, double timeout, struct scrape_result **out);
 void scrape_result_put(struct scrape_result *r);
-const struct expo *scrape_result_expo(const struct scrape_result *r);
+/* Renders a result: the families of every collector that succeeded, then the
+ * self-metrics. 0 or a negative errno (out's). */
+int scrape_result_render(const struct scrape_result *r, enum expo_format fmt,
+			 struct strbuf *out);
 
 #endif

@@ -13,10 +13,34 @@
 #include "log.h"
 #include "self.h"
 
-struct scrape_result {
+/* One collector's families from one collection, shared by the full result
+ * and any partial one. Immutable once its collector returned. */
+struct part {
 	struct expo *expo;
 	int refs; /* guarded by scrape.lock */
+};
+
+struct scrape_result {
+	struct part *parts[CONFIG_MAX_COLLECTORS]; /* collectors that succeeded, in order */
+	size_t nparts;
+	struct expo *meta; /* own: durations, success, timeouts, process_*, build info */
+	int refs; /* guarded by scrape.lock */
 	struct scrape *owner;
+};
+
+/* One collection, as far as it got. Filled by the thread running it under
+ * scrape.lock at each collector's start and end, read by the dispatcher. */
+struct run {
+	struct part *parts[CONFIG_MAX_COLLECTORS]; /* NULL until it succeeded */
+	bool finished[CONFIG_MAX_COLLECTORS];
+	bool skipped[CONFIG_MAX_COLLECTORS];       /* busy from an abandoned run */
+	bool publishes[CONFIG_MAX_COLLECTORS];     /* left data for later collectors */
+	double secs[CONFIG_MAX_COLLECTORS];
+	size_t current;       /* with in_collector: the collector running */
+	bool in_collector;
+	double t0;            /* when the current collector started */
+	bool abandoned;       /* the deadline passed: its thread exits when it returns */
+	struct collect_shared shared;
 };
 
 struct scrape {
@@ -40,6 +64,7 @@ struct scrape {
 	bool stopping;           /* scrape_free(): no new collections */
 	bool collector_exited;
 	bool running;
+	struct run *run;         /* the running collection, with running */
 	const char *current;     /* the collector running now, if any */
 	double started;          /* when the running collection started */
 	unsigned long generation;      /* collections finished so far */
@@ -47,6 +72,14 @@ struct scrape {
 	unsigned long stuck_logged;    /* the collection last reported as stuck */
 	struct scrape_result *latest;  /* the last finished collection */
 	struct scrape_waiter *waiters; /* not told yet */
+	/* Deadlines: a collector still running at a scrape's deadline is
+	 * reported failed, counted, and left to finish on its own thread
+	 * (abandoned); until it returns it is busy and no collection starts it
+	 * (nor the collectors whose data it is using). */
+	bool busy[CONFIG_MAX_COLLECTORS];
+	uint64_t timeouts[CONFIG_MAX_COLLECTORS];
+	unsigned abandoned_threads;    /* still inside a collector */
+	bool no_collector;             /* no collection thread to join */
 };
 
 static void *collector_main(void *arg);
@@ -124,10 +157,14 @@ out:
 	return rc;
 }
 
+static void part_unref_locked(struct part *p);
+
 static void result_unref_locked(struct scrape_result *r)
 {
 	if (r && --r->refs == 0) {
-		expo_free(r->expo);
+		for (size_t i = 0; i < r->nparts; i++)
+			part_unref_locked(r->parts[i]);
+		expo_free(r->meta);
 		free(r);
 	}
 }
@@ -149,10 +186,10 @@ void scrape_free(struct scrape *s)
 		pthread_mutex_lock(&s->lock);
 		s->stopping = true;
 		pthread_cond_signal(&s->want);
-		while (!s->collector_exited &&
+		while ((!s->collector_exited || s->abandoned_threads) &&
 		       pthread_cond_timedwait(&s->news, &s->lock, &until) != ETIMEDOUT)
 			;
-		exited = s->collector_exited;
+		exited = s->collector_exited && !s->abandoned_threads;
 		stuck = s->current;
 		waited = scrape_now() - s->started;
 		pthread_mutex_unlock(&s->lock);
@@ -163,7 +200,8 @@ void scrape_free(struct scrape *s)
 			pthread_detach(s->collector);
 			return;
 		}
-		pthread_join(s->collector, NULL);
+		if (!s->no_collector)
+			pthread_join(s->collector, NULL);
 	}
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
@@ -175,65 +213,143 @@ void scrape_free(struct scrape *s)
 	free(s);
 }
 
-/* Runs every active collector into a new set. A collector's families land in
- * a private set first and are merged only when it succeeds, so a failing
- * collector cannot leave half a family behind or poison the others. */
-static struct expo *collect_all(struct scrape *s)
+static void part_unref_locked(struct part *p)
 {
-	struct expo *e = expo_new();
-	struct expo_family *dur, *ok;
-	double secs[CONFIG_MAX_COLLECTORS] = {0};
-	bool good[CONFIG_MAX_COLLECTORS] = {0};
-	struct collect_shared shared = {0};
-	struct collect_ctx ctx = {.shared = &shared};
+	if (p && --p->refs == 0) {
+		expo_free(p->expo);
+		free(p);
+	}
+}
 
-	if (!e)
-		return NULL;
-	ctx.procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ctx.procfs_fd < 0)
+static void run_free_locked(struct run *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < CONFIG_MAX_COLLECTORS; i++)
+		part_unref_locked(r->parts[i]);
+	free(r);
+}
+
+/* Runs every active collector that is not busy, each into a set of its own
+ * kept only when it succeeds (so a failing collector cannot leave half a
+ * family behind or poison the others). Stops early when abandoned. */
+static void collect_run(struct scrape *s, struct run *r)
+{
+	int procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct collect_ctx ctx = {.procfs_fd = procfs_fd, .shared = &r->shared};
+
+	if (procfs_fd < 0)
 		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s", s->cfg->procfs,
 			strerror(errno));
 	for (size_t i = 0; i < s->ncollectors; i++) {
 		const struct collector_ops *c = s->collectors[i];
+		struct collect_shared before = r->shared;
+		struct part *p = NULL;
 		struct expo *mine;
 		double t0;
 		int rc;
+		bool stop;
 
 		if (!s->active[i])
 			continue;
 		pthread_mutex_lock(&s->lock);
-		s->current = c->name;
-		pthread_mutex_unlock(&s->lock);
+		if (s->busy[i]) {
+			r->skipped[i] = true;
+			pthread_mutex_unlock(&s->lock);
+			continue;
+		}
 		t0 = scrape_now();
+		s->current = c->name;
+		r->current = i;
+		r->in_collector = true;
+		r->t0 = t0;
+		pthread_mutex_unlock(&s->lock);
 		mine = expo_new();
 		rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
 		if (rc == 0 && expo_error(mine))
 			rc = expo_error(mine);
-		if (rc == 0)
-			rc = expo_merge(e, mine);
-		if (rc)
+		for (size_t j = 0; rc == 0 && j < i; j++)
+			if (r->parts[j] && expo_shares_name(r->parts[j]->expo, mine))
+				rc = -EEXIST;
+		if (rc == 0 && !(p = calloc(1, sizeof(*p))))
+			rc = -ENOMEM;
+		pthread_mutex_lock(&s->lock);
+		stop = r->abandoned;
+		pthread_mutex_unlock(&s->lock);
+		if (rc && !stop)
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
+		if (p) {
+			p->expo = mine;
+			p->refs = 1; /* the run's */
+			mine = NULL;
+		}
 		expo_free(mine);
-		secs[i] = scrape_now() - t0;
-		good[i] = rc == 0;
+		pthread_mutex_lock(&s->lock);
+		r->parts[i] = p;
+		r->secs[i] = scrape_now() - t0;
+		r->finished[i] = true;
+		r->in_collector = false;
+		r->publishes[i] = memcmp(&before, &r->shared, sizeof(before)) != 0;
+		stop = r->abandoned;
+		pthread_mutex_unlock(&s->lock);
+		if (stop)
+			break;
 	}
-	if (ctx.procfs_fd >= 0)
-		close(ctx.procfs_fd);
+	if (procfs_fd >= 0)
+		close(procfs_fd);
+}
 
-	dur = expo_family(e, "netstat_exporter_collector_duration_seconds", EXPO_GAUGE,
-			  "Time a collector took in the last scrape.");
+/* A result of run r as it stands: the parts of the collectors that succeeded,
+ * and the self-metrics, where every collector that did not finish is failed.
+ * Called with the lock held. NULL means ENOMEM. */
+static struct scrape_result *result_of_locked(struct scrape *s, struct run *r)
+{
+	struct scrape_result *res = calloc(1, sizeof(*res));
+	struct expo_family *dur, *ok, *tmo;
+	double now = scrape_now();
+
+	if (!res)
+		return NULL;
+	res->refs = 1;
+	res->owner = s;
+	res->meta = expo_new();
+	if (!res->meta) {
+		free(res);
+		return NULL;
+	}
+	for (size_t i = 0; i < s->ncollectors; i++) {
+		if (r->parts[i]) {
+			r->parts[i]->refs++;
+			res->parts[res->nparts++] = r->parts[i];
+		}
+	}
+	dur = expo_family(res->meta, "netstat_exporter_collector_duration_seconds", EXPO_GAUGE,
+			  "Time a collector took in the last scrape (until the deadline when it "
+			  "did not finish).");
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
-			expo_add_f64(dur, secs[i],
+			expo_add_f64(dur, r->finished[i] ? r->secs[i]
+					  : r->in_collector && r->current == i ? now - r->t0 : 0,
 				     EXPO_LABELS({"collector", s->collectors[i]->name}));
-	ok = expo_family(e, "netstat_exporter_collector_success", EXPO_GAUGE,
+	ok = expo_family(res->meta, "netstat_exporter_collector_success", EXPO_GAUGE,
 			 "Whether a collector succeeded in the last scrape (1) or failed (0).");
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
-			expo_add_u64(ok, good[i],
+			expo_add_u64(ok, r->parts[i] != NULL,
 				     EXPO_LABELS({"collector", s->collectors[i]->name}));
-	self_collect(e, s->start_time);
-	return e;
+	tmo = expo_family(res->meta, "netstat_exporter_collector_timeouts", EXPO_COUNTER,
+			  "Scrapes whose deadline passed while the collector was running: it was "
+			  "reported failed then, and not started again until it returned.");
+	for (size_t i = 0; i < s->ncollectors; i++)
+		if (s->active[i])
+			expo_add_u64(tmo, s->timeouts[i],
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
+	self_collect(res->meta, s->start_time);
+	if (expo_error(res->meta)) {
+		result_unref_locked(res);
+		return NULL;
+	}
+	return res;
 }
 
 /* Whether a waiter waits for a collection that has not started. */
@@ -245,41 +361,56 @@ static bool wanted_locked(const struct scrape *s)
 	return false;
 }
 
-/* The collection thread: one collection at a time, when someone waits. */
+/* The collection thread: one collection at a time, when someone waits. A
+ * thread whose collection was abandoned at a deadline exits when its
+ * collector returns; the dispatcher has started another meanwhile. */
 static void *collector_main(void *arg)
 {
 	struct scrape *s = arg;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		struct scrape_result *r;
+		struct scrape_result *res = NULL;
+		struct run *r;
 
 		while (!s->stopping && !wanted_locked(s))
 			pthread_cond_wait(&s->want, &s->lock);
 		if (s->stopping)
 			break;
+		r = calloc(1, sizeof(*r));
 		s->running = true;
+		s->run = r;
 		s->started = scrape_now();
 		pthread_mutex_unlock(&s->lock);
 
-		r = calloc(1, sizeof(*r));
-		if (r) {
-			r->expo = collect_all(s);
-			r->refs = 1; /* s->latest's */
-			r->owner = s;
-			if (!r->expo) {
-				free(r);
-				r = NULL;
-			}
-		}
+		if (r)
+			collect_run(s, r);
 
 		pthread_mutex_lock(&s->lock);
-		if (r) {
-			result_unref_locked(s->latest);
-			s->latest = r;
+		if (r && r->abandoned) {
+			/* Its partial result is out; what it held is free again. */
+			for (size_t i = 0; i < r->current; i++)
+				if (r->publishes[i])
+					s->busy[i] = false;
+			s->busy[r->current] = false;
+			log_msg(LOG_INFO, "collector %s returned after %.1f s; it runs again from "
+				"the next scrape", s->collectors[r->current]->name, r->secs[r->current]);
+			run_free_locked(r);
+			s->abandoned_threads--;
+			pthread_cond_broadcast(&s->news);
+			pthread_mutex_unlock(&s->lock);
+			return NULL;
 		}
-		s->failed = !r;
+		if (r)
+			res = result_of_locked(s, r);
+		run_free_locked(r);
+		if (res) {
+			result_unref_locked(s->latest);
+			s->latest = res;
+		}
+		s->failed = !res;
 		s->running = false;
+		s->run = NULL;
 		s->current = NULL;
 		s->generation++;
 		pthread_cond_broadcast(&s->news);
@@ -288,6 +419,47 @@ static void *collector_main(void *arg)
 	pthread_cond_broadcast(&s->news);
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
+}
+
+/* A waiter's deadline passed while the running collection is in a
+ * collector: the collection is published as it stands (that collector and
+ * those not run yet failed), and its thread is left to finish the collector
+ * alone. The collector (and any that left it data) is busy until then; a new
+ * thread takes the next collections. Returns false when it could not. */
+static bool abandon_locked(struct scrape *s)
+{
+	struct run *r = s->run;
+	struct scrape_result *res;
+	size_t c = r->current;
+
+	s->timeouts[c]++;
+	res = result_of_locked(s, r);
+	if (!res)
+		return false;
+	r->abandoned = true;
+	s->busy[c] = true;
+	for (size_t i = 0; i < c; i++)
+		if (r->publishes[i])
+			s->busy[i] = true;
+	result_unref_locked(s->latest);
+	s->latest = res;
+	s->failed = false;
+	s->generation++;
+	s->running = false;
+	s->run = NULL;
+	s->current = NULL;
+	s->abandoned_threads++;
+	pthread_detach(s->collector);
+	if (pthread_create(&s->collector, NULL, collector_main, s)) {
+		/* No new thread: no collection will run; waiters time out. */
+		log_msg(LOG_ERROR, "cannot start a collection thread: %s", strerror(errno));
+		s->collector_exited = true;
+		s->no_collector = true;
+	}
+	log_msg(LOG_WARN, "collector %s still running at a scrape's deadline after %.1f s: "
+		"reported failed, and not started again until it returns",
+		s->collectors[c]->name, scrape_now() - r->t0);
+	return true;
 }
 
 /* Takes off s->waiters those whose answer is known, filled in; returns them
@@ -310,6 +482,9 @@ static struct scrape_waiter *take_ready_locked(struct scrape *s, double now, dou
 			}
 		} else if (s->closing) {
 			w->status = -ECANCELED;
+		} else if (now >= w->deadline && s->running && s->run && s->run->in_collector &&
+			   w->gen == s->generation + 1 && abandon_locked(s)) {
+			continue; /* the generation moved on: w is ready now, looked at again */
 		} else if (now >= w->deadline) {
 			w->status = -ETIMEDOUT;
 			w->stuck = s->current;
@@ -463,7 +638,12 @@ void scrape_result_put(struct scrape_result *r)
 	pthread_mutex_unlock(&s->lock);
 }
 
-const struct expo *scrape_result_expo(const struct scrape_result *r)
+int scrape_result_render(const struct scrape_result *r, enum expo_format fmt,
+			 struct strbuf *out)
 {
-	return r->expo;
+	int rc = 0;
+
+	for (size_t i = 0; i < r->nparts && rc == 0; i++)
+		rc = expo_render_families(r->parts[i]->expo, fmt, out);
+	return rc ? rc : expo_render(r->meta, fmt, out);
 }

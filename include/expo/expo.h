@@ -12,6 +12,7 @@
 #ifndef NETSTAT_EXPO_EXPO_H
 #define NETSTAT_EXPO_EXPO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,11 @@ int expo_merge(struct expo *dst, struct expo *src);
 /* Appends the whole set to out. Returns 0 or a negative errno (the set's
  * sticky error, or out's). */
 int expo_render(const struct expo *e, enum expo_format fmt, struct strbuf *out);
+/* The same without OpenMetrics' final "# EOF", for a scrape rendered from
+ * several sets in turn (the last one is rendered by expo_render()). */
+int expo_render_families(const struct expo *e, enum expo_format fmt, struct strbuf *out);
+/* Whether a family name of b is also one of a's. */
+bool expo_shares_name(const struct expo *a, const struct expo *b);
 
 /* The exact Content-Type for a format. */
 const char *expo_content_type(enum expo_format fmt);

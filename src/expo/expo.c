@@ -451,6 +451,25 @@ static void put_sample(struct strbuf *sb, const struct expo_family *f,
 
 int expo_render(const struct expo *e, enum expo_format fmt, struct strbuf *out)
 {
+	int rc = expo_render_families(e, fmt, out);
+
+	if (rc == 0 && fmt == EXPO_FMT_OPENMETRICS)
+		sb_puts(out, "# EOF\n");
+	return rc ? rc : out->err;
+}
+
+bool expo_shares_name(const struct expo *a, const struct expo *b)
+{
+	if (!a->nslots)
+		return false;
+	for (size_t i = 0; i < b->nfamilies; i++)
+		if (*find_slot(a, b->families[i]->name))
+			return true;
+	return false;
+}
+
+int expo_render_families(const struct expo *e, enum expo_format fmt, struct strbuf *out)
+{
 	int om = fmt == EXPO_FMT_OPENMETRICS;
 
 	if (e->err)
@@ -475,8 +494,6 @@ int expo_render(const struct expo *e, enum expo_format fmt, struct strbuf *out)
 		for (const struct sample *s = f->first; s; s = s->next)
 			put_sample(out, f, s);
 	}
-	if (om)
-		sb_puts(out, "# EOF\n");
 	return out->err;
 }
 

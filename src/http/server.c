@@ -138,7 +138,7 @@ static enum MHD_Result send_metrics(struct request *req, struct MHD_Connection *
 
 	sb_init(&text);
 	sb_init(&zipped);
-	if (expo_render(scrape_result_expo(req->w.result), fmt, &text)) {
+	if (scrape_result_render(req->w.result, fmt, &text)) {
 		rc = send_text(req->srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			       "text/plain; charset=utf-8", "Out of memory rendering metrics.\n");
 		goto out;
@@ -178,8 +178,9 @@ static enum MHD_Result answer_metrics(struct request *req, struct MHD_Connection
 	case 0:
 		return send_metrics(req, conn);
 	case -ETIMEDOUT:
-		snprintf(msg, sizeof(msg), "Collector %s did not finish within --web.timeout=%us.\n",
-			 req->w.stuck ? req->w.stuck : "(none)", req->srv->cfg->timeout_seconds);
+		snprintf(msg, sizeof(msg), "No collection could start within the scrape's deadline "
+			 "(--web.scrape-timeout=%us or X-Prometheus-Scrape-Timeout-Seconds).\n",
+			 req->srv->cfg->scrape_timeout_seconds);
 		break;
 	case -ECANCELED:
 		snprintf(msg, sizeof(msg), "Shutting down.\n");
@@ -221,7 +222,10 @@ static enum MHD_Result serve_metrics(struct request *req, struct MHD_Connection 
 	}
 	req->conn = conn;
 	req->w.done = request_done;
-	req->w.deadline = scrape_now() + srv->cfg->timeout_seconds;
+	req->w.deadline = scrape_now() +
+		neg_scrape_timeout(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							       "X-Prometheus-Scrape-Timeout-Seconds"),
+				   (double)srv->cfg->scrape_timeout_seconds);
 	req->waiting = true;
 	/* Suspended before the scrape can say done, so done() always resumes a
 	 * suspended connection. */

@@ -1,4 +1,5 @@
-/* Accept and Accept-Encoding, as a scraper sends them. */
+/* Accept, Accept-Encoding and X-Prometheus-Scrape-Timeout-Seconds, as a
+ * scraper sends them. */
 #include "fuzz.h"
 #include "http/negotiate.h"
 
@@ -10,6 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	(void)neg_format(s);
 	(void)neg_gzip(s);
+	(void)neg_scrape_timeout(s, 10);
 	free(s);
 	return 0;
 }

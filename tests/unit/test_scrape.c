@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -79,6 +80,69 @@ static const struct collector_ops picky = {
 	.init = picky_init, .collect = failing_collect, .fini = plain_fini,
 };
 
+/* Deadlines: "quick" and "late" count their collections; "stuck" blocks
+ * reading a pipe until the test writes a byte to it. */
+static int pipe_fds[2];
+static int quick_runs, late_runs, stuck_runs; /* read after the threads are done */
+
+static int count_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	int *n = state;
+
+	(void)ctx;
+	(*n)++;
+	expo_add_u64(expo_family(e, n == &quick_runs ? "test_quick" : "test_late", EXPO_GAUGE,
+				 "Runs."), (uint64_t)*n, EXPO_NOLABELS);
+	return 0;
+}
+
+static int stuck_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	char c;
+
+	(void)state;
+	(void)ctx;
+	__atomic_add_fetch(&stuck_runs, 1, __ATOMIC_SEQ_CST);
+	if (read(pipe_fds[0], &c, 1) != 1)
+		return -EIO;
+	expo_add_u64(expo_family(e, "test_stuck", EXPO_GAUGE, "Returned."), 1, EXPO_NOLABELS);
+	return 0;
+}
+
+static int quick_init(void **state, const struct config *cfg, struct strbuf *err)
+{
+	(void)cfg;
+	(void)err;
+	*state = &quick_runs;
+	return 0;
+}
+
+static int late_init(void **state, const struct config *cfg, struct strbuf *err)
+{
+	(void)cfg;
+	(void)err;
+	*state = &late_runs;
+	return 0;
+}
+
+static void no_fini(void *state)
+{
+	(void)state;
+}
+
+static const struct collector_ops quick = {
+	.name = "quick", .help = "counts", .default_enabled = true,
+	.init = quick_init, .collect = count_collect, .fini = no_fini,
+};
+static const struct collector_ops stuck = {
+	.name = "stuck", .help = "blocks", .default_enabled = true,
+	.init = quick_init, .collect = stuck_collect, .fini = no_fini,
+};
+static const struct collector_ops late = {
+	.name = "late", .help = "counts", .default_enabled = true,
+	.init = late_init, .collect = count_collect, .fini = no_fini,
+};
+
 static struct config enabled_config(size_t n)
 {
 	struct config cfg;
@@ -102,7 +166,7 @@ static char *render(const struct scrape_result *r)
 	struct strbuf sb;
 
 	sb_init(&sb);
-	assert_int_equal(expo_render(scrape_result_expo(r), EXPO_FMT_TEXT, &sb), 0);
+	assert_int_equal(scrape_result_render(r, EXPO_FMT_TEXT, &sb), 0);
 	return sb_steal(&sb, NULL);
 }
 
@@ -202,10 +266,83 @@ static void test_bad_collector_option(void **state)
 	sb_fini(&err);
 }
 
+static int stuck_runs_now(void)
+{
+	return __atomic_load_n(&stuck_runs, __ATOMIC_SEQ_CST);
+}
+
+static void test_deadline_serves_the_rest(void **state)
+{
+	const struct collector_ops *const list[] = {&quick, &stuck, &late};
+	struct config cfg = enabled_config(3);
+	struct scrape_result *r;
+	struct scrape *s;
+	struct strbuf err;
+	double t0;
+	char *body;
+
+	(void)state;
+	sb_init(&err);
+	assert_int_equal(pipe(pipe_fds), 0);
+	assert_int_equal(scrape_new_with(&cfg, list, 3, &s, &err), 0);
+
+	/* 1. At the deadline: quick's families, stuck and late failed, one timeout. */
+	t0 = scrape_now();
+	assert_int_equal(scrape_get(s, 0.3, &r), 0);
+	assert_true(scrape_now() - t0 < 1.0);
+	body = render(r);
+	assert_non_null(strstr(body, "\ntest_quick 1\n"));
+	assert_null(strstr(body, "test_late"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"quick\"} 1\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"stuck\"} 0\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"late\"} 0\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_timeouts_total{collector=\"stuck\"} 1\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_timeouts_total{collector=\"quick\"} 0\n"));
+	free(body);
+	scrape_result_put(r);
+
+	/* 2. Still stuck: not started again; the others run, in time. */
+	t0 = scrape_now();
+	assert_int_equal(scrape_get(s, 5, &r), 0);
+	assert_true(scrape_now() - t0 < 1.0);
+	body = render(r);
+	assert_int_equal(stuck_runs_now(), 1);
+	assert_non_null(strstr(body, "\ntest_quick 2\n"));
+	assert_non_null(strstr(body, "\ntest_late 1\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"stuck\"} 0\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"late\"} 1\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_timeouts_total{collector=\"stuck\"} 1\n"));
+	free(body);
+	scrape_result_put(r);
+
+	/* 3. Let it return: from the next collection on it runs again. */
+	/* One byte for the old run, one for each of the next two. */
+	assert_int_equal(write(pipe_fds[1], "xyz", 3), 3);
+	for (int i = 0; i < 100 && stuck_runs_now() < 2; i++) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+
+		assert_int_equal(scrape_get(s, 5, &r), 0);
+		scrape_result_put(r);
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(stuck_runs_now(), 2);
+	assert_int_equal(scrape_get(s, 5, &r), 0);
+	body = render(r);
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"stuck\"} 1\n"));
+	assert_non_null(strstr(body, "\ntest_stuck 1\n"));
+	free(body);
+	scrape_result_put(r);
+	close(pipe_fds[1]); /* any further run fails at once */
+	scrape_free(s);
+	close(pipe_fds[0]);
+	sb_fini(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent_scrapes_share_a_collection),
+		cmocka_unit_test(test_deadline_serves_the_rest),
 		cmocka_unit_test(test_failing_collector_is_reported),
 		cmocka_unit_test(test_disabled_collector_is_absent),
 		cmocka_unit_test(test_bad_collector_option),
