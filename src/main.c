@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/flags.h"
 #include "collectors/collector.h"
@@ -55,7 +56,18 @@ int main(int argc, char **argv)
 	sb_init(&err);
 	switch (cli_parse(argc, argv, &cfg, &out, &err)) {
 	case CLI_EXIT:
-		fputs(out.buf ? out.buf : "", stdout);
+		/* One write: --help is longer than stdio's buffer, and a reader
+		 * that stops early (grep -q) must not make us die of SIGPIPE
+		 * halfway. */
+		for (size_t off = 0; out.buf && off < out.len;) {
+			ssize_t n = write(STDOUT_FILENO, out.buf + off, out.len - off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
 		status = 0;
 		goto out;
 	case CLI_ERROR:

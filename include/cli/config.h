@@ -33,6 +33,7 @@ struct config {
 	enum log_level log_level;              /* --log.level */
 	const char *web_config_file;           /* --web.config.file, NULL: none */
 	unsigned scrape_timeout_seconds;       /* --web.scrape-timeout */
+	unsigned header_timeout_seconds;       /* --web.header-timeout */
 	const char *healthz_listen;            /* --web.healthz-listen-address, NULL: none */
 	bool enabled[CONFIG_MAX_COLLECTORS];   /* indexed like collector_registry */
 	struct config_value values[CONFIG_MAX_VALUES]; /* collector options, in order given */

@@ -28,7 +28,7 @@
 
 #define WEB_GUARD_MAX_PENDING 64
 /* Options web_guard_mhd_options() may add, plus the terminator. */
-#define WEB_GUARD_MAX_OPTIONS 4
+#define WEB_GUARD_MAX_OPTIONS 3
 
 enum web_verdict {
 	WEB_ALLOW = 0, /* serve the request */
@@ -55,6 +55,12 @@ unsigned web_guard_mhd_flags(const struct web_guard *g);
 /* Fills opts (room for WEB_GUARD_MAX_OPTIONS) with the options for
  * MHD_OPTION_ARRAY, terminated by MHD_OPTION_END. */
 void web_guard_mhd_options(struct web_guard *g, struct MHD_OptionItem *opts);
+
+/* libmicrohttpd's connection start, before the TLS handshake: applies the
+ * current web config to the session. Returns what to pass to
+ * web_guard_conn_closed() (NULL without TLS). */
+void *web_guard_conn_started(struct web_guard *g, struct MHD_Connection *conn);
+void web_guard_conn_closed(struct web_guard *g, void *conn_state);
 
 /* Checks one request (call once its headers are complete; again after a
  * WEB_WAIT resume). slot is the request's own pointer, NULL at first;

@@ -118,6 +118,11 @@ static int set_scrape_timeout(struct config *cfg, const char *v)
 	return set_uint(&cfg->scrape_timeout_seconds, v, 1, 3600);
 }
 
+static int set_header_timeout(struct config *cfg, const char *v)
+{
+	return set_uint(&cfg->header_timeout_seconds, v, 1, 3600);
+}
+
 static int set_healthz_listen(struct config *cfg, const char *v)
 {
 	struct sockaddr_storage ss;
@@ -153,6 +158,9 @@ static const struct core_flag core_flags[] = {
 	{"web.scrape-timeout", "SECONDS", "10",
 	 "Longest a scrape may take; X-Prometheus-Scrape-Timeout-Seconds can only shorten it. "
 	 "A collector still running then is reported failed for that scrape.", set_scrape_timeout},
+	{"web.header-timeout", "SECONDS", "5",
+	 "A connection must send complete request headers within this long of opening (or of its "
+	 "previous request), however slowly it trickles them.", set_header_timeout},
 	{"web.healthz-listen-address", "ADDR", NULL,
 	 "Also serve /healthz, and nothing else, over plain HTTP without authentication here "
 	 "(for liveness probes that cannot present a client certificate).", set_healthz_listen},
@@ -169,6 +177,7 @@ static void defaults(struct config *cfg)
 	cfg->max_connections_per_ip = 16;
 	cfg->timeout_seconds = 10;
 	cfg->scrape_timeout_seconds = 10;
+	cfg->header_timeout_seconds = 5;
 	cfg->log_level = LOG_INFO;
 	for (size_t i = 0; i < collector_count && i < CONFIG_MAX_COLLECTORS; i++)
 		cfg->enabled[i] = collector_registry[i]->default_enabled;

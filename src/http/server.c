@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "http/conn_guard.h"
 #include "http/gzip.h"
 #include "http/listen_addr.h"
 #include "log.h"
@@ -27,6 +29,21 @@
 #define HEALTHZ_CONNECTIONS 16
 #define HEALTHZ_CONNECTIONS_PER_IP 4
 
+/* Beyond its scrape's deadline, how long a response may take to be read. */
+#define REQUEST_GRACE_SECONDS 30
+
+/* What libmicrohttpd's connection callbacks get: which listener. */
+struct listener {
+	struct http_server *srv;
+	unsigned pool; /* for conn_guard */
+};
+
+/* A connection's own state (libmicrohttpd's socket context). */
+struct conn_state {
+	struct conn_entry *watch; /* conn_guard's */
+	void *web;                /* web_guard's */
+};
+
 struct http_server {
 	const struct config *cfg;
 	struct scrape *scrape;
@@ -35,7 +52,81 @@ struct http_server {
 	size_t n;
 	struct web_guard *guard;       /* --web.config.file; NULL: plain, open */
 	struct MHD_Daemon *healthz;    /* --web.healthz-listen-address */
+	struct conn_guard *conns;      /* header and request deadlines */
+	struct listener listeners[CONN_GUARD_MAX_POOLS];
 };
+
+/* Listener index of the /healthz-only one. */
+#define HEALTHZ_POOL CONFIG_MAX_LISTEN
+
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			      enum MHD_ConnectionNotificationCode code)
+{
+	struct listener *l = cls;
+	struct conn_state *cs = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (cs) {
+			conn_guard_closed(l->srv->conns, cs->watch);
+			web_guard_conn_closed(l->srv->guard, cs->web);
+			free(cs);
+		}
+		*socket_context = NULL;
+		return;
+	}
+	cs = calloc(1, sizeof(*cs));
+	if (!cs)
+		return;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci)
+		cs->watch = conn_guard_started(l->srv->conns, l->pool, ci->connect_fd);
+	if (l->pool != HEALTHZ_POOL)
+		cs->web = web_guard_conn_started(l->srv->guard, conn);
+	*socket_context = cs;
+}
+
+static struct conn_state *conn_state_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/* The headers of a request are in: its connection is past the header deadline. */
+static void headers_done(struct http_server *srv, struct MHD_Connection *conn)
+{
+	struct conn_state *cs = conn_state_of(conn);
+
+	if (cs)
+		conn_guard_headers(srv->conns, cs->watch);
+}
+
+static enum MHD_Result count_content_length(void *cls, enum MHD_ValueKind kind, const char *key,
+					    const char *value)
+{
+	const char **first = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+		return MHD_YES;
+	if (!first[0])
+		first[0] = value;
+	else if (strcmp(first[0], value) != 0)
+		first[1] = value; /* a second, different one */
+	return MHD_YES;
+}
+
+/* RFC 9112 6.3: differing Content-Length headers make the message length
+ * unknowable; a proxy in front could frame it otherwise (smuggling). */
+static bool conflicting_content_length(struct MHD_Connection *conn)
+{
+	const char *seen[2] = {NULL, NULL};
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, seen);
+	return seen[1] != NULL;
+}
 
 static enum MHD_Result send_text(struct http_server *srv, struct MHD_Connection *conn,
 				 unsigned status, const char *type, const char *body)
@@ -254,8 +345,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	 * the connection; answering on the next one keeps it alive for the
 	 * scraper's next request. A GET body, if any, is discarded. */
 	if (!*con_cls) {
-		struct request *req = calloc(1, sizeof(*req));
+		struct request *req;
 
+		headers_done(srv, conn);
+		if (conflicting_content_length(conn))
+			return send_text(srv, conn, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
+					 "Conflicting Content-Length headers.\n");
+		req = calloc(1, sizeof(*req));
 		if (!req)
 			return MHD_NO;
 		req->srv = srv;
@@ -296,11 +392,11 @@ static enum MHD_Result handle_healthz(void *cls, struct MHD_Connection *conn, co
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_size, void **con_cls)
 {
-	(void)cls;
 	(void)version;
 	(void)upload_data;
 	(void)upload_size;
 	(void)con_cls;
+	headers_done(cls, conn);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_text(NULL, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				 "Method not allowed.\n");
@@ -313,9 +409,12 @@ static enum MHD_Result handle_healthz(void *cls, struct MHD_Connection *conn, co
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		      enum MHD_RequestTerminationCode why)
 {
-	(void)cls;
-	(void)conn;
+	struct http_server *srv = cls;
+	struct conn_state *cs = conn_state_of(conn);
+
 	(void)why;
+	if (cs)
+		conn_guard_request_done(srv->conns, cs->watch);
 	if (*con_cls)
 		request_free(*con_cls);
 	*con_cls = NULL;
@@ -380,6 +479,15 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 	srv->cfg = cfg;
 	srv->scrape = scrape;
 	atomic_init(&srv->in_flight, 0);
+	for (unsigned i = 0; i < CONN_GUARD_MAX_POOLS; i++)
+		srv->listeners[i] = (struct listener){srv, i};
+	/* Half the connections for clients still to send their headers; a
+	 * request may take its scrape's deadline and then some to be sent. */
+	srv->conns = conn_guard_new(cfg->header_timeout_seconds,
+				    cfg->scrape_timeout_seconds + REQUEST_GRACE_SECONDS,
+				    cfg->max_connections / 2);
+	if (!srv->conns)
+		goto out;
 	if (cfg->web_config_file) {
 		rc = web_guard_new(cfg->web_config_file, &srv->guard, err);
 		if (rc)
@@ -398,7 +506,8 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 				web_guard_mhd_flags(srv->guard),
 			0, NULL, NULL, handle, srv,
 			MHD_OPTION_ARRAY, guard_opts,
-			MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+			MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
+			MHD_OPTION_NOTIFY_CONNECTION, notify_connection, &srv->listeners[i],
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
@@ -426,7 +535,9 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 		}
 		srv->healthz = MHD_start_daemon(
 			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-			handle_healthz, NULL,
+			handle_healthz, srv,
+			MHD_OPTION_NOTIFY_CONNECTION, notify_connection, &srv->listeners[HEALTHZ_POOL],
+			MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)HEALTHZ_CONNECTIONS,
@@ -466,6 +577,7 @@ void http_stop(struct http_server *srv)
 	if (srv->healthz)
 		MHD_stop_daemon(srv->healthz);
 	web_guard_free(srv->guard);
+	conn_guard_free(srv->conns);
 	free(srv);
 }
 

@@ -155,26 +155,27 @@ unsigned web_guard_mhd_flags(const struct web_guard *g)
 }
 
 /* Before the handshake of every TLS connection: today's credentials. */
-static void notify(void *cls, struct MHD_Connection *conn, void **socket_context,
-		   enum MHD_ConnectionNotificationCode code)
+void *web_guard_conn_started(struct web_guard *g, struct MHD_Connection *conn)
 {
-	struct web_guard *g = cls;
 	const union MHD_ConnectionInfo *ci;
 	struct web_state *st;
 
-	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		web_watch_put(g->watch, *socket_context);
-		*socket_context = NULL;
-		return;
-	}
+	if (!g || !g->tls)
+		return NULL;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
-		return;
+		return NULL;
 	st = web_watch_current(g->watch);
-	*socket_context = st;
 	/* On failure the daemon's own credentials stay: those of the start. */
 	if (web_state_setup_session(st, ci->tls_session))
 		log_msg(LOG_WARN, "TLS: could not apply the current web config to a connection");
+	return st;
+}
+
+void web_guard_conn_closed(struct web_guard *g, void *conn_state)
+{
+	if (g && conn_state)
+		web_watch_put(g->watch, conn_state);
 }
 
 void web_guard_mhd_options(struct web_guard *g, struct MHD_OptionItem *opts)
@@ -184,7 +185,6 @@ void web_guard_mhd_options(struct web_guard *g, struct MHD_OptionItem *opts)
 	if (g && g->tls) {
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, g->cert_pem};
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, g->key_pem};
-		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)notify, g};
 	}
 	opts[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 }
