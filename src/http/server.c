@@ -572,6 +572,16 @@ void http_stop(struct http_server *srv)
 	 * socket it was given. */
 	scrape_close(srv->scrape);
 	web_guard_stop(srv->guard); /* resumes connections waiting for bcrypt */
+	/* The scrapes just told to stop have their 503 queued on libmicrohttpd's
+	 * threads: let those go out (a second at most) before closing. */
+	for (size_t i = 0; i < srv->n; i++) {
+		MHD_socket fd = MHD_quiesce_daemon(srv->daemons[i]); /* now ours to close */
+
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
+	for (int t = 0; t < 100 && atomic_load(&srv->in_flight) > 0; t++)
+		usleep(10 * 1000);
 	for (size_t i = 0; i < srv->n; i++)
 		MHD_stop_daemon(srv->daemons[i]);
 	if (srv->healthz)
