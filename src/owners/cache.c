@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "self.h"
+#include "procfs/open.h"
 
 /* An open-addressing map from non-zero uint32 keys to uint32 values. */
 struct u32map {
@@ -244,7 +245,7 @@ static ssize_t read_small(int dirfd, const char *path, char *buf, size_t cap)
 /* A directory under the procfs dirfd, for readdir. NULL with errno set. */
 static DIR *opendir_at(int dirfd, const char *path)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = procfs_open(dirfd, path, O_RDONLY | O_DIRECTORY);
 	DIR *dir;
 
 	if (fd < 0)

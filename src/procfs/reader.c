@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "procfs/open.h"
 #include "procfs/reader.h"
 
 int procfs_read(int dirfd, const char *path, size_t cap, struct strbuf *out)
@@ -11,7 +12,7 @@ int procfs_read(int dirfd, const char *path, size_t cap, struct strbuf *out)
 	int fd, rc = 0;
 
 	sb_reset(out);
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = procfs_open(dirfd, path, O_RDONLY | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
 		goto out;
