@@ -13,10 +13,12 @@
  *     (a reader that takes a response a byte at a time).
  * And it keeps capacity for clients that are prompt: at most max_pending
  * connections of a listener may be waiting for headers at once; a new one
- * beyond that ends the oldest waiting one. A flood of idle or trickling
- * connections so holds at most max_pending slots, and the rest of
- * --web.max-connections stays for scrapers that send their request at once
- * (and /healthz). One watchdog thread checks four times a second. */
+ * beyond that ends the oldest waiting connection of the client address with
+ * the most waiting connections. A flood of idle or trickling connections so
+ * holds at most max_pending slots, the rest of --web.max-connections stays
+ * for scrapers that send their request at once, and the churn of a flood
+ * from a few addresses ends their own connections, not a scraper's
+ * handshake in progress. One watchdog thread checks four times a second. */
 #ifndef NETSTAT_HTTP_CONN_GUARD_H
 #define NETSTAT_HTTP_CONN_GUARD_H
 
@@ -39,9 +41,11 @@ struct conn_guard *conn_guard_new(double header_timeout, double request_timeout,
 /* After every listener is stopped (no entry may be left). Accepts NULL. */
 void conn_guard_free(struct conn_guard *g);
 
-/* A connection of listener pool (0 .. CONN_GUARD_MAX_POOLS-1) started on fd.
- * NULL means ENOMEM: the connection is then not watched. */
-struct conn_entry *conn_guard_started(struct conn_guard *g, unsigned pool, int fd);
+/* A connection of listener pool (0 .. CONN_GUARD_MAX_POOLS-1) from peer
+ * (may be NULL) started on fd. NULL means ENOMEM: it is then not watched. */
+struct sockaddr;
+struct conn_entry *conn_guard_started(struct conn_guard *g, unsigned pool, int fd,
+				      const struct sockaddr *peer);
 /* The headers of its current request are complete. */
 void conn_guard_headers(struct conn_guard *g, struct conn_entry *e);
 /* Its current request is done: the next one's header clock starts. */

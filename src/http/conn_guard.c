@@ -1,8 +1,10 @@
 #include "http/conn_guard.h"
 
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -12,6 +14,7 @@
 
 struct conn_entry {
 	int fd;
+	uint8_t peer[16];  /* client address (IPv4 in the first 4 bytes) */
 	unsigned pool;
 	bool in_request;   /* headers complete, request not done */
 	bool ended;        /* shut down by us */
@@ -130,22 +133,44 @@ void conn_guard_free(struct conn_guard *g)
 	free(g);
 }
 
-struct conn_entry *conn_guard_started(struct conn_guard *g, unsigned pool, int fd)
+struct conn_entry *conn_guard_started(struct conn_guard *g, unsigned pool, int fd,
+				      const struct sockaddr *peer)
 {
 	struct conn_entry *e;
 
 	if (!g || pool >= CONN_GUARD_MAX_POOLS || !(e = calloc(1, sizeof(*e))))
 		return NULL;
+	if (peer && peer->sa_family == AF_INET)
+		memcpy(e->peer, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+	else if (peer && peer->sa_family == AF_INET6)
+		memcpy(e->peer, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
 	e->fd = fd;
 	e->pool = pool;
 	e->since = now_s();
 	pthread_mutex_lock(&g->lock);
-	/* Room for this one among the waiting: end the oldest waiting ones. */
-	for (struct conn_entry *o = g->head; o && g->pending[pool] >= g->max_pending; o = o->next) {
-		if (o->pool == pool && !o->ended && !o->in_request) {
-			g->stats.evicted++;
-			end_locked(g, o);
+	/* Room for this one among the waiting: end the oldest waiting
+	 * connection of the address that has the most of them. */
+	while (g->pending[pool] >= g->max_pending) {
+		struct conn_entry *victim = NULL;
+		unsigned most = 0;
+
+		for (struct conn_entry *o = g->head; o; o = o->next) {
+			unsigned n = 0;
+
+			if (o->pool != pool || o->ended || o->in_request)
+				continue;
+			for (struct conn_entry *q = g->head; q; q = q->next)
+				n += q->pool == pool && !q->ended && !q->in_request &&
+				     memcmp(q->peer, o->peer, sizeof(o->peer)) == 0;
+			if (n > most) { /* strictly more: the oldest of that address */
+				most = n;
+				victim = o;
+			}
 		}
+		if (!victim)
+			break;
+		g->stats.evicted++;
+		end_locked(g, victim);
 	}
 	e->prev = g->tail;
 	if (g->tail)

@@ -79,8 +79,13 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
 	if (!cs)
 		return;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci)
-		cs->watch = conn_guard_started(l->srv->conns, l->pool, ci->connect_fd);
+	if (ci) {
+		int fd = ci->connect_fd;
+
+		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		cs->watch = conn_guard_started(l->srv->conns, l->pool, fd,
+					       ci ? ci->client_addr : NULL);
+	}
 	if (l->pool != HEALTHZ_POOL)
 		cs->web = web_guard_conn_started(l->srv->guard, conn);
 	*socket_context = cs;
