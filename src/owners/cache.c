@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "procfs/reader.h"
 #include "self.h"
 
 /* An open-addressing map from non-zero uint32 keys to uint32 values. */
@@ -66,7 +67,12 @@ struct owners {
 
 	uint64_t fd_table_reads;
 	uint64_t full_rescans;
+
+	struct strbuf text;      /* the last /proc/PID file read */
 };
+
+/* Larger /proc/PID/stat or status files are not what we expect. */
+#define OWNERS_FILE_CAP (64 * 1024)
 
 static uint32_t hash32(uint32_t k)
 {
@@ -220,25 +226,8 @@ void owners_free(struct owners *o)
 	map_fini(&o->pids);
 	map_fini(&o->inodes);
 	map_fini(&o->missing);
+	sb_fini(&o->text);
 	free(o);
-}
-
-/* Reads a small file below dirfd into buf (NUL-terminated). Bytes read or a
- * negative errno. */
-static ssize_t read_small(int dirfd, const char *path, char *buf, size_t cap)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, cap - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return n;
 }
 
 /* A directory under the procfs dirfd, for readdir. NULL with errno set. */
@@ -326,8 +315,8 @@ static void read_identity(struct owners *o, struct proc *p, int procfs_fd, const
 
 	if (o->want & OWNERS_WANT_UID) {
 		snprintf(path, sizeof(path), "%s/status", pidname);
-		n = read_small(procfs_fd, path, buf, sizeof(buf));
-		p->pub.has_uid = n > 0 && pid_parse_status_euid(buf, (size_t)n, &p->pub.uid) == 0;
+		p->pub.has_uid = procfs_read(procfs_fd, path, OWNERS_FILE_CAP, &o->text) == 0 &&
+				 pid_parse_status_euid(o->text.buf, o->text.len, &p->pub.uid) == 0;
 	}
 	if (o->want & OWNERS_WANT_EXE) {
 		free(p->pub.exe);
@@ -394,7 +383,7 @@ enum pass {
  * not marked seen), or -ENOMEM. */
 static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pidname, enum pass pass)
 {
-	char path[32], buf[1024];
+	char path[32];
 	char comm[PROC_COMM_MAX + 1];
 	struct self_stat ss;
 	struct fdprint print;
@@ -403,12 +392,12 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 	uint32_t slotv;
 	unsigned slot;
 	bool fresh = false;
-	ssize_t n;
 	int ret = 0;
 
 	snprintf(path, sizeof(path), "%s/stat", pidname);
-	n = read_small(procfs_fd, path, buf, sizeof(buf));
-	if (n <= 0 || self_parse_stat(buf, &ss) < 0 || pid_parse_comm(buf, (size_t)n, comm) < 0)
+	if (procfs_read(procfs_fd, path, OWNERS_FILE_CAP, &o->text) < 0 || o->text.len == 0 ||
+	    self_parse_stat(o->text.buf, &ss) < 0 ||
+	    pid_parse_comm(o->text.buf, o->text.len, comm) < 0)
 		goto out; /* gone, or not a process we can make sense of */
 	snprintf(path, sizeof(path), "%s/fd", pidname);
 	memset(&print, 0, sizeof(print));
