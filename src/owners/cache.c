@@ -32,6 +32,7 @@ struct proc {
 	struct owners_proc pub;
 	bool used;
 	bool unreadable;     /* the last read of its fd table failed */
+	bool other_userns;   /* ... and it is in another user namespace than ours */
 	int read_errno;
 	unsigned seen;       /* refresh generation that last found it */
 	uint64_t cpu;        /* utime + stime: a process that has not run changed nothing */
@@ -69,6 +70,8 @@ struct owners {
 	uint64_t full_rescans;
 
 	struct strbuf text;      /* the last /proc/PID file read */
+	struct strbuf self_map;  /* self/uid_map, read when first needed in a walk */
+	unsigned self_map_gen;   /* the walk it was read in; 0: never */
 };
 
 /* Larger /proc/PID/stat or status files are not what we expect. */
@@ -227,6 +230,7 @@ void owners_free(struct owners *o)
 	map_fini(&o->inodes);
 	map_fini(&o->missing);
 	sb_fini(&o->text);
+	sb_fini(&o->self_map);
 	free(o);
 }
 
@@ -305,6 +309,33 @@ out:
 	if (dir)
 		closedir(dir);
 	return ret;
+}
+
+/* Whether a process is in another user namespace than the reader of procfs
+ * ("self"), where our capabilities do not reach. Its ns/user link needs the
+ * very access that was refused, so when the links cannot both be read the
+ * uid maps decide: world-readable, and shown relative to the reader's
+ * namespace, they differ when the namespaces do. Unknown counts as ours. */
+static bool in_other_userns(struct owners *o, int procfs_fd, const char *pidname)
+{
+	char path[32], mine[64], theirs[64];
+	ssize_t m, t;
+
+	snprintf(path, sizeof(path), "%s/ns/user", pidname);
+	t = readlinkat(procfs_fd, path, theirs, sizeof(theirs));
+	m = readlinkat(procfs_fd, "self/ns/user", mine, sizeof(mine));
+	if (t > 0 && m > 0)
+		return t != m || memcmp(theirs, mine, (size_t)t) != 0;
+	if (o->self_map_gen != o->gen) {
+		if (procfs_read(procfs_fd, "self/uid_map", OWNERS_FILE_CAP, &o->self_map) < 0)
+			sb_reset(&o->self_map);
+		o->self_map_gen = o->gen;
+	}
+	snprintf(path, sizeof(path), "%s/uid_map", pidname);
+	if (o->self_map.len == 0 || procfs_read(procfs_fd, path, OWNERS_FILE_CAP, &o->text) < 0)
+		return false;
+	return o->text.len != o->self_map.len ||
+	       memcmp(o->text.buf, o->self_map.buf, o->text.len) != 0;
 }
 
 /* Reads uid and exe, as wanted; what cannot be read stays unset. */
@@ -438,6 +469,8 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 			goto out;
 		p->unreadable = ret < 0;
 		p->read_errno = -ret;
+		p->other_userns = (ret == -EACCES || ret == -EPERM) &&
+				  in_other_userns(o, procfs_fd, pidname);
 		ret = 0;
 		p->print = print;
 		read_identity(o, p, procfs_fd, pidname);
@@ -660,10 +693,13 @@ void owners_get_stats(const struct owners *o, struct owners_stats *st)
 		if (!p->used)
 			continue;
 		st->processes++;
-		if (p->unreadable) {
-			if (st->unreadable++ == 0)
-				st->unreadable_errno = p->read_errno;
-		}
+		if (!p->unreadable)
+			continue;
+		st->unreadable++;
+		if (p->other_userns)
+			st->unreadable_userns++;
+		else if (st->unreadable_errno == 0)
+			st->unreadable_errno = p->read_errno;
 	}
 	st->sockets = o->inodes.n;
 	st->missing = o->missing.n;
