@@ -75,7 +75,9 @@ for i in $(seq 40); do
 done
 curl -sf --interface 127.0.0.2 -o "$TMP/during" "$NE_URL/metrics" || fail "scrape while idle connections are held"
 grep -q '^netstat_exporter_build_info' "$TMP/during" || fail "scrape during idle connections is incomplete"
-sleep 3 # --web.timeout=2 closes the idle ones
+# --web.timeout=2 closes the idle ones (server side: none established).
+idle_closed() { [ -z "$(ss -Htn state established "( sport = :$NE_PORT )")" ]; }
+wait_until 10 idle_closed
 curl -sf -o "$TMP/after" "$NE_URL/metrics" || fail "scrape after idle connections"
 grep -q '^netstat_exporter_build_info' "$TMP/after" || fail "scrape after idle connections is incomplete"
 
