@@ -239,13 +239,15 @@ static void collect_run(struct scrape *s, struct run *r)
 	struct collect_ctx ctx = {.procfs_fd = procfs_fd, .shared = &r->shared};
 
 	if (procfs_fd < 0)
-		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s", s->cfg->procfs,
-			strerror(errno));
+		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s; the collectors that read it "
+			"fail until it opens", s->cfg->procfs, strerror(errno));
 	for (size_t i = 0; i < s->ncollectors; i++) {
 		const struct collector_ops *c = s->collectors[i];
 		struct collect_shared before = r->shared;
 		struct part *p = NULL;
 		struct expo *mine;
+		unsigned long said;
+		bool explained;
 		double t0;
 		int rc;
 		bool stop;
@@ -264,8 +266,14 @@ static void collect_run(struct scrape *s, struct run *r)
 		r->in_collector = true;
 		r->t0 = t0;
 		pthread_mutex_unlock(&s->lock);
+		said = log_said();
+		/* Without procfs, what collectors would say (EBADF) is not the
+		 * cause: that was said above. */
+		log_mute(ctx.procfs_fd < 0);
 		mine = expo_new();
 		rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
+		log_mute(false);
+		explained = rc && ctx.procfs_fd >= 0 && log_said() != said;
 		if (rc == 0 && expo_error(mine))
 			rc = expo_error(mine);
 		for (size_t j = 0; rc == 0 && j < i; j++)
@@ -276,7 +284,8 @@ static void collect_run(struct scrape *s, struct run *r)
 		pthread_mutex_lock(&s->lock);
 		stop = r->abandoned;
 		pthread_mutex_unlock(&s->lock);
-		if (rc && !stop)
+		/* One line per failure: the collector's own, if it said why. */
+		if (rc && !stop && !explained && !(ctx.procfs_fd < 0 && rc == -EBADF))
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		if (p) {
 			p->expo = mine;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http/conn_guard.h"
@@ -21,6 +22,9 @@
  * is suspended and holds no thread; these render and compress answers, and
  * idle connections cost none. */
 #define HTTP_THREADS 4
+
+/* How long http_stop() lets answers to waiting scrapes (503) go out. */
+#define HTTP_STOP_DRAIN_MS 1000
 
 /* Headers beyond this much memory per connection get 431 from libmicrohttpd. */
 #define CONNECTION_MEMORY_LIMIT (32 * 1024)
@@ -48,6 +52,7 @@ struct http_server {
 	const struct config *cfg;
 	struct scrape *scrape;
 	atomic_uint in_flight;
+	atomic_uint submitted;  /* scrapes submitted and not yet done with */
 	struct MHD_Daemon *daemons[CONFIG_MAX_LISTEN];
 	size_t n;
 	struct web_guard *guard;       /* --web.config.file; NULL: plain, open */
@@ -200,6 +205,7 @@ struct request {
 	bool waiting;                  /* suspended until the scrape says done */
 	bool allowed;                  /* passed the web config's checks */
 	void *guard;                   /* web_guard_check()'s */
+	bool submitted;                /* counted in srv->submitted */
 };
 
 static void request_free(struct request *req)
@@ -208,6 +214,8 @@ static void request_free(struct request *req)
 	if (req->counted)
 		atomic_fetch_sub(&req->srv->in_flight, 1);
 	web_guard_request_done(req->srv->guard, &req->guard);
+	if (req->submitted)
+		atomic_fetch_sub(&req->srv->submitted, 1);
 	free(req);
 }
 
@@ -326,6 +334,8 @@ static enum MHD_Result serve_metrics(struct request *req, struct MHD_Connection 
 	/* Suspended before the scrape can say done, so done() always resumes a
 	 * suspended connection. */
 	MHD_suspend_connection(conn);
+	req->submitted = true;
+	atomic_fetch_add(&srv->submitted, 1);
 	rc = scrape_submit(srv->scrape, &req->w);
 	if (rc < 0) {
 		req->w.status = rc;
@@ -484,6 +494,7 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 	srv->cfg = cfg;
 	srv->scrape = scrape;
 	atomic_init(&srv->in_flight, 0);
+	atomic_init(&srv->submitted, 0);
 	for (unsigned i = 0; i < CONN_GUARD_MAX_POOLS; i++)
 		srv->listeners[i] = (struct listener){srv, i};
 	/* Half the connections for clients still to send their headers; a
@@ -572,21 +583,19 @@ void http_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
-	/* Waiting scrapes are resumed (503) first: libmicrohttpd must not be
-	 * stopped with suspended connections. MHD_stop_daemon closes the listen
-	 * socket it was given. */
-	scrape_close(srv->scrape);
-	web_guard_stop(srv->guard); /* resumes connections waiting for bcrypt */
-	/* The scrapes just told to stop have their 503 queued on libmicrohttpd's
-	 * threads: let those go out (a second at most) before closing. */
+	/* No new connections; then every waiting scrape is resumed with 503
+	 * (libmicrohttpd must not be stopped with suspended connections), and
+	 * given a moment to be sent before the connections are closed. */
 	for (size_t i = 0; i < srv->n; i++) {
-		MHD_socket fd = MHD_quiesce_daemon(srv->daemons[i]); /* now ours to close */
+		int fd = (int)MHD_quiesce_daemon(srv->daemons[i]);
 
-		if (fd != MHD_INVALID_SOCKET)
+		if (fd >= 0)
 			close(fd);
 	}
-	for (int t = 0; t < 100 && atomic_load(&srv->in_flight) > 0; t++)
-		usleep(10 * 1000);
+	scrape_close(srv->scrape);
+	web_guard_stop(srv->guard); /* resumes connections waiting for bcrypt */
+	for (int i = 0; i < HTTP_STOP_DRAIN_MS / 10 && atomic_load(&srv->submitted) > 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	for (size_t i = 0; i < srv->n; i++)
 		MHD_stop_daemon(srv->daemons[i]);
 	if (srv->healthz)
