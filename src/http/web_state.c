@@ -200,6 +200,21 @@ static void ref_free(struct web_state_ref *r)
 	free(r);
 }
 
+/* During the handshake, once the client's certificate is in: a certificate
+ * given must chain to the client CA (and be valid now: expiry, not-before,
+ * signatures); none given is fine here, GNUTLS_CERT_REQUIRE refuses that
+ * where the config requires one. Non-zero ends the handshake. */
+static int verify_peer(gnutls_session_t session)
+{
+	unsigned int status = 0, n = 0;
+
+	if (!gnutls_certificate_get_peers(session, &n) || n == 0)
+		return 0;
+	if (gnutls_certificate_verify_peers2(session, &status) < 0 || status != 0)
+		return GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
+	return 0;
+}
+
 /* The TLS half of a load: files, credentials, priorities. */
 static int load_tls(struct web_state_ref *r, const char *config_path, struct strbuf *err)
 {
@@ -272,6 +287,9 @@ static int load_tls(struct web_state_ref *r, const char *config_path, struct str
 			goto out;
 		}
 	}
+	if (c->client_auth == WEB_CLIENT_AUTH_VERIFY_IF_GIVEN ||
+	    c->client_auth == WEB_CLIENT_AUTH_REQUIRE_VERIFY)
+		gnutls_certificate_set_verify_function(r->st.creds, verify_peer);
 	priority_string(c, &prio);
 	if (prio.err) {
 		rc = -ENOMEM;
@@ -345,7 +363,6 @@ void web_state_free(struct web_state *st)
 int web_state_setup_session(const struct web_state *st, gnutls_session_t session)
 {
 	gnutls_certificate_request_t req = GNUTLS_CERT_IGNORE;
-	bool verify = false;
 	int e;
 
 	switch (st->cfg.client_auth) {
@@ -357,11 +374,9 @@ int web_state_setup_session(const struct web_state *st, gnutls_session_t session
 		break;
 	case WEB_CLIENT_AUTH_VERIFY_IF_GIVEN:
 		req = GNUTLS_CERT_REQUEST;
-		verify = true;
 		break;
 	case WEB_CLIENT_AUTH_REQUIRE_VERIFY:
 		req = GNUTLS_CERT_REQUIRE;
-		verify = true;
 		break;
 	default:
 		break;
@@ -372,10 +387,8 @@ int web_state_setup_session(const struct web_state *st, gnutls_session_t session
 	if (e)
 		return e;
 	gnutls_certificate_server_set_request(session, req);
-	/* The handshake fails when a certificate is given and does not chain
-	 * to the client CA (or is expired, revoked, not yet valid...). */
-	if (verify)
-		gnutls_session_set_verify_cert(session, NULL, 0);
+	/* Checking a given certificate is verify_peer()'s, set on credentials
+	 * made for this client_auth_type. */
 	return 0;
 }
 

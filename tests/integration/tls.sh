@@ -209,6 +209,24 @@ code=$(tcurl -u alice:scraper-secret "$URL")
 [ "$code" = 200 ] || fail "toolkit example: $code"
 ne_stop
 
+# The other client_auth_types, as Go's tls.ClientAuthType: which clients get
+# through the handshake (200) and which do not (000).
+auth_matrix() { # type expected-for: none client untrusted expired
+	printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: %s\n' "$1" >"$C/auth.yml"
+	[ "$1" != VerifyClientCertIfGiven ] || echo "  client_ca_file: ca.crt" >>"$C/auth.yml"
+	start_tls "$C/auth.yml"
+	got="$(tcurl "https://localhost:$NE_PORT/healthz")"
+	for who in client untrusted expired; do
+		got="$got $(tcurl --cert "$C/$who.crt" --key "$C/$who.key" "https://localhost:$NE_PORT/healthz")"
+	done
+	ne_stop
+	[ "$got" = "$2" ] || fail "client_auth_type $1: none/client/untrusted/expired got '$got', want '$2'"
+}
+auth_matrix VerifyClientCertIfGiven "200 200 000 000"
+auth_matrix RequireAnyClientCert "000 200 200 200"
+auth_matrix RequestClientCert "200 200 200 200"
+auth_matrix NoClientCert "200 200 200 200"
+
 # Mistakes found at start: exit status 2, the key named.
 refused() { # yaml-file expected-message-part
 	local rc=0
