@@ -13,7 +13,7 @@ SECS=${FUZZ_SECONDS:-8}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v clang >/dev/null || fail "clang is not installed (apt-get install clang)"
 
-cmake -S "$SRC" -B "$FZ" -DCMAKE_C_COMPILER=clang -DNETSTAT_FUZZ=ON -DNETSTAT_WERROR=OFF \
+cmake -S "$SRC" -B "$FZ" -DCMAKE_C_COMPILER=clang -DNETSTAT_FUZZ=ON -DNETSTAT_WERROR=ON \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$FZ.configure.log" 2>&1 ||
 	{ cat "$FZ.configure.log" >&2; fail "configuring the fuzzing build"; }
 cmake --build "$FZ" --target fuzzers -j2 >"$FZ.build.log" 2>&1 ||
