@@ -90,8 +90,8 @@ struct web_config {
 
 /* The header name of a web_header. */
 const char *web_config_header_name(enum web_header h);
-/* The toolkit's name of a version ("TLS12"). */
-const char *web_config_version_name(enum web_tls_version v);
+/* The toolkit's name of a client_auth_type ("RequireAndVerifyClientCert"). */
+const char *web_config_client_auth_name(enum web_client_auth a);
 
 /* Parses len bytes of YAML into cfg (which is initialised with the
  * toolkit's defaults first, and must be passed to web_config_fini() in every

@@ -40,10 +40,14 @@ const char *web_config_header_name(enum web_header h)
 	return h < WEB_HDR_COUNT ? header_names[h] : "";
 }
 
-const char *web_config_version_name(enum web_tls_version v)
+const char *web_config_client_auth_name(enum web_client_auth a)
 {
-	return v < WEB_TLS_VERSION_COUNT ? version_names[v] : "";
+	for (size_t i = 1; i < sizeof(client_auths) / sizeof(client_auths[0]); i++)
+		if (client_auths[i].v == a)
+			return client_auths[i].name;
+	return "";
 }
+
 
 /* One walk over a loaded document; err gets "path: reason". */
 struct walk {

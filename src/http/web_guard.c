@@ -104,8 +104,8 @@ int web_guard_new(const char *path, struct web_guard **out, struct strbuf *err)
 		log_msg(LOG_INFO, "web config: http_server_config.http2: HTTP/2 is not offered "
 				  "(libmicrohttpd serves HTTP/1.1); clients fall back to it");
 	if (g->tls)
-		log_msg(LOG_INFO, "TLS on, client_auth_type %d, GnuTLS priorities %s",
-			(int)st->cfg.client_auth, st->priority);
+		log_msg(LOG_INFO, "TLS on, client_auth_type %s, GnuTLS priorities %s",
+			web_config_client_auth_name(st->cfg.client_auth), st->priority);
 out:
 	if (rc) {
 		web_guard_free(g);
