@@ -37,6 +37,25 @@ int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err
 	return scrape_new_with(cfg, collector_registry, collector_count, out, err);
 }
 
+/* A consumer of the socket stream without an active provider has nothing
+ * to count: it is off, as the interface says (collector.h). */
+static void drop_orphan_consumers(struct scrape *s)
+{
+	bool provided = false;
+
+	for (size_t i = 0; i < s->ncollectors; i++)
+		provided |= s->active[i] && s->collectors[i]->stream_run != NULL;
+	for (size_t i = 0; i < s->ncollectors && !provided; i++) {
+		if (!s->active[i] || s->collectors[i]->stream == NULL)
+			continue;
+		log_msg(LOG_INFO, "%s collector off: no enabled collector provides the socket "
+			"stream it reads (the sockets collector does)", s->collectors[i]->name);
+		s->collectors[i]->fini(s->state[i]);
+		s->state[i] = NULL;
+		s->active[i] = false;
+	}
+}
+
 int scrape_new_with(const struct config *cfg, const struct collector_ops *const *collectors,
 		    size_t ncollectors, struct scrape **out, struct strbuf *err)
 {
@@ -68,6 +87,7 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
 			goto out;
 		s->active[i] = true;
 	}
+	drop_orphan_consumers(s);
 	rc = 0;
 out:
 	if (rc) {
@@ -107,6 +127,45 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The socket stream (collector.h): every active consumer's prepare(), then
+ * the provider's one dump. Times each to its collector; a consumer left
+ * without data gets its error in failed[]. */
+static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *secs, int *failed)
+{
+	struct collector_sinks sinks = {0};
+	size_t who[CONFIG_MAX_COLLECTORS];
+	int provider = -1, rc;
+	double t0;
+
+	for (size_t i = 0; i < s->ncollectors; i++) {
+		const struct collector_stream *st = s->collectors[i]->stream;
+
+		if (!s->active[i])
+			continue;
+		if (s->collectors[i]->stream_run && provider < 0)
+			provider = (int)i;
+		if (st == NULL)
+			continue;
+		t0 = now_seconds();
+		rc = st->prepare ? st->prepare(s->state[i], ctx) : 0;
+		secs[i] += now_seconds() - t0;
+		if (rc) {
+			failed[i] = rc;
+			continue;
+		}
+		who[sinks.n] = i;
+		sinks.ops[sinks.n] = st;
+		sinks.state[sinks.n++] = s->state[i];
+	}
+	if (provider < 0 || sinks.n == 0)
+		return;
+	t0 = now_seconds();
+	rc = s->collectors[provider]->stream_run(s->state[provider], ctx, &sinks);
+	secs[provider] += now_seconds() - t0;
+	for (size_t k = 0; k < sinks.n; k++)
+		failed[who[k]] = sinks.rc[k] ? sinks.rc[k] : rc;
+}
+
 /* Runs every active collector into a new set. A collector's families land in
  * a private set first and are merged only when it succeeds, so a failing
  * collector cannot leave half a family behind or poison the others. */
@@ -115,9 +174,9 @@ static struct expo *collect_all(struct scrape *s)
 	struct expo *e = expo_new();
 	struct expo_family *dur, *ok;
 	double secs[CONFIG_MAX_COLLECTORS] = {0};
+	int failed[CONFIG_MAX_COLLECTORS] = {0};
 	bool good[CONFIG_MAX_COLLECTORS] = {0};
-	struct collect_shared shared = {0};
-	struct collect_ctx ctx = {.shared = &shared};
+	struct collect_ctx ctx;
 
 	if (!e)
 		return NULL;
@@ -125,6 +184,7 @@ static struct expo *collect_all(struct scrape *s)
 	if (ctx.procfs_fd < 0)
 		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s", s->cfg->procfs,
 			strerror(errno));
+	run_stream(s, &ctx, secs, failed);
 	for (size_t i = 0; i < s->ncollectors; i++) {
 		const struct collector_ops *c = s->collectors[i];
 		struct expo *mine;
@@ -135,7 +195,9 @@ static struct expo *collect_all(struct scrape *s)
 			continue;
 		t0 = now_seconds();
 		mine = expo_new();
-		rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
+		rc = failed[i];
+		if (rc == 0)
+			rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
 		if (rc == 0 && expo_error(mine))
 			rc = expo_error(mine);
 		if (rc == 0)
@@ -143,7 +205,7 @@ static struct expo *collect_all(struct scrape *s)
 		if (rc)
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		expo_free(mine);
-		secs[i] = now_seconds() - t0;
+		secs[i] += now_seconds() - t0;
 		good[i] = rc == 0;
 	}
 	if (ctx.procfs_fd >= 0)

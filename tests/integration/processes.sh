@@ -4,6 +4,12 @@
 # match exactly; an exited process disappears from the next scrape; a new
 # process's connections appear in the next scrape; a steady scrape re-reads
 # almost no fd table.
+# In a private pid namespace with its own /proc too: the exporter then sees
+# only this test's processes, not whatever else the host starts meanwhile
+# (which made the steady-scrape count below depend on the host's load).
+if [ -z "${NE_IN_PIDNS:-}" ]; then
+	NE_IN_PIDNS=1 exec unshare -p -f --mount-proc -- bash "$0" "$@"
+fi
 source "$2/tests/lib/common.sh"
 ne_enter_netns
 
@@ -90,14 +96,15 @@ expect_promtool_clean "$TMP/m5"
 ne_scrape 'application/openmetrics-text;version=1.0.0' >"$TMP/m6"
 grep -q '^# TYPE netstat_listener info$' "$TMP/m6" || fail "listener family is not info-typed in OpenMetrics"
 
-# Attribution rides on the sockets collector's dump: without it, processes
-# is off (on by default otherwise) and the scrape has none of its families.
+# Attribution consumes the socket stream the sockets collector provides
+# (collector.h): without it, processes is off (on by default otherwise) and
+# the scrape has none of its families.
 ne_stop
 ne_start --no-collector.sockets
 ne_scrape >"$TMP/m7"
 ! grep -q '^netstat_process_\|^netstat_listener_info\|collector="processes"' "$TMP/m7" ||
 	fail "processes families or self-metrics without the sockets collector"
-grep -q 'processes collector off: it needs the sockets collector' "$TMP/ne.log" ||
+grep -q 'processes collector off: no enabled collector provides the socket stream' "$TMP/ne.log" ||
 	fail "no log line saying why processes is off"
 ne_stop
 ne_start
