@@ -23,6 +23,7 @@ struct scrape {
 	size_t ncollectors;
 	void *state[CONFIG_MAX_COLLECTORS];
 	bool active[CONFIG_MAX_COLLECTORS];
+	unsigned dropped[CONFIG_MAX_COLLECTORS]; /* families left out last collection */
 	double start_time;
 
 	pthread_mutex_t lock;
@@ -166,13 +167,41 @@ static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *
 		failed[who[k]] = sinks.rc[k] ? sinks.rc[k] : rc;
 }
 
+/* Who may use a family name (collector.h, .owns): the exporter's own
+ * families and those a collector with fixed names owns are reserved; a
+ * family of a collector that makes names from data which collides is left
+ * out alone, said once when it starts. */
+struct name_rule {
+	const struct scrape *s;
+	size_t who;
+	bool say;
+};
+
+static bool keep_family(const char *name, bool taken, void *arg)
+{
+	const struct name_rule *r = arg;
+	const struct collector_ops *me = r->s->collectors[r->who];
+	const char *owner = NULL;
+
+	if (strncmp(name, "netstat_exporter_", 17) == 0 || strncmp(name, "process_", 8) == 0)
+		owner = "the exporter";
+	for (size_t i = 0; !owner && !me->owns && i < r->s->ncollectors; i++)
+		if (i != r->who && r->s->collectors[i]->owns && r->s->collectors[i]->owns(name))
+			owner = r->s->collectors[i]->name;
+	if ((owner || taken) && r->say)
+		log_msg(LOG_WARN, "collector %s: family %s left out: %s %s", me->name, name,
+			owner ? "the name belongs to" : "another collector already added it",
+			owner ? owner : "");
+	return owner == NULL;
+}
+
 /* Runs every active collector into a new set. A collector's families land in
  * a private set first and are merged only when it succeeds, so a failing
  * collector cannot leave half a family behind or poison the others. */
 static struct expo *collect_all(struct scrape *s)
 {
 	struct expo *e = expo_new();
-	struct expo_family *dur, *ok;
+	struct expo_family *dur, *ok, *drop;
 	double secs[CONFIG_MAX_COLLECTORS] = {0};
 	int failed[CONFIG_MAX_COLLECTORS] = {0};
 	bool good[CONFIG_MAX_COLLECTORS] = {0};
@@ -200,8 +229,13 @@ static struct expo *collect_all(struct scrape *s)
 			rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
 		if (rc == 0 && expo_error(mine))
 			rc = expo_error(mine);
-		if (rc == 0)
-			rc = expo_merge(e, mine);
+		if (rc == 0) {
+			struct name_rule rule = {s, i, s->dropped[i] == 0};
+
+			rc = expo_merge(e, mine, keep_family, &rule);
+			s->dropped[i] = rc > 0 ? (unsigned)rc : 0;
+			rc = rc > 0 ? 0 : rc;
+		}
 		if (rc)
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		expo_free(mine);
@@ -222,6 +256,13 @@ static struct expo *collect_all(struct scrape *s)
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
 			expo_add_u64(ok, good[i],
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
+	drop = expo_family(e, "netstat_exporter_collector_dropped_families", EXPO_GAUGE,
+			   "Families a collector made in the last scrape that were left out because "
+			   "another collector or the exporter owns the name.");
+	for (size_t i = 0; i < s->ncollectors; i++)
+		if (s->active[i])
+			expo_add_u64(drop, good[i] ? s->dropped[i] : 0,
 				     EXPO_LABELS({"collector", s->collectors[i]->name}));
 	self_collect(e, s->start_time);
 	return e;

@@ -86,6 +86,14 @@ struct collector_ops {
 	int (*init)(void **state, const struct config *cfg, struct strbuf *err);
 	int (*collect)(void *state, const struct collect_ctx *ctx, struct expo *e);
 	void (*fini)(void *state); /* accepts NULL */
+	/* Whether name is one of the families this collector emits, for a
+	 * collector whose names are fixed (in its tables); those names are
+	 * reserved. NULL for a collector that makes names from data (netstat
+	 * from kernel fields): its family whose name another collector owns,
+	 * or that another collector already added, is left out alone (one log
+	 * line, netstat_exporter_collector_dropped_families), so a new kernel
+	 * field cannot take down a whole collector. */
+	bool (*owns)(const char *family);
 	/* A consumer of the socket stream, or NULL. */
 	const struct collector_stream *stream;
 	/* The provider of the socket stream (one collector), or NULL: runs the

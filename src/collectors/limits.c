@@ -163,6 +163,15 @@ out:
 	return rc;
 }
 
+static bool limits_owns(const char *family)
+{
+	for (size_t d = 0; d < NDEFS; d++)
+		for (size_t i = 0; i < LIMITS_MAX_VALUES; i++)
+			if (defs[d].metric[i] && strcmp(family, defs[d].metric[i]) == 0)
+				return true;
+	return false;
+}
+
 const struct collector_ops limits_collector = {
 	.name = "limits",
 	.help = "Kernel limits alerts divide by: port range, TIME_WAIT buckets, backlogs, tcp_mem, conntrack.",
@@ -171,4 +180,5 @@ const struct collector_ops limits_collector = {
 	.init = limits_init,
 	.collect = limits_collect,
 	.fini = limits_fini,
+	.owns = limits_owns,
 };

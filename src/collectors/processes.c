@@ -235,6 +235,17 @@ static const struct collector_stream processes_stream = {
 	.add = processes_add,
 };
 
+static bool processes_owns(const char *family)
+{
+	for (int m = 0; m < CACHE_METRIC_COUNT; m++)
+		if (strcmp(family, cache_metrics[m].name) == 0)
+			return true;
+	for (int m = 0; m < TALLY_METRIC_COUNT; m++)
+		if (strcmp(family, tally_metrics[m].name) == 0)
+			return true;
+	return false;
+}
+
 const struct collector_ops processes_collector = {
 	.name = "processes",
 	.help = "Per-process socket attribution from /proc/PID/fd: sockets per program and state, listener owners.",
@@ -243,5 +254,6 @@ const struct collector_ops processes_collector = {
 	.init = processes_init,
 	.collect = processes_collect,
 	.fini = processes_fini,
+	.owns = processes_owns,
 	.stream = &processes_stream,
 };

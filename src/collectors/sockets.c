@@ -387,6 +387,14 @@ static const struct collector_stream sockets_stream = {
 	.add = sockets_add,
 };
 
+static bool sockets_owns(const char *family)
+{
+	for (int m = 0; m < CENSUS_METRIC_COUNT; m++)
+		if (strcmp(family, sockets_metrics[m].name) == 0)
+			return true;
+	return false;
+}
+
 const struct collector_ops sockets_collector = {
 	.name = "sockets",
 	.help = "Socket census over sock_diag: TCP states, ports, listeners, peers, ephemeral ports; UDP.",
@@ -395,6 +403,7 @@ const struct collector_ops sockets_collector = {
 	.init = sockets_init,
 	.collect = sockets_collect,
 	.fini = sockets_fini,
+	.owns = sockets_owns,
 	.stream = &sockets_stream,
 	.stream_run = sockets_stream_run,
 };
