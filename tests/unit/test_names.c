@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +43,11 @@ static char *scrape_tree(const char *tree)
 	sb_init(&err);
 	sb_init(&sb);
 	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
-	r = scrape_get(s);
-	assert_non_null(r);
+	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
 	assert_int_equal(expo_render(scrape_result_expo(r), EXPO_FMT_TEXT, &sb), 0);
 	scrape_result_put(r);
 	/* A second collection says nothing new and counts the same. */
-	r = scrape_get(s);
-	assert_non_null(r);
+	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
 	scrape_result_put(r);
 	scrape_free(s);
 	sb_fini(&err);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,8 +153,7 @@ static char *scrape_once(bool src_enabled)
 	sb_init(&err);
 	sb_init(&sb);
 	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
-	r = scrape_get(s);
-	assert_non_null(r);
+	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
 	assert_int_equal(expo_render(scrape_result_expo(r), EXPO_FMT_TEXT, &sb), 0);
 	scrape_result_put(r);
 	scrape_free(s);
@@ -287,8 +287,7 @@ static void test_real_processes_failing_keeps_sockets(void **state)
 	sb_init(&err);
 	sb_init(&sb);
 	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
-	r = scrape_get(s);
-	assert_non_null(r);
+	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
 	assert_int_equal(expo_render(scrape_result_expo(r), EXPO_FMT_TEXT, &sb), 0);
 	HAS(sb.buf, "netstat_exporter_collector_success{collector=\"processes\"} 0");
 	HAS(sb.buf, "netstat_exporter_collector_success{collector=\"sockets\"} 1");
