@@ -4,12 +4,6 @@
 # match exactly; an exited process disappears from the next scrape; a new
 # process's connections appear in the next scrape; a steady scrape re-reads
 # almost no fd table.
-# In a private pid namespace with its own /proc too: the exporter then sees
-# only this test's processes, not whatever else the host starts meanwhile
-# (which made the steady-scrape count below depend on the host's load).
-if [ -z "${NE_IN_PIDNS:-}" ]; then
-	NE_IN_PIDNS=1 exec unshare -p -f --mount-proc -- bash "$0" "$@"
-fi
 source "$2/tests/lib/common.sh"
 ne_enter_netns
 
