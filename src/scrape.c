@@ -206,12 +206,15 @@ static void set_current(struct scrape *s, const char *name)
 
 /* The socket stream (collector.h): every active consumer's prepare(), then
  * the provider's one dump. Times each to its collector; a consumer left
- * without data gets its error in failed[]. */
-static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *secs, int *failed)
+ * without data gets its error in failed[], and explained[] when the cause
+ * was logged already (by it, or by the provider for a failed dump). */
+static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *secs,
+		       int *failed, bool *explained)
 {
 	struct collector_sinks sinks = {0};
 	size_t who[CONFIG_MAX_COLLECTORS];
 	int provider = -1, rc;
+	unsigned long said;
 	double t0;
 
 	for (size_t i = 0; i < s->ncollectors; i++) {
@@ -225,10 +228,14 @@ static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *
 			continue;
 		set_current(s, s->collectors[i]->name);
 		t0 = scrape_now();
+		said = log_said();
+		log_mute(ctx->procfs_fd < 0); /* as in collect_all() */
 		rc = st->prepare ? st->prepare(s->state[i], ctx) : 0;
+		log_mute(false);
 		secs[i] += scrape_now() - t0;
 		if (rc) {
 			failed[i] = rc;
+			explained[i] = ctx->procfs_fd >= 0 && log_said() != said;
 			continue;
 		}
 		who[sinks.n] = i;
@@ -239,10 +246,13 @@ static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *
 		return;
 	set_current(s, s->collectors[provider]->name);
 	t0 = scrape_now();
+	said = log_said();
 	rc = s->collectors[provider]->stream_run(s->state[provider], ctx, &sinks);
 	secs[provider] += scrape_now() - t0;
-	for (size_t k = 0; k < sinks.n; k++)
+	for (size_t k = 0; k < sinks.n; k++) {
 		failed[who[k]] = sinks.rc[k] ? sinks.rc[k] : rc;
+		explained[who[k]] = !sinks.rc[k] && rc && log_said() != said;
+	}
 }
 
 /* Who may use a family name (collector.h, .owns): the exporter's own
@@ -282,6 +292,7 @@ static struct expo *collect_all(struct scrape *s)
 	struct expo_family *dur, *ok, *drop;
 	double secs[CONFIG_MAX_COLLECTORS] = {0};
 	int failed[CONFIG_MAX_COLLECTORS] = {0};
+	bool explained[CONFIG_MAX_COLLECTORS] = {0}; /* the failure was said already */
 	bool good[CONFIG_MAX_COLLECTORS] = {0};
 	struct collect_ctx ctx;
 
@@ -289,12 +300,13 @@ static struct expo *collect_all(struct scrape *s)
 		return NULL;
 	ctx.procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctx.procfs_fd < 0)
-		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s", s->cfg->procfs,
-			strerror(errno));
-	run_stream(s, &ctx, secs, failed);
+		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s; the collectors that read it "
+			"fail until it opens", s->cfg->procfs, strerror(errno));
+	run_stream(s, &ctx, secs, failed, explained);
 	for (size_t i = 0; i < s->ncollectors; i++) {
 		const struct collector_ops *c = s->collectors[i];
 		struct expo *mine;
+		unsigned long said;
 		double t0;
 		int rc;
 
@@ -304,8 +316,15 @@ static struct expo *collect_all(struct scrape *s)
 		t0 = scrape_now();
 		mine = expo_new();
 		rc = failed[i];
-		if (rc == 0)
+		if (rc == 0) {
+			said = log_said();
+			/* Without procfs, what collectors would say (EBADF) is
+			 * not the cause: that was said above. */
+			log_mute(ctx.procfs_fd < 0);
 			rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
+			log_mute(false);
+			explained[i] = rc && ctx.procfs_fd >= 0 && log_said() != said;
+		}
 		if (rc == 0 && expo_error(mine))
 			rc = expo_error(mine);
 		if (rc == 0) {
@@ -315,7 +334,8 @@ static struct expo *collect_all(struct scrape *s)
 			s->dropped[i] = rc > 0 ? (unsigned)rc : 0;
 			rc = rc > 0 ? 0 : rc;
 		}
-		if (rc)
+		/* One line per failure: the collector's own, if it said why. */
+		if (rc && !explained[i] && !(ctx.procfs_fd < 0 && rc == -EBADF))
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		expo_free(mine);
 		secs[i] += scrape_now() - t0;

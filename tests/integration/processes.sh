@@ -5,6 +5,7 @@
 # process's connections appear in the next scrape; a steady scrape re-reads
 # almost no fd table.
 source "$2/tests/lib/common.sh"
+# Its own pid namespace: a steady scrape must not see other programs churn.
 ne_enter_netns
 
 [ -x "$POP" ] || fail "missing $POP"
