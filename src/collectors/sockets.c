@@ -19,6 +19,7 @@
 #include "log.h"
 #include "procfs/reader.h"
 #include "sockdiag/dump.h"
+#include "procfs/sysctl.h"
 
 #define FLAG_PORTS "collector.sockets.ports"
 #define FLAG_TOP_PORTS "collector.sockets.top-ports"
@@ -230,18 +231,15 @@ static void sockets_add(void *state, unsigned worker, const struct diag_sock *sk
 /* The ephemeral range of the scraped network namespace; hi < lo if unknown. */
 static void read_port_range(int procfs_fd, struct census_opts *o)
 {
-	struct strbuf sb;
+	struct sysctl_port_range r;
+	struct parse_error perr;
+	int rc = sysctl_read_port_range(procfs_fd, &r, &perr);
 
-	sb_init(&sb);
-	o->port_range_lo = 1;
-	o->port_range_hi = 0;
-	if (procfs_read(procfs_fd, "sys/net/ipv4/ip_local_port_range", 64, &sb) < 0 || sb.len == 0) {
-		log_msg(LOG_DEBUG, "sockets: cannot read ip_local_port_range");
-	} else if (census_parse_port_range(sb.buf, &o->port_range_lo, &o->port_range_hi) < 0) {
-		o->port_range_lo = 1;
-		o->port_range_hi = 0;
-	}
-	sb_fini(&sb);
+	o->port_range_lo = rc == 0 ? r.lo : 1;
+	o->port_range_hi = rc == 0 ? r.hi : 0;
+	if (rc < 0) /* debug only: the limits collector reports a bad file */
+		log_msg(LOG_DEBUG, "sockets: cannot read ip_local_port_range: %s",
+			rc == -EINVAL ? perr.what : procfs_strerror(rc));
 }
 
 /* Kernel states 1..12 but LISTEN (13, TCP_BOUND_INACTIVE, is no connection). */

@@ -1,7 +1,8 @@
 /* The socket stream (collector.h): one provider runs one dump per scrape for
  * every consumer; each collector's families, success and duration are its
  * own. A fake provider and consumer check the rule, then the real `sockets`
- * and `processes` collectors check it on the kernel. */
+ * and `processes` collectors check it on the kernel; last, `sockets` and
+ * `limits` agree on ip_local_port_range. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "collectors/collector.h"
+#include "collectors/limits.h"
 #include "collectors/processes.h"
 #include "collectors/sockets.h"
 #include "scrape.h"
@@ -303,6 +305,51 @@ static void test_real_processes_failing_keeps_sockets(void **state)
 	sb_fini(&err);
 }
 
+/* sockets and limits read ip_local_port_range through one function: they
+ * agree on a file without its newline (both use it) and on a bad one (limits
+ * fails, sockets leaves the ratio out). */
+static char *scrape_limits_sockets(const char *tree)
+{
+	const struct collector_ops *const list[] = {&sockets_collector, &limits_collector};
+	char procfs[512];
+	struct config cfg;
+	struct scrape *s;
+	struct strbuf err, sb;
+	struct scrape_result *r;
+
+	snprintf(procfs, sizeof(procfs), "%s/procfs/%s", FIXTURES_DIR, tree);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.procfs = procfs;
+	cfg.enabled[0] = cfg.enabled[1] = true;
+	sb_init(&err);
+	sb_init(&sb);
+	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
+	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
+	assert_int_equal(expo_render(scrape_result_expo(r), EXPO_FMT_TEXT, &sb), 0);
+	scrape_result_put(r);
+	scrape_free(s);
+	sb_fini(&err);
+	return sb_steal(&sb, NULL);
+}
+
+static void test_real_port_range_agree(void **state)
+{
+	char *t;
+
+	(void)state;
+	t = scrape_limits_sockets("port-range-no-newline");
+	HAS(t, "netstat_limit_ip_local_port_range_first 1024");
+	HAS(t, "netstat_limit_ip_local_port_range_last 2048");
+	HAS(t, "# TYPE netstat_tcp_ephemeral_ports_max_used_ratio gauge");
+	free(t);
+	t = scrape_limits_sockets("bad-port-range");
+	HAS(t, "netstat_exporter_collector_success{collector=\"limits\"} 0");
+	HAS(t, "netstat_exporter_collector_success{collector=\"sockets\"} 1");
+	assert_null(strstr(t, "netstat_tcp_ephemeral_ports_max_used_ratio"));
+	HAS(t, "# TYPE netstat_tcp_ephemeral_ports_max_used gauge");
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +359,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dump_failing_fails_consumers, reset),
 		cmocka_unit_test_setup(test_no_provider_consumer_off, reset),
 		cmocka_unit_test_setup(test_real_processes_failing_keeps_sockets, reset),
+		cmocka_unit_test_setup(test_real_port_range_agree, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
