@@ -473,9 +473,9 @@ static void *dispatcher_main(void *arg)
 		if (ready) {
 			/* Said once per stuck collection, not once per scrape. */
 			for (struct scrape_waiter *w = ready; w; w = w->next) {
-				if (w->status == -ETIMEDOUT && s->stuck_logged != w->gen) {
+				if (w->status == -ETIMEDOUT && w->stuck && s->stuck_logged != w->gen) {
 					s->stuck_logged = w->gen;
-					stuck = w->stuck ? w->stuck : "(none)";
+					stuck = w->stuck;
 				}
 			}
 			pthread_mutex_unlock(&s->lock);

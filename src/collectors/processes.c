@@ -186,7 +186,8 @@ static void emit_cache(struct expo *e, const struct owners_stats *st)
 /* Says why fd tables could not be read, from what was refused and where:
  * in another user namespace our capabilities do not apply; in ours, say which
  * of the two capabilities we lack, or, holding both, that something else
- * (a security module, Yama's ptrace_scope, hidepid) refuses. */
+ * (a security module, Yama's ptrace_scope, hidepid) refuses; a process that
+ * exited while it was read is not counted at all. */
 static void warn_unreadable(const struct owners_stats *st)
 {
 	static const struct {
@@ -211,13 +212,14 @@ static void warn_unreadable(const struct owners_stats *st)
 	} else if (here > 0) {
 		known = procfs_read(AT_FDCWD, "/proc/self/status", 64 * 1024, &status) == 0 &&
 			pid_parse_status_capeff(status.buf, status.len, &caps) == 0;
-		sb_printf(&sb, " %llu refused (%s): listing /proc/PID/fd of other users needs "
-			  "CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE",
-			  (unsigned long long)here, strerror(e));
+		sb_printf(&sb, " %llu refused (%s; e.g. PID %d, %s): listing /proc/PID/fd of other "
+			  "users needs CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE",
+			  (unsigned long long)here, strerror(e), st->unreadable_pid,
+			  st->unreadable_comm);
 		if (known && (caps >> need[0].bit & caps >> need[1].bit & 1)) {
 			sb_puts(&sb, "; the exporter has both, so something else refuses (a security "
-				     "module such as AppArmor or SELinux, Yama's ptrace_scope, or procfs "
-				     "hidepid)");
+				     "module such as AppArmor, SELinux or Landlock, Yama's ptrace_scope, or "
+				     "procfs hidepid)");
 		} else if (known) {
 			sb_puts(&sb, "; the exporter lacks");
 			for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
