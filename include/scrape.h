@@ -17,13 +17,20 @@
  * (netstat_exporter_collector_success 0), and that collector's
  * netstat_exporter_collector_timeouts_total goes up. Every waiter of that
  * collection gets this result. The collector is left to finish on the
- * collection's thread, which then exits; until it returns, the collector is
- * busy: later collections (on a new thread) run the others and report it
- * failed without starting it, as well as any collector that handed it data
- * (collect_shared) and so may still be in use. One log line when it is left,
- * one when it returns. A waiter whose collection has not started yet at its
- * deadline is told -ETIMEDOUT. A timed-out scrape never gets an older result
- * passed off as new.
+ * collection's thread, which then exits; until it returns it is busy: later
+ * collections (on a new thread) run the others and report it failed without
+ * starting it, and when it is stuck inside the socket stream's dump, the
+ * provider and every consumer of the stream wait with it (their state is in
+ * use). One log line when it is left, one when it returns. A waiter whose
+ * collection is not inside a collector at its deadline (not started yet) is
+ * told -ETIMEDOUT. A timed-out scrape never gets an older result passed off
+ * as new.
+ *
+ * A collection: the socket stream's consumers prepare(), its provider runs
+ * the one sock_diag dump, then every collector's collect(), each into a set
+ * of its own merged only on success (collector.h says who owns which
+ * families, success and time; a family whose name another collector owns is
+ * left out alone).
  *
  * Shutdown: scrape_close() tells every waiter -ECANCELED at once; scrape_free()
  * then waits a bounded time for a running collection, and if a collector is
@@ -90,9 +97,6 @@ void scrape_close(struct scrape *s);
  * or a waiter status (see above). timeout in seconds, INFINITY for none. */
 int scrape_get(struct scrape *s, double timeout, struct scrape_result **out);
 void scrape_result_put(struct scrape_result *r);
-/* Renders a result: the families of every collector that succeeded, then the
- * self-metrics. 0 or a negative errno (out's). */
-int scrape_result_render(const struct scrape_result *r, enum expo_format fmt,
-			 struct strbuf *out);
+const struct expo *scrape_result_expo(const struct scrape_result *r);
 
 #endif

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,34 +14,25 @@
 #include "log.h"
 #include "self.h"
 
-/* One collector's families from one collection, shared by the full result
- * and any partial one. Immutable once its collector returned. */
-struct part {
-	struct expo *expo;
-	int refs; /* guarded by scrape.lock */
-};
-
 struct scrape_result {
-	struct part *parts[CONFIG_MAX_COLLECTORS]; /* collectors that succeeded, in order */
-	size_t nparts;
-	struct expo *meta; /* own: durations, success, timeouts, process_*, build info */
+	struct expo *expo;
 	int refs; /* guarded by scrape.lock */
 	struct scrape *owner;
 };
 
-/* One collection, as far as it got. Filled by the thread running it under
- * scrape.lock at each collector's start and end, read by the dispatcher. */
+/* One collection, as far as it got: filled by the thread running it, read
+ * by the dispatcher, both under scrape.lock. */
 struct run {
-	struct part *parts[CONFIG_MAX_COLLECTORS]; /* NULL until it succeeded */
-	bool finished[CONFIG_MAX_COLLECTORS];
-	bool skipped[CONFIG_MAX_COLLECTORS];       /* busy from an abandoned run */
-	bool publishes[CONFIG_MAX_COLLECTORS];     /* left data for later collectors */
+	struct expo *e;       /* what succeeded so far; NULL once published early */
 	double secs[CONFIG_MAX_COLLECTORS];
-	size_t current;       /* with in_collector: the collector running */
-	bool in_collector;
-	double t0;            /* when the current collector started */
-	bool abandoned;       /* the deadline passed: its thread exits when it returns */
-	struct collect_shared shared;
+	bool good[CONFIG_MAX_COLLECTORS];
+	bool stream[CONFIG_MAX_COLLECTORS]; /* in the dump now (provider, consumers) */
+	bool in_stream;       /* inside the socket stream (prepare() or the dump) */
+	bool in_collector;    /* inside a collector (current, since t0) */
+	size_t current;
+	double t0;
+	bool abandoned;       /* published at a deadline: its thread exits when back */
+	bool marked[CONFIG_MAX_COLLECTORS]; /* made busy by its abandonment */
 };
 
 struct scrape {
@@ -49,6 +41,7 @@ struct scrape {
 	size_t ncollectors;
 	void *state[CONFIG_MAX_COLLECTORS];
 	bool active[CONFIG_MAX_COLLECTORS];
+	unsigned dropped[CONFIG_MAX_COLLECTORS]; /* families left out last collection */
 	double start_time;
 
 	pthread_t collector, dispatcher;
@@ -64,7 +57,6 @@ struct scrape {
 	bool stopping;           /* scrape_free(): no new collections */
 	bool collector_exited;
 	bool running;
-	struct run *run;         /* the running collection, with running */
 	const char *current;     /* the collector running now, if any */
 	double started;          /* when the running collection started */
 	unsigned long generation;      /* collections finished so far */
@@ -73,9 +65,10 @@ struct scrape {
 	struct scrape_result *latest;  /* the last finished collection */
 	struct scrape_waiter *waiters; /* not told yet */
 	/* Deadlines: a collector still running at a scrape's deadline is
-	 * reported failed, counted, and left to finish on its own thread
-	 * (abandoned); until it returns it is busy and no collection starts it
-	 * (nor the collectors whose data it is using). */
+	 * reported failed, counted, and left to finish on its collection's
+	 * thread (abandoned); until it returns it is busy: no collection starts
+	 * it, nor anything that shares its data (the socket stream). */
+	struct run *run;               /* the running collection */
 	bool busy[CONFIG_MAX_COLLECTORS];
 	uint64_t timeouts[CONFIG_MAX_COLLECTORS];
 	unsigned abandoned_threads;    /* still inside a collector */
@@ -96,6 +89,25 @@ double scrape_now(void)
 int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err)
 {
 	return scrape_new_with(cfg, collector_registry, collector_count, out, err);
+}
+
+/* A consumer of the socket stream without an active provider has nothing
+ * to count: it is off, as the interface says (collector.h). */
+static void drop_orphan_consumers(struct scrape *s)
+{
+	bool provided = false;
+
+	for (size_t i = 0; i < s->ncollectors; i++)
+		provided |= s->active[i] && s->collectors[i]->stream_run != NULL;
+	for (size_t i = 0; i < s->ncollectors && !provided; i++) {
+		if (!s->active[i] || s->collectors[i]->stream == NULL)
+			continue;
+		log_msg(LOG_INFO, "%s collector off: no enabled collector provides the socket "
+			"stream it reads (the sockets collector does)", s->collectors[i]->name);
+		s->collectors[i]->fini(s->state[i]);
+		s->state[i] = NULL;
+		s->active[i] = false;
+	}
 }
 
 int scrape_new_with(const struct config *cfg, const struct collector_ops *const *collectors,
@@ -135,6 +147,7 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
 			goto out;
 		s->active[i] = true;
 	}
+	drop_orphan_consumers(s);
 	rc = -pthread_create(&s->collector, NULL, collector_main, s);
 	if (rc)
 		goto out;
@@ -157,14 +170,10 @@ out:
 	return rc;
 }
 
-static void part_unref_locked(struct part *p);
-
 static void result_unref_locked(struct scrape_result *r)
 {
 	if (r && --r->refs == 0) {
-		for (size_t i = 0; i < r->nparts; i++)
-			part_unref_locked(r->parts[i]);
-		expo_free(r->meta);
+		expo_free(r->expo);
 		free(r);
 	}
 }
@@ -197,7 +206,8 @@ void scrape_free(struct scrape *s)
 			/* It uses s and the collectors' state: leave them to it. */
 			log_msg(LOG_WARN, "exiting while collector %s has been running for %.0f s",
 				stuck ? stuck : "(none)", waited);
-			pthread_detach(s->collector);
+			if (!s->no_collector)
+				pthread_detach(s->collector);
 			return;
 		}
 		if (!s->no_collector)
@@ -213,151 +223,269 @@ void scrape_free(struct scrape *s)
 	free(s);
 }
 
-static void part_unref_locked(struct part *p)
+/* Collector i of run r starts (for the stuck report and the deadline). */
+static void set_current(struct scrape *s, struct run *r, size_t i)
 {
-	if (p && --p->refs == 0) {
-		expo_free(p->expo);
-		free(p);
-	}
+	pthread_mutex_lock(&s->lock);
+	s->current = s->collectors[i]->name;
+	r->current = i;
+	r->in_collector = true;
+	r->t0 = scrape_now();
+	pthread_mutex_unlock(&s->lock);
 }
 
-static void run_free_locked(struct run *r)
+/* Back from a collector: whether the run was abandoned meanwhile. */
+static bool collector_returned(struct scrape *s, struct run *r)
 {
-	if (!r)
-		return;
-	for (size_t i = 0; i < CONFIG_MAX_COLLECTORS; i++)
-		part_unref_locked(r->parts[i]);
-	free(r);
+	bool abandoned;
+
+	pthread_mutex_lock(&s->lock);
+	r->in_collector = false;
+	abandoned = r->abandoned;
+	pthread_mutex_unlock(&s->lock);
+	return abandoned;
 }
 
-/* Runs every active collector that is not busy, each into a set of its own
- * kept only when it succeeds (so a failing collector cannot leave half a
- * family behind or poison the others). Stops early when abandoned. */
-static void collect_run(struct scrape *s, struct run *r)
+static bool busy(struct scrape *s, size_t i)
 {
-	int procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct collect_ctx ctx = {.procfs_fd = procfs_fd, .shared = &r->shared};
+	bool b;
 
-	if (procfs_fd < 0)
-		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s; the collectors that read it "
-			"fail until it opens", s->cfg->procfs, strerror(errno));
+	pthread_mutex_lock(&s->lock);
+	b = s->busy[i];
+	pthread_mutex_unlock(&s->lock);
+	return b;
+}
+
+/* The socket stream (collector.h): every active consumer's prepare(), then
+ * the provider's one dump. Times each to its collector; a consumer left
+ * without data gets its error in failed[], and explained[] when the cause
+ * was logged already (by it, or by the provider for a failed dump). */
+static bool run_stream(struct scrape *s, struct run *r, const struct collect_ctx *ctx,
+		       double *secs, int *failed, bool *explained)
+{
+	struct collector_sinks sinks = {0};
+	size_t who[CONFIG_MAX_COLLECTORS];
+	int provider = -1, rc;
+	unsigned long said;
+	double t0;
+
 	for (size_t i = 0; i < s->ncollectors; i++) {
-		const struct collector_ops *c = s->collectors[i];
-		struct collect_shared before = r->shared;
-		struct part *p = NULL;
-		struct expo *mine;
-		unsigned long said;
-		bool explained;
-		double t0;
-		int rc;
-		bool stop;
+		const struct collector_stream *st = s->collectors[i]->stream;
 
 		if (!s->active[i])
 			continue;
-		pthread_mutex_lock(&s->lock);
-		if (s->busy[i]) {
-			r->skipped[i] = true;
-			pthread_mutex_unlock(&s->lock);
+		if (s->collectors[i]->stream_run && provider < 0)
+			provider = (int)i;
+		if (st == NULL)
+			continue;
+		if (busy(s, i)) { /* still inside an abandoned collection */
+			failed[i] = -EBUSY;
+			explained[i] = true;
 			continue;
 		}
+		set_current(s, r, i);
 		t0 = scrape_now();
-		s->current = c->name;
-		r->current = i;
-		r->in_collector = true;
-		r->t0 = t0;
-		pthread_mutex_unlock(&s->lock);
 		said = log_said();
-		/* Without procfs, what collectors would say (EBADF) is not the
-		 * cause: that was said above. */
-		log_mute(ctx.procfs_fd < 0);
-		mine = expo_new();
-		rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
+		log_mute(ctx->procfs_fd < 0); /* as in collect_all() */
+		rc = st->prepare ? st->prepare(s->state[i], ctx) : 0;
 		log_mute(false);
-		explained = rc && ctx.procfs_fd >= 0 && log_said() != said;
-		if (rc == 0 && expo_error(mine))
-			rc = expo_error(mine);
-		for (size_t j = 0; rc == 0 && j < i; j++)
-			if (r->parts[j] && expo_shares_name(r->parts[j]->expo, mine))
-				rc = -EEXIST;
-		if (rc == 0 && !(p = calloc(1, sizeof(*p))))
-			rc = -ENOMEM;
-		pthread_mutex_lock(&s->lock);
-		stop = r->abandoned;
-		pthread_mutex_unlock(&s->lock);
-		/* One line per failure: the collector's own, if it said why. */
-		if (rc && !stop && !explained && !(ctx.procfs_fd < 0 && rc == -EBADF))
-			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
-		if (p) {
-			p->expo = mine;
-			p->refs = 1; /* the run's */
-			mine = NULL;
+		if (collector_returned(s, r))
+			return false;
+		secs[i] += scrape_now() - t0;
+		if (rc) {
+			failed[i] = rc;
+			explained[i] = ctx->procfs_fd >= 0 && log_said() != said;
+			continue;
 		}
-		expo_free(mine);
-		pthread_mutex_lock(&s->lock);
-		r->parts[i] = p;
-		r->secs[i] = scrape_now() - t0;
-		r->finished[i] = true;
-		r->in_collector = false;
-		r->publishes[i] = memcmp(&before, &r->shared, sizeof(before)) != 0;
-		stop = r->abandoned;
-		pthread_mutex_unlock(&s->lock);
-		if (stop)
-			break;
+		who[sinks.n] = i;
+		sinks.ops[sinks.n] = st;
+		sinks.state[sinks.n++] = s->state[i];
 	}
-	if (procfs_fd >= 0)
-		close(procfs_fd);
+	if (provider >= 0 && busy(s, (size_t)provider)) {
+		/* No dump while the last one is stuck: the consumers have no data. */
+		for (size_t k = 0; k < sinks.n; k++) {
+			failed[who[k]] = -EBUSY;
+			explained[who[k]] = true;
+		}
+		return true;
+	}
+	if (provider < 0 || sinks.n == 0)
+		return true;
+	pthread_mutex_lock(&s->lock);
+	r->in_stream = true;
+	r->stream[provider] = true;
+	for (size_t k = 0; k < sinks.n; k++)
+		r->stream[who[k]] = true; /* their state is fed by the dump */
+	pthread_mutex_unlock(&s->lock);
+	set_current(s, r, (size_t)provider);
+	t0 = scrape_now();
+	said = log_said();
+	rc = s->collectors[provider]->stream_run(s->state[provider], ctx, &sinks);
+	if (collector_returned(s, r))
+		return false;
+	pthread_mutex_lock(&s->lock);
+	r->in_stream = false;
+	memset(r->stream, 0, sizeof(r->stream));
+	pthread_mutex_unlock(&s->lock);
+	secs[provider] += scrape_now() - t0;
+	for (size_t k = 0; k < sinks.n; k++) {
+		failed[who[k]] = sinks.rc[k] ? sinks.rc[k] : rc;
+		explained[who[k]] = !sinks.rc[k] && rc && log_said() != said;
+	}
+	return true;
 }
 
-/* A result of run r as it stands: the parts of the collectors that succeeded,
- * and the self-metrics, where every collector that did not finish is failed.
- * Called with the lock held. NULL means ENOMEM. */
-static struct scrape_result *result_of_locked(struct scrape *s, struct run *r)
-{
-	struct scrape_result *res = calloc(1, sizeof(*res));
-	struct expo_family *dur, *ok, *tmo;
-	double now = scrape_now();
+/* Who may use a family name (collector.h, .owns): the exporter's own
+ * families and those a collector with fixed names owns are reserved; a
+ * family of a collector that makes names from data which collides is left
+ * out alone, said once when it starts. */
+struct name_rule {
+	const struct scrape *s;
+	size_t who;
+	bool say;
+};
 
-	if (!res)
-		return NULL;
-	res->refs = 1;
-	res->owner = s;
-	res->meta = expo_new();
-	if (!res->meta) {
-		free(res);
-		return NULL;
-	}
-	for (size_t i = 0; i < s->ncollectors; i++) {
-		if (r->parts[i]) {
-			r->parts[i]->refs++;
-			res->parts[res->nparts++] = r->parts[i];
-		}
-	}
-	dur = expo_family(res->meta, "netstat_exporter_collector_duration_seconds", EXPO_GAUGE,
-			  "Time a collector took in the last scrape (until the deadline when it "
+static bool keep_family(const char *name, bool taken, void *arg)
+{
+	const struct name_rule *r = arg;
+	const struct collector_ops *me = r->s->collectors[r->who];
+	const char *owner = NULL;
+
+	if (strncmp(name, "netstat_exporter_", 17) == 0 || strncmp(name, "process_", 8) == 0)
+		owner = "the exporter";
+	for (size_t i = 0; !owner && !me->owns && i < r->s->ncollectors; i++)
+		if (i != r->who && r->s->collectors[i]->owns && r->s->collectors[i]->owns(name))
+			owner = r->s->collectors[i]->name;
+	if ((owner || taken) && r->say)
+		log_msg(LOG_WARN, "collector %s: family %s left out: %s %s", me->name, name,
+			owner ? "the name belongs to" : "another collector already added it",
+			owner ? owner : "");
+	return owner == NULL;
+}
+
+/* The exporter's own families for a collection: a collector that did not
+ * succeed (failed, skipped as busy, or not finished at the deadline) is 0 in
+ * netstat_exporter_collector_success. Called with the lock held. */
+static void add_meta_locked(struct scrape *s, struct run *r, struct expo *e)
+{
+	struct expo_family *dur, *ok, *drop, *tmo;
+
+	dur = expo_family(e, "netstat_exporter_collector_duration_seconds", EXPO_GAUGE,
+			  "Time a collector took in the last scrape (until its deadline when it "
 			  "did not finish).");
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
-			expo_add_f64(dur, r->finished[i] ? r->secs[i]
-					  : r->in_collector && r->current == i ? now - r->t0 : 0,
+			expo_add_f64(dur, r->in_collector && r->current == i
+					  ? r->secs[i] + scrape_now() - r->t0 : r->secs[i],
 				     EXPO_LABELS({"collector", s->collectors[i]->name}));
-	ok = expo_family(res->meta, "netstat_exporter_collector_success", EXPO_GAUGE,
+	ok = expo_family(e, "netstat_exporter_collector_success", EXPO_GAUGE,
 			 "Whether a collector succeeded in the last scrape (1) or failed (0).");
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
-			expo_add_u64(ok, r->parts[i] != NULL,
+			expo_add_u64(ok, r->good[i],
 				     EXPO_LABELS({"collector", s->collectors[i]->name}));
-	tmo = expo_family(res->meta, "netstat_exporter_collector_timeouts", EXPO_COUNTER,
+	drop = expo_family(e, "netstat_exporter_collector_dropped_families", EXPO_GAUGE,
+			   "Families a collector made in the last scrape that were left out because "
+			   "another collector or the exporter owns the name.");
+	for (size_t i = 0; i < s->ncollectors; i++)
+		if (s->active[i])
+			expo_add_u64(drop, r->good[i] ? s->dropped[i] : 0,
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
+	tmo = expo_family(e, "netstat_exporter_collector_timeouts", EXPO_COUNTER,
 			  "Scrapes whose deadline passed while the collector was running: it was "
 			  "reported failed then, and not started again until it returned.");
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
 			expo_add_u64(tmo, s->timeouts[i],
 				     EXPO_LABELS({"collector", s->collectors[i]->name}));
-	self_collect(res->meta, s->start_time);
-	if (expo_error(res->meta)) {
-		result_unref_locked(res);
+	self_collect(e, s->start_time);
+}
+
+/* Runs every active collector that is not busy into r->e. A collector's
+ * families land in a private set first and are merged (under the lock, so
+ * the dispatcher may publish r->e at a deadline) only when it succeeds, so a
+ * failing collector cannot leave half a family behind or poison the
+ * others. Returns false when the run was abandoned: the caller's thread then
+ * has nothing more to do. */
+static bool collect_run(struct scrape *s, struct run *r)
+{
+	int failed[CONFIG_MAX_COLLECTORS] = {0};
+	bool explained[CONFIG_MAX_COLLECTORS] = {0}; /* the failure was said already */
+	struct collect_ctx ctx;
+	bool alive = true;
+
+	ctx.procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx.procfs_fd < 0)
+		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s; the collectors that read it "
+			"fail until it opens", s->cfg->procfs, strerror(errno));
+	alive = run_stream(s, r, &ctx, r->secs, failed, explained);
+	for (size_t i = 0; alive && i < s->ncollectors; i++) {
+		const struct collector_ops *c = s->collectors[i];
+		struct expo *mine;
+		unsigned long said;
+		double t0;
+		int rc;
+
+		if (!s->active[i])
+			continue;
+		if (busy(s, i))
+			continue; /* reported failed; said when it was left */
+		set_current(s, r, i);
+		t0 = scrape_now();
+		mine = expo_new();
+		rc = failed[i];
+		if (rc == 0) {
+			said = log_said();
+			/* Without procfs, what collectors would say (EBADF) is
+			 * not the cause: that was said above. */
+			log_mute(ctx.procfs_fd < 0);
+			rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
+			log_mute(false);
+			explained[i] = rc && ctx.procfs_fd >= 0 && log_said() != said;
+		}
+		if (collector_returned(s, r)) {
+			expo_free(mine);
+			alive = false;
+			break;
+		}
+		if (rc == 0 && expo_error(mine))
+			rc = expo_error(mine);
+		if (rc == 0) {
+			struct name_rule rule = {s, i, s->dropped[i] == 0};
+
+			pthread_mutex_lock(&s->lock);
+			rc = expo_merge(r->e, mine, keep_family, &rule);
+			pthread_mutex_unlock(&s->lock);
+			s->dropped[i] = rc > 0 ? (unsigned)rc : 0;
+			rc = rc > 0 ? 0 : rc;
+		}
+		/* One line per failure: the collector's own, if it said why. */
+		if (rc && !explained[i] && !(ctx.procfs_fd < 0 && rc == -EBADF))
+			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
+		expo_free(mine);
+		pthread_mutex_lock(&s->lock);
+		r->secs[i] += scrape_now() - t0;
+		r->good[i] = rc == 0;
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (ctx.procfs_fd >= 0)
+		close(ctx.procfs_fd);
+	return alive;
+}
+
+/* A result made of set e (taken). NULL means ENOMEM (e is freed). */
+static struct scrape_result *result_new(struct scrape *s, struct expo *e)
+{
+	struct scrape_result *res = e ? calloc(1, sizeof(*res)) : NULL;
+
+	if (!res || expo_error(e)) {
+		free(res);
+		expo_free(e);
 		return NULL;
 	}
+	res->expo = e;
+	res->refs = 1; /* s->latest's */
+	res->owner = s;
 	return res;
 }
 
@@ -387,32 +515,37 @@ static void *collector_main(void *arg)
 		if (s->stopping)
 			break;
 		r = calloc(1, sizeof(*r));
+		if (r && !(r->e = expo_new())) {
+			free(r);
+			r = NULL;
+		}
 		s->running = true;
 		s->run = r;
 		s->started = scrape_now();
 		pthread_mutex_unlock(&s->lock);
 
-		if (r)
-			collect_run(s, r);
-
-		pthread_mutex_lock(&s->lock);
-		if (r && r->abandoned) {
-			/* Its partial result is out; what it held is free again. */
-			for (size_t i = 0; i < r->current; i++)
-				if (r->publishes[i])
+		if (r && !collect_run(s, r)) {
+			/* Abandoned: its result is out; what it held is free again. */
+			pthread_mutex_lock(&s->lock);
+			for (size_t i = 0; i < s->ncollectors; i++)
+				if (r->marked[i])
 					s->busy[i] = false;
-			s->busy[r->current] = false;
 			log_msg(LOG_INFO, "collector %s returned after %.1f s; it runs again from "
-				"the next scrape", s->collectors[r->current]->name, r->secs[r->current]);
-			run_free_locked(r);
+				"the next scrape", s->collectors[r->current]->name, scrape_now() - r->t0);
+			expo_free(r->e);
+			free(r);
 			s->abandoned_threads--;
 			pthread_cond_broadcast(&s->news);
 			pthread_mutex_unlock(&s->lock);
 			return NULL;
 		}
-		if (r)
-			res = result_of_locked(s, r);
-		run_free_locked(r);
+
+		pthread_mutex_lock(&s->lock);
+		if (r) {
+			add_meta_locked(s, r, r->e);
+			res = result_new(s, r->e);
+			free(r);
+		}
 		if (res) {
 			result_unref_locked(s->latest);
 			s->latest = res;
@@ -430,11 +563,12 @@ static void *collector_main(void *arg)
 	return NULL;
 }
 
-/* A waiter's deadline passed while the running collection is in a
+/* A waiter's deadline passed while the running collection is inside a
  * collector: the collection is published as it stands (that collector and
  * those not run yet failed), and its thread is left to finish the collector
- * alone. The collector (and any that left it data) is busy until then; a new
- * thread takes the next collections. Returns false when it could not. */
+ * alone. The collector (with the whole socket stream when it is inside the
+ * dump) is busy until then; a new thread takes the next collections.
+ * Returns false when it could not. */
 static bool abandon_locked(struct scrape *s)
 {
 	struct run *r = s->run;
@@ -442,14 +576,18 @@ static bool abandon_locked(struct scrape *s)
 	size_t c = r->current;
 
 	s->timeouts[c]++;
-	res = result_of_locked(s, r);
-	if (!res)
+	add_meta_locked(s, r, r->e);
+	res = result_new(s, r->e);
+	r->e = NULL;
+	if (!res) {
+		s->timeouts[c]--;
 		return false;
+	}
 	r->abandoned = true;
-	s->busy[c] = true;
-	for (size_t i = 0; i < c; i++)
-		if (r->publishes[i])
-			s->busy[i] = true;
+	for (size_t i = 0; i < s->ncollectors; i++)
+		r->marked[i] = i == c || (r->in_stream && r->stream[i]);
+	for (size_t i = 0; i < s->ncollectors; i++)
+		s->busy[i] = s->busy[i] || r->marked[i];
 	result_unref_locked(s->latest);
 	s->latest = res;
 	s->failed = false;
@@ -526,15 +664,15 @@ static void *dispatcher_main(void *arg)
 		if (ready) {
 			/* Said once per stuck collection, not once per scrape. */
 			for (struct scrape_waiter *w = ready; w; w = w->next) {
-				if (w->status == -ETIMEDOUT && s->stuck_logged != w->gen) {
+				if (w->status == -ETIMEDOUT && w->stuck && s->stuck_logged != w->gen) {
 					s->stuck_logged = w->gen;
-					stuck = w->stuck ? w->stuck : "(none)";
+					stuck = w->stuck;
 				}
 			}
 			pthread_mutex_unlock(&s->lock);
 			if (stuck)
 				log_msg(LOG_WARN, "collector %s still running after %.0f s; waiting "
-					"scrapes get 503 (see --web.timeout)", stuck, ran);
+					"scrapes get 503", stuck, ran);
 			while (ready) {
 				struct scrape_waiter *w = ready;
 
@@ -647,12 +785,7 @@ void scrape_result_put(struct scrape_result *r)
 	pthread_mutex_unlock(&s->lock);
 }
 
-int scrape_result_render(const struct scrape_result *r, enum expo_format fmt,
-			 struct strbuf *out)
+const struct expo *scrape_result_expo(const struct scrape_result *r)
 {
-	int rc = 0;
-
-	for (size_t i = 0; i < r->nparts && rc == 0; i++)
-		rc = expo_render_families(r->parts[i]->expo, fmt, out);
-	return rc ? rc : expo_render(r->meta, fmt, out);
+	return r->expo;
 }

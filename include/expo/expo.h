@@ -79,19 +79,19 @@ void expo_add_i64(struct expo_family *f, int64_t v,
 void expo_add_f64(struct expo_family *f, double v,
 		  const struct expo_label *labels, size_t nlabels);
 
-/* Moves every family of src (and the memory behind them) into dst, leaving
- * src empty. A family name already in dst fails with -EEXIST and moves
- * nothing. Returns 0, src's sticky error, or a negative errno. */
-int expo_merge(struct expo *dst, struct expo *src);
+/* Whether a family of src may join dst in expo_merge(); taken says dst
+ * already has the name (the family is then left out whatever this returns). */
+typedef bool (*expo_keep_fn)(const char *name, bool taken, void *arg);
+
+/* Moves the families of src (and the memory behind them) into dst, leaving
+ * src empty. A family whose name dst already has, or that keep (when not
+ * NULL) rejects, is left out alone: it is not rendered, the others are.
+ * Returns the number left out, src's sticky error, or a negative errno. */
+int expo_merge(struct expo *dst, struct expo *src, expo_keep_fn keep, void *arg);
 
 /* Appends the whole set to out. Returns 0 or a negative errno (the set's
  * sticky error, or out's). */
 int expo_render(const struct expo *e, enum expo_format fmt, struct strbuf *out);
-/* The same without OpenMetrics' final "# EOF", for a scrape rendered from
- * several sets in turn (the last one is rendered by expo_render()). */
-int expo_render_families(const struct expo *e, enum expo_format fmt, struct strbuf *out);
-/* Whether a family name of b is also one of a's. */
-bool expo_shares_name(const struct expo *a, const struct expo *b);
 
 /* The exact Content-Type for a format. */
 const char *expo_content_type(enum expo_format fmt);

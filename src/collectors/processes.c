@@ -1,7 +1,7 @@
-/* collectors/processes: refreshes the inode -> process cache from /proc/PID/fd and
- * publishes an aggregator in collect_ctx.shared; the `sockets` collector, which
- * runs next, feeds it every socket of its one sock_diag dump and adds the
- * per-process families. This collector adds the cache's own families. */
+/* collectors/processes: per-process socket attribution. A consumer of the socket
+ * stream (collector.h): before the dump it refreshes the inode -> process
+ * cache from /proc/PID/fd, during it tallies every socket by owner, after it
+ * adds the per-process families and the cache's own. */
 #include "collectors/processes.h"
 
 #include <errno.h>
@@ -13,23 +13,30 @@
 #include "owners/tally.h"
 #include "log.h"
 #include "owners/cache.h"
+#include "procfs/numbers.h"
 #include "procfs/reader.h"
+#include "sockdiag/dump.h"
 
-#define FLAG_EXE "collector.processes.exe"
-#define FLAG_USER "collector.processes.user"
-#define FLAG_PID "collector.processes.pid"
-#define FLAG_RESCAN "collector.processes.rescan-interval"
+_Static_assert(TALLY_MAX_WORKERS >= DIAG_DUMP_MAX_WORKERS, "the tally takes every dump worker");
 
-static const struct collector_flag flags[] = {
-	{FLAG_EXE, NULL, "false",
+enum flag {
+	FLAG_EXE = 0,
+	FLAG_USER,
+	FLAG_PID,
+	FLAG_RESCAN,
+	FLAG_COUNT
+};
+
+static const struct collector_flag flags[FLAG_COUNT + 1] = {
+	[FLAG_EXE] = {"collector.processes.exe", NULL, "false",
 	 "Add an exe label (executable path) to the per-process families.", false},
-	{FLAG_USER, NULL, "false",
+	[FLAG_USER] = {"collector.processes.user", NULL, "false",
 	 "Add a user label (effective user of the process) to the per-process families.", false},
-	{FLAG_PID, NULL, "false",
+	[FLAG_PID] = {"collector.processes.pid", NULL, "false",
 	 "Add a pid label to the per-process families (one series set per process).", false},
-	{FLAG_RESCAN, "DURATION", "5m",
+	[FLAG_RESCAN] = {"collector.processes.rescan-interval", "DURATION", "5m",
 	 "Longest time between two full re-reads of every fd table (e.g. 30s, 5m, 1h; 0 = every scrape).", false},
-	{NULL, NULL, NULL, NULL, false},
+	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
 };
 
 /* The owner cache's own families. */
@@ -96,14 +103,13 @@ static int parse_duration_ms(const char *v, uint64_t *ms)
 	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
 	uint64_t n = 0;
 	const char *p = v;
+	size_t used;
 
 	if (v == NULL || *v < '0' || *v > '9')
 		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (uint64_t)(*p - '0');
-		if (n > 1000000000ull)
-			return -EINVAL;
-	}
+	if (num_parse_u64_prefix(v, strlen(v), &n, &used) < 0 || n > 1000000000ull)
+		return -EINVAL;
+	p += used;
 	if (*p == '\0') {
 		if (n != 0) /* a bare number has no unit */
 			return -EINVAL;
@@ -122,8 +128,7 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 {
 	struct processes *p = calloc(1, sizeof(*p));
 	struct tally_opts opts = {0};
-	const char *v = config_get(cfg, FLAG_RESCAN, "5m");
-	int sockets = collector_index("sockets");
+	const char *v = collector_flag_value(cfg, &flags[FLAG_RESCAN]);
 	unsigned want = 0;
 	uint64_t rescan_ms;
 	int ret = 0;
@@ -134,19 +139,13 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 	}
 	if (parse_duration_ms(v, &rescan_ms) < 0) {
 		sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 30s, 5m or 1h",
-			  v, FLAG_RESCAN);
+			  v, flags[FLAG_RESCAN].name);
 		ret = -EINVAL;
 		goto out;
 	}
-	if (sockets < 0 || !cfg->enabled[sockets]) {
-		/* Attribution rides on the sockets collector's dump. */
-		log_msg(LOG_INFO, "processes collector off: it needs the sockets collector");
-		ret = COLLECTOR_INACTIVE;
-		goto out;
-	}
-	opts.exe = config_bool(cfg, FLAG_EXE, false);
-	opts.user = config_bool(cfg, FLAG_USER, false);
-	opts.pid = config_bool(cfg, FLAG_PID, false);
+	opts.exe = collector_flag_bool(cfg, &flags[FLAG_EXE]);
+	opts.user = collector_flag_bool(cfg, &flags[FLAG_USER]);
+	opts.pid = collector_flag_bool(cfg, &flags[FLAG_PID]);
 	want = (opts.exe ? OWNERS_WANT_EXE : 0) | (opts.user ? OWNERS_WANT_UID : 0);
 	p->owners = owners_new(want, rescan_ms);
 	p->tally = p->owners ? tally_new(p->owners, &opts, tally_metrics) : NULL;
@@ -187,7 +186,8 @@ static void emit_cache(struct expo *e, const struct owners_stats *st)
 /* Says why fd tables could not be read, from what was refused and where:
  * in another user namespace our capabilities do not apply; in ours, say which
  * of the two capabilities we lack, or, holding both, that something else
- * (a security module, Yama's ptrace_scope, hidepid) refuses. */
+ * (a security module, Yama's ptrace_scope, hidepid) refuses; a process that
+ * exited while it was read is not counted at all. */
 static void warn_unreadable(const struct owners_stats *st)
 {
 	static const struct {
@@ -212,13 +212,14 @@ static void warn_unreadable(const struct owners_stats *st)
 	} else if (here > 0) {
 		known = procfs_read(AT_FDCWD, "/proc/self/status", 64 * 1024, &status) == 0 &&
 			pid_parse_status_capeff(status.buf, status.len, &caps) == 0;
-		sb_printf(&sb, " %llu refused (%s): listing /proc/PID/fd of other users needs "
-			  "CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE",
-			  (unsigned long long)here, strerror(e));
+		sb_printf(&sb, " %llu refused (%s; e.g. PID %d, %s): listing /proc/PID/fd of other "
+			  "users needs CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE",
+			  (unsigned long long)here, strerror(e), st->unreadable_pid,
+			  st->unreadable_comm);
 		if (known && (caps >> need[0].bit & caps >> need[1].bit & 1)) {
 			sb_puts(&sb, "; the exporter has both, so something else refuses (a security "
-				     "module such as AppArmor or SELinux, Yama's ptrace_scope, or procfs "
-				     "hidepid)");
+				     "module such as AppArmor, SELinux or Landlock, Yama's ptrace_scope, or "
+				     "procfs hidepid)");
 		} else if (known) {
 			sb_puts(&sb, "; the exporter lacks");
 			for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
@@ -232,7 +233,8 @@ static void warn_unreadable(const struct owners_stats *st)
 	sb_fini(&status);
 }
 
-static int processes_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+/* Before the dump: the owners its sockets are looked up in. */
+static int processes_prepare(void *state, const struct collect_ctx *ctx)
 {
 	struct processes *p = state;
 	struct owners_stats st;
@@ -249,11 +251,51 @@ static int processes_collect(void *state, const struct collect_ctx *ctx, struct 
 		warn_unreadable(&st);
 		p->warned_unreadable = true;
 	}
-	emit_cache(e, &st);
-	if (ctx->shared)
-		ctx->shared->tally = p->tally;
 out:
 	return ret;
+}
+
+static int processes_begin(void *state, unsigned nworkers)
+{
+	struct processes *p = state;
+
+	return tally_begin(p->tally, nworkers);
+}
+
+static void processes_add(void *state, unsigned worker, const struct diag_sock *s)
+{
+	struct processes *p = state;
+
+	tally_add(p->tally, worker, s);
+}
+
+/* After a complete dump. */
+static int processes_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	struct processes *p = state;
+	struct owners_stats st;
+
+	(void)ctx;
+	owners_get_stats(p->owners, &st);
+	emit_cache(e, &st);
+	return tally_emit(p->tally, e);
+}
+
+static const struct collector_stream processes_stream = {
+	.prepare = processes_prepare,
+	.begin = processes_begin,
+	.add = processes_add,
+};
+
+static bool processes_owns(const char *family)
+{
+	for (int m = 0; m < CACHE_METRIC_COUNT; m++)
+		if (strcmp(family, cache_metrics[m].name) == 0)
+			return true;
+	for (int m = 0; m < TALLY_METRIC_COUNT; m++)
+		if (strcmp(family, tally_metrics[m].name) == 0)
+			return true;
+	return false;
 }
 
 const struct collector_ops processes_collector = {
@@ -264,4 +306,6 @@ const struct collector_ops processes_collector = {
 	.init = processes_init,
 	.collect = processes_collect,
 	.fini = processes_fini,
+	.owns = processes_owns,
+	.stream = &processes_stream,
 };

@@ -242,7 +242,7 @@ static enum MHD_Result send_metrics(struct request *req, struct MHD_Connection *
 
 	sb_init(&text);
 	sb_init(&zipped);
-	if (scrape_result_render(req->w.result, fmt, &text)) {
+	if (expo_render(scrape_result_expo(req->w.result), fmt, &text)) {
 		rc = send_text(req->srv, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
 			       "text/plain; charset=utf-8", "Out of memory rendering metrics.\n");
 		goto out;
@@ -282,9 +282,15 @@ static enum MHD_Result answer_metrics(struct request *req, struct MHD_Connection
 	case 0:
 		return send_metrics(req, conn);
 	case -ETIMEDOUT:
-		snprintf(msg, sizeof(msg), "No collection could start within the scrape's deadline "
-			 "(--web.scrape-timeout=%us or X-Prometheus-Scrape-Timeout-Seconds).\n",
-			 req->srv->cfg->scrape_timeout_seconds);
+		if (req->w.stuck)
+			snprintf(msg, sizeof(msg), "Collector %s did not finish within the scrape's "
+				 "deadline (--web.scrape-timeout=%us or "
+				 "X-Prometheus-Scrape-Timeout-Seconds).\n", req->w.stuck,
+				 req->srv->cfg->scrape_timeout_seconds);
+		else
+			snprintf(msg, sizeof(msg), "No collection finished within the scrape's deadline "
+				 "(--web.scrape-timeout=%us or X-Prometheus-Scrape-Timeout-Seconds).\n",
+				 req->srv->cfg->scrape_timeout_seconds);
 		break;
 	case -ECANCELED:
 		snprintf(msg, sizeof(msg), "Shutting down.\n");

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "procfs/reader.h"
-#include "self.h"
 #include "procfs/open.h"
 
 /* An open-addressing map from non-zero uint32 keys to uint32 values. */
@@ -417,7 +416,7 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 {
 	char path[32];
 	char comm[PROC_COMM_MAX + 1];
-	struct self_stat ss;
+	struct pid_stat ss;
 	struct fdprint print;
 	struct stat st;
 	struct proc *p;
@@ -428,7 +427,7 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 
 	snprintf(path, sizeof(path), "%s/stat", pidname);
 	if (procfs_read(procfs_fd, path, OWNERS_FILE_CAP, &o->text) < 0 || o->text.len == 0 ||
-	    self_parse_stat(o->text.buf, &ss) < 0 ||
+	    pid_parse_stat(o->text.buf, o->text.len, &ss) < 0 ||
 	    pid_parse_comm(o->text.buf, o->text.len, comm) < 0)
 		goto out; /* gone, or not a process we can make sense of */
 	snprintf(path, sizeof(path), "%s/fd", pidname);
@@ -464,6 +463,11 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 	if (fresh || pass == PASS_FULL || !same_print(&print, &p->print) ||
 	    (pass == PASS_ACTIVE && p->cpu != ss.utime_ticks + ss.stime_ticks)) {
 		ret = read_fds(o, p, procfs_fd, pidname);
+		/* A process reaped between listing its fds and reading their
+		 * links makes readlink fail with EACCES, not ENOENT. */
+		if ((ret == -EACCES || ret == -EPERM) && fstatat(procfs_fd, pidname, &st, 0) < 0 &&
+		    errno == ENOENT)
+			ret = -ENOENT;
 		if (ret == -ENOENT)
 			goto vanished;
 		if (ret == -ENOMEM)
@@ -699,8 +703,11 @@ void owners_get_stats(const struct owners *o, struct owners_stats *st)
 		st->unreadable++;
 		if (p->other_userns)
 			st->unreadable_userns++;
-		else if (st->unreadable_errno == 0)
+		else if (st->unreadable_errno == 0) {
 			st->unreadable_errno = p->read_errno;
+			st->unreadable_pid = p->pub.pid;
+			memcpy(st->unreadable_comm, p->pub.comm, sizeof(st->unreadable_comm));
+		}
 	}
 	st->sockets = o->inodes.n;
 	st->missing = o->missing.n;

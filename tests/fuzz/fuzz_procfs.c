@@ -1,6 +1,6 @@
 /* The /proc text parsers: net/snmp and net/netstat (pairs), net/snmp6
- * (flat), net/sockstat, the sysctl number lists, /proc/PID/stat,
- * /proc/stat's btime, ip_local_port_range, and the snmp name rule applied to
+ * (flat), net/sockstat, the sysctl number lists, /proc/stat's btime,
+ * ip_local_port_range, and the snmp name rule applied to
  * every parsed field. Each input goes through every parser: a /proc file can
  * be any of them under a wrong --path.procfs. */
 #include "fuzz.h"
@@ -9,7 +9,7 @@
 #include "procfs/snmp_parse.h"
 #include "procfs/sockstat_parse.h"
 #include "self.h"
-#include "sockdiag/census.h"
+#include "procfs/sysctl.h"
 
 static void names(const struct snmp_list *l)
 {
@@ -34,10 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct parse_error err;
 	struct snmp_list l;
 	struct sockstat_list ss;
-	struct self_stat st;
 	int64_t v[3];
 	uint64_t btime;
-	unsigned lo, hi;
+	struct sysctl_port_range range;
 
 	if (!s)
 		return 0;
@@ -54,9 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sockstat_list_fini(&ss);
 	for (size_t n = 1; n <= 3; n++)
 		num_parse_i64_list(text, size, v, n, &err);
-	self_parse_stat(s, &st);
 	self_parse_btime(s, &btime);
-	census_parse_port_range(s, &lo, &hi);
+	sysctl_parse_port_range(text, size, &range, &err);
 	free(s);
 	return 0;
 }

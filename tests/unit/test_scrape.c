@@ -242,7 +242,7 @@ static char *render(const struct scrape_result *r)
 	struct strbuf sb;
 
 	sb_init(&sb);
-	assert_int_equal(scrape_result_render(r, EXPO_FMT_TEXT, &sb), 0);
+	assert_int_equal(expo_render(scrape_result_expo(r), EXPO_FMT_TEXT, &sb), 0);
 	return sb_steal(&sb, NULL);
 }
 
