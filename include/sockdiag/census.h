@@ -82,6 +82,10 @@ void census_reset(struct census *c);
 /* Adds one socket from a TCP or UDP dump. LISTEN sockets go to the listener
  * set; every other TCP socket must come after all listeners. 0 or -ENOMEM. */
 int census_add(struct census *c, const struct diag_sock *s);
+/* The direction and port a non-listening TCP socket is counted under (the
+ * listeners added so far decide, as in census_add()). -1 for a socket the
+ * census gives no port: UDP, listening, or a state it does not report. */
+int census_key(const struct census *c, const struct diag_sock *s, uint16_t *port);
 /* Gives dst (reset, empty) the listener set of src, for classification only:
  * the listener counts themselves stay in src. */
 void census_copy_listeners(struct census *dst, const struct census *src);

@@ -17,6 +17,7 @@
 
 #include "owners/tally.h"
 #include "sockdiag/census.h"
+#include "sockdiag/health.h"
 #include "sockdiag/bytecode.h"
 #include "log.h"
 #include "sockdiag/dump.h"
@@ -27,6 +28,7 @@
 #define FLAG_TOP_PEERS "collector.sockets.top-peers"
 #define FLAG_PEER_MIN "collector.sockets.peer-min-sockets"
 #define FLAG_THREADS "collector.sockets.threads"
+#define FLAG_TCP_INFO "collector.sockets.tcp-info"
 
 static const struct collector_flag flags[] = {
 	{FLAG_PORTS, "PORT[,PORT...]", NULL,
@@ -41,6 +43,8 @@ static const struct collector_flag flags[] = {
 	 "Inbound sockets an address must hold to be listed as a top peer.", false},
 	{FLAG_THREADS, "N", "2",
 	 "Threads sharing the netlink dumps (1-4).", false},
+	{FLAG_TCP_INFO, NULL, "false",
+	 "Per-port RTT, retransmissions and bytes from tcp_info of established sockets (costs a scrape more, see docs/sockets.md).", false},
 	{NULL, NULL, NULL, NULL, false},
 };
 
@@ -53,6 +57,8 @@ struct sockets {
 	unsigned threads;
 	struct diag_dump scan;
 	struct census *census[NCENSUS]; /* one per worker; [0] gets the listeners and the merge */
+	struct health *health[NCENSUS]; /* likewise, per-port queues, tcp_info and UDP drops */
+	bool tcp_info;
 	struct diag_bc half[2];         /* the split of the TCP dumps, rebuilt every scrape */
 	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
 	struct tally *tally; /* borrowed for one scrape from `processes`; NULL when it is off */
@@ -65,8 +71,10 @@ static void sockets_fini(void *state)
 	if (s == NULL)
 		return;
 	diag_dump_fini(&s->scan);
-	for (int i = 0; i < NCENSUS; i++)
+	for (int i = 0; i < NCENSUS; i++) {
 		census_free(s->census[i]);
+		health_free(s->health[i]);
+	}
 	free(s);
 }
 
@@ -147,12 +155,14 @@ static int sockets_init(void **state, const struct config *cfg, struct strbuf *e
 	    (ret = get_uint(cfg, FLAG_PEER_MIN, "10", 1, UINT_MAX, &s->opts.peer_min_sockets, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_THREADS, "2", 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0)
 		goto out;
+	s->tcp_info = config_bool(cfg, FLAG_TCP_INFO, false);
 	ret = diag_dump_init(&s->scan, s->threads);
 	if (ret < 0)
 		goto out;
 	for (unsigned i = 0; i < s->threads; i++) {
 		s->census[i] = census_new();
-		if (s->census[i] == NULL) {
+		s->health[i] = health_new();
+		if (s->census[i] == NULL || s->health[i] == NULL) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -167,10 +177,20 @@ out:
 static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 {
 	struct sockets *s = arg;
+	uint16_t port;
+	int dir, ret;
 
 	if (s->tally)
 		tally_add(s->tally, worker, sk);
-	return census_add(s->census[worker], sk);
+	if (sk->protocol == IPPROTO_UDP)
+		ret = health_add_udp(s->health[worker], sk);
+	else if ((dir = census_key(s->census[worker], sk, &port)) >= 0)
+		ret = health_add_tcp(s->health[worker], dir, port, sk);
+	else
+		ret = 0;
+	if (ret == 0)
+		ret = census_add(s->census[worker], sk);
+	return ret;
 }
 
 /* The ephemeral range of the scraped network namespace; hi < lo if unknown. */
@@ -218,7 +238,10 @@ static size_t rest_jobs(const struct sockets *s, struct diag_dump_job *jobs)
 	size_t n = 0;
 
 	for (size_t f = 0; f < sizeof(families); f++) {
-		struct diag_dump_job tcp = {families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES, NULL};
+		/* tcp_info rides on the whole dump: see docs/sockets.md for why not
+		 * a separate dump of the established sockets. */
+		struct diag_dump_job tcp = {families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES, NULL,
+					    s->tcp_info ? NL_DIAG_EXT_INFO : 0};
 
 		if (s->threads < 2) {
 			jobs[n++] = tcp;
@@ -229,8 +252,11 @@ static size_t rest_jobs(const struct sockets *s, struct diag_dump_job *jobs)
 			jobs[n++] = tcp;
 		}
 	}
-	jobs[n++] = (struct diag_dump_job){AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
-	jobs[n++] = (struct diag_dump_job){AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
+	/* UDP drops come with the socket memory attribute. */
+	jobs[n++] = (struct diag_dump_job){AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL,
+					   NL_DIAG_EXT_SKMEMINFO};
+	jobs[n++] = (struct diag_dump_job){AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL,
+					   NL_DIAG_EXT_SKMEMINFO};
 	return n;
 }
 
@@ -258,8 +284,10 @@ static int scan(struct sockets *s)
 	size_t njobs = rest_jobs(s, jobs);
 	int ret;
 
-	for (unsigned i = 0; i < s->threads; i++)
+	for (unsigned i = 0; i < s->threads; i++) {
 		census_reset(s->census[i]);
+		health_reset(s->health[i]);
+	}
 	if (s->tally && (ret = tally_begin(s->tally, s->threads)) < 0)
 		goto out;
 	ret = diag_dump_run(&s->scan, 1, listen_jobs, 2, consume, s);
@@ -305,11 +333,17 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 	}
 	for (unsigned i = 1; i < s->threads; i++) {
 		ret = census_merge(s->census[0], s->census[i]);
+		if (ret == 0)
+			ret = health_merge(s->health[0], s->health[i]);
 		if (ret < 0)
 			goto out;
 	}
 	warn_untracked(s);
 	ret = census_emit(s->census[0], &s->opts, e);
+	if (ret == 0) {
+		struct health_opts ho = {s->opts.ports, s->opts.top_ports, s->tcp_info};
+		ret = health_emit(s->health[0], &ho, e);
+	}
 	if (ret == 0 && s->tally)
 		ret = tally_emit(s->tally, e);
 out:

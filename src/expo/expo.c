@@ -442,6 +442,10 @@ void expo_put_f64(struct strbuf *sb, double v)
 		if (strtod(tmp, NULL) == v)
 			break;
 	}
+	/* %g writes 10 as 1e+01: integers print as integers (an le label
+	 * must read the same in every scrape and format). */
+	if (strchr(tmp, 'e') && fabs(v) < 1e16 && v == trunc(v))
+		snprintf(tmp, sizeof(tmp), "%.0f", v);
 	sb_puts(sb, tmp);
 }
 

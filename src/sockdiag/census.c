@@ -399,6 +399,20 @@ int census_add(struct census *c, const struct diag_sock *s)
 	return 0;
 }
 
+int census_key(const struct census *c, const struct diag_sock *s, uint16_t *port)
+{
+	int st = diag_tcp_state(s->kstate);
+
+	if (s->protocol != IPPROTO_TCP || st < 0 || st == DIAG_TCP_LISTEN)
+		return -1;
+	if (bit_get(c->listening, s->sport)) {
+		*port = s->sport;
+		return CENSUS_INBOUND;
+	}
+	*port = s->dport;
+	return CENSUS_OUTBOUND;
+}
+
 void census_copy_listeners(struct census *dst, const struct census *src)
 {
 	memcpy(dst->listening, src->listening, sizeof(dst->listening));
