@@ -5,8 +5,9 @@
  *   traffic [-t SECONDS] SPEC...       (-t: lifetime, default 30, at most 120)
  *   sink,ADDR,PORT                     TCP listener; reads and discards everything
  *   stall,ADDR,PORT                    TCP listener; accepts, never reads
- *   send,N,SRC,DST,PORT                N TCP connections sending as fast as the
- *                                      network takes it (SRC "-": kernel's choice)
+ *   send,N,SRC,DST,PORT[,SNDBUF]       N TCP connections sending as fast as the
+ *                                      network takes it (SRC "-": kernel's choice);
+ *                                      SNDBUF caps the bytes in flight (SO_SNDBUF)
  *   udprecv,ADDR,PORT,RCVBUF           UDP socket with SO_RCVBUF, never reads
  *   udpsend,SRC,DST,PORT,COUNT,SIZE    sends COUNT datagrams of SIZE bytes at once
  * IPv4 addresses only. Exits 1 with a message on failure. */
@@ -99,10 +100,12 @@ static void setup(char *spec)
 		listener(f[1], f[2], SINK_LISTEN, spec);
 	} else if (n == 3 && strcmp(f[0], "stall") == 0) {
 		listener(f[1], f[2], STALL_LISTEN, spec);
-	} else if (n == 5 && strcmp(f[0], "send") == 0) {
+	} else if ((n == 5 || n == 6) && strcmp(f[0], "send") == 0) {
 		struct sockaddr_in dst = addr(f[3], (unsigned)atoi(f[4]), spec);
 		for (int i = 0; i < atoi(f[1]); i++) {
-			int fd = sock(SOCK_STREAM, f[2], spec);
+			int fd = sock(SOCK_STREAM, f[2], spec), sz = n == 6 ? atoi(f[5]) : 0;
+			if (sz > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) < 0)
+				die("SO_SNDBUF", spec);
 			if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 				die("connect", spec);
 			add(fd, SENDER, POLLOUT);
