@@ -10,6 +10,7 @@
  *                                      SNDBUF caps the bytes in flight (SO_SNDBUF)
  *   udprecv,ADDR,PORT,RCVBUF           UDP socket with SO_RCVBUF, never reads
  *   udpsend,SRC,DST,PORT,COUNT,SIZE    sends COUNT datagrams of SIZE bytes at once
+ *   udpstream,SRC,DST,PORT,RATE,SIZE   sends RATE datagrams of SIZE bytes a second
  * IPv4 addresses only. Exits 1 with a message on failure. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,7 +28,17 @@
 
 enum role { SINK_LISTEN = 0, SINK, STALL_LISTEN, STALL, SENDER, ROLE_COUNT };
 
+#define MAX_STREAMS 16
+
 static struct pollfd pfd[MAX_FDS];
+static struct stream {
+	int fd;
+	struct sockaddr_in dst;
+	size_t size;
+	unsigned rate;
+	uint64_t sent;
+} streams[MAX_STREAMS];
+static int nstreams;
 static enum role role[MAX_FDS];
 static int nfds;
 
@@ -126,6 +137,14 @@ static void setup(char *spec)
 		for (int i = 0; i < atoi(f[4]); i++)
 			if (sendto(fd, payload, size, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
 				die("sendto", spec);
+	} else if (n == 6 && strcmp(f[0], "udpstream") == 0 && nstreams < MAX_STREAMS) {
+		struct stream *st = &streams[nstreams++];
+		st->fd = sock(SOCK_DGRAM, f[1], spec);
+		st->dst = addr(f[2], (unsigned)atoi(f[3]), spec);
+		st->rate = (unsigned)atoi(f[4]);
+		st->size = (size_t)atoi(f[5]);
+		if (st->size > sizeof(payload) || st->rate == 0 || st->rate > 100000)
+			die("bad size or rate", spec);
 	} else {
 		die("bad spec", spec);
 	}
@@ -134,6 +153,7 @@ static void setup(char *spec)
 int main(int argc, char **argv)
 {
 	int first = 1, lifetime = 30;
+	struct timespec start;
 	time_t end;
 
 	if (argc > 2 && strcmp(argv[1], "-t") == 0) {
@@ -149,10 +169,24 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 	end = time(NULL) + lifetime;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (time(NULL) < end) {
 		int nf = nfds;
-		if (poll(pfd, (nfds_t)nf, 200) < 0 && errno != EINTR)
+		struct timespec now;
+		double elapsed;
+		if (poll(pfd, (nfds_t)nf, nstreams ? 20 : 200) < 0 && errno != EINTR)
 			die("poll", "main");
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		for (int i = 0; i < nstreams; i++) {
+			struct stream *st = &streams[i];
+			while ((double)st->sent < elapsed * st->rate) {
+				if (sendto(st->fd, payload, st->size, 0, (struct sockaddr *)&st->dst,
+					   sizeof(st->dst)) < 0 && errno != EAGAIN && errno != ENOBUFS)
+					die("sendto", "udpstream");
+				st->sent++;
+			}
+		}
 		for (int i = 0; i < nf; i++) {
 			char buf[65536];
 			int c;

@@ -10,7 +10,9 @@
 #   - every query of the Grafana dashboard, variables substituted, does too;
 #   - the SYN-flood, accept-queue, TIME_WAIT and CLOSE_WAIT alerts become
 #     active, with the port, the source and the program in their
-#     descriptions.
+#     descriptions; so do the stopped-reading alert (a server that never
+#     reads, port 7003) and the UDP-drop alert (a receiver with a tiny
+#     SO_RCVBUF under a steady stream, port 5300).
 #
 # Prometheus loads a test copy of the rules in which every `for:` is 0s
 # (generated below by one sed substitution: s/for: .*/for: 0s/); thresholds
@@ -125,7 +127,8 @@ sysctl -qw net.ipv4.tcp_max_syn_backlog=256
 sysctl -qw net.ipv4.tcp_syncookies=1
 
 # --- exporter and Prometheus
-ne_start --collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1 --collector.processes
+ne_start --collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1 --collector.processes \
+	--collector.sockets.tcp-info
 
 sed -E 's/^( *)for: .*/\1for: 0s/' "$RULES" >"$TMP/rules.yml"
 grep -q 'for: 0s' "$TMP/rules.yml" || fail "test copy of the rules has no for: 0s"
@@ -207,13 +210,20 @@ FLOOD_PID=$!
 # established connections, and a UDP socket.
 "$POP" L,127.0.0.1,9100 W,25,127.0.0.5,127.0.0.1,9100 E,20,127.0.0.6,127.0.0.1,9100 \
 	L,::1,8443 E,5,::1,::1,8443 U,127.0.0.1,5353 >"$TMP/leak" &
-for f in flood queue tw leak; do wait_ready "$TMP/$f"; done
+# A server that stopped reading: 3 connections fill its receive queues. A
+# UDP receiver that drops: 1 KiB of SO_RCVBUF, 200 datagrams a second.
+TRAFFIC="$BUILD/tests/traffic"
+"$TRAFFIC" -t 120 stall,127.0.0.1,7003 udprecv,127.0.0.1,5300,1024 >"$TMP/stall" &
+wait_ready "$TMP/stall"
+"$TRAFFIC" -t 120 send,3,127.0.0.7,127.0.0.1,7003 udpstream,127.0.0.7,127.0.0.1,5300,200,200 >"$TMP/send" &
+for f in flood queue tw leak send; do wait_ready "$TMP/$f"; done
 # Resets: connections to a port nobody listens on.
 for _ in $(seq 20); do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null || true; done
 
 # --- alerts: the SYN flood, accept-queue and TIME_WAIT alerts must fire.
 want_alerts="NetstatSynFlood NetstatSynBacklogNearMax NetstatSynCookiesSent NetstatListenDrops
-NetstatAcceptQueueNearBacklog NetstatTimeWaitNearLimit NetstatTimeWaitOverflow NetstatCloseWaitLeak"
+NetstatAcceptQueueNearBacklog NetstatTimeWaitNearLimit NetstatTimeWaitOverflow NetstatCloseWaitLeak
+NetstatServiceStoppedReading NetstatUDPPortDropping"
 for _ in $(seq 60); do
 	curl -sf "$PROM/api/v1/alerts" >"$TMP/alerts.json" || prom_fail "GET /api/v1/alerts"
 	missing=""
@@ -242,6 +252,12 @@ alert NetstatTimeWaitNearLimit | jq -r '.[0].annotations.description' | grep -q 
 	fail "NetstatCloseWaitLeak: $(alert NetstatCloseWaitLeak)"
 alert NetstatSynFlood | jq -r '.[0].annotations.description' | grep -q 'Listening program: sockpop\.' ||
 	fail "NetstatSynFlood description lacks the program: $(alert NetstatSynFlood | jq -r '.[0].annotations.description')"
+[ "$(alert NetstatServiceStoppedReading | jq -r '[.[].labels | "\(.direction)/\(.port)"] | join(" ")')" = inbound/7003 ] ||
+	fail "NetstatServiceStoppedReading: $(alert NetstatServiceStoppedReading)"
+alert NetstatServiceStoppedReading | jq -r '.[0].annotations.description' | grep -q 'Sockets with unread data: 3; listening program: traffic\.' ||
+	fail "NetstatServiceStoppedReading description: $(alert NetstatServiceStoppedReading | jq -r '.[0].annotations.description')"
+[ "$(alert NetstatUDPPortDropping | jq -r '[.[].labels.port] | join(" ")')" = 5300 ] ||
+	fail "NetstatUDPPortDropping: $(alert NetstatUDPPortDropping)"
 # Quiet conditions stay quiet.
 for a in NetstatCollectorFailing NetstatConntrackNearFull; do
 	[ "$(alert "$a" | jq length)" = 0 ] || fail "$a active: $(alert "$a")"
