@@ -289,7 +289,7 @@ rules_checked=$CHECKED
 subst() {
 	sed -e "s/\\\$__rate_interval/1m/g; s/\\\$__interval/15s/g; s/\\\$__range/5m/g" \
 		-e "s/\\\$job/$JOB/g; s/\\\$instance/$INSTANCE/g; s/\\\${job}/$JOB/g; s/\\\${instance}/$INSTANCE/g" \
-		-e "s/\\\$topk/10/g"
+		-e "s/\\\$topk/10/g; s/\\\$rtt_port/.+/g"
 }
 CHECKED=0
 while IFS=$'\t' read -r title expr; do
