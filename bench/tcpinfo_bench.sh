@@ -10,7 +10,9 @@
 # /metrics) of two exporters, tcp-info off and on; `ss -tin` and `ss -tn`
 # (process wall time, output to /dev/null); the bare dumps of tcpinfo_dump
 # (off, tcp_info on the whole dump, and a separate ESTABLISHED dump); the
-# on/off ratio; each exporter's peak RSS (VmHWM).
+# on/off ratio; each exporter's peak RSS (VmHWM). NE_BASE=PATH adds a third
+# exporter binary (e.g. a build of main) scraped in the same rotation;
+# NE_FLAGS="..." are given to every exporter (e.g. --no-collector.processes).
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: tcpinfo_bench.sh BUILD_DIR [RUNS]}" && pwd)
@@ -45,22 +47,32 @@ grow_half_closed() {
 bench_grow_pairs 50000
 grow_half_closed 25000
 
-"$NE" --web.listen-address=127.0.0.1:19110 >"$TMP/off.log" 2>&1 &
+"$NE" --web.listen-address=127.0.0.1:19110 ${NE_FLAGS:-} >"$TMP/off.log" 2>&1 &
 OFF_PID=$!
 PIDS+=("$OFF_PID")
-"$NE" --web.listen-address=127.0.0.1:19111 --collector.sockets.tcp-info >"$TMP/on.log" 2>&1 &
+"$NE" --web.listen-address=127.0.0.1:19111 --collector.sockets.tcp-info ${NE_FLAGS:-} >"$TMP/on.log" 2>&1 &
 ON_PID=$!
 PIDS+=("$ON_PID")
-for port in 19110 19111; do
+ports="19110 19111"
+if [ -n "${NE_BASE:-}" ]; then
+	"$NE_BASE" --web.listen-address=127.0.0.1:19112 ${NE_FLAGS:-} >"$TMP/base.log" 2>&1 &
+	BASE_PID=$!
+	PIDS+=("$BASE_PID")
+	ports="$ports 19112"
+fi
+for port in $ports; do
 	for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && break; sleep 0.1; done
 done
 
 # Scrapes alternate between the two exporters, so both see the same load.
 : >"$TMP/off.ms"
 : >"$TMP/on.ms"
+: >"$TMP/base.ms"
 for _ in $(seq "$RUNS"); do
 	curl -s -o /dev/null -w '%{time_total}\n' http://127.0.0.1:19110/metrics >>"$TMP/off.ms"
 	curl -s -o /dev/null -w '%{time_total}\n' http://127.0.0.1:19111/metrics >>"$TMP/on.ms"
+	[ -z "${NE_BASE:-}" ] ||
+		curl -s -o /dev/null -w '%{time_total}\n' http://127.0.0.1:19112/metrics >>"$TMP/base.ms"
 done
 off=$(awk '{ print $1 * 1000 }' "$TMP/off.ms" | median)
 on=$(awk '{ print $1 * 1000 }' "$TMP/on.ms" | median)
@@ -81,6 +93,9 @@ all=$(curl -s http://127.0.0.1:19111/metrics | awk '/^netstat_tcp_sockets\{/ { s
 
 printf 'sockets %s (established %s), median of %s runs\n' "$all" "$est" "$RUNS"
 printf '%-28s %10s\n' what ms
+[ -z "${NE_BASE:-}" ] || printf '%-28s %10.2f   (rss %s MB)\n' "scrape, NE_BASE" \
+	"$(awk '{ print $1 * 1000 }' "$TMP/base.ms" | median)" \
+	"$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$BASE_PID/status")"
 printf '%-28s %10.2f\n' "scrape, tcp-info off" "$off" "scrape, tcp-info on" "$on" \
 	"ss -tin" "$sstin" "ss -tn" "$sstn"
 for v in off whole split; do

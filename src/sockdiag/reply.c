@@ -49,27 +49,29 @@ static bool is_mapped(const uint8_t a[16])
 
 /* End of a tcp_info field: the attribute must be this long to carry it. */
 #define TCPI_END(f) (offsetof(struct tcp_info, f) + sizeof(((struct tcp_info *)0)->f))
+/* Copies field f of the kernel's tcp_info at p (any alignment) into dst. */
+#define TCPI_GET(dst, p, f)                                                        \
+	do {                                                                       \
+		_Static_assert(sizeof(dst) == sizeof(((struct tcp_info *)0)->f), #f); \
+		memcpy(&(dst), (p) + offsetof(struct tcp_info, f), sizeof(dst));   \
+	} while (0)
 
-/* Reads the tcp_info fields a len-byte INET_DIAG_INFO payload covers. */
+/* Reads the tcp_info fields a len-byte INET_DIAG_INFO payload covers. The
+ * kernel's struct may be longer or shorter than ours; offsets never change
+ * (fields are only ever appended). */
 static void parse_tcp_info(const uint8_t *p, size_t len, struct diag_sock *out)
 {
-	struct tcp_info ti;
-
-	/* The kernel's struct may be longer or shorter than ours: copy what
-	 * both have, zero the rest, and trust only the fields inside len. */
-	memset(&ti, 0, sizeof(ti));
-	memcpy(&ti, p, len < sizeof(ti) ? len : sizeof(ti));
 	if (len >= TCPI_END(tcpi_total_retrans)) {
 		out->have |= DIAG_HAVE_TCP_INFO;
-		out->info.ca_state = ti.tcpi_ca_state;
-		out->info.retrans = ti.tcpi_retrans;
-		out->info.rtt_us = ti.tcpi_rtt;
-		out->info.total_retrans = ti.tcpi_total_retrans;
+		TCPI_GET(out->info.ca_state, p, tcpi_ca_state);
+		TCPI_GET(out->info.retrans, p, tcpi_retrans);
+		TCPI_GET(out->info.rtt_us, p, tcpi_rtt);
+		TCPI_GET(out->info.total_retrans, p, tcpi_total_retrans);
 	}
 	if (len >= TCPI_END(tcpi_bytes_received)) {
 		out->have |= DIAG_HAVE_TCP_BYTES;
-		out->info.bytes_acked = ti.tcpi_bytes_acked;
-		out->info.bytes_received = ti.tcpi_bytes_received;
+		TCPI_GET(out->info.bytes_acked, p, tcpi_bytes_acked);
+		TCPI_GET(out->info.bytes_received, p, tcpi_bytes_received);
 	}
 }
 
