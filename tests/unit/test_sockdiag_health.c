@@ -261,6 +261,34 @@ static void test_merge_reset(void **state)
 	health_free(NULL);
 }
 
+/* The key the census gives a socket, which health files it under. */
+static void test_census_key(void **state)
+{
+	struct census *c = census_new();
+	struct diag_sock s = tcp(DIAG_KSTATE_LISTEN, 0, 128, 0);
+	uint16_t port = 0;
+
+	(void)state;
+	assert_non_null(c);
+	s.sport = 443;
+	assert_int_equal(census_key(c, &s, &port), -1); /* listeners have no key */
+	assert_int_equal(census_add(c, &s), 0);
+	s = tcp(DIAG_KSTATE_ESTABLISHED, 0, 0, 0);
+	s.sport = 443;
+	s.dport = 50000;
+	assert_int_equal(census_key(c, &s, &port), CENSUS_INBOUND);
+	assert_int_equal(port, 443);
+	s.sport = 50001;
+	s.dport = 5432;
+	assert_int_equal(census_key(c, &s, &port), CENSUS_OUTBOUND);
+	assert_int_equal(port, 5432);
+	s.kstate = 13; /* a state the census does not report */
+	assert_int_equal(census_key(c, &s, &port), -1);
+	s = udp(53, 0, 0);
+	assert_int_equal(census_key(c, &s, &port), -1);
+	census_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_port_cut),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_merge_reset),
+		cmocka_unit_test(test_census_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
