@@ -51,7 +51,40 @@ int health_add_udp(struct health *h, const struct diag_sock *s);
 /* Adds everything src counted to dst. 0 or -ENOMEM. */
 int health_merge(struct health *dst, const struct health *src);
 
-/* Adds the health families to e. 0 or a negative errno. */
-int health_emit(const struct health *h, const struct health_opts *o, struct expo *e);
+/* The families health_emit() fills, in the order it creates them. Their
+ * names, types and HELP belong to the collector that emits them (a table of
+ * HEALTH_METRIC_COUNT entries, collectors/sockets.c). */
+enum health_metric {
+	HEALTH_METRIC_TCP_PORT_RECEIVE_QUEUE_BYTES = 0,       /* {direction, port} */
+	HEALTH_METRIC_TCP_PORT_SEND_QUEUE_BYTES,              /* {direction, port} */
+	HEALTH_METRIC_TCP_PORT_RECEIVE_QUEUE_NONEMPTY_SOCKETS, /* {direction, port} */
+	/* The tcp_info families, only with health_opts.tcp_info: */
+	HEALTH_METRIC_TCP_PORT_RTT_SECONDS,            /* gauge histogram {direction, port} */
+	HEALTH_METRIC_TCP_PORT_RETRANSMITTING_SOCKETS, /* {direction, port} */
+	HEALTH_METRIC_TCP_PORT_RETRANSMITTED_SEGMENTS, /* {direction, port} */
+	HEALTH_METRIC_TCP_PORT_ACKED_BYTES,            /* {direction, port} */
+	HEALTH_METRIC_TCP_PORT_RECEIVED_BYTES,         /* {direction, port} */
+	HEALTH_METRIC_UDP_PORT_RECEIVE_QUEUE_BYTES,    /* {port} */
+	HEALTH_METRIC_UDP_PORT_DROPPED_DATAGRAMS,      /* {port} */
+	HEALTH_METRIC_COUNT
+};
+
+/* Constant labels health_emit() can append to every sample. */
+#define HEALTH_MAX_CONST_LABELS 6
+
+/* Where health_emit() adds samples, as struct census_out: the emitting
+ * collector's names and the set; families created on first use and kept in
+ * fam (zero it before the first health_emit() into a set). */
+struct health_out {
+	struct expo *e;
+	const struct expo_desc *desc; /* [HEALTH_METRIC_COUNT] */
+	struct expo_family *fam[HEALTH_METRIC_COUNT];
+};
+
+/* Adds h's samples to out's families; every sample gets its own labels, then
+ * labels[0..nlabels) (nlabels <= HEALTH_MAX_CONST_LABELS). Returns 0 or a
+ * negative errno (-EINVAL for too many labels, the set's sticky error). */
+int health_emit(const struct health *h, const struct health_opts *o, struct health_out *out,
+		const struct expo_label *labels, size_t nlabels);
 
 #endif

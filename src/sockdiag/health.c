@@ -209,56 +209,11 @@ int health_merge(struct health *dst, const struct health *src)
 
 /* ---- emission ---- */
 
-/* The families, in exposition order. */
-enum health_family {
-	HF_TCP_RQUEUE = 0,
-	HF_TCP_WQUEUE,
-	HF_TCP_RQ_NONEMPTY,
-	HF_TCP_RTT,
-	HF_TCP_RETRANSMITTING,
-	HF_TCP_RETRANS_SEGS,
-	HF_TCP_ACKED,
-	HF_TCP_RECEIVED,
-	HF_UDP_RQUEUE,
-	HF_UDP_DROPS,
-	HF_COUNT
-};
-
-static const struct {
-	const char *name;
-	enum expo_type type;
-	bool tcp_info; /* only with --collector.sockets.tcp-info */
-	const char *help;
-} families[HF_COUNT] = {
-	[HF_TCP_RQUEUE] = {"netstat_tcp_port_receive_queue_bytes", EXPO_GAUGE, false,
-		"Bytes received but not yet read by the application (ss Recv-Q), summed over a port's "
-		"non-listening TCP sockets, by direction."},
-	[HF_TCP_WQUEUE] = {"netstat_tcp_port_send_queue_bytes", EXPO_GAUGE, false,
-		"Bytes sent but not yet acknowledged by the peer, or not yet sent (ss Send-Q), summed "
-		"over a port's non-listening TCP sockets, by direction."},
-	[HF_TCP_RQ_NONEMPTY] = {"netstat_tcp_port_receive_queue_nonempty_sockets", EXPO_GAUGE, false,
-		"Non-listening TCP sockets of a port with bytes waiting to be read, by direction."},
-	[HF_TCP_RTT] = {"netstat_tcp_port_rtt_seconds", EXPO_GAUGEHISTOGRAM, true,
-		"Smoothed round-trip time (tcpi_rtt, ss rtt:) of a port's established TCP sockets, "
-		"by direction: how many sockets are in each bucket now."},
-	[HF_TCP_RETRANSMITTING] = {"netstat_tcp_port_retransmitting_sockets", EXPO_GAUGE, true,
-		"Established TCP sockets of a port in loss recovery (tcpi_ca_state Recovery or Loss) or "
-		"with retransmitted segments not yet acknowledged (tcpi_retrans, ss retrans:N/), by direction."},
-	[HF_TCP_RETRANS_SEGS] = {"netstat_tcp_port_retransmitted_segments", EXPO_GAUGE, true,
-		"Segments retransmitted over their lifetime (tcpi_total_retrans, ss retrans:/N), summed "
-		"over a port's established TCP sockets, by direction: a sum over live sockets, not a counter."},
-	[HF_TCP_ACKED] = {"netstat_tcp_port_acked_bytes", EXPO_GAUGE, true,
-		"Bytes acknowledged by the peer (tcpi_bytes_acked, ss bytes_acked:), summed over a port's "
-		"established TCP sockets, by direction: a sum over live sockets, not a counter."},
-	[HF_TCP_RECEIVED] = {"netstat_tcp_port_received_bytes", EXPO_GAUGE, true,
-		"Bytes received (tcpi_bytes_received, ss bytes_received:), summed over a port's "
-		"established TCP sockets, by direction: a sum over live sockets, not a counter."},
-	[HF_UDP_RQUEUE] = {"netstat_udp_port_receive_queue_bytes", EXPO_GAUGE, false,
-		"Memory held by datagrams not yet read (ss Recv-Q) of the UDP sockets bound to a local port."},
-	[HF_UDP_DROPS] = {"netstat_udp_port_dropped_datagrams", EXPO_GAUGE, false,
-		"Datagrams dropped by the UDP sockets bound to a local port (SK_MEMINFO_DROPS, ss -m d), "
-		"mostly for a full receive buffer: a sum over live sockets, not a counter."},
-};
+/* The tcp_info families, in enum order. */
+static bool needs_tcp_info(enum health_metric m)
+{
+	return m >= HEALTH_METRIC_TCP_PORT_RTT_SECONDS && m <= HEALTH_METRIC_TCP_PORT_RECEIVED_BYTES;
+}
 
 static const char *const dir_names[CENSUS_DIR_COUNT] = {"inbound", "outbound"};
 
@@ -378,50 +333,68 @@ static void sum_udp(void *dst, const void *src)
 	udp_sum(dst, src);
 }
 
-static uint64_t tcp_value(const struct tcp_port *p, enum health_family f)
+static uint64_t tcp_value(const struct tcp_port *p, enum health_metric m)
 {
-	switch (f) {
-	case HF_TCP_RQUEUE:
+	switch (m) {
+	case HEALTH_METRIC_TCP_PORT_RECEIVE_QUEUE_BYTES:
 		return p->rqueue;
-	case HF_TCP_WQUEUE:
+	case HEALTH_METRIC_TCP_PORT_SEND_QUEUE_BYTES:
 		return p->wqueue;
-	case HF_TCP_RQ_NONEMPTY:
+	case HEALTH_METRIC_TCP_PORT_RECEIVE_QUEUE_NONEMPTY_SOCKETS:
 		return p->rq_nonempty;
-	case HF_TCP_RETRANSMITTING:
+	case HEALTH_METRIC_TCP_PORT_RETRANSMITTING_SOCKETS:
 		return p->retransmitting;
-	case HF_TCP_RETRANS_SEGS:
+	case HEALTH_METRIC_TCP_PORT_RETRANSMITTED_SEGMENTS:
 		return p->total_retrans;
-	case HF_TCP_ACKED:
+	case HEALTH_METRIC_TCP_PORT_ACKED_BYTES:
 		return p->bytes_acked;
-	case HF_TCP_RECEIVED:
+	case HEALTH_METRIC_TCP_PORT_RECEIVED_BYTES:
 		return p->bytes_received;
 	default:
 		return 0;
 	}
 }
 
-static void emit_tcp_row(struct expo_family *f, enum health_family hf, const char *dir,
-			 const struct row *r)
+/* A sample's labels: its own, then the constant ones. */
+struct labels {
+	struct expo_label l[2 + HEALTH_MAX_CONST_LABELS];
+	size_t n;
+};
+
+static void labels_set(struct labels *ls, const struct expo_label *own, size_t nown,
+		       const struct expo_label *extra, size_t nextra)
+{
+	ls->n = 0;
+	for (size_t i = 0; i < nown; i++)
+		ls->l[ls->n++] = own[i];
+	for (size_t i = 0; i < nextra; i++)
+		ls->l[ls->n++] = extra[i];
+}
+
+static void emit_tcp_row(struct expo_family *f, enum health_metric m, const char *dir,
+			 const struct row *r, const struct expo_label *extra, size_t nextra)
 {
 	const struct tcp_port *p = r->entry;
+	struct labels ls;
 
 	/* The tcp_info families: ports with established sockets, and the
 	 * allowlist always. */
-	if (families[hf].tcp_info && p->info_sockets == 0 && !r->allowed)
+	if (needs_tcp_info(m) && p->info_sockets == 0 && !r->allowed)
 		return;
-	if (hf == HF_TCP_RTT) {
+	labels_set(&ls, EXPO_LABELS({"direction", dir}, {"port", r->label}), extra, nextra);
+	if (m == HEALTH_METRIC_TCP_PORT_RTT_SECONDS) {
 		uint64_t counts[HEALTH_RTT_BUCKETS + 1];
 		for (int b = 0; b <= HEALTH_RTT_BUCKETS; b++)
 			counts[b] = p->rtt[b];
 		expo_add_gaugehistogram(f, health_rtt_bounds, counts, HEALTH_RTT_BUCKETS,
-					(double)p->rtt_us_sum / 1e6,
-					EXPO_LABELS({"direction", dir}, {"port", r->label}));
+					(double)p->rtt_us_sum / 1e6, ls.l, ls.n);
 		return;
 	}
-	expo_add_u64(f, tcp_value(p, hf), EXPO_LABELS({"direction", dir}, {"port", r->label}));
+	expo_add_u64(f, tcp_value(p, m), ls.l, ls.n);
 }
 
-int health_emit(const struct health *h, const struct health_opts *o, struct expo *e)
+int health_emit(const struct health *h, const struct health_opts *o, struct health_out *out,
+		const struct expo_label *labels, size_t nlabels)
 {
 	static const struct tcp_port tcp_zero;
 	static const struct udp_port udp_zero;
@@ -429,8 +402,10 @@ int health_emit(const struct health *h, const struct health_opts *o, struct expo
 	struct udp_port udp_other;
 	struct row *rows[CENSUS_DIR_COUNT] = {NULL}, *urows = NULL;
 	long nrows[CENSUS_DIR_COUNT], nurows;
-	int ret = 0;
+	int ret = -EINVAL;
 
+	if (nlabels > HEALTH_MAX_CONST_LABELS)
+		goto out;
 	memset(tcp_other, 0, sizeof(tcp_other));
 	memset(&udp_other, 0, sizeof(udp_other));
 	for (int d = 0; d < CENSUS_DIR_COUNT; d++) {
@@ -446,24 +421,27 @@ int health_emit(const struct health *h, const struct health_opts *o, struct expo
 		ret = (int)nurows;
 		goto out;
 	}
-	for (int hf = 0; hf < HF_COUNT; hf++) {
+	for (int m = 0; m < HEALTH_METRIC_COUNT; m++) {
 		struct expo_family *f;
-		if (families[hf].tcp_info && !o->tcp_info)
+		if (needs_tcp_info(m) && !o->tcp_info)
 			continue;
-		f = expo_family(e, families[hf].name, families[hf].type, families[hf].help);
-		if (hf == HF_UDP_RQUEUE || hf == HF_UDP_DROPS) {
+		f = expo_family_once(out->e, &out->desc[m], &out->fam[m]);
+		if (m == HEALTH_METRIC_UDP_PORT_RECEIVE_QUEUE_BYTES ||
+		    m == HEALTH_METRIC_UDP_PORT_DROPPED_DATAGRAMS) {
 			for (long i = 0; i < nurows; i++) {
 				const struct udp_port *p = urows[i].entry;
-				expo_add_u64(f, hf == HF_UDP_RQUEUE ? p->rqueue : p->drops,
-					     EXPO_LABELS({"port", urows[i].label}));
+				struct labels ls;
+				labels_set(&ls, EXPO_LABELS({"port", urows[i].label}), labels, nlabels);
+				expo_add_u64(f, m == HEALTH_METRIC_UDP_PORT_RECEIVE_QUEUE_BYTES ? p->rqueue : p->drops,
+					     ls.l, ls.n);
 			}
 			continue;
 		}
 		for (int d = 0; d < CENSUS_DIR_COUNT; d++)
 			for (long i = 0; i < nrows[d]; i++)
-				emit_tcp_row(f, hf, dir_names[d], &rows[d][i]);
+				emit_tcp_row(f, m, dir_names[d], &rows[d][i], labels, nlabels);
 	}
-	ret = expo_error(e);
+	ret = expo_error(out->e);
 out:
 	for (int d = 0; d < CENSUS_DIR_COUNT; d++)
 		free(rows[d]);

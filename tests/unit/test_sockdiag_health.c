@@ -6,12 +6,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "collectors/sockets.h"
 #include "sockdiag/health.h"
 
 static struct diag_sock tcp(uint8_t kstate, uint32_t rq, uint32_t wq, uint32_t rtt_us)
@@ -49,11 +51,13 @@ static struct diag_sock udp(uint16_t port, uint32_t rq, uint32_t drops)
 static char *render(const struct health *h, const struct health_opts *o)
 {
 	struct expo *e = expo_new();
+	struct health_out ho = {.desc = sockets_health_metrics};
 	struct strbuf sb;
 	char *out;
 
 	assert_non_null(e);
-	assert_int_equal(health_emit(h, o, e), 0);
+	ho.e = e;
+	assert_int_equal(health_emit(h, o, &ho, EXPO_NOLABELS), 0);
 	sb_init(&sb);
 	assert_int_equal(expo_render(e, EXPO_FMT_TEXT, &sb), 0);
 	out = strdup(sb.buf ? sb.buf : "");
@@ -261,6 +265,32 @@ static void test_merge_reset(void **state)
 	health_free(NULL);
 }
 
+/* Constant labels go after each sample's own; too many is -EINVAL. */
+static void test_const_labels(void **state)
+{
+	struct health *h = health_new();
+	struct health_opts o = {NULL, 10, true};
+	struct diag_sock s = tcp(DIAG_KSTATE_ESTABLISHED, 3, 0, 100);
+	struct expo *e = expo_new();
+	struct health_out ho = {.e = e, .desc = sockets_health_metrics};
+	struct expo_label many[HEALTH_MAX_CONST_LABELS + 1];
+	struct strbuf sb;
+
+	(void)state;
+	assert_int_equal(health_add_tcp(h, CENSUS_INBOUND, 80, &s), 0);
+	assert_int_equal(health_emit(h, &o, &ho, EXPO_LABELS({"netns", "blue"})), 0);
+	sb_init(&sb);
+	assert_int_equal(expo_render(e, EXPO_FMT_TEXT, &sb), 0);
+	expect(sb.buf, "netstat_tcp_port_receive_queue_bytes{direction=\"inbound\",port=\"80\",netns=\"blue\"}", "3");
+	expect(sb.buf, "netstat_tcp_port_rtt_seconds_bucket{direction=\"inbound\",port=\"80\",netns=\"blue\",le=\"0.0001\"}", "1");
+	sb_fini(&sb);
+	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+		many[i] = (struct expo_label){"x", "y"};
+	assert_int_equal(health_emit(h, &o, &ho, many, sizeof(many) / sizeof(many[0])), -EINVAL);
+	expo_free(e);
+	health_free(h);
+}
+
 /* The key the census gives a socket, which health files it under. */
 static void test_census_key(void **state)
 {
@@ -297,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_merge_reset),
 		cmocka_unit_test(test_census_key),
+		cmocka_unit_test(test_const_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
