@@ -172,6 +172,10 @@ for port in 7001 7002; do
 		fail "port $port retransmitted segments: got $got, ss says $lo..$hi"
 done
 [ "$(series netstat_tcp_port_retransmitted_segments outbound 7001)" = 0 ] || fail "port 7001 retransmitted"
+# Nothing lost on 7001: no socket in recovery; on 7002 at most its 4.
+[ "$(series netstat_tcp_port_retransmitting_sockets outbound 7001)" = 0 ] || fail "port 7001 retransmitting"
+got=$(series netstat_tcp_port_retransmitting_sockets outbound 7002)
+[ -n "$got" ] && [ "$got" -le 4 ] || fail "port 7002 retransmitting sockets: '$got'"
 [ "$(series netstat_tcp_port_retransmitted_segments outbound 7002)" -gt 10 ] || fail "port 7002 hardly retransmitted"
 got=$(series netstat_tcp_port_acked_bytes outbound 7002)
 [ "$got" -gt 1000000 ] || fail "port 7002 acked bytes: $got"
