@@ -362,6 +362,7 @@ int census_add(struct census *c, const struct diag_sock *s)
 	int fam = s->family == AF_INET6 ? CENSUS_IPV6 : CENSUS_IPV4;
 	enum census_dir dir;
 	struct port_entry *pe;
+	uint16_t port = 0;
 	int st;
 
 	if (s->protocol == IPPROTO_UDP) {
@@ -383,8 +384,11 @@ int census_add(struct census *c, const struct diag_sock *s)
 		le->backlog += s->wqueue;
 		return 0;
 	}
-	dir = bit_get(c->listening, s->sport) ? CENSUS_INBOUND : CENSUS_OUTBOUND;
-	pe = port_get(&c->ports[dir], dir == CENSUS_INBOUND ? s->sport : s->dport);
+	if (census_key(c, s, &port) == CENSUS_INBOUND)
+		dir = CENSUS_INBOUND;
+	else
+		dir = CENSUS_OUTBOUND;
+	pe = port_get(&c->ports[dir], port);
 	if (pe == NULL)
 		return -ENOMEM;
 	pe->total++;
