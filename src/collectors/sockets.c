@@ -33,7 +33,7 @@ static const struct collector_flag flags[] = {
 	{FLAG_PORTS, "PORT[,PORT...]", NULL,
 	 "Ports that always get their own per-port series (listeners too), even at zero.", true},
 	{FLAG_TOP_PORTS, "N", "10",
-	 "Other ports per direction with their own series, by socket count; the rest are port=\"other\".", false},
+	 "Other ports per direction with their own series, by socket count (UDP: by drops); the rest are port=\"other\".", false},
 	{FLAG_LISTEN_PORTS, "N", "100",
 	 "Listening ports (lowest first, besides the allowlist) with their own series; the rest are port=\"other\".", false},
 	{FLAG_TOP_PEERS, "K", "5",
