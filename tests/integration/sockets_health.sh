@@ -152,18 +152,23 @@ check_rtt() {
 	got=$(series netstat_tcp_port_rtt_seconds_bucket outbound "$port" "+Inf")
 	[ "$got" = 4 ] || fail "port $port le=+Inf: got $got, want 4"
 }
-# 7001 settles mid-bucket (0.25-0.5 s): 3 of 4 must be certain. 7002's
-# sub-ms RTT wanders across the 100 us and 250 us edges under load: its
-# buckets are only bounded.
+# 7001 settles mid-bucket (0.25-0.5 s) and moves slowly: 3 of 4 must be
+# certain. 7002's sub-ms RTT jumps across the 100 us and 250 us edges from
+# one ack to the next (even back and forth between two ss snapshots), so
+# only its count and that all 4 are under 100 ms are checked.
 check_rtt 7001 1
-check_rtt 7002 4
-
-# The two ports differ as staged: 7001 queues (mean RTT above 100 ms), 7002
-# does not (under 20 ms); 7002 retransmits, 7001 never dropped a segment.
+for le in 0.1 +Inf; do
+	got=$(series netstat_tcp_port_rtt_seconds_bucket outbound 7002 "$le")
+	[ "$got" = 4 ] || fail "port 7002 le=$le: got $got, want 4"
+done
+[ "$(series netstat_tcp_port_rtt_seconds_gcount outbound 7002)" = 4 ] || fail "port 7002: gcount"
+[ "$(series netstat_tcp_port_rtt_seconds_bucket outbound 7001 0.1)" = 0 ] || fail "port 7001: sockets under 100 ms"
+# The two ports differ as staged: 7001 queues (mean RTT above 100 ms, none
+# under, 7002 all under, above); 7002 retransmits, 7001 never dropped a segment.
+[ "$(wc -l <"$TMP/before.7002")" = 4 ] || fail "ss shows $(wc -l <"$TMP/before.7002") senders on 7002"
 mean() { awk -v s="$(series netstat_tcp_port_rtt_seconds_gsum outbound "$1")" \
 	-v c="$(series netstat_tcp_port_rtt_seconds_gcount outbound "$1")" 'BEGIN { print s / c }'; }
 awk -v m="$(mean 7001)" 'BEGIN { exit !(m > 0.1) }' || fail "port 7001 mean RTT $(mean 7001) s, want > 0.1"
-awk -v m="$(mean 7002)" 'BEGIN { exit !(m < 0.02) }' || fail "port 7002 mean RTT $(mean 7002) s, want < 0.02"
 for port in 7001 7002; do
 	lo=$(awk '{ s += $3 } END { print s + 0 }' "$TMP/before.$port")
 	hi=$(awk '{ s += $3 } END { print s + 0 }' "$TMP/after.$port")
