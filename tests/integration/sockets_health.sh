@@ -14,9 +14,9 @@
 #              queues fill and stay full (inbound direction);
 #   UDP 5300:  A's receiver with a tiny SO_RCVBUF, never read, sent 300
 #              datagrams by B: it drops most.
-# Checked: the RTT gauge histogram of 7001 and 7002 against `ss -tin` taken
-# before and after the scrape (exact for every socket whose RTT stays in one
-# bucket and away from its edges); retransmitted segments between the two
+# Checked: the RTT gauge histogram of 7001 against `ss -tin` taken before
+# and after the scrape (exact for every socket whose RTT stays in one bucket
+# and away from its edges), 7002's count and bound; retransmitted segments between the two
 # `ss` sums; queue bytes and drops exactly; the two ports differ as staged;
 # promtool on the text format; the gaugehistogram type in OpenMetrics.
 source "$(dirname "$0")/../lib/common.sh"
