@@ -3,9 +3,12 @@
 #   bash deploy/debian/build-deb.sh [BUILD_DIR]      (default: build-deb)
 # A Release build with Debian's hardening flags (dpkg-buildflags, as
 # dpkg-buildpackage would set them), then CPack's DEB generator. Prints the
-# path of the .deb. Needs build-essential cmake pkg-config the -dev packages
-# of the Quick start, help2man and dpkg-dev (dpkg-shlibdeps).
+# path of the .deb. Needs the Quick start's packages, help2man (the man
+# page), and file and dpkg-dev (CPack's dpkg-shlibdeps run).
 set -euo pipefail
+for t in cmake help2man file dpkg-shlibdeps dpkg-buildflags; do
+	command -v "$t" >/dev/null || { echo "build-deb: $t not found: apt-get install cmake help2man file dpkg-dev" >&2; exit 1; }
+done
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$SRC/build-deb}
 

@@ -14,7 +14,7 @@ if [ "${DEB_IN_MNTNS:-}" != 1 ]; then
 fi
 source "$(dirname "$0")/../lib/common.sh"
 
-for t in lintian debootstrap help2man dpkg-shlibdeps systemd-analyze promtool; do
+for t in lintian debootstrap help2man file dpkg-shlibdeps systemd-analyze promtool nsenter; do
 	command -v "$t" >/dev/null || fail "$t not installed (see the README's test line)"
 done
 DOC="$SRC/docs/deploy.md"
