@@ -52,9 +52,17 @@ string(REPLACE "ExecStart=/usr/bin/${NE_NAME}" "ExecStart=${CMAKE_INSTALL_FULL_B
   NE_UNIT "${NE_UNIT}")
 file(CONFIGURE OUTPUT ${NE_OUT}.service CONTENT "${NE_UNIT}" @ONLY)
 install(FILES ${NE_OUT}.service DESTINATION ${NE_UNITDIR})
-# The unit reads /etc/default/netstat-exporter whatever the prefix.
-install(FILES ${CMAKE_SOURCE_DIR}/deploy/debian/${NE_NAME}.default
-  DESTINATION /etc/default RENAME ${NE_NAME})
+# The unit reads /etc/default/netstat-exporter whatever the prefix. A source
+# install keeps an existing one (the administrator's flags); in the package it
+# is a conffile, which dpkg keeps.
+install(CODE "
+  set(f \"\$ENV{DESTDIR}/etc/default/${NE_NAME}\")
+  if(EXISTS \"\${f}\")
+    message(STATUS \"Keeping: \${f}\")
+  else()
+    file(INSTALL ${CMAKE_SOURCE_DIR}/deploy/debian/${NE_NAME}.default
+      DESTINATION /etc/default RENAME ${NE_NAME})
+  endif()")
 
 # Documentation under /usr/share/doc; rules, scrape example and dashboard,
 # which Prometheus and Grafana load, under /usr/share/netstat-exporter.
