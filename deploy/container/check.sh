@@ -4,7 +4,8 @@
 # quoted in docs/deploy.md.
 #   bash deploy/container/check.sh BUILD_DIR
 # BUILD_DIR is a build with the tests (for the sockpop helper); podman's
-# storage, the Debian 12 root and the logs go to BUILD_DIR/container.
+# storage (its own, apart from the machine's), the Debian 12 root and the
+# logs go to BUILD_DIR/container.
 #
 # No registry is reachable here, so the base image debian:12-slim is a
 # debootstrapped Debian 12 root (deploy/debian/fresh-root.sh) imported with
@@ -105,6 +106,8 @@ t3=$(date +%s)
 
 size=$("${P[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 base=$("${P[@]}" image inspect --format '{{.Size}}' localhost/debian:12-slim)
+# The build stage's layers are full copies under vfs (gigabytes): drop them.
+"${P[@]}" image prune -f >/dev/null
 echo "container: image $IMAGE $((size / 1000000)) MB (base debian:12-slim import $((base / 1000000)) MB, +$(((size - base) / 1000)) kB);" \
 	"base $((t1 - t0)) s, build $((t2 - t1)) s, run and checks $((t3 - t2)) s;" \
 	"default user: $user_out lines, root's sockets not_found; uid 0 + SYS_PTRACE,DAC_READ_SEARCH: attributed"
