@@ -31,7 +31,7 @@ IMAGE=localhost/netstat_exporter:check
 [ -x "$POP" ] || { echo "no $POP: build the tests first" >&2; exit 1; }
 mkdir -p "$WORK"
 TMP=$(mktemp -d)
-P=(podman --root "$WORK/storage" --runroot "$TMP/run" --storage-driver vfs)
+P=(podman --root "$WORK/storage" --runroot "$WORK/run" --storage-driver vfs)
 RUN=(run --runtime runc --cgroup-manager cgroupfs --ulimit nofile=1024:4096 --ulimit nproc=1024:4096
 	--net=host --pid=host -v /proc:/host/proc:ro --read-only --security-opt=no-new-privileges)
 ns_pid=""

@@ -28,5 +28,5 @@ run cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
 	-DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_C_FLAGS="$cflags" -DCMAKE_EXE_LINKER_FLAGS="$ldflags"
 run cmake --build "$BUILD" -j"$(nproc)"
 rm -f "$BUILD"/package/*.deb
-run cpack --config "$BUILD/CPackConfig.cmake" -B "$BUILD/package"
+run cpack --config "$BUILD/CPackConfig.cmake"
 ls "$BUILD"/package/*.deb

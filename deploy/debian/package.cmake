@@ -35,6 +35,10 @@ else()
   message(STATUS "help2man not found: `cmake --install` and the package need it for the man page")
   install(CODE [[message(FATAL_ERROR "the man page needs help2man (apt-get install help2man), then re-run cmake")]])
 endif()
+add_custom_command(OUTPUT ${NE_OUT}.changelog.gz
+  COMMAND gzip -9nc ${CMAKE_SOURCE_DIR}/deploy/debian/changelog > ${NE_OUT}.changelog.gz
+  DEPENDS ${CMAKE_SOURCE_DIR}/deploy/debian/changelog)
+list(APPEND NE_FILES ${NE_OUT}.changelog.gz)
 add_custom_target(package_files ALL DEPENDS ${NE_FILES})
 
 install(PROGRAMS ${NE_OUT} DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -51,6 +55,8 @@ file(READ ${CMAKE_SOURCE_DIR}/deploy/systemd/${NE_NAME}.service NE_UNIT)
 string(REPLACE "ExecStart=/usr/bin/${NE_NAME}" "ExecStart=${CMAKE_INSTALL_FULL_BINDIR}/${NE_NAME}"
   NE_UNIT "${NE_UNIT}")
 file(CONFIGURE OUTPUT ${NE_OUT}.service CONTENT "${NE_UNIT}" @ONLY)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  deploy/systemd/${NE_NAME}.service deploy/debian/changelog)
 install(FILES ${NE_OUT}.service DESTINATION ${NE_UNITDIR})
 # The unit reads /etc/default/netstat-exporter whatever the prefix. A source
 # install keeps an existing one (the administrator's flags); in the package it
@@ -71,11 +77,7 @@ set(NE_DATADIR ${CMAKE_INSTALL_DATAROOTDIR}/${NE_NAME})
 install(FILES README.md DESTINATION ${NE_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${NE_DOCDIR}/docs FILES_MATCHING PATTERN "*.md")
 install(FILES deploy/debian/copyright DESTINATION ${NE_DOCDIR})
-add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/changelog.gz
-  COMMAND gzip -9nc ${CMAKE_SOURCE_DIR}/deploy/debian/changelog > ${CMAKE_BINARY_DIR}/changelog.gz
-  DEPENDS ${CMAKE_SOURCE_DIR}/deploy/debian/changelog)
-add_custom_target(changelog ALL DEPENDS ${CMAKE_BINARY_DIR}/changelog.gz)
-install(FILES ${CMAKE_BINARY_DIR}/changelog.gz DESTINATION ${NE_DOCDIR})
+install(FILES ${NE_OUT}.changelog.gz DESTINATION ${NE_DOCDIR} RENAME changelog.gz)
 install(FILES deploy/prometheus/rules.yml deploy/prometheus/prometheus.yml
   DESTINATION ${NE_DATADIR}/prometheus)
 install(FILES grafana/netstat_exporter.json DESTINATION ${NE_DATADIR}/grafana)
