@@ -84,6 +84,7 @@ conf=$(in_root dpkg-query -W -f='${Conffiles}' netstat-exporter | awk 'NF { prin
 U=/lib/systemd/system/netstat-exporter.service
 [ "$(readlink "$R/etc/systemd/system/multi-user.target.wants/netstat-exporter.service")" = "$U" ] ||
 	fail "the unit is not enabled on installation"
+cmp -s "$R$U" "$SRC/deploy/systemd/netstat-exporter.service" || fail "the installed unit differs from deploy/systemd/"
 in_root netstat-exporter --version | grep -q '^netstat_exporter, version ' || fail "installed binary does not run"
 
 # systemd's offline check of the installed unit (ExecStart pointed into the
