@@ -16,6 +16,9 @@ LOG=$BUILD/build-deb.log
 mkdir -p "$BUILD"
 
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
+# The man page's date is the changelog's, not today's (as dpkg-buildpackage does).
+SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -l "$SRC/deploy/debian/changelog" -STimestamp)
+export SOURCE_DATE_EPOCH
 # CMake does not read CPPFLAGS (_FORTIFY_SOURCE lives there), so the
 # preprocessor flags ride in the C flags, as debhelper does. Passed on the
 # command line so that a reused build directory gets them too.
