@@ -4,7 +4,9 @@
  * TCP states and UDP, spread over worker threads with one census each, merged
  * at the end. With two threads or more, each TCP dump is split in two halves
  * by a bytecode filter on the ports (sockdiag/bytecode.h), so the two halves of one
- * family's dump run at once. */
+ * family's dump run at once. Each worker also fills a per-port health aggregate
+ * (sockdiag/health.h: queues, UDP drops, and tcp_info with --collector.sockets.tcp-info,
+ * which asks INET_DIAG_INFO on the TCP dumps). */
 #include "collectors/sockets.h"
 
 #include <errno.h>
@@ -130,7 +132,7 @@ struct sockets {
 	struct health *health[NCENSUS]; /* likewise, per-port queues, tcp_info and UDP drops */
 	bool tcp_info;
 	struct diag_bc half[2];         /* the split of the TCP dumps, rebuilt every scrape */
-	int add_rc[NCENSUS];            /* a census_add() failure in this dump, per worker */
+	int add_rc[NCENSUS];            /* a census or health add failure in this dump, per worker */
 	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
 };
 
