@@ -309,6 +309,15 @@ static bool printable(const char *s)
 	return true;
 }
 
+/* No control characters; other bytes (UTF-8 program names) are fine. */
+static bool no_controls(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			return false;
+	return true;
+}
+
 int conn_query_set(struct conn_query *q, const char *key, const char *value, struct strbuf *err)
 {
 	int i = lookup(param_names, P_COUNT, key, strlen(key));
@@ -322,7 +331,7 @@ int conn_query_set(struct conn_query *q, const char *key, const char *value, str
 	}
 	if (*value == '\0')
 		return 0; /* an empty form field: no filter */
-	if (!printable(value) || apply(q, (enum param)i, value) < 0) {
+	if (!no_controls(value) || apply(q, (enum param)i, value) < 0) {
 		sb_printf(err, "bad value for '%s': want %s", key, param_wants[i]);
 		return -EINVAL;
 	}
