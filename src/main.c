@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/flags.h"
+#include "geoip/geoip.h"
 #include "http/server.h"
 #include "log.h"
 #include "scrape.h"
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP); /* reopen the GeoIP databases */
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -56,8 +58,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_msg(LOG_INFO, "netstat_exporter started; metrics at %s", cfg.telemetry_path);
-	while (sigwait(&stop, &sig) != 0)
-		;
+	while (sigwait(&stop, &sig) != 0 || sig == SIGHUP) {
+		if (sig == SIGHUP) {
+			log_msg(LOG_INFO, "received SIGHUP, reopening GeoIP databases");
+			geoip_request_reload();
+			sig = 0;
+		}
+	}
 	log_msg(LOG_INFO, "received %s, shutting down", strsignal(sig));
 	status = 0;
 out:

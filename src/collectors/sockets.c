@@ -20,6 +20,7 @@
 #include "sockdiag/bytecode.h"
 #include "log.h"
 #include "sockdiag/dump.h"
+#include "geoip/geoip.h"
 
 #define FLAG_PORTS "collector.sockets.ports"
 #define FLAG_TOP_PORTS "collector.sockets.top-ports"
@@ -27,6 +28,7 @@
 #define FLAG_TOP_PEERS "collector.sockets.top-peers"
 #define FLAG_PEER_MIN "collector.sockets.peer-min-sockets"
 #define FLAG_THREADS "collector.sockets.threads"
+#define FLAG_TOP_COUNTRIES "collector.sockets.top-countries"
 
 static const struct collector_flag flags[] = {
 	{FLAG_PORTS, "PORT[,PORT...]", NULL,
@@ -41,6 +43,8 @@ static const struct collector_flag flags[] = {
 	 "Inbound sockets an address must hold to be listed as a top peer.", false},
 	{FLAG_THREADS, "N", "2",
 	 "Threads sharing the netlink dumps (1-4).", false},
+	{FLAG_TOP_COUNTRIES, "N", "20",
+	 "Countries per direction in netstat_tcp_peer_country_sockets (with --geoip.database); the rest are country=\"other\".", false},
 	{NULL, NULL, NULL, NULL, false},
 };
 
@@ -56,6 +60,7 @@ struct sockets {
 	struct diag_bc half[2];         /* the split of the TCP dumps, rebuilt every scrape */
 	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
 	struct tally *tally; /* borrowed for one scrape from `processes`; NULL when it is off */
+	struct geoip *geo;   /* owned; NULL without --geoip.database */
 };
 
 static void sockets_fini(void *state)
@@ -67,6 +72,7 @@ static void sockets_fini(void *state)
 	diag_dump_fini(&s->scan);
 	for (int i = 0; i < NCENSUS; i++)
 		census_free(s->census[i]);
+	geoip_free(s->geo);
 	free(s);
 }
 
@@ -145,14 +151,21 @@ static int sockets_init(void **state, const struct config *cfg, struct strbuf *e
 	    (ret = get_uint(cfg, FLAG_LISTEN_PORTS, "100", 0, 65536, &s->opts.max_listen_ports, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_TOP_PEERS, "5", 0, 10000, &s->opts.top_peers, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_PEER_MIN, "10", 1, UINT_MAX, &s->opts.peer_min_sockets, err)) < 0 ||
-	    (ret = get_uint(cfg, FLAG_THREADS, "2", 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0)
+	    (ret = get_uint(cfg, FLAG_THREADS, "2", 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_TOP_COUNTRIES, "20", 0, GEOIP_CC_COUNT, &s->opts.top_countries, err)) < 0)
 		goto out;
+	if (cfg->geoip_database) {
+		ret = geoip_open(cfg->geoip_database, cfg->geoip_asn_database, &s->geo, err);
+		if (ret < 0)
+			goto out;
+		s->opts.geo = s->geo;
+	}
 	ret = diag_dump_init(&s->scan, s->threads);
 	if (ret < 0)
 		goto out;
 	for (unsigned i = 0; i < s->threads; i++) {
 		s->census[i] = census_new();
-		if (s->census[i] == NULL) {
+		if (s->census[i] == NULL || census_set_geoip(s->census[i], s->geo) < 0) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -294,6 +307,8 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 
 	read_port_range(ctx->procfs_fd, &s->opts);
 	build_halves(s);
+	if (s->geo)
+		geoip_refresh(s->geo); /* between dumps: no lookup runs now */
 	s->tally = ctx->shared ? ctx->shared->tally : NULL;
 	ret = scan(s);
 	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
