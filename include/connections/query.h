@@ -105,6 +105,11 @@ struct conn_query {
 void conn_query_init(struct conn_query *q);
 /* Applies one decoded parameter. 0, or -EINVAL with one line in err. */
 int conn_query_set(struct conn_query *q, const char *key, const char *value, struct strbuf *err);
+/* Applies one raw (still form-encoded) parameter: key of klen bytes, value
+ * of vlen bytes or NULL. seen (0 before the first) catches repeats. 0, or
+ * -EINVAL with one line in err. */
+int conn_query_add(struct conn_query *q, const char *key, size_t klen, const char *value,
+		   size_t vlen, uint32_t *seen, struct strbuf *err);
 /* Parses a raw query string (without '?'; NULL or "" is no parameter) into
  * q, starting from the defaults. 0, or -EINVAL with one line in err. */
 int conn_query_parse(struct conn_query *q, const char *raw, struct strbuf *err);

@@ -379,9 +379,30 @@ static int decode(const char *s, size_t n, char *out)
 	return 0;
 }
 
+int conn_query_add(struct conn_query *q, const char *key, size_t klen, const char *value,
+		   size_t vlen, uint32_t *seen, struct strbuf *err)
+{
+	char k[MAX_VALUE + 1], v[MAX_VALUE + 1];
+	int i;
+
+	if (klen > MAX_VALUE || vlen > MAX_VALUE || decode(key, klen, k) < 0 ||
+	    decode(value ? value : "", value ? vlen : 0, v) < 0) {
+		sb_puts(err, "bad query string: invalid percent-encoding, control character or "
+			     "over-long value");
+		return -EINVAL;
+	}
+	i = lookup(param_names, P_COUNT, k, strlen(k));
+	if (i >= 0 && (*seen & (1u << i))) {
+		sb_printf(err, "parameter '%s' given twice", k);
+		return -EINVAL;
+	}
+	if (i >= 0)
+		*seen |= 1u << i;
+	return conn_query_set(q, k, v, err);
+}
+
 int conn_query_parse(struct conn_query *q, const char *raw, struct strbuf *err)
 {
-	char key[MAX_VALUE + 1], value[MAX_VALUE + 1];
 	uint32_t seen = 0;
 	int ret = 0;
 
@@ -394,33 +415,16 @@ int conn_query_parse(struct conn_query *q, const char *raw, struct strbuf *err)
 		goto out;
 	}
 	while (*raw) {
-		size_t len = strcspn(raw, "&;"), klen;
+		size_t len = strcspn(raw, "&"), klen;
 		const char *eq = memchr(raw, '=', len);
-		int i;
 
-		if (len == 0) {
-			raw++;
-			continue;
+		if (len > 0) {
+			klen = eq ? (size_t)(eq - raw) : len;
+			ret = conn_query_add(q, raw, klen, eq ? eq + 1 : NULL,
+					     eq ? len - klen - 1 : 0, &seen, err);
+			if (ret < 0)
+				goto out;
 		}
-		klen = eq ? (size_t)(eq - raw) : len;
-		if (decode(raw, klen, key) < 0 ||
-		    decode(eq ? eq + 1 : raw + len, eq ? len - klen - 1 : 0, value) < 0) {
-			sb_puts(err, "bad query string: invalid percent-encoding, control character or "
-				     "over-long value");
-			ret = -EINVAL;
-			goto out;
-		}
-		i = lookup(param_names, P_COUNT, key, strlen(key));
-		if (i >= 0 && (seen & (1u << i))) {
-			sb_printf(err, "parameter '%s' given twice", key);
-			ret = -EINVAL;
-			goto out;
-		}
-		if (i >= 0)
-			seen |= 1u << i;
-		ret = conn_query_set(q, key, value, err);
-		if (ret < 0)
-			goto out;
 		raw += len;
 		if (*raw)
 			raw++;

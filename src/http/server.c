@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http/connections.h"
 #include "http/gzip.h"
 #include "http/listen_addr.h"
 #include "log.h"
@@ -28,7 +29,11 @@ struct http_server {
 	atomic_uint in_flight;
 	struct MHD_Daemon *daemons[CONFIG_MAX_LISTEN];
 	size_t n;
+	struct http_conns *conns; /* NULL unless --web.enable-connections */
 };
+
+/* *con_cls after a request's first call, until a route keeps state there. */
+static int seen;
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
 				 const char *type, const char *body)
@@ -68,8 +73,10 @@ static enum MHD_Result serve_landing(struct http_server *srv, struct MHD_Connect
 		else
 			sb_putc(&sb, *p);
 	}
-	sb_puts(&sb, "\">Metrics</a></li><li><a href=\"/healthz\">Health</a></li></ul>\n"
-		     "</body></html>\n");
+	sb_puts(&sb, "\">Metrics</a></li><li><a href=\"/healthz\">Health</a></li>");
+	if (srv->conns)
+		sb_puts(&sb, "<li><a href=\"/connections\">Connections</a></li>");
+	sb_puts(&sb, "</ul>\n</body></html>\n");
 	if (sb.err)
 		goto out;
 	body = sb_steal(&sb, &len);
@@ -144,8 +151,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
 	struct http_server *srv = cls;
 
-	static int seen;
-
 	(void)version;
 	(void)upload_data;
 	/* Refused before any body is read; libmicrohttpd then closes. */
@@ -163,6 +168,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (srv->conns && http_conns_route(url)) {
+		if (*con_cls == &seen)
+			*con_cls = NULL;
+		return http_conns_handle(srv->conns, conn, url, con_cls);
+	}
 	if (strcmp(url, srv->cfg->telemetry_path) == 0)
 		return serve_metrics(srv, conn);
 	if (strcmp(url, "/") == 0)
@@ -170,6 +180,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(url, "/healthz") == 0)
 		return send_text(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "OK\n");
 	return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (*con_cls && *con_cls != &seen)
+		http_conns_completed(*con_cls);
+	*con_cls = NULL;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -229,6 +250,11 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 	srv->cfg = cfg;
 	srv->scrape = scrape;
 	atomic_init(&srv->in_flight, 0);
+	if (cfg->enable_connections) {
+		rc = http_conns_new(cfg, &srv->in_flight, cfg->max_requests, &srv->conns, err);
+		if (rc)
+			goto out;
+	}
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		int fd = open_listener(cfg->listen[i], err);
 
@@ -237,9 +263,11 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 			goto out;
 		}
 		srv->daemons[srv->n] = MHD_start_daemon(
-			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
 			0, NULL, NULL, handle, srv,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+			MHD_OPTION_UNESCAPE_CALLBACK, http_conns_no_unescape, NULL,
 			MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
@@ -270,8 +298,12 @@ void http_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
-	/* MHD_stop_daemon closes the listen socket it was given. */
+	/* Waiting connection requests are answered first: libmicrohttpd must
+	 * not be stopped with suspended connections. MHD_stop_daemon closes the
+	 * listen socket it was given. */
+	http_conns_close(srv->conns);
 	for (size_t i = 0; i < srv->n; i++)
 		MHD_stop_daemon(srv->daemons[i]);
+	http_conns_free(srv->conns);
 	free(srv);
 }
