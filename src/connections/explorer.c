@@ -50,6 +50,7 @@ struct conn_explorer {
 	bool stopping;
 	struct conn_request *queue; /* guarded by lock */
 	uint64_t dumps;             /* guarded by lock */
+	uint64_t dump_id;           /* the running dump's number, for the answer */
 };
 
 /* ---- one dump ---- */
@@ -385,9 +386,9 @@ static void render(struct conn_explorer *x, struct conn_view *v, struct strbuf *
 	size_t n;
 	const struct conn_row *rows;
 
-	sb_printf(sb, "{\"total\":%llu,\"limit\":%u,\"geoip\":%s,\"asn\":%s,"
+	sb_printf(sb, "{\"total\":%llu,\"limit\":%u,\"dump\":%llu,\"geoip\":%s,\"asn\":%s,"
 		      "\"missing\":[\"rtt_ms\",\"retrans\",\"netns\",\"pod\",\"container\"]",
-		  (unsigned long long)conn_view_total(v), q->limit, x->geo ? "true" : "false",
+		  (unsigned long long)conn_view_total(v), q->limit, (unsigned long long)x->dump_id, x->geo ? "true" : "false",
 		  x->geo && geoip_has_asn(x->geo) ? "true" : "false");
 	if (q->group != CONN_GROUP_NONE) {
 		render_groups(x, v, sb);
@@ -480,7 +481,7 @@ static void *explorer_main(void *arg)
 			tail = &r->next;
 			n++;
 		}
-		x->dumps++;
+		x->dump_id = ++x->dumps;
 		pthread_mutex_unlock(&x->lock);
 		run_batch(x, batch);
 		pthread_mutex_lock(&x->lock);
