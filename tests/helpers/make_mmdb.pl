@@ -1,15 +1,16 @@
 #!/usr/bin/perl
-# make_mmdb.pl LAYOUT OUT.mmdb: writes a small MaxMind DB mapping the
+# make_mmdb.pl LAYOUT OUT.mmdb [alt]: writes a small MaxMind DB mapping the
 # documentation ranges (RFC 5737, RFC 3849) for the geography tests.
 #   LAYOUT maxmind  GeoLite2-Country layout: country.iso_code
 #          cc0      ip-location-db layout: country_code
 #          asn      GeoLite2-ASN layout: autonomous_system_number/_organization
+# With "alt", 198.51.100.0/24 is IT instead of FR (a database update).
 # Needs Debian's libmaxmind-db-writer-perl.
 use strict;
 use warnings;
 use MaxMind::DB::Writer::Tree;
 
-my ($layout, $out) = @ARGV;
+my ($layout, $out, $alt) = @ARGV;
 die "usage: $0 maxmind|cc0|asn OUT.mmdb\n" unless $out;
 
 my %nets = (
@@ -18,6 +19,7 @@ my %nets = (
 	'203.0.113.0/24'  => ['JP', 64498, 'Documentation <b>Three</b>'],
 	'2001:db8::/32'   => ['NL', 64499, 'Documentation Net Six'],
 );
+$nets{'198.51.100.0/24'}[0] = 'IT' if $alt;
 my %types = (
 	maxmind => ['GeoLite2-Country', { country => 'map', iso_code => 'utf8_string' }],
 	cc0     => ['netstat-exporter-test-country', { country_code => 'utf8_string' }],
