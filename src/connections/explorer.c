@@ -29,6 +29,9 @@
 #define MAX_BATCH 64 /* requests sharing one dump */
 /* The owner cache re-reads every fd table at most this often. */
 #define RESCAN_MS 300000
+/* Unowned socket inodes remembered per worker and dump, so the owner cache
+ * looks for them at its next refresh (as the processes collector does). */
+#define MAX_MISSING 1024
 
 struct conn_explorer {
 	const struct config *cfg;
@@ -43,6 +46,8 @@ struct conn_explorer {
 	size_t nviews;
 	bool need_cc;
 	uint64_t listening[65536 / 64]; /* TCP ports with a listener, this dump */
+	uint32_t missing[THREADS][MAX_MISSING];
+	size_t nmissing[THREADS];
 
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -113,6 +118,8 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 			r.pid = p->pid;
 			snprintf(r.comm, sizeof(r.comm), "%s", p->comm);
 		}
+	} else if (r.inode && x->nmissing[worker] < MAX_MISSING) {
+		x->missing[worker][x->nmissing[worker]++] = r.inode;
 	}
 	if (x->need_cc && x->geo) {
 		if (r.direction == CONN_DIR_LISTEN ||
@@ -190,6 +197,7 @@ static int run_dump(struct conn_explorer *x)
 	if (fd >= 0)
 		close(fd);
 	memset(x->listening, 0, sizeof(x->listening));
+	memset(x->nmissing, 0, sizeof(x->nmissing));
 	ret = diag_dump_run(&x->dump, 1, listen_jobs, 2, consume, x);
 	if (ret < 0)
 		goto out;
@@ -203,6 +211,8 @@ static int run_dump(struct conn_explorer *x)
 		jobs[njobs++] = (struct diag_dump_job){AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
 	}
 	ret = diag_dump_run(&x->dump, THREADS, jobs, njobs, consume, x);
+	for (int w = 0; w < THREADS; w++)
+		owners_note_missing(x->owners, x->missing[w], x->nmissing[w]);
 out:
 	return ret;
 }
