@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/flags.h"
 #include "geoip/geoip.h"
@@ -25,8 +26,11 @@ int main(int argc, char **argv)
 	sb_init(&err);
 	switch (cli_parse(argc, argv, &cfg, &out, &err)) {
 	case CLI_EXIT:
-		fputs(out.buf ? out.buf : "", stdout);
 		status = 0;
+		/* One write, so `--help | grep -q` never meets a closed pipe
+		 * (stdio would split the text at its 4 KiB buffer). */
+		if (out.len && write(STDOUT_FILENO, out.buf, out.len) != (ssize_t)out.len)
+			status = 1;
 		goto out;
 	case CLI_ERROR:
 		fprintf(stderr, "netstat_exporter: %s (see --help)\n", err.buf ? err.buf : "bad usage");
