@@ -35,10 +35,6 @@ wait_ready "$TMP/pop.out"
 "$TMP/apid" L,0.0.0.0,9090,64 >"$TMP/apid.out" 2>&1 &
 APID_PID=$!
 wait_ready "$TMP/apid.out"
-# SYN_RECV at apid's listener from one source; the clients stay in SYN_SENT.
-drop_syn_acks issue12_conns 9090
-"$TMP/flooder" S,6,203.0.113.9,10.1.0.1,9090 >"$TMP/flood.out" 2>&1 &
-wait_ready "$TMP/flood.out"
 
 # Off by default.
 ne_start
@@ -51,6 +47,17 @@ ne_stop
 
 ne_start --web.enable-connections
 curl -sf "$NE_URL/" | grep -q 'href="/connections"' || fail "landing page lacks the /connections link"
+
+# SYN_RECV at apid's listener from one source; the clients stay in SYN_SENT.
+# The SYN-ACKs are dropped on input, where the clients would get them: a drop
+# on output fails the listener's retransmission, and the kernel then discards
+# the request socket (until the client's next SYN), so the backlog would come
+# and go.
+nft add table inet issue12_conns
+nft add chain inet issue12_conns in '{ type filter hook input priority 0; }'
+nft add rule inet issue12_conns in tcp sport 9090 'tcp flags & (syn|ack) == (syn|ack)' drop
+"$TMP/flooder" S,6,203.0.113.9,10.1.0.1,9090 >"$TMP/flood.out" 2>&1 &
+wait_ready "$TMP/flood.out"
 
 api() { # QUERY -> body in $TMP/api.json
 	local code
@@ -65,9 +72,7 @@ expect_jq() { # FILTER WANT WHAT
 	[ "$got" = "$2" ] || fail "$3: $1 gave $got, want $2"
 }
 
-# SYN backlog from one source: the alert link's filter. First, while the
-# request sockets are young (with every SYN-ACK dropped the kernel expires
-# and re-creates them, so they come and go after a few seconds).
+# SYN backlog from one source: the alert link's filter.
 api 'state=syn_recv&port=9090'
 expect_jq '.total' 6 "syn_recv on 9090"
 expect_jq '[.rows[] | [.remote, .port, .direction, .program, .proto, .family]] | unique' \
@@ -215,5 +220,28 @@ for path in /connections /connections.js /connections.css; do
 	grep -qi '^x-content-type-options: nosniff' "$TMP/h" || fail "$path lacks nosniff"
 done
 curl -sf "$NE_URL/connections" | grep -qi '<script>' && fail "the page has an inline script"
+ne_stop
+
+# The API counts against --web.max-requests with the scrapes: with a scrape
+# held in flight (a FIFO standing in for net/snmp, as in http.sh), the API
+# answers 503.
+mkdir -p "$TMP/proc/net"
+mkfifo "$TMP/proc/net/snmp"
+ne_start --path.procfs="$TMP/proc" --collector.disable-defaults --collector.netstat \
+	--web.max-requests=1 --web.enable-connections
+touch "$TMP/hold"
+( exec 3>"$TMP/proc/net/snmp"; touch "$TMP/opened"; while [ -e "$TMP/hold" ]; do sleep 0.05; done ) &
+writer=$!
+curl -s -o /dev/null "$NE_URL/metrics" &
+held=$!
+for _ in $(seq 200); do [ -e "$TMP/opened" ] && break; sleep 0.05; done
+[ -e "$TMP/opened" ] || fail "the held scrape never opened net/snmp"
+code=$(curl -s -o "$TMP/busy" -w '%{http_code}' "$NE_URL/api/v1/connections?state=listen")
+[ "$code" = 503 ] || fail "API with a scrape in flight and --web.max-requests=1: HTTP $code, want 503"
+grep -q 'web.max-requests' "$TMP/busy" || fail "503 body: $(cat "$TMP/busy")"
+rm "$TMP/hold"
+wait "$writer" || true
+wait "$held" || true
+api 'state=listen'
 ne_stop
 echo "connections_api: rows, filters, sorts, limit, groups, hostile queries and shared dumps as expected"
