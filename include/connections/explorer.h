@@ -37,7 +37,10 @@ struct conn_request {
 /* Opens the GeoIP databases of cfg (a bad one is -EINVAL with one line in
  * err) and starts the thread. cfg must outlive the explorer. */
 int conn_explorer_new(const struct config *cfg, struct conn_explorer **out, struct strbuf *err);
-/* Answers every queued request with -ECANCELED, stops the thread, frees. */
+/* Lets the running dump finish, answers every queued request and every later
+ * one with -ECANCELED, stops the thread. Accepts NULL; may be called twice. */
+void conn_explorer_close(struct conn_explorer *x);
+/* Closes and frees. Accepts NULL. */
 void conn_explorer_free(struct conn_explorer *x);
 
 /* Queues r; r->done() follows, from the explorer's thread. A query that
@@ -46,7 +49,7 @@ void conn_explorer_submit(struct conn_explorer *x, struct conn_request *r);
 /* Submits and waits (tests, benchmarks). Returns r->ret. */
 int conn_explorer_run(struct conn_explorer *x, struct conn_request *r);
 
-/* Dumps run since start. */
+/* Dumps run since start (each answer carries its dump's number). */
 uint64_t conn_explorer_dumps(struct conn_explorer *x);
 
 #endif

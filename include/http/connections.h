@@ -24,8 +24,8 @@ struct http_conns;
  * database. */
 int http_conns_new(const struct config *cfg, atomic_uint *in_flight, unsigned limit,
 		   struct http_conns **out, struct strbuf *err);
-/* Answers waiting requests (503) and stops the explorer; call before the
- * daemons stop. Accepts NULL. */
+/* Answers waiting requests, and any later one, with 503 and stops the
+ * explorer; call before the daemons stop, free after. Accepts NULL. */
 void http_conns_close(struct http_conns *hc);
 void http_conns_free(struct http_conns *hc);
 

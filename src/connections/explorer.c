@@ -553,23 +553,33 @@ out:
 	return ret;
 }
 
-void conn_explorer_free(struct conn_explorer *x)
+void conn_explorer_close(struct conn_explorer *x)
 {
 	struct conn_request *r, *next;
+	bool join;
 
 	if (x == NULL)
 		return;
 	pthread_mutex_lock(&x->lock);
+	join = !x->stopping;
 	x->stopping = true;
 	r = x->queue;
 	x->queue = NULL;
 	pthread_cond_broadcast(&x->wake);
 	pthread_mutex_unlock(&x->lock);
-	pthread_join(x->thread, NULL);
+	if (join)
+		pthread_join(x->thread, NULL);
 	for (; r; r = next) {
 		next = r->next;
 		answer(r, -ECANCELED);
 	}
+}
+
+void conn_explorer_free(struct conn_explorer *x)
+{
+	if (x == NULL)
+		return;
+	conn_explorer_close(x);
 	diag_dump_fini(&x->dump);
 	for (int w = 0; w < THREADS; w++)
 		geoip_cache_free(x->cache[w]);

@@ -53,13 +53,14 @@ void http_conns_close(struct http_conns *hc)
 {
 	if (hc == NULL)
 		return;
-	conn_explorer_free(hc->x);
-	hc->x = NULL;
+	conn_explorer_close(hc->x);
 }
 
 void http_conns_free(struct http_conns *hc)
 {
-	http_conns_close(hc);
+	if (hc == NULL)
+		return;
+	conn_explorer_free(hc->x);
 	free(hc);
 }
 
@@ -246,11 +247,8 @@ enum MHD_Result http_conns_handle(struct http_conns *hc, struct MHD_Connection *
 			return MHD_YES;
 		return answer(req);
 	}
-	if (strcmp(url, API_PATH) == 0) {
-		if (hc->x == NULL)
-			return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Shutting down.");
+	if (strcmp(url, API_PATH) == 0)
 		return start_api(hc, conn, state);
-	}
 	asset = http_asset_find(url);
 	if (asset == NULL)
 		return send_error(conn, MHD_HTTP_NOT_FOUND, "Not found.");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http/connections.h"
@@ -20,6 +21,9 @@
  * idle connections cost none. */
 #define HTTP_THREADS 4
 
+/* How long http_stop() lets answers to waiting scrapes (503) go out. */
+#define HTTP_STOP_DRAIN_MS 1000
+
 /* Headers beyond this much memory per connection get 431 from libmicrohttpd. */
 #define CONNECTION_MEMORY_LIMIT (32 * 1024)
 
@@ -27,11 +31,11 @@ struct http_server {
 	const struct config *cfg;
 	struct scrape *scrape;
 	atomic_uint in_flight;
+	atomic_uint submitted;  /* scrapes submitted and not yet done with */
 	struct MHD_Daemon *daemons[CONFIG_MAX_LISTEN];
 	size_t n;
 	struct http_conns *conns; /* NULL unless --web.enable-connections */
 };
-
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
 				 const char *type, const char *body)
@@ -99,6 +103,7 @@ struct request {
 	bool counted;                  /* holds one of --web.max-requests */
 	bool waiting;                  /* suspended until the scrape says done */
 	void *conns;                   /* http/connections' state of an API request */
+	bool submitted;                /* counted in srv->submitted */
 };
 
 static void request_free(struct request *req)
@@ -107,6 +112,8 @@ static void request_free(struct request *req)
 	http_conns_completed(req->conns);
 	if (req->counted)
 		atomic_fetch_sub(&req->srv->in_flight, 1);
+	if (req->submitted)
+		atomic_fetch_sub(&req->srv->submitted, 1);
 	free(req);
 }
 
@@ -218,6 +225,8 @@ static enum MHD_Result serve_metrics(struct request *req, struct MHD_Connection 
 	/* Suspended before the scrape can say done, so done() always resumes a
 	 * suspended connection. */
 	MHD_suspend_connection(conn);
+	req->submitted = true;
+	atomic_fetch_add(&srv->submitted, 1);
 	rc = scrape_submit(srv->scrape, &req->w);
 	if (rc < 0) {
 		req->w.status = rc;
@@ -334,6 +343,7 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 	srv->cfg = cfg;
 	srv->scrape = scrape;
 	atomic_init(&srv->in_flight, 0);
+	atomic_init(&srv->submitted, 0);
 	if (cfg->enable_connections) {
 		rc = http_conns_new(cfg, &srv->in_flight, cfg->max_requests, &srv->conns, err);
 		if (rc)
@@ -382,11 +392,19 @@ void http_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
-	/* Waiting scrapes and connection requests are answered (503) first:
-	 * libmicrohttpd must not be stopped with suspended connections.
-	 * MHD_stop_daemon closes the listen socket it was given. */
+	/* No new connections; then every waiting scrape is resumed with 503
+	 * (libmicrohttpd must not be stopped with suspended connections), and
+	 * given a moment to be sent before the connections are closed. */
+	for (size_t i = 0; i < srv->n; i++) {
+		int fd = (int)MHD_quiesce_daemon(srv->daemons[i]);
+
+		if (fd >= 0)
+			close(fd);
+	}
 	scrape_close(srv->scrape);
-	http_conns_close(srv->conns);
+	http_conns_close(srv->conns); /* answers waiting API requests (503) */
+	for (int i = 0; i < HTTP_STOP_DRAIN_MS / 10 && atomic_load(&srv->submitted) > 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	for (size_t i = 0; i < srv->n; i++)
 		MHD_stop_daemon(srv->daemons[i]);
 	http_conns_free(srv->conns);
