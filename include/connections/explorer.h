@@ -16,8 +16,6 @@
 #ifndef NETSTAT_CONNECTIONS_EXPLORER_H
 #define NETSTAT_CONNECTIONS_EXPLORER_H
 
-#include <stdint.h>
-
 #include "cli/config.h"
 #include "connections/query.h"
 #include "expo/strbuf.h"
@@ -43,13 +41,9 @@ void conn_explorer_close(struct conn_explorer *x);
 /* Closes and frees. Accepts NULL. */
 void conn_explorer_free(struct conn_explorer *x);
 
-/* Queues r; r->done() follows, from the explorer's thread. A query that
- * needs a country without a GeoIP database is answered -ENOTSUP. */
+/* Queues r; r->done() follows, from the explorer's thread, or from this call
+ * for an immediate answer: -ENOTSUP for a query that needs a country without
+ * a GeoIP database, -ECANCELED after conn_explorer_close(). */
 void conn_explorer_submit(struct conn_explorer *x, struct conn_request *r);
-/* Submits and waits (tests, benchmarks). Returns r->ret. */
-int conn_explorer_run(struct conn_explorer *x, struct conn_request *r);
-
-/* Dumps run since start (each answer carries its dump's number). */
-uint64_t conn_explorer_dumps(struct conn_explorer *x);
 
 #endif

@@ -54,7 +54,7 @@ struct conn_explorer {
 	pthread_cond_t wake;
 	bool stopping;
 	struct conn_request *queue; /* guarded by lock */
-	uint64_t dumps;             /* guarded by lock */
+	uint64_t dumps;             /* guarded by lock: dumps run since start */
 	uint64_t dump_id;           /* the running dump's number, for the answer */
 };
 
@@ -612,58 +612,4 @@ void conn_explorer_submit(struct conn_explorer *x, struct conn_request *r)
 	*tail = r;
 	pthread_cond_signal(&x->wake);
 	pthread_mutex_unlock(&x->lock);
-}
-
-/* conn_explorer_run(): a request that signals its waiter. */
-struct sync_req {
-	struct conn_request *r;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
-};
-
-struct sync_wrap {
-	struct conn_request req; /* first: done() gets &req */
-	struct sync_req *s;
-};
-
-static void sync_done(struct conn_request *r)
-{
-	struct sync_wrap *w = (struct sync_wrap *)r;
-
-	pthread_mutex_lock(&w->s->lock);
-	w->s->done = true;
-	pthread_cond_signal(&w->s->cond);
-	pthread_mutex_unlock(&w->s->lock);
-}
-
-int conn_explorer_run(struct conn_explorer *x, struct conn_request *r)
-{
-	struct sync_req s = {.r = r, .done = false};
-	struct sync_wrap w = {.s = &s};
-
-	pthread_mutex_init(&s.lock, NULL);
-	pthread_cond_init(&s.cond, NULL);
-	w.req.query = r->query;
-	w.req.done = sync_done;
-	conn_explorer_submit(x, &w.req);
-	pthread_mutex_lock(&s.lock);
-	while (!s.done)
-		pthread_cond_wait(&s.cond, &s.lock);
-	pthread_mutex_unlock(&s.lock);
-	r->ret = w.req.ret;
-	r->body = w.req.body;
-	pthread_cond_destroy(&s.cond);
-	pthread_mutex_destroy(&s.lock);
-	return r->ret;
-}
-
-uint64_t conn_explorer_dumps(struct conn_explorer *x)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&x->lock);
-	n = x->dumps;
-	pthread_mutex_unlock(&x->lock);
-	return n;
 }
