@@ -223,19 +223,20 @@ curl -sf "$NE_URL/connections" | grep -qi '<script>' && fail "the page has an in
 ne_stop
 
 # The API counts against --web.max-requests with the scrapes: with a scrape
-# held in flight (a FIFO standing in for net/snmp, as in http.sh), the API
-# answers 503.
-mkdir -p "$TMP/proc/net"
-mkfifo "$TMP/proc/net/snmp"
-ne_start --path.procfs="$TMP/proc" --collector.disable-defaults --collector.netstat \
-	--web.max-requests=1 --web.enable-connections
+# held in flight (tests/helpers/stuck_server: the real HTTP front end over a
+# collector that blocks on a FIFO), the API answers 503.
+mkfifo "$TMP/fifo"
+"$BUILD/tests/stuck_server" "$TMP/fifo" --web.listen-address="127.0.0.1:$NE_PORT" \
+	--web.max-requests=1 --web.enable-connections >"$TMP/ne.log" 2>&1 &
+NE_PID=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "$NE_URL/healthz" && break; sleep 0.05; done
 touch "$TMP/hold"
-( exec 3>"$TMP/proc/net/snmp"; touch "$TMP/opened"; while [ -e "$TMP/hold" ]; do sleep 0.05; done ) &
+( exec 3>"$TMP/fifo"; touch "$TMP/opened"; while [ -e "$TMP/hold" ]; do sleep 0.05; done ) &
 writer=$!
 curl -s -o /dev/null "$NE_URL/metrics" &
 held=$!
 for _ in $(seq 200); do [ -e "$TMP/opened" ] && break; sleep 0.05; done
-[ -e "$TMP/opened" ] || fail "the held scrape never opened net/snmp"
+[ -e "$TMP/opened" ] || fail "the held scrape never opened its FIFO"
 code=$(curl -s -o "$TMP/busy" -w '%{http_code}' "$NE_URL/api/v1/connections?state=listen")
 [ "$code" = 503 ] || fail "API with a scrape in flight and --web.max-requests=1: HTTP $code, want 503"
 grep -q 'web.max-requests' "$TMP/busy" || fail "503 body: $(cat "$TMP/busy")"
