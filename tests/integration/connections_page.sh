@@ -46,6 +46,14 @@ n=$(rows)
 grep -q "id=\"status\"[^>]*>[0-9]* sockets match; showing $n" "$TMP/dom.html" ||
 	fail "status line: $(grep -o '<p id="status"[^<]*' "$TMP/dom.html") (API total $total)"
 grep -q '<td class="prog">sockpop</td>' "$TMP/dom.html" || fail "sockpop's rows missing"
+# Keyboard: every sortable header is a button (focusable, Enter/Space sort),
+# the current sort column says so to assistive technology, and every filter
+# field sits in a label.
+[ "$(grep -o '<th[^>]*><button type="button"' "$TMP/dom.html" | wc -l)" -ge 12 ] || fail "sortable headers are not buttons"
+grep -q '<th scope="col" aria-sort="ascending"><button type="button" title="Sort by Local">Local</button>' "$TMP/dom.html" ||
+	fail "the sort column is not marked: $(grep -o '<thead>.*</thead>' "$TMP/dom.html" | head -c 600)"
+[ "$(grep -o '<input name=' "$TMP/dom.html" | wc -l)" = "$(grep -o '<label>[A-Za-z ]*<input name=' "$TMP/dom.html" | wc -l)" ] ||
+	fail "a filter field without a label"
 
 # The program named like markup is text: escaped in the serialised DOM, and
 # no <img> element anywhere.
