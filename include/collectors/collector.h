@@ -27,21 +27,52 @@ struct collector_flag {
 	bool repeatable;
 };
 
-struct tally;
-
-/* What collectors hand each other within one scrape: zeroed by the scrape
- * before the first collector runs, forgotten after the last. */
-struct collect_shared {
-	/* Set by `processes` (which runs before `sockets`) to its per-process
-	 * aggregator; `sockets` feeds it every socket of its dump. See tally.h. */
-	struct tally *tally;
-};
-
 /* What a scrape hands every collector. */
 struct collect_ctx {
 	int procfs_fd;  /* O_DIRECTORY fd of --path.procfs, owned by the scrape module */
-	struct collect_shared *shared; /* owned by the scrape module */
 };
+
+/* The socket stream: the one sock_diag dump a scrape makes (TCP and UDP,
+ * IPv4 and IPv6; every TCP listener before any other TCP socket). One
+ * collector provides it (.stream_run); every collector that reads it declares
+ * .stream. Per scrape, the scrape module calls each active consumer's
+ * prepare(), then the provider's stream_run(), which calls begin() and, for
+ * every socket, add() of every consumer still in; then the collect() of every
+ * collector that has not failed. So nothing is kept per socket, and:
+ *  - a consumer's families, success and duration are its own: its prepare()
+ *    and collect() are timed to it; the dump, with the consumers' begin() and
+ *    add() (which must be cheap), is timed to the provider;
+ *  - a consumer whose prepare() or begin() fails is left out and fails alone;
+ *  - when the dump fails, every consumer fails (it has no data);
+ *  - the provider's own collect() failing fails only the provider;
+ *  - without an active provider, a consumer is off (logged at start). */
+struct diag_sock;
+
+struct collector_stream {
+	/* Before the dump, once per scrape (e.g. refresh a cache add() reads);
+	 * NULL when there is nothing to do. 0 or a negative errno. */
+	int (*prepare)(void *state, const struct collect_ctx *ctx);
+	/* A dump starts, or restarts after the kernel interrupted it: forget
+	 * what add() counted. add() will get worker < nworkers. */
+	int (*begin)(void *state, unsigned nworkers);
+	/* One socket. Called by the dump's worker threads at once, each with
+	 * its own worker index; must not block. */
+	void (*add)(void *state, unsigned worker, const struct diag_sock *s);
+};
+
+/* The consumers of one scrape's stream, handed to the provider. */
+struct collector_sinks {
+	size_t n;
+	const struct collector_stream *ops[CONFIG_MAX_COLLECTORS];
+	void *state[CONFIG_MAX_COLLECTORS];
+	int rc[CONFIG_MAX_COLLECTORS]; /* a consumer's begin() failure; it gets no more */
+};
+
+/* For the provider: begin() on every consumer still in. */
+void collector_sinks_begin(struct collector_sinks *k, unsigned nworkers);
+/* For the provider's dump workers: add() on every consumer still in. */
+void collector_sinks_add(const struct collector_sinks *k, unsigned worker,
+			 const struct diag_sock *s);
 
 struct collector_ops {
 	const char *name;     /* as in --collector.NAME and the collector label */
@@ -55,6 +86,20 @@ struct collector_ops {
 	int (*init)(void **state, const struct config *cfg, struct strbuf *err);
 	int (*collect)(void *state, const struct collect_ctx *ctx, struct expo *e);
 	void (*fini)(void *state); /* accepts NULL */
+	/* Whether name is one of the families this collector emits, for a
+	 * collector whose names are fixed (in its tables); those names are
+	 * reserved. NULL for a collector that makes names from data (netstat
+	 * from kernel fields): its family whose name another collector owns,
+	 * or that another collector already added, is left out alone (one log
+	 * line, netstat_exporter_collector_dropped_families), so a new kernel
+	 * field cannot take down a whole collector. */
+	bool (*owns)(const char *family);
+	/* A consumer of the socket stream, or NULL. */
+	const struct collector_stream *stream;
+	/* The provider of the socket stream (one collector), or NULL: runs the
+	 * dump once, feeding sinks (collector_sinks_begin/_add). 0 or a
+	 * negative errno (the dump failed). */
+	int (*stream_run)(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks);
 };
 
 /* All collectors, in the order they run. */

@@ -10,7 +10,7 @@
 
 const struct collector_ops *const collector_registry[] = {
 	/* one line per collector: &NAME_collector, declared in its header */
-	&processes_collector, /* before sockets: it publishes the owners for the dump */
+	&processes_collector,
 	&sockets_collector,
 	&netstat_collector,
 	&sockstat_collector,
