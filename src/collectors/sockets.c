@@ -22,6 +22,7 @@
 #include "log.h"
 #include "procfs/reader.h"
 #include "sockdiag/dump.h"
+#include "geoip/geoip.h"
 #include "procfs/sysctl.h"
 #include "cli/flags.h"
 
@@ -33,6 +34,7 @@ enum flag {
 	FLAG_PEER_MIN,
 	FLAG_THREADS,
 	FLAG_TCP_INFO,
+	FLAG_TOP_COUNTRIES,
 	FLAG_COUNT
 };
 
@@ -51,6 +53,8 @@ static const struct collector_flag flags[FLAG_COUNT + 1] = {
 	 "Threads sharing the netlink dumps (1-4).", false},
 	[FLAG_TCP_INFO] = {"collector.sockets.tcp-info", NULL, "false",
 	 "Per-port RTT, retransmissions and bytes from tcp_info of established sockets (costs a scrape more, see docs/sockets.md).", false},
+	[FLAG_TOP_COUNTRIES] = {"collector.sockets.top-countries", "N", "20",
+	 "Countries per direction in netstat_tcp_peer_country_sockets (with --geoip.database); the rest are country=\"other\".", false},
 	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
 };
 
@@ -78,6 +82,10 @@ const struct expo_desc sockets_metrics[CENSUS_METRIC_COUNT] = {
 	[CENSUS_METRIC_TCP_TOP_INBOUND_PEER_SOCKETS] = {"netstat_tcp_top_inbound_peer_sockets", EXPO_GAUGE,
 		"Inbound TCP sockets of the remote addresses holding the most, per state "
 		"(the top K with at least the configured minimum)."},
+	[CENSUS_METRIC_TCP_PEER_COUNTRY_SOCKETS] = {"netstat_tcp_peer_country_sockets", EXPO_GAUGE,
+		"Established TCP sockets by direction and the remote address's country: the top "
+		"countries by sockets, the rest as \"other\", private and loopback peers as \"\", "
+		"public peers the database does not know as \"unknown\"."},
 	[CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED] = {"netstat_tcp_ephemeral_ports_max_used", EXPO_GAUGE,
 		"Most outbound TCP sockets (any state) sharing one local address, remote "
 		"address and remote port: each needs its own local port."},
@@ -134,6 +142,7 @@ struct sockets {
 	struct diag_bc half[2];         /* the split of the TCP dumps, rebuilt every scrape */
 	int add_rc[NCENSUS];            /* a census or health add failure in this dump, per worker */
 	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
+	struct geoip *geo;   /* owned; NULL without --geoip.database */
 };
 
 static void sockets_fini(void *state)
@@ -147,6 +156,7 @@ static void sockets_fini(void *state)
 		census_free(s->census[i]);
 		health_free(s->health[i]);
 	}
+	geoip_free(s->geo);
 	free(s);
 }
 
@@ -222,16 +232,24 @@ static int sockets_init(void **state, const struct config *cfg, struct strbuf *e
 	    (ret = get_uint(cfg, FLAG_LISTEN_PORTS, 0, 65536, &s->opts.max_listen_ports, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_TOP_PEERS, 0, 10000, &s->opts.top_peers, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_PEER_MIN, 1, UINT_MAX, &s->opts.peer_min_sockets, err)) < 0 ||
-	    (ret = get_uint(cfg, FLAG_THREADS, 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0)
+	    (ret = get_uint(cfg, FLAG_THREADS, 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_TOP_COUNTRIES, 0, GEOIP_CC_COUNT, &s->opts.top_countries, err)) < 0)
 		goto out;
 	s->tcp_info = collector_flag_bool(cfg, &flags[FLAG_TCP_INFO]);
+	if (cfg->geoip_database) {
+		ret = geoip_open(cfg->geoip_database, cfg->geoip_asn_database, &s->geo, err);
+		if (ret < 0)
+			goto out;
+		s->opts.geo = s->geo;
+	}
 	ret = diag_dump_init(&s->scan, s->threads);
 	if (ret < 0)
 		goto out;
 	for (unsigned i = 0; i < s->threads; i++) {
 		s->census[i] = census_new();
 		s->health[i] = health_new();
-		if (s->census[i] == NULL || s->health[i] == NULL) {
+		if (s->census[i] == NULL || s->health[i] == NULL ||
+		    census_set_geoip(s->census[i], s->geo) < 0) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -403,6 +421,8 @@ static int sockets_stream_run(void *state, const struct collect_ctx *ctx,
 
 	read_port_range(ctx->procfs_fd, &s->opts);
 	build_halves(s);
+	if (s->geo)
+		geoip_refresh(s->geo); /* between dumps: no lookup runs now */
 	ret = scan(s, sinks);
 	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
 		ret = scan(s, sinks);
