@@ -11,6 +11,7 @@
 #include "cli/flags.h"
 #include "collectors/collector.h"
 #include "http/listen_addr.h"
+#include "geoip/geoip.h"
 #include "http/server.h"
 #include "http/web_state.h"
 #include "log.h"
@@ -56,19 +57,11 @@ int main(int argc, char **argv)
 	sb_init(&err);
 	switch (cli_parse(argc, argv, &cfg, &out, &err)) {
 	case CLI_EXIT:
-		/* One write: --help is longer than stdio's buffer, and a reader
-		 * that stops early (grep -q) must not make us die of SIGPIPE
-		 * halfway. */
-		for (size_t off = 0; out.buf && off < out.len;) {
-			ssize_t n = write(STDOUT_FILENO, out.buf + off, out.len - off);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			off += (size_t)n;
-		}
 		status = 0;
+		/* One write, so `--help | grep -q` never meets a closed pipe
+		 * (stdio would split the text at its 4 KiB buffer). */
+		if (out.len && write(STDOUT_FILENO, out.buf, out.len) != (ssize_t)out.len)
+			status = 1;
 		goto out;
 	case CLI_ERROR:
 		fprintf(stderr, "netstat_exporter: %s (see --help)\n", err.buf ? err.buf : "bad usage");
@@ -114,7 +107,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGHUP); /* re-read --web.config.file */
+	sigaddset(&stop, SIGHUP); /* re-read --web.config.file, reopen GeoIP databases */
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -131,8 +124,10 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, "netstat_exporter started; metrics at %s", cfg.telemetry_path);
 	while (sigwait(&stop, &sig) != 0 || sig == SIGHUP) {
 		if (sig == SIGHUP) {
-			log_msg(LOG_INFO, "received SIGHUP, re-reading the web config");
+			log_msg(LOG_INFO, "received SIGHUP, re-reading the web config, "
+				"reopening GeoIP databases");
 			http_reload(srv);
+			geoip_request_reload();
 		}
 		sig = 0;
 	}

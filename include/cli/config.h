@@ -35,6 +35,9 @@ struct config {
 	unsigned scrape_timeout_seconds;       /* --web.scrape-timeout */
 	unsigned header_timeout_seconds;       /* --web.header-timeout */
 	const char *healthz_listen;            /* --web.healthz-listen-address, NULL: none */
+	bool enable_connections;               /* --web.enable-connections */
+	const char *geoip_database;            /* --geoip.database, NULL = none */
+	const char *geoip_asn_database;        /* --geoip.asn-database, NULL = none */
 	bool enabled[CONFIG_MAX_COLLECTORS];   /* indexed like collector_registry */
 	struct config_value values[CONFIG_MAX_VALUES]; /* collector options, in order given */
 	size_t nvalues;

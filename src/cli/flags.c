@@ -93,6 +93,29 @@ static int set_log_level(struct config *cfg, const char *v)
 	return log_parse_level(v, &cfg->log_level);
 }
 
+static int set_enable_connections(struct config *cfg, const char *v)
+{
+	(void)v;
+	cfg->enable_connections = true;
+	return 0;
+}
+
+static int set_geoip(struct config *cfg, const char *v)
+{
+	if (!*v)
+		return -EINVAL;
+	cfg->geoip_database = v;
+	return 0;
+}
+
+static int set_geoip_asn(struct config *cfg, const char *v)
+{
+	if (!*v)
+		return -EINVAL;
+	cfg->geoip_asn_database = v;
+	return 0;
+}
+
 static int set_disable_defaults(struct config *cfg, const char *v)
 {
 	(void)v;
@@ -145,6 +168,16 @@ static const struct core_flag core_flags[] = {
 	{"path.procfs", "PATH", "/proc", "procfs mountpoint.", set_procfs},
 	{"log.level", "LEVEL", "info", "Only log messages at or above: debug, info, warn, error.",
 	 set_log_level},
+	{"web.enable-connections", NULL, NULL,
+	 "Serve /connections and /api/v1/connections: every socket with its remote address and "
+	 "program. Off by default: it shows who talks to this host to anyone who can reach the port.",
+	 set_enable_connections},
+	{"geoip.database", "PATH", NULL,
+	 "MaxMind DB (GeoLite2/GeoIP2 Country or City, or an ip-location-db country mmdb) for "
+	 "remote countries; reopened on SIGHUP or when the file changes.", set_geoip},
+	{"geoip.asn-database", "PATH", NULL,
+	 "MaxMind DB with autonomous_system_number/_organization (GeoLite2-ASN, ip-location-db asn).",
+	 set_geoip_asn},
 	{"collector.disable-defaults", NULL, NULL,
 	 "Disable every collector; enable the wanted ones with --collector.NAME.", set_disable_defaults},
 	{"web.config.file", "PATH", NULL,
@@ -176,10 +209,15 @@ static void defaults(struct config *cfg)
 		cfg->enabled[i] = collector_registry[i]->default_enabled;
 }
 
-static void usage(struct strbuf *out)
+/* prog: the name the program was run as (netstat_exporter from a build,
+ * netstat-exporter from the Debian package), so the man page help2man makes
+ * from this text names the installed program. */
+static void usage(struct strbuf *out, const char *prog)
 {
-	sb_puts(out, "usage: netstat_exporter [FLAGS]\n\n"
-		     "Prometheus exporter for socket states, ports, processes and TCP health.\n\n"
+	const char *slash = prog ? strrchr(prog, '/') : NULL;
+
+	sb_printf(out, "usage: %s [FLAGS]\n\n", slash ? slash + 1 : prog ? prog : "netstat_exporter");
+	sb_puts(out, "Prometheus exporter for socket states, ports, processes and TCP health.\n\n"
 		     "Flags:\n"
 		     "  --help                       Show this help and exit.\n"
 		     "  --version                    Show the version and exit.\n");
@@ -258,7 +296,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
 		int idx;
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			usage(out);
+			usage(out, argv[0]);
 			return CLI_EXIT;
 		}
 		if (strcmp(arg, "--version") == 0) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "http/conn_guard.h"
+#include "http/connections.h"
 #include "http/gzip.h"
 #include "http/listen_addr.h"
 #include "log.h"
@@ -57,8 +58,9 @@ struct http_server {
 	size_t n;
 	struct web_guard *guard;       /* --web.config.file; NULL: plain, open */
 	struct MHD_Daemon *healthz;    /* --web.healthz-listen-address */
-	struct conn_guard *conns;      /* header and request deadlines */
+	struct conn_guard *deadlines;  /* header and request deadlines */
 	struct listener listeners[CONN_GUARD_MAX_POOLS];
+	struct http_conns *conns; /* NULL unless --web.enable-connections */
 };
 
 /* Listener index of the /healthz-only one. */
@@ -73,7 +75,7 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
 
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (cs) {
-			conn_guard_closed(l->srv->conns, cs->watch);
+			conn_guard_closed(l->srv->deadlines, cs->watch);
 			web_guard_conn_closed(l->srv->guard, cs->web);
 			free(cs);
 		}
@@ -88,7 +90,7 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
 		int fd = ci->connect_fd;
 
 		ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		cs->watch = conn_guard_started(l->srv->conns, l->pool, fd,
+		cs->watch = conn_guard_started(l->srv->deadlines, l->pool, fd,
 					       ci ? ci->client_addr : NULL);
 	}
 	if (l->pool != HEALTHZ_POOL)
@@ -110,7 +112,7 @@ static void headers_done(struct http_server *srv, struct MHD_Connection *conn)
 	struct conn_state *cs = conn_state_of(conn);
 
 	if (cs)
-		conn_guard_headers(srv->conns, cs->watch);
+		conn_guard_headers(srv->deadlines, cs->watch);
 }
 
 static enum MHD_Result count_content_length(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -177,8 +179,10 @@ static enum MHD_Result serve_landing(struct http_server *srv, struct MHD_Connect
 		else
 			sb_putc(&sb, *p);
 	}
-	sb_puts(&sb, "\">Metrics</a></li><li><a href=\"/healthz\">Health</a></li></ul>\n"
-		     "</body></html>\n");
+	sb_puts(&sb, "\">Metrics</a></li><li><a href=\"/healthz\">Health</a></li>");
+	if (srv->conns)
+		sb_puts(&sb, "<li><a href=\"/connections\">Connections</a></li>");
+	sb_puts(&sb, "</ul>\n</body></html>\n");
 	if (sb.err)
 		goto out;
 	body = sb_steal(&sb, &len);
@@ -205,12 +209,14 @@ struct request {
 	bool waiting;                  /* suspended until the scrape says done */
 	bool allowed;                  /* passed the web config's checks */
 	void *guard;                   /* web_guard_check()'s */
+	void *conns;                   /* http/connections' state of an API request */
 	bool submitted;                /* counted in srv->submitted */
 };
 
 static void request_free(struct request *req)
 {
 	scrape_result_put(req->w.result);
+	http_conns_completed(req->conns);
 	if (req->counted)
 		atomic_fetch_sub(&req->srv->in_flight, 1);
 	web_guard_request_done(req->srv->guard, &req->guard);
@@ -398,6 +404,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			break;
 		}
 	}
+	if (srv->conns && http_conns_route(url))
+		return http_conns_handle(srv->conns, conn, url, &((struct request *)*con_cls)->conns);
 	if (strcmp(url, srv->cfg->telemetry_path) == 0)
 		return serve_metrics(*con_cls, conn);
 	if (strcmp(url, "/") == 0)
@@ -435,7 +443,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	(void)why;
 	if (cs)
-		conn_guard_request_done(srv->conns, cs->watch);
+		conn_guard_request_done(srv->deadlines, cs->watch);
 	if (*con_cls)
 		request_free(*con_cls);
 	*con_cls = NULL;
@@ -505,10 +513,10 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 		srv->listeners[i] = (struct listener){srv, i};
 	/* Half the connections for clients still to send their headers; a
 	 * request may take its scrape's deadline and then some to be sent. */
-	srv->conns = conn_guard_new(cfg->header_timeout_seconds,
-				    cfg->scrape_timeout_seconds + REQUEST_GRACE_SECONDS,
-				    cfg->max_connections / 2);
-	if (!srv->conns)
+	srv->deadlines = conn_guard_new(cfg->header_timeout_seconds,
+					cfg->scrape_timeout_seconds + REQUEST_GRACE_SECONDS,
+					cfg->max_connections / 2);
+	if (!srv->deadlines)
 		goto out;
 	if (cfg->web_config_file) {
 		rc = web_guard_new(cfg->web_config_file, &srv->guard, err);
@@ -516,6 +524,11 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 			goto out;
 	}
 	web_guard_mhd_options(srv->guard, guard_opts);
+	if (cfg->enable_connections) {
+		rc = http_conns_new(cfg, &srv->in_flight, cfg->max_requests, &srv->conns, err);
+		if (rc)
+			goto out;
+	}
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		int fd = open_listener(cfg->listen[i], err);
 
@@ -531,6 +544,7 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 			MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
 			MHD_OPTION_NOTIFY_CONNECTION, notify_connection, &srv->listeners[i],
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			MHD_OPTION_UNESCAPE_CALLBACK, http_conns_no_unescape, NULL,
 			MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
@@ -600,6 +614,7 @@ void http_stop(struct http_server *srv)
 	}
 	scrape_close(srv->scrape);
 	web_guard_stop(srv->guard); /* resumes connections waiting for bcrypt */
+	http_conns_close(srv->conns); /* answers waiting API requests (503) */
 	for (int i = 0; i < HTTP_STOP_DRAIN_MS / 10 && atomic_load(&srv->submitted) > 0; i++)
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	for (size_t i = 0; i < srv->n; i++)
@@ -607,7 +622,8 @@ void http_stop(struct http_server *srv)
 	if (srv->healthz)
 		MHD_stop_daemon(srv->healthz);
 	web_guard_free(srv->guard);
-	conn_guard_free(srv->conns);
+	conn_guard_free(srv->deadlines);
+	http_conns_free(srv->conns);
 	free(srv);
 }
 

@@ -48,7 +48,8 @@ Listeners and their queues
 Programs
 Peers
 Retransmissions, resets and errors
-Exporter health'
+Exporter health
+Service health'
 got=$(jq -r '.panels[] | select(.type == "row") | .title' "$D")
 [ "$got" = "$want" ] || fail "rows are: $got"
 echo "grafana: $(jq '[.panels[] | select(.type != "row")] | length' "$D") panels, $(jq '[.panels[].targets[]?] | length' "$D") queries"

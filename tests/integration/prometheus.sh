@@ -10,7 +10,9 @@
 #   - every query of the Grafana dashboard, variables substituted, does too;
 #   - the SYN-flood, accept-queue, TIME_WAIT and CLOSE_WAIT alerts become
 #     active, with the port, the source and the program in their
-#     descriptions.
+#     descriptions; so do the stopped-reading alert (a server that never
+#     reads, port 7003) and the UDP-drop alert (a receiver with a tiny
+#     SO_RCVBUF under a steady stream, port 5300).
 #
 # Prometheus loads a test copy of the rules in which every `for:` is 0s
 # (generated below by one sed substitution: s/for: .*/for: 0s/); thresholds
@@ -110,6 +112,12 @@ check_expr() {
 		check_expr "${RECORDED[${e%%\{*}]}" "$where (definition of ${e%%\{*})"
 		return 0
 	fi
+	# History a fresh Prometheus cannot have (offset 1h, 1d): the same
+	# expression over the present must return data.
+	if [[ "$e" == *" offset "* ]]; then
+		check_expr "$(sed -E 's/ offset [0-9]+[smhdwy]//g' <<<"$e")" "$where (without offset)"
+		return 0
+	fi
 	ops=$(operands "$e")
 	if [ -z "$ops" ]; then
 		# A scrape that passed its deadline (a loaded machine) is served
@@ -132,8 +140,13 @@ sysctl -qw net.ipv4.tcp_max_tw_buckets=1000
 sysctl -qw net.ipv4.tcp_max_syn_backlog=256
 sysctl -qw net.ipv4.tcp_syncookies=1
 
-# --- exporter and Prometheus
-ne_start --collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1 --collector.processes
+# --- exporter and Prometheus; a GeoIP database of the documentation ranges
+# (tests/helpers/make_mmdb.pl) for the country family.
+perl "$SRC/tests/helpers/make_mmdb.pl" maxmind "$TMP/geo.mmdb" || fail "cannot build the GeoIP database"
+ip addr add 192.0.2.1/32 dev lo
+ip addr add 198.51.100.7/32 dev lo
+ne_start --collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1 --collector.processes \
+	--collector.sockets.tcp-info --geoip.database="$TMP/geo.mmdb"
 
 sed -E 's/^( *)for: .*/\1for: 0s/' "$RULES" >"$TMP/rules.yml"
 grep -q 'for: 0s' "$TMP/rules.yml" || fail "test copy of the rules has no for: 0s"
@@ -215,13 +228,23 @@ FLOOD_PID=$!
 # established connections, and a UDP socket.
 "$POP" L,127.0.0.1,9100 W,25,127.0.0.5,127.0.0.1,9100 E,20,127.0.0.6,127.0.0.1,9100 \
 	L,::1,8443 E,5,::1,::1,8443 U,127.0.0.1,5353 >"$TMP/leak" &
-for f in flood queue tw leak; do wait_ready "$TMP/$f"; done
+# A server that stopped reading: 3 connections fill its receive queues. A
+# UDP receiver that drops: 1 KiB of SO_RCVBUF, 200 datagrams a second.
+TRAFFIC="$BUILD/tests/traffic"
+"$TRAFFIC" -t 120 stall,127.0.0.1,7003 udprecv,127.0.0.1,5300,1024 >"$TMP/stall" &
+wait_ready "$TMP/stall"
+"$TRAFFIC" -t 120 send,3,127.0.0.7,127.0.0.1,7003 udpstream,127.0.0.7,127.0.0.1,5300,200,200 >"$TMP/send" &
+# Inbound connections from FR (198.51.100.7 in the GeoIP database) to a
+# listener on all addresses.
+"$POP" L,0.0.0.0,9200 E,3,198.51.100.7,192.0.2.1,9200 >"$TMP/geo" &
+for f in flood queue tw leak send geo; do wait_ready "$TMP/$f"; done
 # Resets: connections to a port nobody listens on.
 for _ in $(seq 20); do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null || true; done
 
 # --- alerts: the SYN flood, accept-queue and TIME_WAIT alerts must fire.
 want_alerts="NetstatSynFlood NetstatSynBacklogNearMax NetstatSynCookiesSent NetstatListenDrops
-NetstatAcceptQueueNearBacklog NetstatTimeWaitNearLimit NetstatTimeWaitOverflow NetstatCloseWaitLeak"
+NetstatAcceptQueueNearBacklog NetstatTimeWaitNearLimit NetstatTimeWaitOverflow NetstatCloseWaitLeak
+NetstatServiceStoppedReading NetstatUDPPortDropping"
 for _ in $(seq 60); do
 	curl -sf "$PROM/api/v1/alerts" >"$TMP/alerts.json" || prom_fail "GET /api/v1/alerts"
 	missing=""
@@ -250,8 +273,16 @@ alert NetstatTimeWaitNearLimit | jq -r '.[0].annotations.description' | grep -q 
 	fail "NetstatCloseWaitLeak: $(alert NetstatCloseWaitLeak)"
 alert NetstatSynFlood | jq -r '.[0].annotations.description' | grep -q 'Listening program: sockpop\.' ||
 	fail "NetstatSynFlood description lacks the program: $(alert NetstatSynFlood | jq -r '.[0].annotations.description')"
-# Quiet conditions stay quiet.
-for a in NetstatCollectorFailing NetstatConntrackNearFull; do
+[ "$(alert NetstatServiceStoppedReading | jq -r '[.[].labels | "\(.direction)/\(.port)"] | join(" ")')" = inbound/7003 ] ||
+	fail "NetstatServiceStoppedReading: $(alert NetstatServiceStoppedReading)"
+alert NetstatServiceStoppedReading | jq -r '.[0].annotations.description' | grep -q 'Sockets with unread data: 3; listening program: traffic\.' ||
+	fail "NetstatServiceStoppedReading description: $(alert NetstatServiceStoppedReading | jq -r '.[0].annotations.description')"
+[ "$(alert NetstatUDPPortDropping | jq -r '[.[].labels.port] | join(" ")')" = 5300 ] ||
+	fail "NetstatUDPPortDropping: $(alert NetstatUDPPortDropping)"
+[ "$(alert NetstatSynFlood | jq -r '.[0].annotations.connections')" = "http://$INSTANCE/connections?state=syn_recv&port=8080" ] ||
+	fail "NetstatSynFlood link: $(alert NetstatSynFlood | jq -r '.[0].annotations.connections')"
+# Quiet conditions stay quiet; so do the week-long ones on a new instance.
+for a in NetstatCollectorFailing NetstatConntrackNearFull NetstatUnknownListenPort NetstatListenerOnAllAddresses NetstatNewPeerCountry; do
 	[ "$(alert "$a" | jq length)" = 0 ] || fail "$a active: $(alert "$a")"
 done
 
@@ -281,7 +312,7 @@ rules_checked=$CHECKED
 subst() {
 	sed -e "s/\\\$__rate_interval/1m/g; s/\\\$__interval/15s/g; s/\\\$__range/5m/g" \
 		-e "s/\\\$job/$JOB/g; s/\\\$instance/$INSTANCE/g; s/\\\${job}/$JOB/g; s/\\\${instance}/$INSTANCE/g" \
-		-e "s/\\\$topk/10/g"
+		-e "s/\\\$topk/10/g; s/\\\$rtt_port/.+/g"
 }
 CHECKED=0
 while IFS=$'\t' read -r title expr; do
