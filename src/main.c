@@ -124,10 +124,9 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, "netstat_exporter started; metrics at %s", cfg.telemetry_path);
 	while (sigwait(&stop, &sig) != 0 || sig == SIGHUP) {
 		if (sig == SIGHUP) {
-			log_msg(LOG_INFO, "received SIGHUP, re-reading the web config, "
-				"reopening GeoIP databases");
-			http_reload(srv);
+			log_msg(LOG_INFO, "received SIGHUP, reopening GeoIP databases");
 			geoip_request_reload();
+			http_reload(srv); /* says "web config ... reloaded" when there is one */
 		}
 		sig = 0;
 	}
