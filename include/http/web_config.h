@@ -2,7 +2,7 @@
  *
  * The file a node_exporter fleet already has works unchanged. Every key of
  * the format is either implemented or refused with a message naming it
- * (cipher_suites, client_allowed_sans); unknown keys, duplicate keys, values
+ * (cipher_suites); unknown keys, duplicate keys, values
  * of the wrong type and bad bcrypt hashes are errors, never ignored. Pure:
  * YAML bytes in (libyaml), struct out; files named in it are read by
  * http/web_tls, relative paths resolved there. An empty file is valid and
@@ -20,6 +20,7 @@
 #define WEB_CONFIG_MAX_BYTES (1024 * 1024)
 #define WEB_CONFIG_MAX_USERS 256
 #define WEB_CONFIG_MAX_CURVES 4
+#define WEB_CONFIG_MAX_SANS 64
 
 /* client_auth_type, with the meaning of Go's tls.ClientAuthType. */
 enum web_client_auth {
@@ -76,6 +77,8 @@ struct web_config {
 	bool prefer_server_cipher_suites;              /* true */
 	enum web_curve curves[WEB_CONFIG_MAX_CURVES];  /* in preference order */
 	size_t ncurves;
+	char *allowed_sans[WEB_CONFIG_MAX_SANS]; /* client_allowed_sans, owned */
+	size_t nsans;
 	/* http_server_config */
 	bool http2;                /* true; we serve HTTP/1.1 only, see web_tls */
 	bool http2_given;

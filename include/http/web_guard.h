@@ -7,8 +7,8 @@
  * or client CA is used from the next connection on; the connection holds that
  * state until it closes.
  *
- * Per request: the rate limit (429, as the toolkit's rate_limit), then basic
- * auth (401 with WWW-Authenticate). A password that is not in the cache of
+ * Per request: the rate limit (429, as the toolkit's rate_limit), then
+ * client_allowed_sans (403), then basic auth (401 with WWW-Authenticate). A password that is not in the cache of
  * successful verifications is checked by bcrypt on one worker thread while
  * the connection is suspended, so neither a wrong password nor a first
  * scrape holds an event-loop thread for bcrypt's ~50-100 ms: other clients

@@ -46,6 +46,12 @@ void web_state_free(struct web_state *st);
  * error code. */
 int web_state_setup_session(const struct web_state *st, gnutls_session_t session);
 
+/* client_allowed_sans: 0 when st lists none, or when the client's
+ * certificate (the first of its chain) has a DNS, e-mail, IP or URI subject
+ * alternative name written exactly as one of them (IP addresses as
+ * inet_ntop() writes them). -EACCES otherwise, also without a certificate. */
+int web_state_check_sans(const struct web_state *st, gnutls_session_t session);
+
 struct web_watch;
 
 /* Takes ownership of first (from web_state_load on path). NULL means ENOMEM. */

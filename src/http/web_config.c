@@ -208,6 +208,29 @@ static int get_curves(struct walk *w, const yaml_node_t *n)
 	return 0;
 }
 
+static int get_sans(struct walk *w, const yaml_node_t *n)
+{
+	const char *path = "tls_server_config", *key = "client_allowed_sans";
+	struct web_config *c = w->cfg;
+	int rc;
+
+	if (is_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(w, path, key, "expected a list");
+	for (yaml_node_item_t *i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+		if (c->nsans == WEB_CONFIG_MAX_SANS)
+			return fail(w, path, key, "too many names");
+		rc = get_string(w, yaml_document_get_node(w->doc, *i), path, key,
+				&c->allowed_sans[c->nsans]);
+		if (rc)
+			return rc;
+		if (c->allowed_sans[c->nsans])
+			c->nsans++;
+	}
+	return 0;
+}
+
 static int tls_pair(struct walk *w, const char *key, const yaml_node_t *v)
 {
 	static const char *const path = "tls_server_config";
@@ -259,10 +282,7 @@ static int tls_pair(struct walk *w, const char *key, const yaml_node_t *v)
 				      "not supported by netstat_exporter (GnuTLS picks TLS 1.2 "
 				      "suites by its own priorities); remove it and use min_version");
 	if (!strcmp(key, "client_allowed_sans"))
-		return is_null(v) ? 0
-				  : fail(w, path, key,
-					 "not supported by netstat_exporter; issue client "
-					 "certificates from a CA dedicated to scrapers instead");
+		return get_sans(w, v);
 	return fail(w, path, key, "unknown key");
 }
 
@@ -394,6 +414,9 @@ static int check(struct walk *w)
 
 	c->tls = c->tls || c->cert || c->key || c->cert_file || c->key_file || c->client_ca ||
 		 c->client_ca_file;
+	if (c->nsans && (!c->tls || c->client_auth == WEB_CLIENT_AUTH_NONE))
+		return fail(w, p, "client_allowed_sans",
+			    "needs TLS with a client_auth_type that asks for client certificates");
 	if (!c->tls)
 		return 0;
 	if (c->cert && c->cert_file)
@@ -478,6 +501,9 @@ void web_config_fini(struct web_config *cfg)
 		free(cfg->users[i].hash);
 	}
 	cfg->nusers = 0;
+	for (size_t i = 0; i < cfg->nsans; i++)
+		free(cfg->allowed_sans[i]);
+	cfg->nsans = 0;
 }
 
 bool web_config_bcrypt_shape(const char *s)

@@ -261,6 +261,18 @@ enum web_verdict web_guard_check(struct web_guard *g, struct MHD_Connection *con
 		v = WEB_ANSWERED;
 		goto out;
 	}
+	if (st->cfg.nsans) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+		if (!ci || !ci->tls_session || web_state_check_sans(st, ci->tls_session)) {
+			*rc = refuse(g, conn, MHD_HTTP_FORBIDDEN,
+				     "The client certificate has none of the names in "
+				     "client_allowed_sans.\n");
+			v = WEB_ANSWERED;
+			goto out;
+		}
+	}
 	if (!st->cfg.nusers)
 		goto out;
 	j = calloc(1, sizeof(*j));

@@ -1,6 +1,8 @@
 #include "http/web_state.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/x509.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stddef.h>
@@ -349,6 +351,52 @@ int web_state_load(const char *path, struct web_state **out, struct strbuf *err)
 	int rc = load(path, &r, err);
 
 	*out = r ? &r->st : NULL;
+	return rc;
+}
+
+int web_state_check_sans(const struct web_state *st, gnutls_session_t session)
+{
+	const gnutls_datum_t *chain;
+	gnutls_x509_crt_t crt = NULL;
+	unsigned int n = 0;
+	int rc = -EACCES;
+
+	if (!st->cfg.nsans)
+		return 0;
+	chain = gnutls_certificate_get_peers(session, &n);
+	if (!chain || n == 0 || gnutls_x509_crt_init(&crt) ||
+	    gnutls_x509_crt_import(crt, &chain[0], GNUTLS_X509_FMT_DER))
+		goto out;
+	for (unsigned seq = 0; rc; seq++) {
+		char name[512], text[INET6_ADDRSTRLEN];
+		size_t len = sizeof(name) - 1;
+		const char *value = name;
+		int type = gnutls_x509_crt_get_subject_alt_name(crt, seq, name, &len, NULL);
+
+		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (type < 0)
+			continue; /* too long for us, or malformed: matches nothing */
+		if (type == GNUTLS_SAN_IPADDRESS) {
+			if ((len != 4 && len != 16) ||
+			    !inet_ntop(len == 4 ? AF_INET : AF_INET6, name, text, sizeof(text)))
+				continue;
+			value = text;
+		} else if (type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_RFC822NAME ||
+			   type == GNUTLS_SAN_URI) {
+			name[len] = '\0';
+			if (strlen(name) != len)
+				continue; /* a NUL inside: never a match */
+		} else {
+			continue;
+		}
+		for (size_t i = 0; i < st->cfg.nsans && rc; i++)
+			if (strcmp(value, st->cfg.allowed_sans[i]) == 0)
+				rc = 0;
+	}
+out:
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
 	return rc;
 }
 

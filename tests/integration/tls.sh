@@ -5,6 +5,7 @@
 #     expired client certificate, TLS 1.0/1.1 and plain HTTP to the TLS port
 #     are refused, while a good client scraping at the same time stays within
 #     a few ms of its own baseline;
+#   - client_allowed_sans lets only the listed names in (403 otherwise);
 #   - the configured headers are sent; /healthz on the plain probe listener
 #     answers without credentials and serves nothing else;
 #   - a rotated certificate is served from the next connection, without a
@@ -221,6 +222,22 @@ auth_matrix VerifyClientCertIfGiven "200 200 000 000"
 auth_matrix RequireAnyClientCert "000 200 200 200"
 auth_matrix RequestClientCert "200 200 200 200"
 auth_matrix NoClientCert "200 200 200 200"
+
+# client_allowed_sans: a trusted certificate without a listed name is refused.
+cat >"$C/sans.yml" <<'YML'
+tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+  client_auth_type: RequireAndVerifyClientCert
+  client_ca_file: ca.crt
+  client_allowed_sans: ["prometheus.example", "192.0.2.1"]
+YML
+start_tls "$C/sans.yml"
+code=$(tcurl --cert "$C/client.crt" --key "$C/client.key" "$URL")
+[ "$code" = 200 ] || fail "client_allowed_sans: the listed name got $code"
+code=$(tcurl --cert "$C/other.crt" --key "$C/other.key" "$URL")
+[ "$code" = 403 ] || fail "client_allowed_sans: an unlisted name got $code, want 403"
+ne_stop
 
 # Mistakes found at start: exit status 2, the key named.
 refused() { # yaml-file expected-message-part

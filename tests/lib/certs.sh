@@ -2,7 +2,9 @@
 # (gnutls-bin). Source it and call make_certs DIR; DIR then holds (PEM):
 #   ca.crt                    the client CA (also signs the server)
 #   server.crt server.key     for 127.0.0.1 / localhost
-#   client.crt client.key     a scraper's certificate from ca.crt
+#   client.crt client.key     a scraper's certificate from ca.crt (DNS name
+#                             prometheus.example)
+#   other.crt other.key       another one from ca.crt (DNS name other.example)
 #   untrusted.crt .key        a client certificate from another CA
 #   expired.crt expired.key   from ca.crt, valid 2020-2021 only
 # Keys are ECDSA P-256: quick to make and to use.
@@ -31,7 +33,10 @@ make_certs() {
 	_cert "$d" other-ca "" 'cn = "some other CA"' ca cert_signing_key 'expiration_days = 2' &&
 	_cert "$d" server ca 'cn = "localhost"' 'dns_name = "localhost"' 'ip_address = "127.0.0.1"' \
 		tls_www_server signing_key 'expiration_days = 2' &&
-	_cert "$d" client ca 'cn = "prometheus"' tls_www_client signing_key 'expiration_days = 2' &&
+	_cert "$d" client ca 'cn = "prometheus"' 'dns_name = "prometheus.example"' tls_www_client \
+		signing_key 'expiration_days = 2' &&
+	_cert "$d" other ca 'cn = "other"' 'dns_name = "other.example"' tls_www_client signing_key \
+		'expiration_days = 2' &&
 	_cert "$d" untrusted other-ca 'cn = "prometheus"' tls_www_client signing_key 'expiration_days = 2' &&
 	_cert "$d" expired ca 'cn = "prometheus"' tls_www_client signing_key \
 		'activation_date = "2020-01-01 00:00:00 UTC"' 'expiration_date = "2021-01-01 00:00:00 UTC"' &&

@@ -82,6 +82,9 @@ static void every_key(void **state)
 	assert_int_equal(c.ncurves, 2);
 	assert_int_equal(c.curves[0], WEB_CURVE_X25519);
 	assert_int_equal(c.curves[1], WEB_CURVE_P256);
+	assert_int_equal(c.nsans, 2);
+	assert_string_equal(c.allowed_sans[0], "prometheus.example");
+	assert_string_equal(c.allowed_sans[1], "10.0.0.1");
 	assert_false(c.http2);
 	assert_true(c.http2_given);
 	assert_string_equal(c.headers[WEB_HDR_FRAME], "sameorigin");
@@ -181,7 +184,10 @@ static const struct {
 	{"tls_server_config:\n  cert_file: a\n  key_file: b\n  curve_preferences: [CurveP999]\n",
 	 "tls_server_config.curve_preferences: unknown curve"},
 	{"tls_server_config:\n  cert_file: a\n  key_file: b\n  client_allowed_sans: [x]\n",
-	 "tls_server_config.client_allowed_sans: not supported"},
+	 "tls_server_config.client_allowed_sans: needs TLS with a client_auth_type"},
+	{"client_allowed_sans_at_top: 1\n", "client_allowed_sans_at_top: unknown key"},
+	{"tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAnyClientCert\n"
+	 "  client_allowed_sans: x\n", "tls_server_config.client_allowed_sans: expected a list"},
 	{"tls_server_config:\n  cert_file: a\n  key_file: b\n  prefer_server_cipher_suites: maybe\n",
 	 "tls_server_config.prefer_server_cipher_suites: expected true or false"},
 	{"http_server_config:\n  http2: 1\n", "http_server_config.http2: expected true or false"},
