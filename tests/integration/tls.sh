@@ -239,6 +239,14 @@ code=$(tcurl --cert "$C/other.crt" --key "$C/other.key" "$URL")
 [ "$code" = 403 ] || fail "client_allowed_sans: an unlisted name got $code, want 403"
 ne_stop
 
+# The DaemonSet probes the /healthz-only listener, not the metrics port.
+DS="$SRC/deploy/kubernetes/daemonset.yaml"
+hz=$(sed -n 's/^ *- --web.healthz-listen-address=:\([0-9]*\)$/\1/p' "$DS")
+[ -n "$hz" ] || fail "the DaemonSet does not start a /healthz-only listener"
+grep -A2 -- '- name: healthz' "$DS" | grep -q "containerPort: $hz" || fail "no healthz port $hz in the DaemonSet"
+[ "$(grep -A3 -E '(readiness|liveness)Probe:' "$DS" | grep -c 'port: healthz')" = 2 ] ||
+	fail "the DaemonSet's probes do not both use the healthz port"
+
 # Mistakes found at start: exit status 2, the key named.
 refused() { # yaml-file expected-message-part
 	local rc=0
