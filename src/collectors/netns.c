@@ -867,11 +867,8 @@ enum fam {
 	F_COUNT
 };
 
-static const struct {
-	const char *name;
-	enum expo_type type;
-	const char *help;
-} fams[F_COUNT] = {
+/* The families, next to the collector that emits them. */
+static const struct expo_desc fams[F_COUNT] = {
 	[F_INFO] = {"netstat_netns", EXPO_INFO,
 		"Identity of a network namespace: Kubernetes pod, container, systemd unit, comm of its oldest process."},
 	[F_TCP] = {"netstat_netns_tcp_sockets", EXPO_GAUGE,
