@@ -58,8 +58,9 @@ void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s);
 /* Sockets of other network namespaces (the netns collector's dumps), kept
  * apart from the host dump's: their per-process series carry a netns label
  * (the namespace inode), and those nobody can be found for are not counted
- * in netstat_unattributed_sockets (the unknown inodes still go to the owners
- * cache). tally_begin_netns() starts them; the next tally_emit() shows them
+ * in netstat_unattributed_sockets nor sent to the owners cache as missing
+ * (a node's pods would trigger a full re-read of every fd table each time:
+ * their new processes and changed fd tables are read anyway). tally_begin_netns() starts them; the next tally_emit() shows them
  * and forgets them. */
 int tally_begin_netns(struct tally *a, unsigned nworkers);
 void tally_add_netns(struct tally *a, unsigned worker, const struct diag_sock *s, uint64_t netns);

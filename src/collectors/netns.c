@@ -137,6 +137,7 @@ struct ns {
 	char name[NETNS_NAME_MAX];
 	struct netns_handle h;
 	double open_time;        /* last open attempt; 0: never */
+	double first_seen;       /* monotonic seconds */
 	struct netns_identity id;
 	int id_pid;              /* the pid id was derived from */
 	struct nsdata d;
@@ -453,6 +454,7 @@ static int sync_list(struct netns_state *s)
 				goto out;
 			}
 			n->ino = f->v[i].ino;
+			n->first_seen = now_s();
 			netns_handle_init(&n->h);
 			netns_listeners_init(&n->d.lis);
 			n->d.range_hi = 0;
@@ -721,9 +723,11 @@ static void full_census(struct netns_state *s, unsigned worker)
 			break;
 		n = c.n = s->census_jobs[i];
 		/* Own tables cost little: always. Shared ones: while the budget
-		 * lasts, or when the census is older than the interval. */
+		 * lasts, or when the census (or the wait for the first) is older
+		 * than the interval. A new namespace waits its turn like the
+		 * others, so a first scrape on a busy node stays in budget. */
 		if (n->h.ehash <= 0 && now - s->census_start >= s->budget &&
-		    (n->d.has_census && now - n->d.census_time < s->interval))
+		    now - (n->d.has_census ? n->d.census_time : n->first_seen) < s->interval)
 			continue;
 		netns_census_begin(&census, &s->w[worker].scratch, &n->d.lis);
 		if (dump(&c, AF_INET, IPPROTO_TCP, TCP_NON_LISTEN_STATES) < 0 ||
@@ -737,12 +741,14 @@ static void full_census(struct netns_state *s, unsigned worker)
 	}
 }
 
-/* Own tables first, then the oldest censuses (never made: oldest of all). */
+/* Own tables first, then the oldest censuses (never made: oldest of all,
+ * longest waiting first). */
 static int cmp_census_job(const void *a, const void *b)
 {
 	const struct ns *x = *(struct ns *const *)a, *y = *(struct ns *const *)b;
 	int ox = x->h.ehash > 0, oy = y->h.ehash > 0;
-	double tx = x->d.has_census ? x->d.census_time : -1, ty = y->d.has_census ? y->d.census_time : -1;
+	double tx = x->d.has_census ? x->d.census_time : x->first_seen - 1e9;
+	double ty = y->d.has_census ? y->d.census_time : y->first_seen - 1e9;
 
 	if (ox != oy)
 		return oy - ox;

@@ -45,8 +45,13 @@ ne_enter_netns() {
 }
 
 # Starts the exporter on 127.0.0.1:$NE_PORT with extra flags; waits for /healthz.
+# Without NE_NETNS=1 the netns collector is off: with the host's PID namespace
+# it would see (and dump) the namespaces of every test running on the machine;
+# tests that want it run in a PID namespace of their own (netns.sh).
 ne_start() {
-	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" "$@" >"$TMP/ne.log" 2>&1 &
+	local own=(--no-collector.netns)
+	[ "${NE_NETNS:-}" = 1 ] && own=()
+	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" "${own[@]}" "$@" >"$TMP/ne.log" 2>&1 &
 	NE_PID=$!
 	for _ in $(seq 100); do
 		if curl -sf -o /dev/null "$NE_URL/healthz"; then
