@@ -44,6 +44,15 @@ void tally_free(struct tally *a);
 int tally_begin(struct tally *a, unsigned nworkers);
 /* Counts one socket. worker < the nworkers given to tally_begin(). */
 void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s);
+/* Sockets of other network namespaces (the netns collector's dumps), kept
+ * apart from the host dump's: their per-process series carry a netns label
+ * (the namespace inode), and those nobody can be found for are not counted
+ * in netstat_unattributed_sockets (the unknown inodes still go to the owners
+ * cache). tally_begin_netns() starts them; the next tally_emit() shows them
+ * and forgets them. */
+int tally_begin_netns(struct tally *a, unsigned nworkers);
+void tally_add_netns(struct tally *a, unsigned worker, const struct diag_sock *s, uint64_t netns);
+
 /* Adds netstat_process_sockets, netstat_listener_info and
  * netstat_unattributed_sockets to e, and tells the owners cache which inodes
  * it did not know. 0 or a negative errno. */

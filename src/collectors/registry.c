@@ -3,6 +3,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/limits.h"
+#include "collectors/netns.h"
 #include "collectors/netstat.h"
 #include "collectors/processes.h"
 #include "collectors/sockets.h"
@@ -11,6 +12,7 @@
 const struct collector_ops *const collector_registry[] = {
 	/* one line per collector: &NAME_collector, declared in its header */
 	&processes_collector, /* before sockets: it publishes the owners for the dump */
+	&netns_collector,     /* between them: feeds the owners' tally before sockets shows it */
 	&sockets_collector,
 	&netstat_collector,
 	&sockstat_collector,
