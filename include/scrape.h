@@ -1,9 +1,26 @@
 /* scrape: runs the enabled collectors and shares the result.
  *
- * Single-flight: one collection runs at a time. A request that arrives while
- * a collection is running waits for it and shares its result instead of
- * starting another, so N concurrent scrapes cost one collection. Collector
- * state is only touched by the one running collection, so it needs no locks. */
+ * Collections run on a thread of their own, never on the caller's: a scrape
+ * is a waiter (struct scrape_waiter) that is told when its result is ready,
+ * so an HTTP front end can park the request (libmicrohttpd's suspend/resume)
+ * and keep serving others meanwhile.
+ *
+ * Single-flight: one collection runs at a time. A waiter that arrives while a
+ * collection is running shares that collection's result; one that arrives
+ * when none is running starts one. So N concurrent scrapes cost one
+ * collection, and collector state is only touched by the collection thread,
+ * without locks.
+ *
+ * Deadline: a waiter still waiting at its deadline is told -ETIMEDOUT (and
+ * which collector is still running); the collection goes on, and a later
+ * waiter shares it. The result of a collection nobody waits for any more is
+ * kept as the latest, but only a waiter that joined it is given it: a
+ * timed-out scrape never gets an older result passed off as new.
+ *
+ * Shutdown: scrape_close() tells every waiter -ECANCELED at once; scrape_free()
+ * then waits a bounded time for a running collection, and if a collector is
+ * stuck (a read that never returns) it leaves it running and returns anyway,
+ * so the process can exit. */
 #ifndef NETSTAT_SCRAPE_H
 #define NETSTAT_SCRAPE_H
 
@@ -14,22 +31,56 @@
 #include "expo/expo.h"
 #include "expo/strbuf.h"
 
+/* How long scrape_free() waits for a running collection before leaving it. */
+#define SCRAPE_STOP_GRACE_SECONDS 2.0
+
 struct scrape;
 struct scrape_result; /* refcounted, immutable once published */
 
-/* Initialises every enabled collector. On a bad collector option returns
- * -EINVAL with one line in err. cfg must outlive the scrape. */
+/* A scrape waiting for a collection. Owned by the caller, who must keep it
+ * valid from scrape_submit() until done() has been called. */
+struct scrape_waiter {
+	/* Set by the caller before scrape_submit(). */
+	void (*done)(struct scrape_waiter *w); /* called once, from a scrape thread;
+						* must not block nor call into the scrape */
+	double deadline;                /* scrape_now() seconds; INFINITY for none */
+	/* Set by the scrape before done(). */
+	int status;                     /* 0, -ETIMEDOUT, -ECANCELED (closing) or
+					 * -ENOMEM (the collection ran out of memory) */
+	struct scrape_result *result;   /* with status 0; the caller puts it */
+	const char *stuck;              /* with -ETIMEDOUT: the collector still running */
+	/* Private to the scrape. */
+	unsigned long gen;
+	struct scrape_waiter *next;
+};
+
+/* Initialises every enabled collector and starts the collection thread. On a
+ * bad collector option returns -EINVAL with one line in err. cfg must outlive
+ * the scrape. */
 int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err);
 /* The same over another list of collectors (tests); cfg->enabled is indexed
  * like that list. The list must outlive the scrape. */
 int scrape_new_with(const struct config *cfg, const struct collector_ops *const *collectors,
 		    size_t ncollectors, struct scrape **out, struct strbuf *err);
+/* Closes (see scrape_close()), stops the collection thread and frees. If a
+ * collection is still running after SCRAPE_STOP_GRACE_SECONDS, logs which
+ * collector is stuck and returns without freeing what that collection uses
+ * (the process is exiting). Accepts NULL. */
 void scrape_free(struct scrape *s);
 
-/* The result of a collection that started no earlier than the call (or, if
- * that collection ran out of memory, the newest one); NULL when there is none. Release with
- * scrape_result_put(). */
-struct scrape_result *scrape_get(struct scrape *s);
+/* Monotonic clock in seconds, for deadlines. */
+double scrape_now(void);
+
+/* Queues w for the running collection, or for a new one. 0: done() will be
+ * called exactly once. -ECANCELED after scrape_close(): done() is not called. */
+int scrape_submit(struct scrape *s, struct scrape_waiter *w);
+/* Tells every waiter -ECANCELED and refuses new ones; returns once the last
+ * done() has returned. Idempotent; not concurrently with itself. */
+void scrape_close(struct scrape *s);
+
+/* scrape_submit() and wait: 0 with *out (release with scrape_result_put()),
+ * or a waiter status (see above). timeout in seconds, INFINITY for none. */
+int scrape_get(struct scrape *s, double timeout, struct scrape_result **out);
 void scrape_result_put(struct scrape_result *r);
 const struct expo *scrape_result_expo(const struct scrape_result *r);
 

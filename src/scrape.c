@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
+#include "log.h"
 #include "self.h"
 
 struct scrape_result {
@@ -25,12 +27,38 @@ struct scrape {
 	bool active[CONFIG_MAX_COLLECTORS];
 	double start_time;
 
+	pthread_t collector, dispatcher;
+	bool threads;            /* both were started */
+	bool dispatcher_joined;
+
+	/* Guarded by lock. */
 	pthread_mutex_t lock;
-	pthread_cond_t done;
+	pthread_cond_t want;     /* to the collection thread: a waiter or stopping */
+	pthread_cond_t news;     /* to the dispatcher and scrape_free(): a waiter,
+				  * a finished collection, closing, exit */
+	bool closing;            /* scrape_close(): no new waiters */
+	bool stopping;           /* scrape_free(): no new collections */
+	bool collector_exited;
 	bool running;
-	unsigned long generation;      /* bumped when a collection finishes */
+	const char *current;     /* the collector running now, if any */
+	double started;          /* when the running collection started */
+	unsigned long generation;      /* collections finished so far */
+	bool failed;                   /* the last collection ran out of memory */
+	unsigned long stuck_logged;    /* the collection last reported as stuck */
 	struct scrape_result *latest;  /* the last finished collection */
+	struct scrape_waiter *waiters; /* not told yet */
 };
+
+static void *collector_main(void *arg);
+static void *dispatcher_main(void *arg);
+
+double scrape_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err)
 {
@@ -41,6 +69,7 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
 		    size_t ncollectors, struct scrape **out, struct strbuf *err)
 {
 	struct scrape *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
 	int rc = -ENOMEM;
 
 	if (!s)
@@ -53,7 +82,12 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
 	s->collectors = collectors;
 	s->ncollectors = ncollectors;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_cond_init(&s->done, NULL);
+	/* Deadlines are on the monotonic clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->want, &ca);
+	pthread_cond_init(&s->news, &ca);
+	pthread_condattr_destroy(&ca);
 	if (self_start_time(&s->start_time))
 		s->start_time = 0;
 	for (size_t i = 0; i < s->ncollectors; i++) {
@@ -68,7 +102,19 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
 			goto out;
 		s->active[i] = true;
 	}
-	rc = 0;
+	rc = -pthread_create(&s->collector, NULL, collector_main, s);
+	if (rc)
+		goto out;
+	rc = -pthread_create(&s->dispatcher, NULL, dispatcher_main, s);
+	if (rc) {
+		pthread_mutex_lock(&s->lock);
+		s->stopping = true;
+		pthread_cond_signal(&s->want);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->collector, NULL);
+		goto out;
+	}
+	s->threads = true;
 out:
 	if (rc) {
 		scrape_free(s);
@@ -88,23 +134,45 @@ static void result_unref_locked(struct scrape_result *r)
 
 void scrape_free(struct scrape *s)
 {
+	struct timespec until;
+	double t, waited;
+	bool exited = true;
+	const char *stuck = NULL;
+
 	if (!s)
 		return;
+	if (s->threads) {
+		scrape_close(s);
+		t = scrape_now() + SCRAPE_STOP_GRACE_SECONDS;
+		until.tv_sec = (time_t)t;
+		until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
+		pthread_mutex_lock(&s->lock);
+		s->stopping = true;
+		pthread_cond_signal(&s->want);
+		while (!s->collector_exited &&
+		       pthread_cond_timedwait(&s->news, &s->lock, &until) != ETIMEDOUT)
+			;
+		exited = s->collector_exited;
+		stuck = s->current;
+		waited = scrape_now() - s->started;
+		pthread_mutex_unlock(&s->lock);
+		if (!exited) {
+			/* It uses s and the collectors' state: leave them to it. */
+			log_msg(LOG_WARN, "exiting while collector %s has been running for %.0f s",
+				stuck ? stuck : "(none)", waited);
+			pthread_detach(s->collector);
+			return;
+		}
+		pthread_join(s->collector, NULL);
+	}
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
 			s->collectors[i]->fini(s->state[i]);
 	result_unref_locked(s->latest);
-	pthread_cond_destroy(&s->done);
+	pthread_cond_destroy(&s->want);
+	pthread_cond_destroy(&s->news);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Runs every active collector into a new set. A collector's families land in
@@ -133,7 +201,10 @@ static struct expo *collect_all(struct scrape *s)
 
 		if (!s->active[i])
 			continue;
-		t0 = now_seconds();
+		pthread_mutex_lock(&s->lock);
+		s->current = c->name;
+		pthread_mutex_unlock(&s->lock);
+		t0 = scrape_now();
 		mine = expo_new();
 		rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
 		if (rc == 0 && expo_error(mine))
@@ -143,7 +214,7 @@ static struct expo *collect_all(struct scrape *s)
 		if (rc)
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		expo_free(mine);
-		secs[i] = now_seconds() - t0;
+		secs[i] = scrape_now() - t0;
 		good[i] = rc == 0;
 	}
 	if (ctx.procfs_fd >= 0)
@@ -165,47 +236,219 @@ static struct expo *collect_all(struct scrape *s)
 	return e;
 }
 
-struct scrape_result *scrape_get(struct scrape *s)
+/* Whether a waiter waits for a collection that has not started. */
+static bool wanted_locked(const struct scrape *s)
 {
-	struct scrape_result *r = NULL;
-	unsigned long gen;
+	for (const struct scrape_waiter *w = s->waiters; w; w = w->next)
+		if (w->gen > s->generation)
+			return true;
+	return false;
+}
+
+/* The collection thread: one collection at a time, when someone waits. */
+static void *collector_main(void *arg)
+{
+	struct scrape *s = arg;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->running) {
-		/* Share the collection in flight. */
-		gen = s->generation;
-		while (s->generation == gen)
-			pthread_cond_wait(&s->done, &s->lock);
-		r = s->latest;
-		if (r)
-			r->refs++;
-		pthread_mutex_unlock(&s->lock);
-		return r;
-	}
-	s->running = true;
-	pthread_mutex_unlock(&s->lock);
+	for (;;) {
+		struct scrape_result *r;
 
-	r = calloc(1, sizeof(*r));
-	if (r) {
-		r->expo = collect_all(s);
-		r->refs = 2; /* the caller's and s->latest's */
-		r->owner = s;
-		if (!r->expo) {
-			free(r);
-			r = NULL;
+		while (!s->stopping && !wanted_locked(s))
+			pthread_cond_wait(&s->want, &s->lock);
+		if (s->stopping)
+			break;
+		s->running = true;
+		s->started = scrape_now();
+		pthread_mutex_unlock(&s->lock);
+
+		r = calloc(1, sizeof(*r));
+		if (r) {
+			r->expo = collect_all(s);
+			r->refs = 1; /* s->latest's */
+			r->owner = s;
+			if (!r->expo) {
+				free(r);
+				r = NULL;
+			}
+		}
+
+		pthread_mutex_lock(&s->lock);
+		if (r) {
+			result_unref_locked(s->latest);
+			s->latest = r;
+		}
+		s->failed = !r;
+		s->running = false;
+		s->current = NULL;
+		s->generation++;
+		pthread_cond_broadcast(&s->news);
+	}
+	s->collector_exited = true;
+	pthread_cond_broadcast(&s->news);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Takes off s->waiters those whose answer is known, filled in; returns them
+ * as a list and sets *next to the earliest deadline of the others. */
+static struct scrape_waiter *take_ready_locked(struct scrape *s, double now, double *next)
+{
+	struct scrape_waiter *ready = NULL, **pp = &s->waiters;
+
+	*next = INFINITY;
+	while (*pp) {
+		struct scrape_waiter *w = *pp;
+
+		w->result = NULL;
+		w->stuck = NULL;
+		if (w->gen <= s->generation) {
+			w->status = s->failed ? -ENOMEM : 0;
+			if (!s->failed) {
+				w->result = s->latest;
+				w->result->refs++;
+			}
+		} else if (s->closing) {
+			w->status = -ECANCELED;
+		} else if (now >= w->deadline) {
+			w->status = -ETIMEDOUT;
+			w->stuck = s->current;
+		} else {
+			if (w->deadline < *next)
+				*next = w->deadline;
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		w->next = ready;
+		ready = w;
+	}
+	return ready;
+}
+
+/* The dispatcher thread: tells waiters their result, their deadline or the
+ * shutdown, while the collection thread may be stuck in a collector. */
+static void *dispatcher_main(void *arg)
+{
+	struct scrape *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		double next, now = scrape_now();
+		struct scrape_waiter *ready = take_ready_locked(s, now, &next);
+		const char *stuck = NULL;
+		double ran = now - s->started;
+
+		if (ready) {
+			/* Said once per stuck collection, not once per scrape. */
+			for (struct scrape_waiter *w = ready; w; w = w->next) {
+				if (w->status == -ETIMEDOUT && s->stuck_logged != w->gen) {
+					s->stuck_logged = w->gen;
+					stuck = w->stuck ? w->stuck : "(none)";
+				}
+			}
+			pthread_mutex_unlock(&s->lock);
+			if (stuck)
+				log_msg(LOG_WARN, "collector %s still running after %.0f s; waiting "
+					"scrapes get 503 (see --web.timeout)", stuck, ran);
+			while (ready) {
+				struct scrape_waiter *w = ready;
+
+				ready = w->next; /* w may be gone once told */
+				w->next = NULL;
+				w->done(w);
+			}
+			pthread_mutex_lock(&s->lock);
+			continue;
+		}
+		if (s->closing)
+			break;
+		if (isinf(next)) {
+			pthread_cond_wait(&s->news, &s->lock);
+		} else {
+			struct timespec until = {
+				.tv_sec = (time_t)next,
+				.tv_nsec = (long)((next - (double)(time_t)next) * 1e9),
+			};
+
+			pthread_cond_timedwait(&s->news, &s->lock, &until);
 		}
 	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+int scrape_submit(struct scrape *s, struct scrape_waiter *w)
+{
+	int rc = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (r) {
-		result_unref_locked(s->latest);
-		s->latest = r;
+	if (s->closing) {
+		rc = -ECANCELED;
+		goto out;
 	}
-	s->running = false;
-	s->generation++;
-	pthread_cond_broadcast(&s->done);
+	/* The running collection, or the next one. */
+	w->gen = s->generation + 1;
+	w->next = s->waiters;
+	s->waiters = w;
+	if (!s->running)
+		pthread_cond_signal(&s->want);
+	pthread_cond_broadcast(&s->news);
+out:
 	pthread_mutex_unlock(&s->lock);
-	return r;
+	return rc;
+}
+
+void scrape_close(struct scrape *s)
+{
+	if (!s->threads || s->dispatcher_joined)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->closing = true;
+	pthread_cond_broadcast(&s->news);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->dispatcher, NULL);
+	s->dispatcher_joined = true;
+}
+
+struct sync_waiter {
+	struct scrape_waiter w; /* first */
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	bool told;
+};
+
+static void sync_done(struct scrape_waiter *w)
+{
+	struct sync_waiter *sw = (struct sync_waiter *)w;
+
+	pthread_mutex_lock(&sw->lock);
+	sw->told = true;
+	pthread_cond_signal(&sw->done);
+	pthread_mutex_unlock(&sw->lock);
+}
+
+int scrape_get(struct scrape *s, double timeout, struct scrape_result **out)
+{
+	struct sync_waiter sw = {.w = {.done = sync_done}};
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_init(&sw.lock, NULL);
+	pthread_cond_init(&sw.done, NULL);
+	sw.w.deadline = scrape_now() + timeout;
+	rc = scrape_submit(s, &sw.w);
+	if (rc == 0) {
+		pthread_mutex_lock(&sw.lock);
+		while (!sw.told)
+			pthread_cond_wait(&sw.done, &sw.lock);
+		pthread_mutex_unlock(&sw.lock);
+		rc = sw.w.status;
+		*out = sw.w.result;
+	}
+	pthread_cond_destroy(&sw.done);
+	pthread_mutex_destroy(&sw.lock);
+	return rc;
 }
 
 void scrape_result_put(struct scrape_result *r)

@@ -4,7 +4,10 @@
 #define NETSTAT_COLLECTORS_SOCKETS_H
 
 #include "collectors/collector.h"
+#include "sockdiag/census.h"
 
 extern const struct collector_ops sockets_collector;
+/* The names, types and HELP of the census families it emits. */
+extern const struct expo_desc sockets_metrics[CENSUS_METRIC_COUNT];
 
 #endif

@@ -39,6 +39,14 @@ struct expo_label {
 struct expo;
 struct expo_family;
 
+/* A family's name, type and HELP. A collector keeps the families it emits in
+ * a table of these indexed by an enum, next to the code that fills them. */
+struct expo_desc {
+	const char *name;
+	enum expo_type type;
+	const char *help;
+};
+
 /* Label array literal and its length, for the add functions:
  *   expo_add_u64(f, n, EXPO_LABELS({"state", "listen"}, {"family", "ipv4"})); */
 #define EXPO_LABELS(...)                                                 \
@@ -55,6 +63,12 @@ int expo_error(const struct expo *e);
  * the set failed (-EEXIST / -EINVAL) and returns NULL. */
 struct expo_family *expo_family(struct expo *e, const char *name,
 				enum expo_type type, const char *help);
+
+/* The family of d in e: created on the first call and remembered in *slot
+ * (NULL before), returned again by later calls, so several emitters can add
+ * to one family (e.g. one census per network namespace). */
+struct expo_family *expo_family_once(struct expo *e, const struct expo_desc *d,
+				     struct expo_family **slot);
 
 /* Adds one sample; labels and their strings are copied. */
 void expo_add_u64(struct expo_family *f, uint64_t v,

@@ -2,9 +2,12 @@
  *
  * Routes: the telemetry path (metrics), "/" (an HTML landing page), "/healthz";
  * 404 elsewhere; 405 with Allow for methods other than GET and HEAD; 503 when
- * --web.max-requests scrapes are already in flight. One daemon per listen
- * address, each with a small pool of epoll threads and the connection limits
- * of the config. */
+ * --web.max-requests scrapes are already in flight (waiting for their
+ * collection or being answered), and to a scrape whose collection is not done
+ * within --web.timeout. A waiting scrape is suspended (libmicrohttpd's
+ * suspend/resume) and holds no thread, so /healthz and "/" answer at once
+ * however long collections take. One daemon per listen address, each with a
+ * small pool of epoll threads and the connection limits of the config. */
 #ifndef NETSTAT_HTTP_SERVER_H
 #define NETSTAT_HTTP_SERVER_H
 
@@ -19,7 +22,8 @@ struct http_server;
  * errno. cfg and scrape must outlive the server. */
 int http_start(const struct config *cfg, struct scrape *scrape,
 	       struct http_server **out, struct strbuf *err);
-/* Stops accepting, waits for running requests, frees. Accepts NULL. */
+/* Closes the scrape (waiting scrapes get 503 at once), stops accepting,
+ * waits for running requests, frees. Accepts NULL. */
 void http_stop(struct http_server *srv);
 
 #endif

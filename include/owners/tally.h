@@ -33,10 +33,21 @@ struct tally_opts {
 	bool pid;
 };
 
+/* The families tally_emit() fills. Their names, types and HELP belong to the
+ * collector that emits them (collectors/processes.c). */
+enum tally_metric {
+	TALLY_METRIC_PROCESS_SOCKETS = 0,   /* {owner labels, protocol, state} */
+	TALLY_METRIC_LISTENER,              /* info: {owner labels, protocol, address, port} */
+	TALLY_METRIC_UNATTRIBUTED_SOCKETS,  /* {protocol, state, reason} */
+	TALLY_METRIC_COUNT
+};
+
 struct tally;
 
-/* owners is borrowed and must outlive the tally. NULL means ENOMEM. */
-struct tally *tally_new(struct owners *owners, const struct tally_opts *opts);
+/* owners and desc ([TALLY_METRIC_COUNT]) are borrowed and must outlive the
+ * tally. NULL means ENOMEM. */
+struct tally *tally_new(struct owners *owners, const struct tally_opts *opts,
+			const struct expo_desc *desc);
 void tally_free(struct tally *a);
 
 /* Starts (or restarts) a dump with up to nworkers (1..TALLY_MAX_WORKERS)
@@ -53,8 +64,7 @@ void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s);
 int tally_begin_netns(struct tally *a, unsigned nworkers);
 void tally_add_netns(struct tally *a, unsigned worker, const struct diag_sock *s, uint64_t netns);
 
-/* Adds netstat_process_sockets, netstat_listener_info and
- * netstat_unattributed_sockets to e, and tells the owners cache which inodes
+/* Adds the tally's families (enum tally_metric) to e, and tells the owners cache which inodes
  * it did not know. 0 or a negative errno. */
 int tally_emit(struct tally *a, struct expo *e);
 

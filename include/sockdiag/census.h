@@ -6,7 +6,7 @@
  * "outbound" under its remote port. Several censuses can be filled in
  * parallel (one per dump thread, each with a copy of the listener set, see
  * census_copy_listeners()) and merged at the end. census_emit() then applies
- * the cardinality cuts and adds the metric families.
+ * the cardinality cuts and adds the samples under the names its caller gives.
  *
  * Memory: about 800 KiB fixed per census (port indexes), plus per-port
  * entries and two address tables capped at CENSUS_MAX_PEERS and
@@ -91,7 +91,44 @@ int census_merge(struct census *dst, const struct census *src);
 /* Sockets that did not fit a full address table. */
 uint64_t census_untracked(const struct census *c, enum census_table t);
 
-/* Adds the census families to e. Returns 0 or a negative errno. */
-int census_emit(const struct census *c, const struct census_opts *o, struct expo *e);
+/* The families census_emit() fills, in the order it creates them. Their
+ * names, types and HELP belong to the collector that emits them (a table of
+ * CENSUS_METRIC_COUNT entries, e.g. collectors/sockets.c), so another
+ * collector can emit censuses under its own names. */
+enum census_metric {
+	CENSUS_METRIC_TCP_SOCKETS = 0,        /* {family, state} */
+	CENSUS_METRIC_UDP_SOCKETS,            /* {family, state} */
+	CENSUS_METRIC_UDP_RECEIVE_QUEUE_BYTES, /* {family} */
+	CENSUS_METRIC_UDP_SEND_QUEUE_BYTES,   /* {family} */
+	CENSUS_METRIC_TCP_PORT_SOCKETS,       /* {direction, port, state} */
+	CENSUS_METRIC_TCP_LISTENERS,          /* {port} */
+	CENSUS_METRIC_TCP_LISTEN_QUEUE_LENGTH, /* {port} */
+	CENSUS_METRIC_TCP_LISTEN_BACKLOG,     /* {port} */
+	CENSUS_METRIC_TCP_PEER_SOCKETS,       /* {scope, direction} */
+	CENSUS_METRIC_TCP_TOP_INBOUND_PEER_SOCKETS, /* {state, address}; absent when top_peers is 0 */
+	CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED, /* no labels */
+	CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED_RATIO, /* no labels; absent when the range is unknown */
+	CENSUS_METRIC_TCP_UNTRACKED_SOCKETS,  /* {table} */
+	CENSUS_METRIC_COUNT
+};
+
+/* Constant labels census_emit() can append to every sample. */
+#define CENSUS_MAX_CONST_LABELS 6
+
+/* Where census_emit() adds samples: the emitting collector's names and the
+ * set. Families are created on first use and kept in fam, so several
+ * censuses (each with its own constant labels) can share them. Zero fam
+ * before the first census_emit() into a set. */
+struct census_out {
+	struct expo *e;
+	const struct expo_desc *desc; /* [CENSUS_METRIC_COUNT] */
+	struct expo_family *fam[CENSUS_METRIC_COUNT];
+};
+
+/* Adds c's samples to out's families; every sample gets its own labels, then
+ * labels[0..nlabels) (nlabels <= CENSUS_MAX_CONST_LABELS). Returns 0 or a
+ * negative errno (-EINVAL for too many labels, the set's sticky error). */
+int census_emit(const struct census *c, const struct census_opts *o, struct census_out *out,
+		const struct expo_label *labels, size_t nlabels);
 
 #endif

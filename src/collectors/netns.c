@@ -173,6 +173,7 @@ struct netns_state {
 	struct tally *tally;
 	struct ns **census_jobs;
 	size_t ncensus_jobs;
+	double scrape_start;     /* monotonic seconds */
 	double census_start;
 	atomic_size_t next;
 };
@@ -307,19 +308,34 @@ static void raise_fd_limit(void)
 /* The kernel's initial PID namespace (PROC_PID_INIT_INO). */
 #define PID_NS_INIT "pid:[4026531836]"
 
-/* Whether the exporter sees the node's processes: it runs in the initial PID
- * namespace (host PID). 0, or -ESRCH when it does not, or why it cannot tell. */
-static int sees_host_pids(const char *procfs)
+/* Whether the exporter can see other network namespaces: it runs in the
+ * host's PID namespace, or (a PID namespace of its own, as in a test) some
+ * process it sees is in another network namespace. 0, or -ESRCH. */
+static int sees_others(const char *procfs)
 {
 	char path[4096], link[64];
+	struct netns_list l;
+	uint64_t self = 0;
 	ssize_t n;
+	int fd, ret = -ESRCH;
 
 	snprintf(path, sizeof(path), "%s/self/ns/pid", procfs);
 	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -errno;
-	link[n] = '\0';
-	return strcmp(link, PID_NS_INIT) == 0 ? 0 : -ESRCH;
+	if (n > 0) {
+		link[n] = '\0';
+		if (strcmp(link, PID_NS_INIT) == 0)
+			return 0;
+	}
+	fd = open(procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	netns_list_init(&l);
+	if (netns_ino_of(fd, 0, &self) == 0 &&
+	    netns_discover(fd, NULL, self, NULL, NULL, &l) == 0 && l.len > 0)
+		ret = 0;
+	netns_list_fini(&l);
+	close(fd);
+	return ret;
 }
 
 static int netns_init(void **state, const struct config *cfg, struct strbuf *err)
@@ -343,11 +359,10 @@ static int netns_init(void **state, const struct config *cfg, struct strbuf *err
 	    (ret = get_duration(cfg, FLAG_BUDGET, DEF_BUDGET, &s->budget, err)) < 0 ||
 	    (ret = get_duration(cfg, FLAG_INTERVAL, DEF_INTERVAL, &s->interval, err)) < 0)
 		goto out;
-	ret = sees_host_pids(cfg->procfs);
+	ret = sees_others(cfg->procfs);
 	if (ret < 0) {
-		log_msg(LOG_INFO, "netns collector off: the exporter does not run in the host's PID "
-			"namespace (%s/self/ns/pid: %s), so it cannot see other network namespaces",
-			cfg->procfs, ret == -ESRCH ? "not the initial one" : strerror(-ret));
+		log_msg(LOG_INFO, "netns collector off: the exporter sees no other network namespace "
+			"(it needs the host's PID namespace, e.g. hostPID: true)");
 		ret = COLLECTOR_INACTIVE;
 		goto out;
 	}
@@ -852,11 +867,8 @@ enum fam {
 	F_COUNT
 };
 
-static const struct {
-	const char *name;
-	enum expo_type type;
-	const char *help;
-} fams[F_COUNT] = {
+/* The families, next to the collector that emits them. */
+static const struct expo_desc fams[F_COUNT] = {
 	[F_INFO] = {"netstat_netns", EXPO_INFO,
 		"Identity of a network namespace: Kubernetes pod, container, systemd unit, comm of its oldest process."},
 	[F_TCP] = {"netstat_netns_tcp_sockets", EXPO_GAUGE,
@@ -962,7 +974,8 @@ static void emit_ns(struct emit_ctx *c, const struct ns *n, const struct nsdata 
 				     with(&L, EXPO_LABELS({"family", family_names[f]}, {"state", "unconnected"})));
 		}
 		if (n != NULL)
-			expo_add_f64(c->f[F_AGE], c->now - d->census_time, L.l, 4);
+			expo_add_f64(c->f[F_AGE], d->census_time >= c->now ? 0 : c->now - d->census_time,
+				     L.l, 4);
 	}
 	if (d->has_lis)
 		emit_listeners(c, &L, &d->lis);
@@ -994,7 +1007,7 @@ static void eph_ratio(struct nsdata *d)
 
 static int emit(struct netns_state *s, struct expo *e)
 {
-	struct emit_ctx c = {.s = s, .now = now_s()};
+	struct emit_ctx c = {.s = s, .now = s->scrape_start};
 	struct ns **order = NULL;
 	struct nsdata other;
 	size_t n = 0, own;
@@ -1059,6 +1072,7 @@ static int netns_collect(void *state, const struct collect_ctx *ctx, struct expo
 	uint64_t self_ino = 0;
 	int ret;
 
+	s->scrape_start = now_s();
 	s->procfs_fd = ctx->procfs_fd;
 	s->tally = ctx->shared ? ctx->shared->tally : NULL;
 	if (netns_ino_of(ctx->procfs_fd, 0, &self_ino) < 0)

@@ -30,6 +30,43 @@ static const struct collector_flag flags[] = {
 	{NULL, NULL, NULL, NULL, false},
 };
 
+/* The owner cache's own families. */
+enum cache_metric {
+	CACHE_METRIC_PROCESSES = 0,
+	CACHE_METRIC_SOCKETS,
+	CACHE_METRIC_UNREADABLE_FD_TABLES,
+	CACHE_METRIC_FD_TABLE_READS,
+	CACHE_METRIC_FULL_RESCANS,
+	CACHE_METRIC_COUNT
+};
+
+static const struct expo_desc cache_metrics[CACHE_METRIC_COUNT] = {
+	[CACHE_METRIC_PROCESSES] = {"netstat_process_cache_processes", EXPO_GAUGE,
+		"Processes in the socket owner cache."},
+	[CACHE_METRIC_SOCKETS] = {"netstat_process_cache_sockets", EXPO_GAUGE,
+		"Socket inodes the owner cache attributes to a process."},
+	[CACHE_METRIC_UNREADABLE_FD_TABLES] = {"netstat_process_unreadable_fd_tables", EXPO_GAUGE,
+		"Processes whose fd table the exporter may not read (their sockets "
+		"count as not_found)."},
+	[CACHE_METRIC_FD_TABLE_READS] = {"netstat_process_fd_table_reads", EXPO_COUNTER,
+		"Reads of a /proc/PID/fd table by the owner cache."},
+	[CACHE_METRIC_FULL_RESCANS] = {"netstat_process_full_rescans", EXPO_COUNTER,
+		"Refreshes of the owner cache that re-read every fd table."},
+};
+
+/* The per-process families (the tally fills them). */
+static const struct expo_desc tally_metrics[TALLY_METRIC_COUNT] = {
+	[TALLY_METRIC_PROCESS_SOCKETS] = {"netstat_process_sockets", EXPO_GAUGE,
+		"Sockets held by processes, by process name, protocol and state; "
+		"a socket shared by several processes counts once."},
+	[TALLY_METRIC_LISTENER] = {"netstat_listener", EXPO_INFO,
+		"Which process owns each listening TCP socket and unconnected UDP socket, "
+		"by local address and port."},
+	[TALLY_METRIC_UNATTRIBUTED_SOCKETS] = {"netstat_unattributed_sockets", EXPO_GAUGE,
+		"Sockets no visible process holds, by protocol, state and reason: kernel "
+		"(no inode: time_wait, syn_recv, orphans) or not_found."},
+};
+
 /* Owned by the collector, reused from scrape to scrape. */
 struct processes {
 	struct owners *owners;
@@ -110,7 +147,7 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 	opts.pid = config_bool(cfg, FLAG_PID, false);
 	want = (opts.exe ? OWNERS_WANT_EXE : 0) | (opts.user ? OWNERS_WANT_UID : 0);
 	p->owners = owners_new(want, rescan_ms);
-	p->tally = p->owners ? tally_new(p->owners, &opts) : NULL;
+	p->tally = p->owners ? tally_new(p->owners, &opts, tally_metrics) : NULL;
 	if (p->tally == NULL) {
 		ret = -ENOMEM;
 		goto out;
@@ -132,20 +169,17 @@ static uint64_t now_ms(void)
 
 static void emit_cache(struct expo *e, const struct owners_stats *st)
 {
-	expo_add_u64(expo_family(e, "netstat_process_cache_processes", EXPO_GAUGE,
-				 "Processes in the socket owner cache."), st->processes, EXPO_NOLABELS);
-	expo_add_u64(expo_family(e, "netstat_process_cache_sockets", EXPO_GAUGE,
-				 "Socket inodes the owner cache attributes to a process."),
-		     st->sockets, EXPO_NOLABELS);
-	expo_add_u64(expo_family(e, "netstat_process_unreadable_fd_tables", EXPO_GAUGE,
-				 "Processes whose fd table the exporter may not read (their sockets "
-				 "count as not_found)."), st->unreadable, EXPO_NOLABELS);
-	expo_add_u64(expo_family(e, "netstat_process_fd_table_reads", EXPO_COUNTER,
-				 "Reads of a /proc/PID/fd table by the owner cache."),
-		     st->fd_table_reads, EXPO_NOLABELS);
-	expo_add_u64(expo_family(e, "netstat_process_full_rescans", EXPO_COUNTER,
-				 "Refreshes of the owner cache that re-read every fd table."),
-		     st->full_rescans, EXPO_NOLABELS);
+	const uint64_t v[CACHE_METRIC_COUNT] = {
+		[CACHE_METRIC_PROCESSES] = st->processes,
+		[CACHE_METRIC_SOCKETS] = st->sockets,
+		[CACHE_METRIC_UNREADABLE_FD_TABLES] = st->unreadable,
+		[CACHE_METRIC_FD_TABLE_READS] = st->fd_table_reads,
+		[CACHE_METRIC_FULL_RESCANS] = st->full_rescans,
+	};
+
+	for (int m = 0; m < CACHE_METRIC_COUNT; m++)
+		expo_add_u64(expo_family(e, cache_metrics[m].name, cache_metrics[m].type,
+					 cache_metrics[m].help), v[m], EXPO_NOLABELS);
 }
 
 static int processes_collect(void *state, const struct collect_ctx *ctx, struct expo *e)

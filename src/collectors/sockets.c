@@ -44,6 +44,41 @@ static const struct collector_flag flags[] = {
 	{NULL, NULL, NULL, NULL, false},
 };
 
+/* The families this collector emits (the census fills them). */
+const struct expo_desc sockets_metrics[CENSUS_METRIC_COUNT] = {
+	[CENSUS_METRIC_TCP_SOCKETS] = {"netstat_tcp_sockets", EXPO_GAUGE,
+		"TCP sockets by address family and state; request sockets count as syn_recv."},
+	[CENSUS_METRIC_UDP_SOCKETS] = {"netstat_udp_sockets", EXPO_GAUGE,
+		"UDP sockets by address family; connected ones have a remote port."},
+	[CENSUS_METRIC_UDP_RECEIVE_QUEUE_BYTES] = {"netstat_udp_receive_queue_bytes", EXPO_GAUGE,
+		"Bytes waiting in the receive queues of all UDP sockets."},
+	[CENSUS_METRIC_UDP_SEND_QUEUE_BYTES] = {"netstat_udp_send_queue_bytes", EXPO_GAUGE,
+		"Bytes held in the send queues of all UDP sockets."},
+	[CENSUS_METRIC_TCP_PORT_SOCKETS] = {"netstat_tcp_port_sockets", EXPO_GAUGE,
+		"Non-listening TCP sockets by direction, port and state: inbound under the "
+		"local port when it has a listener, else outbound under the remote port."},
+	[CENSUS_METRIC_TCP_LISTENERS] = {"netstat_tcp_listeners", EXPO_GAUGE,
+		"Listening TCP sockets per local port (SO_REUSEPORT siblings and families summed)."},
+	[CENSUS_METRIC_TCP_LISTEN_QUEUE_LENGTH] = {"netstat_tcp_listen_queue_length", EXPO_GAUGE,
+		"Connections waiting in the accept queues of a port's listeners."},
+	[CENSUS_METRIC_TCP_LISTEN_BACKLOG] = {"netstat_tcp_listen_backlog", EXPO_GAUGE,
+		"Configured accept backlog (listen() argument, capped by somaxconn) summed over a port's listeners."},
+	[CENSUS_METRIC_TCP_PEER_SOCKETS] = {"netstat_tcp_peer_sockets", EXPO_GAUGE,
+		"Non-listening TCP sockets by the remote address's scope and by direction."},
+	[CENSUS_METRIC_TCP_TOP_INBOUND_PEER_SOCKETS] = {"netstat_tcp_top_inbound_peer_sockets", EXPO_GAUGE,
+		"Inbound TCP sockets of the remote addresses holding the most, per state "
+		"(the top K with at least the configured minimum)."},
+	[CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED] = {"netstat_tcp_ephemeral_ports_max_used", EXPO_GAUGE,
+		"Most outbound TCP sockets (any state) sharing one local address, remote "
+		"address and remote port: each needs its own local port."},
+	[CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED_RATIO] = {"netstat_tcp_ephemeral_ports_max_used_ratio", EXPO_GAUGE,
+		"netstat_tcp_ephemeral_ports_max_used over the width of "
+		"net.ipv4.ip_local_port_range."},
+	[CENSUS_METRIC_TCP_UNTRACKED_SOCKETS] = {"netstat_tcp_untracked_sockets", EXPO_GAUGE,
+		"Sockets left out of a full address table (top peers, ephemeral tuples): "
+		"when non-zero those families are lower bounds."},
+};
+
 #define NCENSUS DIAG_DUMP_MAX_WORKERS
 _Static_assert(TALLY_MAX_WORKERS >= DIAG_DUMP_MAX_WORKERS, "tally takes every dump worker");
 
@@ -290,6 +325,7 @@ static void warn_untracked(struct sockets *s)
 static int sockets_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
 {
 	struct sockets *s = state;
+	struct census_out out = {.e = e, .desc = sockets_metrics};
 	int ret;
 
 	read_port_range(ctx->procfs_fd, &s->opts);
@@ -309,7 +345,7 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 			goto out;
 	}
 	warn_untracked(s);
-	ret = census_emit(s->census[0], &s->opts, e);
+	ret = census_emit(s->census[0], &s->opts, &out, EXPO_NOLABELS);
 	if (ret == 0 && s->tally)
 		ret = tally_emit(s->tally, e);
 out:

@@ -223,6 +223,14 @@ struct expo_family *expo_family(struct expo *e, const char *name,
 	return f;
 }
 
+struct expo_family *expo_family_once(struct expo *e, const struct expo_desc *d,
+				     struct expo_family **slot)
+{
+	if (*slot == NULL)
+		*slot = expo_family(e, d->name, d->type, d->help);
+	return *slot;
+}
+
 static struct sample *add_sample(struct expo_family *f,
 				 const struct expo_label *labels, size_t n)
 {

@@ -14,9 +14,9 @@
 #include "log.h"
 #include "http/negotiate.h"
 
-/* Event-loop threads per listen address. A scrape blocks its thread while it
- * runs, so more than one keeps /healthz and other scrapers answered; idle
- * connections cost no thread. */
+/* Event-loop threads per listen address. A scrape waiting for its collection
+ * is suspended and holds no thread; these render and compress answers, and
+ * idle connections cost none. */
 #define HTTP_THREADS 4
 
 /* Headers beyond this much memory per connection get 431 from libmicrohttpd. */
@@ -86,29 +86,47 @@ out:
 	return rc;
 }
 
-static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connection *conn)
+/* A metrics request, from its headers until libmicrohttpd is done with it. */
+struct request {
+	struct scrape_waiter w;        /* first: done() gets &w */
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	bool counted;                  /* holds one of --web.max-requests */
+	bool waiting;                  /* suspended until the scrape says done */
+};
+
+static void request_free(struct request *req)
+{
+	scrape_result_put(req->w.result);
+	if (req->counted)
+		atomic_fetch_sub(&req->srv->in_flight, 1);
+	free(req);
+}
+
+/* From a scrape thread: the collection is done (or the deadline passed);
+ * libmicrohttpd calls the handler again on one of its threads. */
+static void request_done(struct scrape_waiter *w)
+{
+	struct request *req = (struct request *)w;
+
+	MHD_resume_connection(req->conn);
+}
+
+static enum MHD_Result send_metrics(struct request *req, struct MHD_Connection *conn)
 {
 	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
 	const char *enc = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
 	enum expo_format fmt = neg_format(accept);
 	bool gz = neg_gzip(enc);
-	struct scrape_result *r = NULL;
 	struct MHD_Response *resp;
 	struct strbuf text, zipped, *body = &text;
 	enum MHD_Result rc = MHD_NO;
-	unsigned limit = srv->cfg->max_requests;
 	char *buf;
 	size_t len;
 
 	sb_init(&text);
 	sb_init(&zipped);
-	if (limit && atomic_fetch_add(&srv->in_flight, 1) >= limit) {
-		atomic_fetch_sub(&srv->in_flight, 1);
-		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-				 "Too many scrapes in flight; see --web.max-requests.\n");
-	}
-	r = scrape_get(srv->scrape);
-	if (!r || expo_render(scrape_result_expo(r), fmt, &text)) {
+	if (expo_render(scrape_result_expo(req->w.result), fmt, &text)) {
 		rc = send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
 			       "Out of memory rendering metrics.\n");
 		goto out;
@@ -130,12 +148,75 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 out:
-	scrape_result_put(r);
 	sb_fini(&text);
 	sb_fini(&zipped);
-	if (limit)
-		atomic_fetch_sub(&srv->in_flight, 1);
 	return rc;
+}
+
+/* The answer once the scrape has said done. */
+static enum MHD_Result answer_metrics(struct request *req, struct MHD_Connection *conn)
+{
+	const char *type = "text/plain; charset=utf-8";
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+	char msg[160];
+
+	switch (req->w.status) {
+	case 0:
+		return send_metrics(req, conn);
+	case -ETIMEDOUT:
+		snprintf(msg, sizeof(msg), "Collector %s did not finish within --web.timeout=%us.\n",
+			 req->w.stuck ? req->w.stuck : "(none)", req->srv->cfg->timeout_seconds);
+		break;
+	case -ECANCELED:
+		snprintf(msg, sizeof(msg), "Shutting down.\n");
+		break;
+	default:
+		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, type,
+				 "Out of memory collecting metrics.\n");
+	}
+	resp = MHD_create_response_from_buffer(strlen(msg), msg, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	rc = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* Parks the request until the collection is done: the thread goes back to
+ * serving other connections meanwhile. */
+static enum MHD_Result serve_metrics(struct request *req, struct MHD_Connection *conn)
+{
+	struct http_server *srv = req->srv;
+	unsigned limit = srv->cfg->max_requests;
+	int rc;
+
+	if (req->waiting) { /* resumed */
+		req->waiting = false;
+		return answer_metrics(req, conn);
+	}
+	if (limit) {
+		if (atomic_fetch_add(&srv->in_flight, 1) >= limit) {
+			atomic_fetch_sub(&srv->in_flight, 1);
+			return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+					 "Too many scrapes in flight; see --web.max-requests.\n");
+		}
+		req->counted = true;
+	}
+	req->conn = conn;
+	req->w.done = request_done;
+	req->w.deadline = scrape_now() + srv->cfg->timeout_seconds;
+	req->waiting = true;
+	/* Suspended before the scrape can say done, so done() always resumes a
+	 * suspended connection. */
+	MHD_suspend_connection(conn);
+	rc = scrape_submit(srv->scrape, &req->w);
+	if (rc < 0) {
+		req->w.status = rc;
+		MHD_resume_connection(conn);
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -143,8 +224,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			      const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	struct http_server *srv = cls;
-
-	static int seen;
 
 	(void)version;
 	(void)upload_data;
@@ -156,7 +235,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	 * the connection; answering on the next one keeps it alive for the
 	 * scraper's next request. A GET body, if any, is discarded. */
 	if (!*con_cls) {
-		*con_cls = &seen;
+		struct request *req = calloc(1, sizeof(*req));
+
+		if (!req)
+			return MHD_NO;
+		req->srv = srv;
+		*con_cls = req;
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -164,12 +248,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		return MHD_YES;
 	}
 	if (strcmp(url, srv->cfg->telemetry_path) == 0)
-		return serve_metrics(srv, conn);
+		return serve_metrics(*con_cls, conn);
 	if (strcmp(url, "/") == 0)
 		return serve_landing(srv, conn);
 	if (strcmp(url, "/healthz") == 0)
 		return send_text(conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "OK\n");
 	return send_text(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
+}
+
+/* libmicrohttpd is done with a request (answered, failed or closed). */
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode why)
+{
+	(void)cls;
+	(void)conn;
+	(void)why;
+	if (*con_cls)
+		request_free(*con_cls);
+	*con_cls = NULL;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -237,8 +333,9 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 			goto out;
 		}
 		srv->daemons[srv->n] = MHD_start_daemon(
-			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
+			MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
 			0, NULL, NULL, handle, srv,
+			MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 			MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
@@ -270,7 +367,10 @@ void http_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
-	/* MHD_stop_daemon closes the listen socket it was given. */
+	/* Waiting scrapes are resumed (503) first: libmicrohttpd must not be
+	 * stopped with suspended connections. MHD_stop_daemon closes the listen
+	 * socket it was given. */
+	scrape_close(srv->scrape);
 	for (size_t i = 0; i < srv->n; i++)
 		MHD_stop_daemon(srv->daemons[i]);
 	free(srv);

@@ -223,7 +223,7 @@ static int add_named(const char *run_dir, uint64_t skip_ino, struct netns_list *
 		if ((uint64_t)st.st_ino == skip_ino)
 			continue;
 		key.ino = st.st_ino;
-		f = bsearch(&key, l->v, nprocs_ns, sizeof(*l->v), cmp_found);
+		f = nprocs_ns ? bsearch(&key, l->v, nprocs_ns, sizeof(*l->v), cmp_found) : NULL;
 		if (f == NULL) {
 			/* No process: only reachable through the bind mount. Check
 			 * that it is one (st_dev of nsfs differs from the tmpfs). */
@@ -253,7 +253,8 @@ int netns_discover(int procfs_fd, const char *run_dir, uint64_t skip_ino,
 	ret = walk_procs(procfs_fd, skip_ino, l);
 	if (ret < 0)
 		goto out;
-	qsort(l->m, l->mlen, sizeof(*l->m), cmp_member);
+	if (l->mlen > 0)
+		qsort(l->m, l->mlen, sizeof(*l->m), cmp_member);
 	for (size_t i = 0; i < l->mlen;) {
 		size_t j = i;
 		struct netns_found *f;
@@ -274,7 +275,8 @@ int netns_discover(int procfs_fd, const char *run_dir, uint64_t skip_ino,
 	ret = add_named(run_dir, skip_ino, l, nproc_ns);
 	if (ret < 0)
 		goto out;
-	qsort(l->v, l->len, sizeof(*l->v), cmp_found);
+	if (l->len > 0)
+		qsort(l->v, l->len, sizeof(*l->v), cmp_found);
 out:
 	return ret;
 }

@@ -48,6 +48,7 @@ struct worker_tally {
 
 struct tally {
 	struct owners *owners;   /* borrowed */
+	const struct expo_desc *desc; /* borrowed, [TALLY_METRIC_COUNT] */
 	struct tally_opts opts;
 	unsigned nworkers;
 	unsigned nslots;         /* owners_slots() at tally_begin() */
@@ -56,13 +57,15 @@ struct tally {
 	struct worker_tally t[TALLY_MAX_WORKERS];
 };
 
-struct tally *tally_new(struct owners *owners, const struct tally_opts *opts)
+struct tally *tally_new(struct owners *owners, const struct tally_opts *opts,
+			const struct expo_desc *desc)
 {
 	struct tally *a = calloc(1, sizeof(*a));
 
 	if (a == NULL)
 		goto out;
 	a->owners = owners;
+	a->desc = desc;
 	a->opts = *opts;
 	for (int w = 0; w < TALLY_MAX_WORKERS; w++) {
 		a->t[w].listeners = malloc(TALLY_MAX_LISTENERS * sizeof(struct listener));
@@ -370,6 +373,11 @@ static const char *key_state(int key)
 	return diag_tcp_state_name((enum diag_tcp_state)key);
 }
 
+static struct expo_family *family(const struct tally *a, struct expo *e, enum tally_metric m)
+{
+	return expo_family(e, a->desc[m].name, a->desc[m].type, a->desc[m].help);
+}
+
 static void add_with(struct expo_family *f, uint64_t v, const struct owner_labels *ol,
 		     const struct expo_label *extra, size_t nextra)
 {
@@ -413,9 +421,7 @@ static int emit_sockets(struct tally *a, struct expo *e, const struct sort_ctx *
 		}
 	}
 	qsort_r(order, n, sizeof(*order), cmp_rows, (void *)sc);
-	f = expo_family(e, "netstat_process_sockets", EXPO_GAUGE,
-			"Sockets held by processes, by process name, protocol and state; "
-			"a socket shared by several processes counts once.");
+	f = family(a, e, TALLY_METRIC_PROCESS_SOCKETS);
 	for (unsigned i = 0; i < n;) {
 		uint64_t sum[NKEYS] = {0};
 		struct owner_labels ol;
@@ -443,9 +449,7 @@ static void emit_listeners(struct tally *a, struct expo *e, const struct sort_ct
 	const struct listener *prev = NULL;
 
 	qsort_r(t0->listeners, t0->nlisteners, sizeof(*t0->listeners), cmp_listeners, (void *)sc);
-	f = expo_family(e, "netstat_listener", EXPO_INFO,
-			"Which process owns each listening TCP socket and unconnected UDP socket, "
-			"by local address and port.");
+	f = family(a, e, TALLY_METRIC_LISTENER);
 	for (size_t i = 0; i < t0->nlisteners; i++) {
 		const struct listener *l = &t0->listeners[i];
 		struct owner_labels ol;
@@ -465,9 +469,7 @@ static void emit_listeners(struct tally *a, struct expo *e, const struct sort_ct
 
 static void emit_unknown(struct tally *a, struct expo *e)
 {
-	struct expo_family *f = expo_family(e, "netstat_unattributed_sockets", EXPO_GAUGE,
-		"Sockets no visible process holds, by protocol, state and reason: kernel "
-		"(no inode: time_wait, syn_recv, orphans) or not_found.");
+	struct expo_family *f = family(a, e, TALLY_METRIC_UNATTRIBUTED_SOCKETS);
 
 	for (int r = 0; r < REASON_COUNT; r++)
 		for (int k = 0; k < NKEYS; k++)

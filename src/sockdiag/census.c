@@ -489,37 +489,58 @@ static const char *const dir_names[CENSUS_DIR_COUNT] = {"inbound", "outbound"};
 static const char *const scope_names[CENSUS_SCOPE_COUNT] = {
 	"loopback", "link_local", "private", "public"};
 
-static void emit_states(struct expo *e, const struct census *c)
+/* One census_emit() call: where samples go and the labels each one gets last. */
+struct emit {
+	struct census_out *out;
+	const struct expo_label *extra;
+	size_t nextra;
+};
+
+static struct expo_family *family(struct emit *em, enum census_metric m)
 {
-	struct expo_family *f = expo_family(e, "netstat_tcp_sockets", EXPO_GAUGE,
-		"TCP sockets by address family and state; request sockets count as syn_recv.");
+	return expo_family_once(em->out->e, &em->out->desc[m], &em->out->fam[m]);
+}
+
+/* A sample with its own labels (at most 3), then the constant ones. */
+static void add(struct expo_family *f, const struct emit *em, uint64_t v,
+		const struct expo_label *labels, size_t n)
+{
+	struct expo_label l[3 + CENSUS_MAX_CONST_LABELS];
+
+	for (size_t i = 0; i < n; i++)
+		l[i] = labels[i];
+	for (size_t i = 0; i < em->nextra; i++)
+		l[n + i] = em->extra[i];
+	expo_add_u64(f, v, l, n + em->nextra);
+}
+
+static void emit_states(struct emit *em, const struct census *c)
+{
+	struct expo_family *f = family(em, CENSUS_METRIC_TCP_SOCKETS);
 
 	for (int fam = 0; fam < CENSUS_FAMILY_COUNT; fam++)
 		for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++)
-			expo_add_u64(f, c->tcp[fam][st],
-				     EXPO_LABELS({"family", family_names[fam]},
-						 {"state", diag_tcp_state_name(st)}));
+			add(f, em, c->tcp[fam][st],
+			    EXPO_LABELS({"family", family_names[fam]},
+					{"state", diag_tcp_state_name(st)}));
 }
 
-static void emit_udp(struct expo *e, const struct census *c)
+static void emit_udp(struct emit *em, const struct census *c)
 {
-	struct expo_family *f = expo_family(e, "netstat_udp_sockets", EXPO_GAUGE,
-		"UDP sockets by address family; connected ones have a remote port.");
+	struct expo_family *f = family(em, CENSUS_METRIC_UDP_SOCKETS);
 
 	for (int fam = 0; fam < CENSUS_FAMILY_COUNT; fam++) {
-		expo_add_u64(f, c->udp[fam][1], EXPO_LABELS({"family", family_names[fam]},
-							     {"state", "connected"}));
-		expo_add_u64(f, c->udp[fam][0], EXPO_LABELS({"family", family_names[fam]},
-							     {"state", "unconnected"}));
+		add(f, em, c->udp[fam][1], EXPO_LABELS({"family", family_names[fam]},
+						       {"state", "connected"}));
+		add(f, em, c->udp[fam][0], EXPO_LABELS({"family", family_names[fam]},
+						       {"state", "unconnected"}));
 	}
-	f = expo_family(e, "netstat_udp_receive_queue_bytes", EXPO_GAUGE,
-			"Bytes waiting in the receive queues of all UDP sockets.");
+	f = family(em, CENSUS_METRIC_UDP_RECEIVE_QUEUE_BYTES);
 	for (int fam = 0; fam < CENSUS_FAMILY_COUNT; fam++)
-		expo_add_u64(f, c->udp_rqueue[fam], EXPO_LABELS({"family", family_names[fam]}));
-	f = expo_family(e, "netstat_udp_send_queue_bytes", EXPO_GAUGE,
-			"Bytes held in the send queues of all UDP sockets.");
+		add(f, em, c->udp_rqueue[fam], EXPO_LABELS({"family", family_names[fam]}));
+	f = family(em, CENSUS_METRIC_UDP_SEND_QUEUE_BYTES);
 	for (int fam = 0; fam < CENSUS_FAMILY_COUNT; fam++)
-		expo_add_u64(f, c->udp_wqueue[fam], EXPO_LABELS({"family", family_names[fam]}));
+		add(f, em, c->udp_wqueue[fam], EXPO_LABELS({"family", family_names[fam]}));
 }
 
 /* A port chosen for its own series: entry may be NULL (allowlisted, unseen). */
@@ -551,11 +572,9 @@ static void port_label(char buf[8], uint16_t port)
 
 /* Allowlisted ports: every state, even zero; the top-N: states seen; the
  * rest summed under port="other". The listen state never occurs here. */
-static int emit_ports(struct expo *e, const struct census *c, const struct census_opts *o)
+static int emit_ports(struct emit *em, const struct census *c, const struct census_opts *o)
 {
-	struct expo_family *f = expo_family(e, "netstat_tcp_port_sockets", EXPO_GAUGE,
-		"Non-listening TCP sockets by direction, port and state: inbound under the "
-		"local port when it has a listener, else outbound under the remote port.");
+	struct expo_family *f = family(em, CENSUS_METRIC_TCP_PORT_SOCKETS);
 	const struct port_entry **rank = NULL;
 	struct pick *picks = NULL;
 	int ret = 0;
@@ -607,17 +626,17 @@ static int emit_ports(struct expo *e, const struct census *c, const struct censu
 				uint32_t v = pe ? pe->n[s] : 0;
 				if (s == DIAG_TCP_LISTEN || (v == 0 && !allowed))
 					continue;
-				expo_add_u64(f, v, EXPO_LABELS({"direction", dir_names[d]},
-							       {"port", pbuf},
-							       {"state", diag_tcp_state_name(s)}));
+				add(f, em, v, EXPO_LABELS({"direction", dir_names[d]},
+							  {"port", pbuf},
+							  {"state", diag_tcp_state_name(s)}));
 			}
 		}
 		for (int s = 0; any_other && s < DIAG_TCP_STATE_COUNT; s++) {
 			if (other[s] == 0)
 				continue;
-			expo_add_u64(f, other[s], EXPO_LABELS({"direction", dir_names[d]},
-							      {"port", "other"},
-							      {"state", diag_tcp_state_name(s)}));
+			add(f, em, other[s], EXPO_LABELS({"direction", dir_names[d]},
+							 {"port", "other"},
+							 {"state", diag_tcp_state_name(s)}));
 		}
 	}
 out:
@@ -629,14 +648,12 @@ out:
 /* Listening ports: allowlisted ones always (0 when nothing listens: a
  * service that went away), then the lowest max_listen_ports others, the rest
  * summed under port="other". */
-static int emit_listeners(struct expo *e, const struct census *c, const struct census_opts *o)
+static int emit_listeners(struct emit *em, const struct census *c, const struct census_opts *o)
 {
-	static const struct {
-		const char *name, *help;
-	} fams[3] = {
-		{"netstat_tcp_listeners", "Listening TCP sockets per local port (SO_REUSEPORT siblings and families summed)."},
-		{"netstat_tcp_listen_queue_length", "Connections waiting in the accept queues of a port's listeners."},
-		{"netstat_tcp_listen_backlog", "Configured accept backlog (listen() argument, capped by somaxconn) summed over a port's listeners."},
+	static const enum census_metric fams[3] = {
+		CENSUS_METRIC_TCP_LISTENERS,
+		CENSUS_METRIC_TCP_LISTEN_QUEUE_LENGTH,
+		CENSUS_METRIC_TCP_LISTEN_BACKLOG,
 	};
 	struct listen_entry other = {0};
 	size_t nshow = 0, nothers = 0;
@@ -666,7 +683,7 @@ static int emit_listeners(struct expo *e, const struct census *c, const struct c
 		other.backlog += le->backlog;
 	}
 	for (int k = 0; k < 3; k++) {
-		struct expo_family *f = expo_family(e, fams[k].name, EXPO_GAUGE, fams[k].help);
+		struct expo_family *f = family(em, fams[k]);
 		for (size_t i = 0; i <= nshow; i++) {
 			const struct listen_entry *le = &other;
 			const char *label = "other";
@@ -681,7 +698,7 @@ static int emit_listeners(struct expo *e, const struct census *c, const struct c
 				break;
 			}
 			v = k == 0 ? le->sockets : k == 1 ? le->queue : le->backlog;
-			expo_add_u64(f, v, EXPO_LABELS({"port", label}));
+			add(f, em, v, EXPO_LABELS({"port", label}));
 		}
 	}
 out:
@@ -689,15 +706,14 @@ out:
 	return ret;
 }
 
-static void emit_scopes(struct expo *e, const struct census *c)
+static void emit_scopes(struct emit *em, const struct census *c)
 {
-	struct expo_family *f = expo_family(e, "netstat_tcp_peer_sockets", EXPO_GAUGE,
-		"Non-listening TCP sockets by the remote address's scope and by direction.");
+	struct expo_family *f = family(em, CENSUS_METRIC_TCP_PEER_SOCKETS);
 
 	for (int s = 0; s < CENSUS_SCOPE_COUNT; s++)
 		for (int d = 0; d < CENSUS_DIR_COUNT; d++)
-			expo_add_u64(f, c->scope[s][d], EXPO_LABELS({"scope", scope_names[s]},
-								    {"direction", dir_names[d]}));
+			add(f, em, c->scope[s][d], EXPO_LABELS({"scope", scope_names[s]},
+							       {"direction", dir_names[d]}));
 }
 
 /* qsort_r comparator: count in state *which (0 syn_recv, 1 established)
@@ -716,7 +732,7 @@ static int cmp_peer(const void *a, const void *b, void *which)
 	return memcmp(x->k.addr, y->k.addr, 16);
 }
 
-static int emit_peers(struct expo *e, const struct census *c, const struct census_opts *o)
+static int emit_peers(struct emit *em, const struct census *c, const struct census_opts *o)
 {
 	static const char *const which_state[2] = {"syn_recv", "established"};
 	const struct peer_rec **cand = NULL;
@@ -730,9 +746,7 @@ static int emit_peers(struct expo *e, const struct census *c, const struct censu
 		ret = -ENOMEM;
 		goto out;
 	}
-	f = expo_family(e, "netstat_tcp_top_inbound_peer_sockets", EXPO_GAUGE,
-		"Inbound TCP sockets of the remote addresses holding the most, per state "
-		"(the top K with at least the configured minimum).");
+	f = family(em, CENSUS_METRIC_TCP_TOP_INBOUND_PEER_SOCKETS);
 	for (int w = 0; w < 2; w++) {
 		size_t n = 0;
 		for (size_t i = 0; i < c->peers.nslots; i++) {
@@ -745,8 +759,8 @@ static int emit_peers(struct expo *e, const struct census *c, const struct censu
 		for (size_t i = 0; i < n && i < o->top_peers; i++) {
 			char abuf[INET6_ADDRSTRLEN];
 			inet_ntop(cand[i]->k.fam, cand[i]->k.addr, abuf, sizeof(abuf));
-			expo_add_u64(f, cand[i]->n[w], EXPO_LABELS({"state", which_state[w]},
-								   {"address", abuf}));
+			add(f, em, cand[i]->n[w], EXPO_LABELS({"state", which_state[w]},
+							      {"address", abuf}));
 		}
 	}
 out:
@@ -754,7 +768,7 @@ out:
 	return ret;
 }
 
-static void emit_ephemeral(struct expo *e, const struct census *c, const struct census_opts *o)
+static void emit_ephemeral(struct emit *em, const struct census *c, const struct census_opts *o)
 {
 	struct expo_family *f;
 	uint32_t max = 0;
@@ -764,48 +778,46 @@ static void emit_ephemeral(struct expo *e, const struct census *c, const struct 
 		if (tr->k.fam != 0 && tr->n > max)
 			max = tr->n;
 	}
-	f = expo_family(e, "netstat_tcp_ephemeral_ports_max_used", EXPO_GAUGE,
-		"Most outbound TCP sockets (any state) sharing one local address, remote "
-		"address and remote port: each needs its own local port.");
-	expo_add_u64(f, max, EXPO_NOLABELS);
+	f = family(em, CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED);
+	add(f, em, max, EXPO_NOLABELS);
 	if (o->port_range_hi >= o->port_range_lo && o->port_range_hi != 0) {
 		double width = (double)(o->port_range_hi - o->port_range_lo + 1);
-		f = expo_family(e, "netstat_tcp_ephemeral_ports_max_used_ratio", EXPO_GAUGE,
-			"netstat_tcp_ephemeral_ports_max_used over the width of "
-			"net.ipv4.ip_local_port_range.");
-		expo_add_f64(f, max / width, EXPO_NOLABELS);
+		f = family(em, CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED_RATIO);
+		expo_add_f64(f, max / width, em->extra, em->nextra);
 	}
 }
 
-static void emit_untracked(struct expo *e, const struct census *c)
+static void emit_untracked(struct emit *em, const struct census *c)
 {
-	struct expo_family *f = expo_family(e, "netstat_tcp_untracked_sockets", EXPO_GAUGE,
-		"Sockets left out of a full address table (top peers, ephemeral tuples): "
-		"when non-zero those families are lower bounds.");
+	struct expo_family *f = family(em, CENSUS_METRIC_TCP_UNTRACKED_SOCKETS);
 
-	expo_add_u64(f, c->peers.untracked, EXPO_LABELS({"table", "peer_addresses"}));
-	expo_add_u64(f, c->tuples.untracked, EXPO_LABELS({"table", "ephemeral_tuples"}));
+	add(f, em, c->peers.untracked, EXPO_LABELS({"table", "peer_addresses"}));
+	add(f, em, c->tuples.untracked, EXPO_LABELS({"table", "ephemeral_tuples"}));
 }
 
-int census_emit(const struct census *c, const struct census_opts *o, struct expo *e)
+int census_emit(const struct census *c, const struct census_opts *o, struct census_out *out,
+		const struct expo_label *labels, size_t nlabels)
 {
-	int ret;
+	struct emit em = {out, labels, nlabels};
+	int ret = -EINVAL;
 
-	emit_states(e, c);
-	emit_udp(e, c);
-	ret = emit_ports(e, c, o);
+	if (nlabels > CENSUS_MAX_CONST_LABELS)
+		goto out;
+	emit_states(&em, c);
+	emit_udp(&em, c);
+	ret = emit_ports(&em, c, o);
 	if (ret < 0)
 		goto out;
-	ret = emit_listeners(e, c, o);
+	ret = emit_listeners(&em, c, o);
 	if (ret < 0)
 		goto out;
-	emit_scopes(e, c);
-	ret = emit_peers(e, c, o);
+	emit_scopes(&em, c);
+	ret = emit_peers(&em, c, o);
 	if (ret < 0)
 		goto out;
-	emit_ephemeral(e, c, o);
-	emit_untracked(e, c);
-	ret = expo_error(e);
+	emit_ephemeral(&em, c, o);
+	emit_untracked(&em, c);
+	ret = expo_error(out->e);
 out:
 	return ret;
 }

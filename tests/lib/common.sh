@@ -109,3 +109,16 @@ drop_syn_acks() {
 	nft add chain inet "$1" out '{ type filter hook output priority 0; }'
 	nft add rule inet "$1" out tcp sport "$2" 'tcp flags & (syn|ack) == (syn|ack)' drop
 }
+
+# Waits until command "$2..." succeeds, polling every 50 ms, for at most $1
+# seconds; fails naming the condition otherwise. For conditions only: never
+# wait a fixed time for something to have happened.
+wait_until() {
+	local limit=$1 end
+	shift
+	end=$(($(date +%s%N) + limit * 1000000000))
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || fail "timed out after ${limit}s waiting for: $*"
+		sleep 0.05
+	done
+}

@@ -2,6 +2,7 @@
  * collector is reported and does not take the others down, a bad option
  * fails init with the collector's message. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -91,7 +92,9 @@ static struct config enabled_config(size_t n)
 
 static void *scrape_thread(void *arg)
 {
-	return scrape_get(arg);
+	struct scrape_result *r;
+
+	return scrape_get(arg, INFINITY, &r) == 0 ? r : NULL;
 }
 
 static char *render(const struct scrape_result *r)
@@ -127,7 +130,7 @@ static void test_concurrent_scrapes_share_a_collection(void **state)
 	}
 	/* Eight scrapes within one 300 ms collection: one collection, two at
 	 * most if a thread was scheduled late. Never eight. */
-	r = scrape_get(s);
+	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
 	body = render(r);
 	assert_true(strstr(body, "\ntest_collections 2\n") || strstr(body, "\ntest_collections 3\n"));
 	free(body);
@@ -148,7 +151,7 @@ static void test_failing_collector_is_reported(void **state)
 	(void)state;
 	sb_init(&err);
 	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
-	r = scrape_get(s);
+	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
 	body = render(r);
 	assert_null(strstr(body, "test_half"));
 	assert_non_null(strstr(body, "\ntest_collections 1\n"));
@@ -174,7 +177,7 @@ static void test_disabled_collector_is_absent(void **state)
 	cfg.enabled[0] = false;
 	sb_init(&err);
 	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
-	r = scrape_get(s);
+	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
 	body = render(r);
 	assert_null(strstr(body, "collector=\"failing\""));
 	free(body);

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "collectors/sockets.h"
 #include "sockdiag/census.h"
 #include "expo/expo.h"
 #include "expo/strbuf.h"
@@ -79,12 +80,13 @@ static void allow(struct census_opts *o, uint16_t port)
 static char *render(const struct census *c, const struct census_opts *o)
 {
 	struct expo *e = expo_new();
+	struct census_out co = {.e = e, .desc = sockets_metrics};
 	struct strbuf sb;
 	char *out;
 
 	assert_non_null(e);
 	sb_init(&sb);
-	assert_int_equal(census_emit(c, o, e), 0);
+	assert_int_equal(census_emit(c, o, &co, EXPO_NOLABELS), 0);
 	assert_int_equal(expo_render(e, EXPO_FMT_TEXT, &sb), 0);
 	expo_free(e);
 	out = sb_steal(&sb, NULL);
@@ -363,6 +365,49 @@ static void test_ephemeral(void **state)
 	census_free(c);
 }
 
+/* Another collector's names and constant labels: two censuses (say two
+ * network namespaces) into the same families of one set. */
+static void test_emit_other_names(void **state)
+{
+	struct expo_desc names[CENSUS_METRIC_COUNT];
+	static char buf[CENSUS_METRIC_COUNT][96];
+	struct census *a = census_new(), *b = census_new();
+	struct census_opts o;
+	struct expo *e = expo_new();
+	struct census_out co = {.e = e, .desc = names};
+	struct strbuf sb;
+
+	(void)state;
+	for (int m = 0; m < CENSUS_METRIC_COUNT; m++) {
+		/* netstat_tcp_sockets -> netstat_netns_tcp_sockets */
+		snprintf(buf[m], sizeof(buf[m]), "netstat_netns_%s", sockets_metrics[m].name + 8);
+		names[m] = sockets_metrics[m];
+		names[m].name = buf[m];
+	}
+	defaults(&o);
+	add_listener(a, AF_INET, 80, 0, 128);
+	add_tcp(b, DIAG_KSTATE_ESTABLISHED, "10.0.0.1", 40000, "10.0.0.9", 5432, 3);
+	assert_int_equal(census_emit(a, &o, &co, EXPO_LABELS({"netns", "a"}, {"pod", "p1"})), 0);
+	assert_int_equal(census_emit(b, &o, &co, EXPO_LABELS({"netns", "b"}, {"pod", "p2"})), 0);
+	sb_init(&sb);
+	assert_int_equal(expo_render(e, EXPO_FMT_TEXT, &sb), 0);
+	LINE(sb.buf, "netstat_netns_tcp_listeners{port=\"80\",netns=\"a\",pod=\"p1\"} 1");
+	LINE(sb.buf, "netstat_netns_tcp_sockets{family=\"ipv4\",state=\"established\",netns=\"b\",pod=\"p2\"} 3");
+	LINE(sb.buf, "netstat_netns_tcp_ephemeral_ports_max_used{netns=\"b\",pod=\"p2\"} 3");
+	assert_int_equal(count_prefix(sb.buf, "# TYPE netstat_netns_tcp_sockets gauge"), 1);
+	assert_int_equal(count_prefix(sb.buf, "netstat_netns_tcp_sockets{"), 44);
+	assert_int_equal(count_prefix(sb.buf, "netstat_tcp_"), 0);
+	/* Too many constant labels: an error, not an overflow. */
+	struct expo_label many[CENSUS_MAX_CONST_LABELS + 1];
+	for (size_t i = 0; i < CENSUS_MAX_CONST_LABELS + 1; i++)
+		many[i] = (struct expo_label){"x", "y"};
+	assert_int_equal(census_emit(a, &o, &co, many, CENSUS_MAX_CONST_LABELS + 1), -EINVAL);
+	sb_fini(&sb);
+	expo_free(e);
+	census_free(a);
+	census_free(b);
+}
+
 /* Filling two censuses and merging gives what one census gives. */
 static void test_merge_equals_single(void **state)
 {
@@ -537,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_listen_cut),
 		cmocka_unit_test(test_top_peers),
 		cmocka_unit_test(test_ephemeral),
+		cmocka_unit_test(test_emit_other_names),
 		cmocka_unit_test(test_merge_equals_single),
 		cmocka_unit_test(test_table_caps),
 		cmocka_unit_test(test_scope),
