@@ -146,14 +146,17 @@ run_mode() { # MODE EHASH
 	steady=$(scrapes_ms | median)
 	grep -q "netstat_netns_namespaces $NS\$" "$TMP/last" || { echo "expected $NS namespaces" >&2; grep netns_namespaces "$TMP/last" >&2; exit 1; }
 	# Churn: 10 namespaces replaced before each scrape.
-	churn=$(for r in $(seq "$RUNS"); do
+	: >"$TMP/churn"
+	for r in $(seq "$RUNS"); do
 		for k in $(seq 10); do
 			kill "${NSPIDS[0]}"
+			wait "${NSPIDS[0]}" 2>/dev/null || true
 			NSPIDS=("${NSPIDS[@]:1}")
 			new_ns $((PER / 2)) "c$r.$k"
 		done
-		scrape_ms
-	done | median)
+		scrape_ms >>"$TMP/churn"
+	done
+	churn=$(median <"$TMP/churn")
 	ne_stop
 	rot="-"
 	rotmax="-"
