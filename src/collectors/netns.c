@@ -177,6 +177,7 @@ struct netns_state {
 	double scrape_start;     /* monotonic seconds */
 	double census_start;
 	atomic_size_t next;
+	atomic_uint_fast64_t shared_cost_ns; /* the last census over a shared table took */
 };
 
 static double now_s(void)
@@ -504,8 +505,9 @@ static void open_new(struct netns_state *s)
 		if (netns_handle_ok(&ns->h))
 			continue;
 		/* A refusal (no capability) is retried once a minute, not
-		 * every scrape; a socket that died is reopened at once. */
-		if (ns->h.err < 0 && now - ns->open_time < REOPEN_SECONDS)
+		 * every scrape; a socket that died, or a pid that moved on, at
+		 * once. */
+		if ((ns->h.err == -EPERM || ns->h.err == -EACCES) && now - ns->open_time < REOPEN_SECONDS)
 			continue;
 		netns_handle_close(&ns->h);
 		ns->open_time = now;
@@ -710,6 +712,30 @@ static void cheap_tier(struct netns_state *s, unsigned worker)
 #define TCP_NON_LISTEN_STATES \
 	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
 
+/* The dumps of a full census. A family whose sockstat counts say it has no
+ * such sockets is not dumped: with a shared hash table each TCP dump walks
+ * every socket of the node. */
+static int dump_census(struct dump_ctx *c, const struct ns *n)
+{
+	const struct nsdata *d = &n->d;
+	bool tcp4 = !d->has_ss || d->ss[SS_TCP_INUSE4] > 0 || d->ss[SS_TCP_TW] > 0;
+	bool tcp6 = !d->has_ss || d->ss[SS_TCP_INUSE6] > 0 || d->ss[SS_TCP_TW] > 0;
+	bool udp4 = !d->has_ss || d->ss[SS_UDP_INUSE4] > 0;
+	bool udp6 = !d->has_ss || d->ss[SS_UDP_INUSE6] > 0;
+	int ret = 0;
+
+	if (tcp4 && (ret = dump(c, AF_INET, IPPROTO_TCP, TCP_NON_LISTEN_STATES)) < 0)
+		goto out;
+	if (tcp6 && (ret = dump(c, AF_INET6, IPPROTO_TCP, TCP_NON_LISTEN_STATES)) < 0)
+		goto out;
+	if (udp4 && (ret = dump(c, AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES)) < 0)
+		goto out;
+	if (udp6)
+		ret = dump(c, AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES);
+out:
+	return ret;
+}
+
 static void full_census(struct netns_state *s, unsigned worker)
 {
 	for (;;) {
@@ -718,26 +744,28 @@ static void full_census(struct netns_state *s, unsigned worker)
 		struct dump_ctx c = {s, NULL, worker, &census};
 		double now = now_s();
 		struct ns *n;
+		bool shared;
 
 		if (i >= s->ncensus_jobs)
 			break;
 		n = c.n = s->census_jobs[i];
-		/* Own tables cost little: always. Shared ones: while the budget
-		 * lasts, or when the census (or the wait for the first) is older
-		 * than the interval. A new namespace waits its turn like the
-		 * others, so a first scrape on a busy node stays in budget. */
-		if (n->h.ehash <= 0 && now - s->census_start >= s->budget &&
-		    now - (n->d.has_census ? n->d.census_time : n->first_seen) < s->interval)
+		shared = n->h.ehash <= 0;
+		/* Own tables cost little: always. Shared ones: when the budget
+		 * fits one more (judging by the last one's cost), or when the
+		 * census (or the wait for the first) is older than the interval.
+		 * A new namespace waits its turn like the others, so a first
+		 * scrape on a busy node stays in budget. */
+		if (shared && now - (n->d.has_census ? n->d.census_time : n->first_seen) < s->interval &&
+		    now - s->census_start + (double)atomic_load(&s->shared_cost_ns) / 1e9 >= s->budget)
 			continue;
 		netns_census_begin(&census, &s->w[worker].scratch, &n->d.lis);
-		if (dump(&c, AF_INET, IPPROTO_TCP, TCP_NON_LISTEN_STATES) < 0 ||
-		    dump(&c, AF_INET6, IPPROTO_TCP, TCP_NON_LISTEN_STATES) < 0 ||
-		    dump(&c, AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES) < 0 ||
-		    dump(&c, AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES) < 0)
+		if (dump_census(&c, n) < 0)
 			continue;
 		n->d.census = census;
 		n->d.has_census = true;
 		n->d.census_time = now_s();
+		if (shared)
+			atomic_store(&s->shared_cost_ns, (uint64_t)((n->d.census_time - now) * 1e9));
 	}
 }
 
@@ -772,15 +800,29 @@ static int plan_census(struct netns_state *s)
 
 /* ---- emission ---- */
 
-/* A namespace that vanished during the scrape is left out: its last
- * process is gone (or its pid now names another namespace's process), or
- * its name was removed. */
+/* A namespace that vanished during the scrape is left out: none of the
+ * processes the discovery found in it is still there (a pid may now name
+ * another namespace's process), and its name, if it had one, was removed. */
 static bool still_there(const struct netns_state *s, const struct ns *n)
 {
+	const struct netns_list *l = &s->found;
+	size_t lo = 0, hi = l->mlen;
 	uint64_t ino;
 
-	if (n->pid > 0)
-		return netns_ino_of(s->procfs_fd, n->pid, &ino) == 0 && ino == n->ino;
+	if (n->pid > 0 && netns_ino_of(s->procfs_fd, n->pid, &ino) == 0 && ino == n->ino)
+		return true;
+	/* The oldest exited: any other member will do (the walk is sorted). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->m[mid].ino < n->ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < l->mlen && l->m[lo].ino == n->ino; lo++)
+		if (l->m[lo].pid != n->pid && netns_ino_of(s->procfs_fd, l->m[lo].pid, &ino) == 0 &&
+		    ino == n->ino)
+			return true;
 	if (n->name[0] && s->run_dir) {
 		char path[4096];
 		struct stat st;

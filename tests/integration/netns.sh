@@ -249,6 +249,9 @@ for i in $(seq 15); do
 done
 wait $CHURN
 M="$TMP/c-end"
+# A namespace that dies during a scrape is left out of it; its socket is
+# closed at the next discovery: two scrapes.
+ne_scrape >/dev/null || fail "scrape failed"
 ne_scrape >"$M" || fail "scrape failed"
 expect_promtool_clean "$M"
 expect_value "$M" 'netstat_netns_namespaces' 3
