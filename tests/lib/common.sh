@@ -122,3 +122,24 @@ wait_until() {
 		sleep 0.05
 	done
 }
+
+# Like ne_enter_netns, with private PID and mount namespaces too (its own
+# /proc): the exporter then sees only this test's processes and namespaces.
+ne_enter_private_ns() {
+	if [ "${NE_IN_NETNS:-}" != 1 ]; then
+		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
+		trap - EXIT
+		rm -rf "$TMP"
+		NE_IN_NETNS=1 exec unshare -m -n -p -f --mount-proc --propagation private -- bash "$0" "$BUILD" "$SRC"
+	fi
+	ip link set lo up
+}
+
+# Runs "$@" as a process of cgroup (v2 directory) $1, placed from outside any
+# new namespace (`ip netns exec` would remount /sys). Call it in the
+# background, where it replaces its subshell, so $! is the program's pid.
+in_cgroup() {
+	local cg=$1
+	shift
+	exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
