@@ -13,13 +13,15 @@ unit_caps=$(sed -n 's/^AmbientCapabilities=//p' "$U" | tr 'A-Z' 'a-z' | sed 's/c
 
 # A root program holding a listener and three connections to it.
 "$POP" L,127.0.0.1,9300 E,3,127.0.0.1,127.0.0.1,9300 >"$TMP/pop" &
-for _ in $(seq 50); do grep -q ready "$TMP/pop" && break; sleep 0.1; done
+wait_ready "$TMP/pop"
 
-# Starts the exporter as nobody with capabilities $1 ("" for none).
+# Starts the exporter as nobody with capabilities $1 ("" for none); $2
+# "userns" runs it as root of a user namespace of its own.
 start_as_nobody() {
-	local caps=()
+	local caps=() userns=()
 	[ -z "$1" ] || caps=(--inh-caps="$1" --ambient-caps="$1")
-	setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs "${caps[@]}" \
+	[ "${2:-}" != userns ] || userns=(unshare --user --map-root-user)
+	setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs "${caps[@]}" "${userns[@]}" \
 		"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" --collector.processes >"$TMP/ne.log" 2>&1 &
 	NE_PID=$!
 	for _ in $(seq 100); do
@@ -37,12 +39,30 @@ expect_value "$TMP/with" 'netstat_process_sockets{comm="sockpop",protocol="tcp",
 expect_value "$TMP/with" 'netstat_listener_info{comm="sockpop",protocol="tcp",address="127.0.0.1",port="9300"}' 1
 
 for caps in "" +sys_ptrace +dac_read_search; do
+	# The warning names what is missing.
+	case $caps in
+	"") lacks="CAP_DAC_READ_SEARCH CAP_SYS_PTRACE" ;;
+	+sys_ptrace) lacks=CAP_DAC_READ_SEARCH ;;
+	+dac_read_search) lacks=CAP_SYS_PTRACE ;;
+	esac
 	start_as_nobody "$caps"
 	ne_scrape >"$TMP/without"
 	ne_stop
+	grep -q "processes: cannot read the fd tables of .*refused (Permission denied).*the exporter lacks $lacks\.\"" "$TMP/ne.log" ||
+		fail "caps '$caps': the warning does not say the exporter lacks $lacks: $(grep warn "$TMP/ne.log")"
 	! grep -Eq '^netstat_(process_sockets|listener_info)\{comm="sockpop"' "$TMP/without" || fail "attributed a root program's sockets with caps '$caps' only"
 	# sockpop's 6, plus the scraping curl's (also root's).
 	n=$(metric_value "$TMP/without" 'netstat_unattributed_sockets{protocol="tcp",state="established",reason="not_found"}')
 	[ "${n:-0}" -ge 6 ] || fail "caps '$caps': sockpop's 6 sockets are not counted as not_found: $(grep unattributed "$TMP/without")"
 done
+
+# Root of a user namespace of its own has every capability there, and none
+# over the host's processes: the warning says so, not that it lacks them.
+start_as_nobody "" userns
+ne_scrape >"$TMP/userns"
+ne_stop
+! grep -Eq '^netstat_(process_sockets|listener_info)\{comm="sockpop"' "$TMP/userns" || fail "attributed a root program's sockets from another user namespace"
+grep -q 'processes: cannot read the fd tables of .* are in another user namespace than the exporter' "$TMP/ne.log" ||
+	fail "user namespace: the warning does not say why: $(grep warn "$TMP/ne.log")"
+! grep -q 'lacks' "$TMP/ne.log" || fail "user namespace: the warning blames missing capabilities"
 echo "capabilities: $unit_caps attribute a root program's sockets; none, or either alone, do not"
