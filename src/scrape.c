@@ -191,11 +191,13 @@ static struct expo *collect_all(struct scrape *s)
 		return NULL;
 	ctx.procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctx.procfs_fd < 0)
-		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s", s->cfg->procfs,
-			strerror(errno));
+		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s; the collectors that read it "
+			"fail until it opens", s->cfg->procfs, strerror(errno));
 	for (size_t i = 0; i < s->ncollectors; i++) {
 		const struct collector_ops *c = s->collectors[i];
 		struct expo *mine;
+		unsigned long said;
+		bool explained;
 		double t0;
 		int rc;
 
@@ -205,13 +207,20 @@ static struct expo *collect_all(struct scrape *s)
 		s->current = c->name;
 		pthread_mutex_unlock(&s->lock);
 		t0 = scrape_now();
+		said = log_said();
+		/* Without procfs, what collectors would say (EBADF) is not the
+		 * cause: that was said above. */
+		log_mute(ctx.procfs_fd < 0);
 		mine = expo_new();
 		rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
+		log_mute(false);
+		explained = rc && ctx.procfs_fd >= 0 && log_said() != said;
 		if (rc == 0 && expo_error(mine))
 			rc = expo_error(mine);
 		if (rc == 0)
 			rc = expo_merge(e, mine);
-		if (rc)
+		/* One line per failure: the collector's own, if it said why. */
+		if (rc && !explained && !(ctx.procfs_fd < 0 && rc == -EBADF))
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		expo_free(mine);
 		secs[i] = scrape_now() - t0;

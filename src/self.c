@@ -10,7 +10,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "procfs/reader.h"
+
 /* NETSTAT_VERSION and NETSTAT_REVISION come from CMakeLists.txt. */
+
+#define SELF_STAT_CAP 4096
 
 int self_parse_stat(const char *buf, struct self_stat *out)
 {
@@ -75,22 +79,6 @@ int self_parse_btime(const char *buf, uint64_t *btime)
 	return -EINVAL;
 }
 
-static int read_small(const char *path, char *buf, size_t cap)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, cap - 1);
-	if (n < 0)
-		rc = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return rc;
-}
-
 static int count_fds(uint64_t *out)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -109,35 +97,34 @@ static int count_fds(uint64_t *out)
 
 int self_start_time(double *out)
 {
-	/* /proc/stat's intr line alone can be tens of KiB on large machines. */
-	size_t cap = 1 << 20;
-	char *buf = malloc(cap), stat[4096];
+	struct strbuf sys, self;
 	struct self_stat st;
 	uint64_t btime;
 	long hz = sysconf(_SC_CLK_TCK);
-	int rc = -ENOMEM;
+	int rc;
 
-	if (!buf)
-		goto out;
-	rc = read_small("/proc/stat", buf, cap);
+	sb_init(&sys);
+	sb_init(&self);
+	/* /proc/stat's intr line alone can be tens of KiB on large machines. */
+	rc = procfs_read(AT_FDCWD, "/proc/stat", 1 << 20, &sys);
 	if (rc == 0)
-		rc = read_small("/proc/self/stat", stat, sizeof(stat));
+		rc = procfs_read(AT_FDCWD, "/proc/self/stat", SELF_STAT_CAP, &self);
 	if (rc == 0)
-		rc = self_parse_btime(buf, &btime);
+		rc = self_parse_btime(sys.buf, &btime);
 	if (rc == 0)
-		rc = self_parse_stat(stat, &st);
+		rc = self_parse_stat(self.buf, &st);
 	if (rc == 0 && hz <= 0)
 		rc = -EINVAL;
 	if (rc == 0)
 		*out = (double)btime + (double)st.starttime_ticks / (double)hz;
-out:
-	free(buf);
+	sb_fini(&sys);
+	sb_fini(&self);
 	return rc;
 }
 
 int self_collect(struct expo *e, double start_time)
 {
-	char buf[4096];
+	struct strbuf buf;
 	struct self_stat st;
 	struct rlimit rl;
 	uint64_t fds = 0;
@@ -148,8 +135,9 @@ int self_collect(struct expo *e, double start_time)
 				 "A metric with a constant '1' value labeled by version and revision."),
 		     1, EXPO_LABELS({"version", NETSTAT_VERSION}, {"revision", NETSTAT_REVISION}));
 
-	if (read_small("/proc/self/stat", buf, sizeof(buf)) == 0 &&
-	    self_parse_stat(buf, &st) == 0 && hz > 0 && page > 0) {
+	sb_init(&buf);
+	if (procfs_read(AT_FDCWD, "/proc/self/stat", SELF_STAT_CAP, &buf) == 0 &&
+	    self_parse_stat(buf.buf, &st) == 0 && hz > 0 && page > 0) {
 		expo_add_f64(expo_family(e, "process_cpu_seconds", EXPO_COUNTER,
 					 "Total user and system CPU time spent in seconds."),
 			     (double)(st.utime_ticks + st.stime_ticks) / (double)hz, EXPO_NOLABELS);
@@ -162,6 +150,7 @@ int self_collect(struct expo *e, double start_time)
 	} else {
 		rc = -EIO;
 	}
+	sb_fini(&buf);
 	if (start_time > 0)
 		expo_add_f64(expo_family(e, "process_start_time_seconds", EXPO_GAUGE,
 					 "Start time of the process since unix epoch in seconds."),

@@ -55,7 +55,9 @@ struct owners_stats {
 	uint64_t processes;      /* in the cache after the last refresh */
 	uint64_t sockets;        /* distinct socket inodes the cache attributes */
 	uint64_t unreadable;     /* processes whose fd table could not be read */
-	int unreadable_errno;    /* why the first of them could not be (positive errno) */
+	uint64_t unreadable_userns; /* ... of them refused and in another user namespace */
+	int unreadable_errno;    /* why the first of the others could not be (positive
+				  * errno); 0 when all are in other user namespaces */
 	uint64_t missing;        /* inodes remembered as unknown */
 	uint64_t fd_table_reads; /* since start */
 	uint64_t full_rescans;   /* since start */

@@ -29,6 +29,11 @@ int pid_parse_comm(const char *stat, size_t len, char out[PROC_COMM_MAX + 1]);
  * ("Uid:\treal\teffective\tsaved\tfs"). 0 or -EINVAL. */
 int pid_parse_status_euid(const char *status, size_t len, uint32_t *uid);
 
+/* The effective capability set from the contents of /proc/PID/status
+ * ("CapEff:\t000001ffffffffff", 16 hex digits; bit n is capability n).
+ * 0 or -EINVAL. */
+int pid_parse_status_capeff(const char *status, size_t len, uint64_t *caps);
+
 /* Makes a NUL-terminated name valid UTF-8 without control characters, in
  * place: every byte that is not part of a well-formed UTF-8 sequence, and
  * every C0 control or DEL, becomes '?'. A comm is whatever bytes a program

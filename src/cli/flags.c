@@ -115,8 +115,8 @@ static const struct core_flag core_flags[] = {
 	 set_max_conn},
 	{"web.max-connections-per-ip", "N", "16",
 	 "Maximum open HTTP connections from one client address. 0 means no limit.", set_max_conn_ip},
-	{"web.timeout", "SECONDS", "10", "Idle HTTP connections are closed after this long.",
-	 set_timeout},
+	{"web.timeout", "SECONDS", "10", "Idle HTTP connections are closed after this long, and a "
+	 "scrape whose collection takes longer gets 503.", set_timeout},
 	{"path.procfs", "PATH", "/proc", "procfs mountpoint.", set_procfs},
 	{"log.level", "LEVEL", "info", "Only log messages at or above: debug, info, warn, error.",
 	 set_log_level},

@@ -121,7 +121,7 @@ static int limits_collect(void *state, const struct collect_ctx *ctx, struct exp
 			continue;
 		}
 		if (rc < 0) {
-			log_msg(LOG_WARN, "limits: cannot read %s: %s", defs[d].path, strerror(-rc));
+			log_msg(LOG_WARN, "limits: cannot read %s: %s", defs[d].path, procfs_strerror(rc));
 			goto out;
 		}
 		rc = num_parse_i64_list(st->text.buf, st->text.len, value[d], defs[d].n, &perr);

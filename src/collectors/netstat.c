@@ -271,7 +271,7 @@ static int read_all(struct netstat_state *st, int dirfd, size_t file_end[NETSTAT
 		if (rc == -ENOENT) { /* no IPv6: those series are absent */
 			rc = 0;
 		} else if (rc < 0) {
-			log_msg(LOG_WARN, "netstat: cannot read %s: %s", file_path[i], strerror(-rc));
+			log_msg(LOG_WARN, "netstat: cannot read %s: %s", file_path[i], procfs_strerror(rc));
 			goto out;
 		} else if (i == NETSTAT_SNMP6) {
 			rc = snmp_parse_flat(t->buf, t->len, &st->stats, &perr);

@@ -5,6 +5,7 @@
 #include "collectors/processes.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include "owners/tally.h"
 #include "log.h"
 #include "owners/cache.h"
+#include "procfs/reader.h"
 
 #define FLAG_EXE "collector.processes.exe"
 #define FLAG_USER "collector.processes.user"
@@ -182,6 +184,54 @@ static void emit_cache(struct expo *e, const struct owners_stats *st)
 					 cache_metrics[m].help), v[m], EXPO_NOLABELS);
 }
 
+/* Says why fd tables could not be read, from what was refused and where:
+ * in another user namespace our capabilities do not apply; in ours, say which
+ * of the two capabilities we lack, or, holding both, that something else
+ * (a security module, Yama's ptrace_scope, hidepid) refuses. */
+static void warn_unreadable(const struct owners_stats *st)
+{
+	static const struct {
+		int bit;
+		const char *name;
+	} need[] = {{2, "CAP_DAC_READ_SEARCH"}, {19, "CAP_SYS_PTRACE"}};
+	uint64_t here = st->unreadable - st->unreadable_userns, caps = 0;
+	int e = st->unreadable_errno;
+	struct strbuf sb, status;
+	bool known;
+
+	sb_init(&sb);
+	sb_init(&status);
+	sb_printf(&sb, "processes: cannot read the fd tables of %llu processes; their sockets "
+		  "count as not_found.", (unsigned long long)st->unreadable);
+	if (st->unreadable_userns > 0)
+		sb_printf(&sb, " %llu are in another user namespace than the exporter, where its "
+			  "capabilities do not apply (run it in the host's user namespace).",
+			  (unsigned long long)st->unreadable_userns);
+	if (here > 0 && e != EACCES && e != EPERM) {
+		sb_printf(&sb, " %llu: %s.", (unsigned long long)here, strerror(e));
+	} else if (here > 0) {
+		known = procfs_read(AT_FDCWD, "/proc/self/status", 64 * 1024, &status) == 0 &&
+			pid_parse_status_capeff(status.buf, status.len, &caps) == 0;
+		sb_printf(&sb, " %llu refused (%s): listing /proc/PID/fd of other users needs "
+			  "CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE",
+			  (unsigned long long)here, strerror(e));
+		if (known && (caps >> need[0].bit & caps >> need[1].bit & 1)) {
+			sb_puts(&sb, "; the exporter has both, so something else refuses (a security "
+				     "module such as AppArmor or SELinux, Yama's ptrace_scope, or procfs "
+				     "hidepid)");
+		} else if (known) {
+			sb_puts(&sb, "; the exporter lacks");
+			for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
+				if (!(caps >> need[i].bit & 1))
+					sb_printf(&sb, " %s", need[i].name);
+		}
+		sb_putc(&sb, '.');
+	}
+	log_msg(LOG_WARN, "%s", sb.err ? "processes: cannot read some fd tables" : sb.buf);
+	sb_fini(&sb);
+	sb_fini(&status);
+}
+
 static int processes_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
 {
 	struct processes *p = state;
@@ -196,10 +246,7 @@ static int processes_collect(void *state, const struct collect_ctx *ctx, struct 
 	}
 	owners_get_stats(p->owners, &st);
 	if (st.unreadable > 0 && !p->warned_unreadable) {
-		log_msg(LOG_WARN, "processes: cannot read the fd tables of %llu processes "
-			"(%s); their sockets count as not_found. Listing /proc/PID/fd of other users "
-			"needs CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE",
-			(unsigned long long)st.unreadable, strerror(st.unreadable_errno));
+		warn_unreadable(&st);
 		p->warned_unreadable = true;
 	}
 	emit_cache(e, &st);

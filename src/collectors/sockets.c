@@ -7,11 +7,9 @@
 #include "collectors/sockets.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -19,6 +17,7 @@
 #include "sockdiag/census.h"
 #include "sockdiag/bytecode.h"
 #include "log.h"
+#include "procfs/reader.h"
 #include "sockdiag/dump.h"
 
 #define FLAG_PORTS "collector.sockets.ports"
@@ -211,25 +210,18 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 /* The ephemeral range of the scraped network namespace; hi < lo if unknown. */
 static void read_port_range(int procfs_fd, struct census_opts *o)
 {
-	char buf[64];
-	ssize_t n = -1;
-	int fd = openat(procfs_fd, "sys/net/ipv4/ip_local_port_range", O_RDONLY | O_CLOEXEC);
+	struct strbuf sb;
 
+	sb_init(&sb);
 	o->port_range_lo = 1;
 	o->port_range_hi = 0;
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n <= 0) {
+	if (procfs_read(procfs_fd, "sys/net/ipv4/ip_local_port_range", 64, &sb) < 0 || sb.len == 0) {
 		log_msg(LOG_DEBUG, "sockets: cannot read ip_local_port_range");
-		return;
-	}
-	buf[n] = '\0';
-	if (census_parse_port_range(buf, &o->port_range_lo, &o->port_range_hi) < 0) {
+	} else if (census_parse_port_range(sb.buf, &o->port_range_lo, &o->port_range_hi) < 0) {
 		o->port_range_lo = 1;
 		o->port_range_hi = 0;
 	}
+	sb_fini(&sb);
 }
 
 /* Kernel states 1..12 but LISTEN (13, TCP_BOUND_INACTIVE, is no connection). */

@@ -158,7 +158,7 @@ static int sockstat_collect(void *state, const struct collect_ctx *ctx, struct e
 			continue;
 		}
 		if (rc < 0) {
-			log_msg(LOG_WARN, "sockstat: cannot read %s: %s", file_path[i], strerror(-rc));
+			log_msg(LOG_WARN, "sockstat: cannot read %s: %s", file_path[i], procfs_strerror(rc));
 			goto out;
 		}
 		rc = sockstat_parse(st->text[i].buf, st->text[i].len, &st->stats, &perr);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http/gzip.h"
@@ -19,6 +20,9 @@
  * idle connections cost none. */
 #define HTTP_THREADS 4
 
+/* How long http_stop() lets answers to waiting scrapes (503) go out. */
+#define HTTP_STOP_DRAIN_MS 1000
+
 /* Headers beyond this much memory per connection get 431 from libmicrohttpd. */
 #define CONNECTION_MEMORY_LIMIT (32 * 1024)
 
@@ -26,6 +30,7 @@ struct http_server {
 	const struct config *cfg;
 	struct scrape *scrape;
 	atomic_uint in_flight;
+	atomic_uint submitted;  /* scrapes submitted and not yet done with */
 	struct MHD_Daemon *daemons[CONFIG_MAX_LISTEN];
 	size_t n;
 };
@@ -93,6 +98,7 @@ struct request {
 	struct MHD_Connection *conn;
 	bool counted;                  /* holds one of --web.max-requests */
 	bool waiting;                  /* suspended until the scrape says done */
+	bool submitted;                /* counted in srv->submitted */
 };
 
 static void request_free(struct request *req)
@@ -100,6 +106,8 @@ static void request_free(struct request *req)
 	scrape_result_put(req->w.result);
 	if (req->counted)
 		atomic_fetch_sub(&req->srv->in_flight, 1);
+	if (req->submitted)
+		atomic_fetch_sub(&req->srv->submitted, 1);
 	free(req);
 }
 
@@ -211,6 +219,8 @@ static enum MHD_Result serve_metrics(struct request *req, struct MHD_Connection 
 	/* Suspended before the scrape can say done, so done() always resumes a
 	 * suspended connection. */
 	MHD_suspend_connection(conn);
+	req->submitted = true;
+	atomic_fetch_add(&srv->submitted, 1);
 	rc = scrape_submit(srv->scrape, &req->w);
 	if (rc < 0) {
 		req->w.status = rc;
@@ -325,6 +335,7 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 	srv->cfg = cfg;
 	srv->scrape = scrape;
 	atomic_init(&srv->in_flight, 0);
+	atomic_init(&srv->submitted, 0);
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		int fd = open_listener(cfg->listen[i], err);
 
@@ -367,10 +378,18 @@ void http_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
-	/* Waiting scrapes are resumed (503) first: libmicrohttpd must not be
-	 * stopped with suspended connections. MHD_stop_daemon closes the listen
-	 * socket it was given. */
+	/* No new connections; then every waiting scrape is resumed with 503
+	 * (libmicrohttpd must not be stopped with suspended connections), and
+	 * given a moment to be sent before the connections are closed. */
+	for (size_t i = 0; i < srv->n; i++) {
+		int fd = (int)MHD_quiesce_daemon(srv->daemons[i]);
+
+		if (fd >= 0)
+			close(fd);
+	}
 	scrape_close(srv->scrape);
+	for (int i = 0; i < HTTP_STOP_DRAIN_MS / 10 && atomic_load(&srv->submitted) > 0; i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	for (size_t i = 0; i < srv->n; i++)
 		MHD_stop_daemon(srv->daemons[i]);
 	free(srv);

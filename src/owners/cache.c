@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "procfs/reader.h"
 #include "self.h"
 
 /* An open-addressing map from non-zero uint32 keys to uint32 values. */
@@ -31,6 +32,7 @@ struct proc {
 	struct owners_proc pub;
 	bool used;
 	bool unreadable;     /* the last read of its fd table failed */
+	bool other_userns;   /* ... and it is in another user namespace than ours */
 	int read_errno;
 	unsigned seen;       /* refresh generation that last found it */
 	uint64_t cpu;        /* utime + stime: a process that has not run changed nothing */
@@ -66,7 +68,14 @@ struct owners {
 
 	uint64_t fd_table_reads;
 	uint64_t full_rescans;
+
+	struct strbuf text;      /* the last /proc/PID file read */
+	struct strbuf self_map;  /* self/uid_map, read when first needed in a walk */
+	unsigned self_map_gen;   /* the walk it was read in; 0: never */
 };
+
+/* Larger /proc/PID/stat or status files are not what we expect. */
+#define OWNERS_FILE_CAP (64 * 1024)
 
 static uint32_t hash32(uint32_t k)
 {
@@ -220,25 +229,9 @@ void owners_free(struct owners *o)
 	map_fini(&o->pids);
 	map_fini(&o->inodes);
 	map_fini(&o->missing);
+	sb_fini(&o->text);
+	sb_fini(&o->self_map);
 	free(o);
-}
-
-/* Reads a small file below dirfd into buf (NUL-terminated). Bytes read or a
- * negative errno. */
-static ssize_t read_small(int dirfd, const char *path, char *buf, size_t cap)
-{
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, cap - 1);
-	if (n < 0)
-		n = -errno;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return n;
 }
 
 /* A directory under the procfs dirfd, for readdir. NULL with errno set. */
@@ -318,6 +311,33 @@ out:
 	return ret;
 }
 
+/* Whether a process is in another user namespace than the reader of procfs
+ * ("self"), where our capabilities do not reach. Its ns/user link needs the
+ * very access that was refused, so when the links cannot both be read the
+ * uid maps decide: world-readable, and shown relative to the reader's
+ * namespace, they differ when the namespaces do. Unknown counts as ours. */
+static bool in_other_userns(struct owners *o, int procfs_fd, const char *pidname)
+{
+	char path[32], mine[64], theirs[64];
+	ssize_t m, t;
+
+	snprintf(path, sizeof(path), "%s/ns/user", pidname);
+	t = readlinkat(procfs_fd, path, theirs, sizeof(theirs));
+	m = readlinkat(procfs_fd, "self/ns/user", mine, sizeof(mine));
+	if (t > 0 && m > 0)
+		return t != m || memcmp(theirs, mine, (size_t)t) != 0;
+	if (o->self_map_gen != o->gen) {
+		if (procfs_read(procfs_fd, "self/uid_map", OWNERS_FILE_CAP, &o->self_map) < 0)
+			sb_reset(&o->self_map);
+		o->self_map_gen = o->gen;
+	}
+	snprintf(path, sizeof(path), "%s/uid_map", pidname);
+	if (o->self_map.len == 0 || procfs_read(procfs_fd, path, OWNERS_FILE_CAP, &o->text) < 0)
+		return false;
+	return o->text.len != o->self_map.len ||
+	       memcmp(o->text.buf, o->self_map.buf, o->text.len) != 0;
+}
+
 /* Reads uid and exe, as wanted; what cannot be read stays unset. */
 static void read_identity(struct owners *o, struct proc *p, int procfs_fd, const char *pidname)
 {
@@ -326,8 +346,8 @@ static void read_identity(struct owners *o, struct proc *p, int procfs_fd, const
 
 	if (o->want & OWNERS_WANT_UID) {
 		snprintf(path, sizeof(path), "%s/status", pidname);
-		n = read_small(procfs_fd, path, buf, sizeof(buf));
-		p->pub.has_uid = n > 0 && pid_parse_status_euid(buf, (size_t)n, &p->pub.uid) == 0;
+		p->pub.has_uid = procfs_read(procfs_fd, path, OWNERS_FILE_CAP, &o->text) == 0 &&
+				 pid_parse_status_euid(o->text.buf, o->text.len, &p->pub.uid) == 0;
 	}
 	if (o->want & OWNERS_WANT_EXE) {
 		free(p->pub.exe);
@@ -394,7 +414,7 @@ enum pass {
  * not marked seen), or -ENOMEM. */
 static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pidname, enum pass pass)
 {
-	char path[32], buf[1024];
+	char path[32];
 	char comm[PROC_COMM_MAX + 1];
 	struct self_stat ss;
 	struct fdprint print;
@@ -403,12 +423,12 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 	uint32_t slotv;
 	unsigned slot;
 	bool fresh = false;
-	ssize_t n;
 	int ret = 0;
 
 	snprintf(path, sizeof(path), "%s/stat", pidname);
-	n = read_small(procfs_fd, path, buf, sizeof(buf));
-	if (n <= 0 || self_parse_stat(buf, &ss) < 0 || pid_parse_comm(buf, (size_t)n, comm) < 0)
+	if (procfs_read(procfs_fd, path, OWNERS_FILE_CAP, &o->text) < 0 || o->text.len == 0 ||
+	    self_parse_stat(o->text.buf, &ss) < 0 ||
+	    pid_parse_comm(o->text.buf, o->text.len, comm) < 0)
 		goto out; /* gone, or not a process we can make sense of */
 	snprintf(path, sizeof(path), "%s/fd", pidname);
 	memset(&print, 0, sizeof(print));
@@ -449,6 +469,8 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 			goto out;
 		p->unreadable = ret < 0;
 		p->read_errno = -ret;
+		p->other_userns = (ret == -EACCES || ret == -EPERM) &&
+				  in_other_userns(o, procfs_fd, pidname);
 		ret = 0;
 		p->print = print;
 		read_identity(o, p, procfs_fd, pidname);
@@ -671,10 +693,13 @@ void owners_get_stats(const struct owners *o, struct owners_stats *st)
 		if (!p->used)
 			continue;
 		st->processes++;
-		if (p->unreadable) {
-			if (st->unreadable++ == 0)
-				st->unreadable_errno = p->read_errno;
-		}
+		if (!p->unreadable)
+			continue;
+		st->unreadable++;
+		if (p->other_userns)
+			st->unreadable_userns++;
+		else if (st->unreadable_errno == 0)
+			st->unreadable_errno = p->read_errno;
 	}
 	st->sockets = o->inodes.n;
 	st->missing = o->missing.n;

@@ -104,6 +104,40 @@ int pid_parse_status_euid(const char *status, size_t len, uint32_t *uid)
 	return -EINVAL;
 }
 
+int pid_parse_status_capeff(const char *status, size_t len, uint64_t *caps)
+{
+	const char *p = status, *end = status + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q;
+		uint64_t v = 0;
+		int digits = 0;
+
+		if (eol == NULL)
+			eol = end;
+		if (eol - p < 7 || memcmp(p, "CapEff:", 7) != 0) {
+			p = eol + 1;
+			continue;
+		}
+		for (q = p + 7; q < eol && (*q == '\t' || *q == ' '); q++)
+			;
+		for (; q < eol; q++, digits++) {
+			int d = *q >= '0' && *q <= '9' ? *q - '0' :
+				*q >= 'a' && *q <= 'f' ? *q - 'a' + 10 : -1;
+
+			if (d < 0 || digits == 16)
+				return -EINVAL;
+			v = v << 4 | (uint64_t)d;
+		}
+		if (digits == 0)
+			return -EINVAL;
+		*caps = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /* Length of the well-formed UTF-8 sequence at s (1-4), or 0. */
 static size_t utf8_len(const unsigned char *s)
 {

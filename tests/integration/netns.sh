@@ -14,15 +14,7 @@
 # /run/netns), so it sees no other test's namespaces.
 #   bash tests/integration/netns.sh BUILD_DIR SRC_DIR
 source "$(dirname "$0")/../lib/common.sh"
-NE_NETNS=1
-
-if [ "${NE_IN_NETNS:-}" != 1 ]; then
-	[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
-	trap - EXIT
-	rm -rf "$TMP"
-	NE_IN_NETNS=1 exec unshare -m -n -p -f --mount-proc --propagation private -- bash "$0" "$BUILD" "$SRC"
-fi
-ip link set lo up
+ne_enter_private_ns
 mkdir -p /run/netns
 mount -t tmpfs issue10c-netns /run/netns
 
@@ -50,14 +42,6 @@ mkdir -p "$TMP/pods/issue10c-shop_issue10c-web-0_$UID_K8S/web" "$TMP/docker/$CID
 printf '{"ID":"%s","Name":"/issue10c-redis","State":{"Running":true}}' "$CID_B" \
 	>"$TMP/docker/$CID_B/config.v2.json"
 
-# Runs "$@" as a process of cgroup $1 (placed from outside the namespace:
-# `ip netns exec` would remount /sys); call it in the background, where it
-# replaces its subshell, so $! is the program's pid.
-in_cgroup() {
-	local cg=$1
-	shift
-	exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
 
 # A: a Kubernetes pod (containerd): established pairs, FIN_WAIT2/CLOSE_WAIT,
 # an accept queue, and a SYN backlog (SYN-ACKs from 9090 dropped).

@@ -5,7 +5,8 @@
 # process's connections appear in the next scrape; a steady scrape re-reads
 # almost no fd table.
 source "$2/tests/lib/common.sh"
-ne_enter_netns
+# Its own pid namespace: a steady scrape must not see other programs churn.
+ne_enter_netns pidns
 
 [ -x "$POP" ] || fail "missing $POP"
 

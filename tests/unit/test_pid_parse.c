@@ -145,6 +145,37 @@ static void test_status_euid(void **state)
 	assert_int_equal(uid, 8);
 }
 
+static void test_status_capeff(void **state)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		uint64_t caps;
+	} cases[] = {
+		{"Name:\tx\nCapInh:\t0000000000000000\nCapEff:\t000001ffffffffff\nCapBnd:\t0\n", 0,
+		 0x1ffffffffffULL},
+		{"CapEff:\t0000000000080004", 0, (1ULL << 19) | (1ULL << 2)}, /* no newline */
+		{"CapEff:\t0000000000000000\n", 0, 0},
+		{"CapPrm:\tffffffffffffffff\n", -EINVAL, 0},           /* no CapEff */
+		{"CapEff:\t\n", -EINVAL, 0},                           /* empty */
+		{"CapEff:\t00000000000000zz\n", -EINVAL, 0},           /* not hex */
+		{"CapEff:\t00000000000000001\n", -EINVAL, 0},          /* 17 digits */
+		{"CapEff:\t0000000000000001 junk\n", -EINVAL, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t caps = 12345;
+
+		assert_int_equal(pid_parse_status_capeff(cases[i].in, strlen(cases[i].in), &caps),
+				 cases[i].rc);
+		if (cases[i].rc == 0)
+			assert_true(caps == cases[i].caps);
+	}
+	/* Truncated in the middle of the number: what was read is no number. */
+	assert_int_equal(pid_parse_status_capeff("CapEff:\t00", 0, &(uint64_t){0}), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_comm),
 		cmocka_unit_test(test_clean_name),
 		cmocka_unit_test(test_status_euid),
+		cmocka_unit_test(test_status_capeff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
