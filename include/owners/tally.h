@@ -1,11 +1,10 @@
 /* owners/tally: per-process socket counts from one sock_diag dump.
  *
- * The second consumer of the census's dump (see docs/processes.md): the
- * `processes` collector refreshes the owners cache and publishes a struct
- * tally in collect_ctx.shared; the `sockets` collector, which owns the dump,
- * calls tally_begin() before it, tally_add() for every socket and
- * tally_emit() after it. tally_add() only reads the owners cache, so the
- * dump's worker threads may call it at once, each with its own worker index.
+ * What the `processes` collector does with the socket stream (collector.h,
+ * docs/processes.md): tally_begin() when the dump starts, tally_add() for
+ * every socket, tally_emit() after it. tally_add() only reads the owners
+ * cache, so the dump's worker threads may call it at once, each with its own
+ * worker index.
  *
  * Sockets nobody can be found for are counted by reason: "kernel" (inode 0:
  * TIME_WAIT, SYN_RECV request sockets, orphans closed by their process) and

@@ -42,7 +42,7 @@
 #include "procfs/snmp_name.h"
 #include "procfs/snmp_parse.h"
 #include "procfs/sockstat_parse.h"
-#include "sockdiag/census.h"
+#include "procfs/sysctl.h"
 
 #define FLAG_PODS_ROOT "collector.netns.pods-root"
 #define FLAG_DOCKER_ROOT "collector.netns.docker-root"
@@ -171,7 +171,8 @@ struct netns_state {
 
 	/* one scrape's */
 	int procfs_fd;
-	struct tally *tally;
+	struct collector_sinks *sinks; /* during netns_stream_run() */
+	bool ran;                      /* netns_stream_run() completed */
 	struct ns **census_jobs;
 	size_t ncensus_jobs;
 	double scrape_start;     /* monotonic seconds */
@@ -590,8 +591,7 @@ static int on_sock(const struct diag_sock *sk, void *arg)
 {
 	struct dump_ctx *c = arg;
 
-	if (c->s->tally)
-		tally_add_netns(c->s->tally, c->worker, sk, c->n->ino);
+	collector_sinks_add_netns(c->s->sinks, c->worker, sk, c->n->ino);
 	if (c->census == NULL)
 		return sk->kstate == DIAG_KSTATE_LISTEN ? netns_listeners_add(&c->n->d.lis, sk) : 0;
 	return netns_census_add(c->census, &c->s->w[c->worker].scratch, sk);
@@ -667,6 +667,8 @@ static void read_counters(struct netns_state *s, struct worker *w, struct ns *n)
 
 static void read_range(struct ns *n)
 {
+	struct sysctl_port_range r;
+	struct parse_error perr;
 	char buf[64];
 	ssize_t len;
 
@@ -674,13 +676,12 @@ static void read_range(struct ns *n)
 	n->d.range_hi = 0;
 	if (n->h.range_fd < 0)
 		return;
-	len = pread(n->h.range_fd, buf, sizeof(buf) - 1, 0);
+	len = pread(n->h.range_fd, buf, sizeof(buf), 0);
 	if (len <= 0)
 		return;
-	buf[len] = '\0';
-	if (census_parse_port_range(buf, &n->d.range_lo, &n->d.range_hi) < 0) {
-		n->d.range_lo = 1;
-		n->d.range_hi = 0;
+	if (sysctl_parse_port_range(buf, (size_t)len, &r, &perr) == 0 && r.lo >= 1) {
+		n->d.range_lo = r.lo;
+		n->d.range_hi = r.hi;
 	}
 }
 
@@ -1114,15 +1115,18 @@ out:
 
 /* ---- the scrape ---- */
 
-static int netns_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+/* The whole scrape's work, before any collector's collect(): the sockets go
+ * to the consumers of the stream (per-process attribution) as they stream. */
+static int netns_stream_run(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks)
 {
 	struct netns_state *s = state;
 	uint64_t self_ino = 0;
 	int ret;
 
+	s->ran = false;
 	s->scrape_start = now_s();
 	s->procfs_fd = ctx->procfs_fd;
-	s->tally = ctx->shared ? ctx->shared->tally : NULL;
+	s->sinks = sinks;
 	if (netns_ino_of(ctx->procfs_fd, 0, &self_ino) < 0)
 		self_ino = 0;
 	ret = netns_discover(ctx->procfs_fd, s->run_dir, self_ino, hint, s, &s->found);
@@ -1135,18 +1139,33 @@ static int netns_collect(void *state, const struct collect_ctx *ctx, struct expo
 		goto out;
 	open_new(s);
 	identify(s);
-	if (s->tally && tally_begin_netns(s->tally, s->threads) < 0)
-		s->tally = NULL;
+	collector_sinks_begin_netns(sinks, s->threads);
 	run_parallel(s, cheap_tier);
 	ret = plan_census(s);
 	if (ret < 0)
 		goto out;
 	s->census_start = now_s();
 	run_parallel(s, full_census);
-	ret = emit(s, e);
+	s->ran = true;
 out:
-	s->tally = NULL;
+	s->sinks = NULL;
 	return ret;
+}
+
+static int netns_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	struct netns_state *s = state;
+
+	if (!s->ran)
+		return -EAGAIN; /* not reached: the scrape fails us when the run failed */
+	s->procfs_fd = ctx->procfs_fd;
+	return emit(s, e);
+}
+
+/* Every name under netstat_netns (the counters' names are made at start). */
+static bool netns_owns(const char *family)
+{
+	return strcmp(family, fams[F_INFO].name) == 0 || strncmp(family, "netstat_netns_", 14) == 0;
 }
 
 const struct collector_ops netns_collector = {
@@ -1157,4 +1176,6 @@ const struct collector_ops netns_collector = {
 	.init = netns_init,
 	.collect = netns_collect,
 	.fini = netns_fini,
+	.owns = netns_owns,
+	.stream_netns_run = netns_stream_run,
 };

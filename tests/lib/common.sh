@@ -33,17 +33,16 @@ ne_cleanup() {
 }
 trap ne_cleanup EXIT
 
-# Re-executes the calling script inside a new network namespace with lo up.
-# With "pidns", also in a pid namespace of its own with its own /proc, so the
-# processes it sees are the test's and not whatever else the host runs.
+# Re-executes the calling script inside a new network namespace with lo up,
+# and a new pid namespace with its own /proc: the exporter then sees only the
+# test's processes, so the processes collector's work (and every scrape's
+# time) does not depend on what else runs on the host.
 ne_enter_netns() {
-	local ns=(-n)
-	[ "${1:-}" != pidns ] || ns=(-n -p -f --mount-proc)
 	if [ "${NE_IN_NETNS:-}" != 1 ]; then
 		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
 		trap - EXIT
 		rm -rf "$TMP"
-		NE_IN_NETNS=1 exec unshare "${ns[@]}" -- bash "$0" "$BUILD" "$SRC"
+		NE_IN_NETNS=1 exec unshare -n -p -f --kill-child --mount-proc -- bash "$0" "$BUILD" "$SRC"
 	fi
 	ip link set lo up
 }
