@@ -685,6 +685,18 @@ static void read_range(struct ns *n)
 	}
 }
 
+/* Whether sockstat says the namespace may have TCP sockets of a family
+ * (TIME_WAIT is counted for both together); true when it could not be read. */
+static bool has4(const struct nsdata *d)
+{
+	return !d->has_ss || d->ss[SS_TCP_INUSE4] > 0 || d->ss[SS_TCP_TW] > 0;
+}
+
+static bool has6(const struct nsdata *d)
+{
+	return !d->has_ss || d->ss[SS_TCP_INUSE6] > 0 || d->ss[SS_TCP_TW] > 0;
+}
+
 static void cheap_tier(struct netns_state *s, unsigned worker)
 {
 	for (;;) {
@@ -701,8 +713,9 @@ static void cheap_tier(struct netns_state *s, unsigned worker)
 		if (!netns_handle_ok(&n->h))
 			continue;
 		read_range(n);
-		if (dump(&c, AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0 &&
-		    dump(&c, AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0) {
+		/* A family with no TCP socket in use has no listener either. */
+		if ((!has4(&n->d) || dump(&c, AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0) &&
+		    (!has6(&n->d) || dump(&c, AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0)) {
 			netns_listeners_finish(&n->d.lis);
 			n->d.has_lis = true;
 		}
@@ -719,8 +732,7 @@ static void cheap_tier(struct netns_state *s, unsigned worker)
 static int dump_census(struct dump_ctx *c, const struct ns *n)
 {
 	const struct nsdata *d = &n->d;
-	bool tcp4 = !d->has_ss || d->ss[SS_TCP_INUSE4] > 0 || d->ss[SS_TCP_TW] > 0;
-	bool tcp6 = !d->has_ss || d->ss[SS_TCP_INUSE6] > 0 || d->ss[SS_TCP_TW] > 0;
+	bool tcp4 = has4(d), tcp6 = has6(d);
 	bool udp4 = !d->has_ss || d->ss[SS_UDP_INUSE4] > 0;
 	bool udp6 = !d->has_ss || d->ss[SS_UDP_INUSE6] > 0;
 	int ret = 0;
