@@ -20,7 +20,8 @@
 #               (250ms), and full censuses made per scrape
 #   churn_ms    scrape after 10 namespaces were replaced
 #   cadv_ms     cAdvisor's method: /proc/PID/net/tcp + tcp6 of one process
-#               per namespace, read and parsed
+#               per namespace, read and parsed (runs alternate with the
+#               steady scrapes, so both see the same load)
 # with the ratios the issue sets targets for, and the exporter's peak RSS.
 set -euo pipefail
 
@@ -134,16 +135,21 @@ run_mode() { # MODE EHASH
 	drop_all
 
 	for i in $(seq "$NS"); do new_ns $((PER / 2)) "$i"; done
-	cadv=$("$CADV" "$RUNS" "${NSPIDS[@]}")
-	cadv=${cadv#procnet_ms=}
-	cadv=${cadv%% *}
 	if [ "$mode" = own ]; then
 		ne_start --collector.netns.census-budget=1h
 	else
 		ne_start --collector.netns.census-budget=0 --collector.netns.census-interval=1h
 	fi
 	cold=$(scrape_ms)
-	steady=$(scrapes_ms | median)
+	# Interleaved with cAdvisor's method, so both see the same load.
+	: >"$TMP/steady"
+	: >"$TMP/cadv"
+	for _ in $(seq "$RUNS"); do
+		scrape_ms >>"$TMP/steady"
+		"$CADV" 1 "${NSPIDS[@]}" | sed 's/^procnet_ms=//; s/ .*//' >>"$TMP/cadv"
+	done
+	steady=$(median <"$TMP/steady")
+	cadv=$(median <"$TMP/cadv")
 	grep -q "netstat_netns_namespaces $NS\$" "$TMP/last" || { echo "expected $NS namespaces" >&2; grep netns_namespaces "$TMP/last" >&2; exit 1; }
 	# Churn: 10 namespaces replaced before each scrape.
 	: >"$TMP/churn"
