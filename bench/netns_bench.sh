@@ -23,6 +23,9 @@
 #               per namespace, read and parsed (runs alternate with the
 #               steady scrapes, so both see the same load)
 # with the ratios the issue sets targets for, and the exporter's peak RSS.
+# Then the same for CPU time (user + system, the kernel's dump work included:
+# the exporter's from /proc/PID/stat around its scrapes, cAdvisor's method's
+# from its own clock), which a loaded machine moves less than wall time.
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: netns_bench.sh BUILD_DIR [NS] [PER] [RUNS] [EHASH]}" && pwd)
@@ -117,6 +120,8 @@ ne_stop() {
 	wait "$NE_PID" 2>/dev/null || true
 	NE_PID=""
 }
+HZ=$(getconf CLK_TCK)
+cpu_ms() { awk -v hz="$HZ" '{ print ($14 + $15) * 1000 / hz }' "/proc/$NE_PID/stat"; }
 scrape_ms() { curl -s -o "$TMP/last" -w '%{time_total}\n' http://127.0.0.1:19110/metrics | awk '{ print $1 * 1000 }'; }
 scrapes_ms() { for _ in $(seq "$RUNS"); do scrape_ms; done; }
 
@@ -129,7 +134,9 @@ run_mode() { # MODE EHASH
 	single_ns $((NS * PER))
 	ne_start --collector.netns.census-budget=1h
 	scrape_ms >/dev/null
+	c0=$(cpu_ms)
 	single=$(scrapes_ms | median)
+	single_cpu=$(awk -v a="$c0" -v b="$(cpu_ms)" -v n="$RUNS" 'BEGIN { print (b - a) / n }')
 	ehash=$(grep -m1 '^netstat_netns_tcp_ehash_entries' "$TMP/last" | awk '{ print $2 }')
 	ne_stop
 	drop_all
@@ -144,12 +151,20 @@ run_mode() { # MODE EHASH
 	# Interleaved with cAdvisor's method, so both see the same load.
 	: >"$TMP/steady"
 	: >"$TMP/cadv"
+	: >"$TMP/cadv_cpu"
+	steady_cpu=0
 	for _ in $(seq "$RUNS"); do
+		c0=$(cpu_ms)
 		scrape_ms >>"$TMP/steady"
-		"$CADV" 1 "${NSPIDS[@]}" | sed 's/^procnet_ms=//; s/ .*//' >>"$TMP/cadv"
+		steady_cpu=$(awk -v s="$steady_cpu" -v a="$c0" -v b="$(cpu_ms)" 'BEGIN { print s + b - a }')
+		out=$("$CADV" 1 "${NSPIDS[@]}")
+		echo "$out" | sed 's/^procnet_ms=//; s/ .*//' >>"$TMP/cadv"
+		echo "$out" | sed 's/.*cpu_ms=//; s/ .*//' >>"$TMP/cadv_cpu"
 	done
 	steady=$(median <"$TMP/steady")
+	steady_cpu=$(awk -v s="$steady_cpu" -v n="$RUNS" 'BEGIN { print s / n }')
 	cadv=$(median <"$TMP/cadv")
+	cadv_cpu=$(median <"$TMP/cadv_cpu")
 	grep -q "netstat_netns_namespaces $NS\$" "$TMP/last" || { echo "expected $NS namespaces" >&2; grep netns_namespaces "$TMP/last" >&2; exit 1; }
 	# Churn: 10 namespaces replaced before each scrape.
 	: >"$TMP/churn"
@@ -179,6 +194,9 @@ run_mode() { # MODE EHASH
 	drop_all
 	printf '%-7s %7s %9.2f %8.2f %9.2f %9s %9s %5s %8.2f %9.2f\n' "$mode" "$ehash" "$single" "$cold" "$steady" \
 		"$rot" "$rotmax" "$made" "$churn" "$cadv"
+	printf '%-7s cpu_ms: single %.1f  steady %.1f  cadvisor %.1f  steady/single=%s  cadvisor/steady=%s\n' \
+		"$mode" "$single_cpu" "$steady_cpu" "$cadv_cpu" "$(ratio "$steady_cpu" "$single_cpu")" \
+		"$(ratio "$cadv_cpu" "$steady_cpu")" >>"$TMP/cpu"
 	if [ "$mode" = own ]; then
 		echo "own: steady/single=$(ratio "$steady" "$single") (target <= 1.5)  cadvisor/steady=$(ratio "$cadv" "$steady") (target >= 10)" >>"$TMP/ratios"
 	else
@@ -191,4 +209,5 @@ printf '%-7s %7s %9s %8s %9s %9s %9s %5s %8s %9s\n' mode ehash single_ms cold_ms
 run_mode own "$EHASH"
 run_mode shared 0
 cat "$TMP/ratios"
+cat "$TMP/cpu"
 echo "peak RSS of the exporter: $(awk -v k="$RSS_MAX" 'BEGIN { printf "%.1f", k / 1024 }') MB (target < 24 MB)"
