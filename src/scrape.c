@@ -25,6 +25,7 @@ struct scrape {
 	size_t ncollectors;
 	void *state[CONFIG_MAX_COLLECTORS];
 	bool active[CONFIG_MAX_COLLECTORS];
+	unsigned dropped[CONFIG_MAX_COLLECTORS]; /* families left out last collection */
 	double start_time;
 
 	pthread_t collector, dispatcher;
@@ -65,6 +66,25 @@ int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err
 	return scrape_new_with(cfg, collector_registry, collector_count, out, err);
 }
 
+/* A consumer of the socket stream without an active provider has nothing
+ * to count: it is off, as the interface says (collector.h). */
+static void drop_orphan_consumers(struct scrape *s)
+{
+	bool provided = false;
+
+	for (size_t i = 0; i < s->ncollectors; i++)
+		provided |= s->active[i] && s->collectors[i]->stream_run != NULL;
+	for (size_t i = 0; i < s->ncollectors && !provided; i++) {
+		if (!s->active[i] || s->collectors[i]->stream == NULL)
+			continue;
+		log_msg(LOG_INFO, "%s collector off: no enabled collector provides the socket "
+			"stream it reads (the sockets collector does)", s->collectors[i]->name);
+		s->collectors[i]->fini(s->state[i]);
+		s->state[i] = NULL;
+		s->active[i] = false;
+	}
+}
+
 int scrape_new_with(const struct config *cfg, const struct collector_ops *const *collectors,
 		    size_t ncollectors, struct scrape **out, struct strbuf *err)
 {
@@ -102,6 +122,7 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
 			goto out;
 		s->active[i] = true;
 	}
+	drop_orphan_consumers(s);
 	rc = -pthread_create(&s->collector, NULL, collector_main, s);
 	if (rc)
 		goto out;
@@ -175,17 +196,144 @@ void scrape_free(struct scrape *s)
 	free(s);
 }
 
+/* Names the collector running now (for the stuck-collection report). */
+static void set_current(struct scrape *s, const char *name)
+{
+	pthread_mutex_lock(&s->lock);
+	s->current = name;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The other namespaces' sockets (collector.h, stream_netns_run), to the
+ * consumers that take them and whose host dump succeeded. */
+static void run_netns_stream(struct scrape *s, const struct collect_ctx *ctx,
+			     const struct collector_sinks *host, const size_t *who, double *secs,
+			     int *failed, bool *explained)
+{
+	struct collector_sinks sinks = {0};
+	size_t mine[CONFIG_MAX_COLLECTORS];
+	unsigned long said;
+	double t0;
+	int rc;
+
+	for (size_t k = 0; k < host->n; k++) {
+		if (host->ops[k]->add_netns == NULL || failed[who[k]])
+			continue;
+		mine[sinks.n] = who[k];
+		sinks.ops[sinks.n] = host->ops[k];
+		sinks.state[sinks.n++] = host->state[k];
+	}
+	for (size_t i = 0; i < s->ncollectors; i++) {
+		if (!s->active[i] || s->collectors[i]->stream_netns_run == NULL)
+			continue;
+		set_current(s, s->collectors[i]->name);
+		t0 = scrape_now();
+		said = log_said();
+		rc = s->collectors[i]->stream_netns_run(s->state[i], ctx, &sinks);
+		secs[i] += scrape_now() - t0;
+		if (rc) {
+			failed[i] = rc;
+			explained[i] = log_said() != said;
+		}
+		for (size_t k = 0; k < sinks.n; k++)
+			if (sinks.rc[k] && !failed[mine[k]])
+				failed[mine[k]] = sinks.rc[k];
+		break; /* one provider */
+	}
+}
+
+/* The socket stream (collector.h): every active consumer's prepare(), then
+ * the provider's one dump. Times each to its collector; a consumer left
+ * without data gets its error in failed[], and explained[] when the cause
+ * was logged already (by it, or by the provider for a failed dump). */
+static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *secs,
+		       int *failed, bool *explained)
+{
+	struct collector_sinks sinks = {0};
+	size_t who[CONFIG_MAX_COLLECTORS];
+	int provider = -1, rc;
+	unsigned long said;
+	double t0;
+
+	for (size_t i = 0; i < s->ncollectors; i++) {
+		const struct collector_stream *st = s->collectors[i]->stream;
+
+		if (!s->active[i])
+			continue;
+		if (s->collectors[i]->stream_run && provider < 0)
+			provider = (int)i;
+		if (st == NULL)
+			continue;
+		set_current(s, s->collectors[i]->name);
+		t0 = scrape_now();
+		said = log_said();
+		log_mute(ctx->procfs_fd < 0); /* as in collect_all() */
+		rc = st->prepare ? st->prepare(s->state[i], ctx) : 0;
+		log_mute(false);
+		secs[i] += scrape_now() - t0;
+		if (rc) {
+			failed[i] = rc;
+			explained[i] = ctx->procfs_fd >= 0 && log_said() != said;
+			continue;
+		}
+		who[sinks.n] = i;
+		sinks.ops[sinks.n] = st;
+		sinks.state[sinks.n++] = s->state[i];
+	}
+	if (provider >= 0 && sinks.n > 0) {
+		set_current(s, s->collectors[provider]->name);
+		t0 = scrape_now();
+		said = log_said();
+		rc = s->collectors[provider]->stream_run(s->state[provider], ctx, &sinks);
+		secs[provider] += scrape_now() - t0;
+		for (size_t k = 0; k < sinks.n; k++) {
+			failed[who[k]] = sinks.rc[k] ? sinks.rc[k] : rc;
+			explained[who[k]] = !sinks.rc[k] && rc && log_said() != said;
+		}
+	}
+	run_netns_stream(s, ctx, &sinks, who, secs, failed, explained);
+}
+
+/* Who may use a family name (collector.h, .owns): the exporter's own
+ * families and those a collector with fixed names owns are reserved; a
+ * family of a collector that makes names from data which collides is left
+ * out alone, said once when it starts. */
+struct name_rule {
+	const struct scrape *s;
+	size_t who;
+	bool say;
+};
+
+static bool keep_family(const char *name, bool taken, void *arg)
+{
+	const struct name_rule *r = arg;
+	const struct collector_ops *me = r->s->collectors[r->who];
+	const char *owner = NULL;
+
+	if (strncmp(name, "netstat_exporter_", 17) == 0 || strncmp(name, "process_", 8) == 0)
+		owner = "the exporter";
+	for (size_t i = 0; !owner && !me->owns && i < r->s->ncollectors; i++)
+		if (i != r->who && r->s->collectors[i]->owns && r->s->collectors[i]->owns(name))
+			owner = r->s->collectors[i]->name;
+	if ((owner || taken) && r->say)
+		log_msg(LOG_WARN, "collector %s: family %s left out: %s %s", me->name, name,
+			owner ? "the name belongs to" : "another collector already added it",
+			owner ? owner : "");
+	return owner == NULL;
+}
+
 /* Runs every active collector into a new set. A collector's families land in
  * a private set first and are merged only when it succeeds, so a failing
  * collector cannot leave half a family behind or poison the others. */
 static struct expo *collect_all(struct scrape *s)
 {
 	struct expo *e = expo_new();
-	struct expo_family *dur, *ok;
+	struct expo_family *dur, *ok, *drop;
 	double secs[CONFIG_MAX_COLLECTORS] = {0};
+	int failed[CONFIG_MAX_COLLECTORS] = {0};
+	bool explained[CONFIG_MAX_COLLECTORS] = {0}; /* the failure was said already */
 	bool good[CONFIG_MAX_COLLECTORS] = {0};
-	struct collect_shared shared = {0};
-	struct collect_ctx ctx = {.shared = &shared};
+	struct collect_ctx ctx;
 
 	if (!e)
 		return NULL;
@@ -193,37 +341,43 @@ static struct expo *collect_all(struct scrape *s)
 	if (ctx.procfs_fd < 0)
 		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s; the collectors that read it "
 			"fail until it opens", s->cfg->procfs, strerror(errno));
+	run_stream(s, &ctx, secs, failed, explained);
 	for (size_t i = 0; i < s->ncollectors; i++) {
 		const struct collector_ops *c = s->collectors[i];
 		struct expo *mine;
 		unsigned long said;
-		bool explained;
 		double t0;
 		int rc;
 
 		if (!s->active[i])
 			continue;
-		pthread_mutex_lock(&s->lock);
-		s->current = c->name;
-		pthread_mutex_unlock(&s->lock);
+		set_current(s, c->name);
 		t0 = scrape_now();
-		said = log_said();
-		/* Without procfs, what collectors would say (EBADF) is not the
-		 * cause: that was said above. */
-		log_mute(ctx.procfs_fd < 0);
 		mine = expo_new();
-		rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
-		log_mute(false);
-		explained = rc && ctx.procfs_fd >= 0 && log_said() != said;
+		rc = failed[i];
+		if (rc == 0) {
+			said = log_said();
+			/* Without procfs, what collectors would say (EBADF) is
+			 * not the cause: that was said above. */
+			log_mute(ctx.procfs_fd < 0);
+			rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
+			log_mute(false);
+			explained[i] = rc && ctx.procfs_fd >= 0 && log_said() != said;
+		}
 		if (rc == 0 && expo_error(mine))
 			rc = expo_error(mine);
-		if (rc == 0)
-			rc = expo_merge(e, mine);
+		if (rc == 0) {
+			struct name_rule rule = {s, i, s->dropped[i] == 0};
+
+			rc = expo_merge(e, mine, keep_family, &rule);
+			s->dropped[i] = rc > 0 ? (unsigned)rc : 0;
+			rc = rc > 0 ? 0 : rc;
+		}
 		/* One line per failure: the collector's own, if it said why. */
-		if (rc && !explained && !(ctx.procfs_fd < 0 && rc == -EBADF))
+		if (rc && !explained[i] && !(ctx.procfs_fd < 0 && rc == -EBADF))
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		expo_free(mine);
-		secs[i] = scrape_now() - t0;
+		secs[i] += scrape_now() - t0;
 		good[i] = rc == 0;
 	}
 	if (ctx.procfs_fd >= 0)
@@ -240,6 +394,13 @@ static struct expo *collect_all(struct scrape *s)
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
 			expo_add_u64(ok, good[i],
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
+	drop = expo_family(e, "netstat_exporter_collector_dropped_families", EXPO_GAUGE,
+			   "Families a collector made in the last scrape that were left out because "
+			   "another collector or the exporter owns the name.");
+	for (size_t i = 0; i < s->ncollectors; i++)
+		if (s->active[i])
+			expo_add_u64(drop, good[i] ? s->dropped[i] : 0,
 				     EXPO_LABELS({"collector", s->collectors[i]->name}));
 	self_collect(e, s->start_time);
 	return e;
@@ -351,9 +512,9 @@ static void *dispatcher_main(void *arg)
 		if (ready) {
 			/* Said once per stuck collection, not once per scrape. */
 			for (struct scrape_waiter *w = ready; w; w = w->next) {
-				if (w->status == -ETIMEDOUT && s->stuck_logged != w->gen) {
+				if (w->status == -ETIMEDOUT && w->stuck && s->stuck_logged != w->gen) {
 					s->stuck_logged = w->gen;
-					stuck = w->stuck ? w->stuck : "(none)";
+					stuck = w->stuck;
 				}
 			}
 			pthread_mutex_unlock(&s->lock);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cli/config.h"
 #include "expo/expo.h"
@@ -27,21 +28,62 @@ struct collector_flag {
 	bool repeatable;
 };
 
-struct tally;
-
-/* What collectors hand each other within one scrape: zeroed by the scrape
- * before the first collector runs, forgotten after the last. */
-struct collect_shared {
-	/* Set by `processes` (which runs before `sockets`) to its per-process
-	 * aggregator; `sockets` feeds it every socket of its dump. See tally.h. */
-	struct tally *tally;
-};
-
 /* What a scrape hands every collector. */
 struct collect_ctx {
 	int procfs_fd;  /* O_DIRECTORY fd of --path.procfs, owned by the scrape module */
-	struct collect_shared *shared; /* owned by the scrape module */
 };
+
+/* The socket stream: the one sock_diag dump a scrape makes (TCP and UDP,
+ * IPv4 and IPv6; every TCP listener before any other TCP socket). One
+ * collector provides it (.stream_run); every collector that reads it declares
+ * .stream. Per scrape, the scrape module calls each active consumer's
+ * prepare(), then the provider's stream_run(), which calls begin() and, for
+ * every socket, add() of every consumer still in; then the collect() of every
+ * collector that has not failed. So nothing is kept per socket, and:
+ *  - a consumer's families, success and duration are its own: its prepare()
+ *    and collect() are timed to it; the dump, with the consumers' begin() and
+ *    add() (which must be cheap), is timed to the provider;
+ *  - a consumer whose prepare() or begin() fails is left out and fails alone;
+ *  - when the dump fails, every consumer fails (it has no data);
+ *  - the provider's own collect() failing fails only the provider;
+ *  - without an active provider, a consumer is off (logged at start). */
+struct diag_sock;
+
+struct collector_stream {
+	/* Before the dump, once per scrape (e.g. refresh a cache add() reads);
+	 * NULL when there is nothing to do. 0 or a negative errno. */
+	int (*prepare)(void *state, const struct collect_ctx *ctx);
+	/* A dump starts, or restarts after the kernel interrupted it: forget
+	 * what add() counted. add() will get worker < nworkers. */
+	int (*begin)(void *state, unsigned nworkers);
+	/* One socket. Called by the dump's worker threads at once, each with
+	 * its own worker index; must not block. */
+	void (*add)(void *state, unsigned worker, const struct diag_sock *s);
+	/* Sockets of other network namespaces (the netns collector's dumps,
+	 * after the host's), tagged with the namespace's inode; both NULL when
+	 * the consumer does not take them. begin_netns() starts them as begin()
+	 * does the host's; add_netns() is called like add(). */
+	int (*begin_netns)(void *state, unsigned nworkers);
+	void (*add_netns)(void *state, unsigned worker, const struct diag_sock *s, uint64_t netns);
+};
+
+/* The consumers of one scrape's stream, handed to the provider. */
+struct collector_sinks {
+	size_t n;
+	const struct collector_stream *ops[CONFIG_MAX_COLLECTORS];
+	void *state[CONFIG_MAX_COLLECTORS];
+	int rc[CONFIG_MAX_COLLECTORS]; /* a consumer's begin() failure; it gets no more */
+};
+
+/* For the provider: begin() on every consumer still in. */
+void collector_sinks_begin(struct collector_sinks *k, unsigned nworkers);
+/* For the provider's dump workers: add() on every consumer still in. */
+void collector_sinks_add(const struct collector_sinks *k, unsigned worker,
+			 const struct diag_sock *s);
+/* The same for the other namespaces' provider (begin_netns, add_netns). */
+void collector_sinks_begin_netns(struct collector_sinks *k, unsigned nworkers);
+void collector_sinks_add_netns(const struct collector_sinks *k, unsigned worker,
+			       const struct diag_sock *s, uint64_t netns);
 
 struct collector_ops {
 	const char *name;     /* as in --collector.NAME and the collector label */
@@ -55,6 +97,27 @@ struct collector_ops {
 	int (*init)(void **state, const struct config *cfg, struct strbuf *err);
 	int (*collect)(void *state, const struct collect_ctx *ctx, struct expo *e);
 	void (*fini)(void *state); /* accepts NULL */
+	/* Whether name is one of the families this collector emits, for a
+	 * collector whose names are fixed (in its tables); those names are
+	 * reserved. NULL for a collector that makes names from data (netstat
+	 * from kernel fields): its family whose name another collector owns,
+	 * or that another collector already added, is left out alone (one log
+	 * line, netstat_exporter_collector_dropped_families), so a new kernel
+	 * field cannot take down a whole collector. */
+	bool (*owns)(const char *family);
+	/* A consumer of the socket stream, or NULL. */
+	const struct collector_stream *stream;
+	/* The provider of the socket stream (one collector), or NULL: runs the
+	 * dump once, feeding sinks (collector_sinks_begin/_add). 0 or a
+	 * negative errno (the dump failed). */
+	int (*stream_run)(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks);
+	/* The provider of the other network namespaces' sockets (the netns
+	 * collector), or NULL: runs after the host's stream and before any
+	 * collect(), feeding the consumers that take them (their host dump
+	 * having succeeded) through collector_sinks_begin_netns/_add_netns; its
+	 * collect() then adds its families. Timed to it; 0 or a negative errno
+	 * (it fails alone). */
+	int (*stream_netns_run)(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks);
 };
 
 /* All collectors, in the order they run. */

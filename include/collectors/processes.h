@@ -1,5 +1,5 @@
 /* collectors/processes: per-process socket attribution (which program holds which
- * socket), riding on the `sockets` collector's dump. Flags under
+ * socket), a consumer of the socket stream (collector.h). Flags under
  * --collector.processes.*; see docs/processes.md. */
 #ifndef NETSTAT_COLLECTORS_PROCESSES_H
 #define NETSTAT_COLLECTORS_PROCESSES_H

@@ -12,6 +12,7 @@
 #ifndef NETSTAT_EXPO_EXPO_H
 #define NETSTAT_EXPO_EXPO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,10 +79,15 @@ void expo_add_i64(struct expo_family *f, int64_t v,
 void expo_add_f64(struct expo_family *f, double v,
 		  const struct expo_label *labels, size_t nlabels);
 
-/* Moves every family of src (and the memory behind them) into dst, leaving
- * src empty. A family name already in dst fails with -EEXIST and moves
- * nothing. Returns 0, src's sticky error, or a negative errno. */
-int expo_merge(struct expo *dst, struct expo *src);
+/* Whether a family of src may join dst in expo_merge(); taken says dst
+ * already has the name (the family is then left out whatever this returns). */
+typedef bool (*expo_keep_fn)(const char *name, bool taken, void *arg);
+
+/* Moves the families of src (and the memory behind them) into dst, leaving
+ * src empty. A family whose name dst already has, or that keep (when not
+ * NULL) rejects, is left out alone: it is not rendered, the others are.
+ * Returns the number left out, src's sticky error, or a negative errno. */
+int expo_merge(struct expo *dst, struct expo *src, expo_keep_fn keep, void *arg);
 
 /* Appends the whole set to out. Returns 0 or a negative errno (the set's
  * sticky error, or out's). */

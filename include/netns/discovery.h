@@ -28,7 +28,8 @@ struct netns_found {
 struct netns_list {
 	struct netns_found *v;  /* sorted by ino after netns_discover() */
 	size_t len, cap;
-	/* scratch of the walk: (ino, pid) of every process */
+	/* every process seen in another namespace, sorted by ino then pid;
+	 * valid until the next netns_discover() */
 	struct netns_member { uint64_t ino; int pid; } *m;
 	size_t mlen, mcap;
 };

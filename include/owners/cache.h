@@ -58,6 +58,8 @@ struct owners_stats {
 	uint64_t unreadable_userns; /* ... of them refused and in another user namespace */
 	int unreadable_errno;    /* why the first of the others could not be (positive
 				  * errno); 0 when all are in other user namespaces */
+	int unreadable_pid;      /* ... and which process that was */
+	char unreadable_comm[PROC_COMM_MAX + 1];
 	uint64_t missing;        /* inodes remembered as unknown */
 	uint64_t fd_table_reads; /* since start */
 	uint64_t full_rescans;   /* since start */

@@ -1,11 +1,10 @@
 /* owners/tally: per-process socket counts from one sock_diag dump.
  *
- * The second consumer of the census's dump (see docs/processes.md): the
- * `processes` collector refreshes the owners cache and publishes a struct
- * tally in collect_ctx.shared; the `sockets` collector, which owns the dump,
- * calls tally_begin() before it, tally_add() for every socket and
- * tally_emit() after it. tally_add() only reads the owners cache, so the
- * dump's worker threads may call it at once, each with its own worker index.
+ * What the `processes` collector does with the socket stream (collector.h,
+ * docs/processes.md): tally_begin() when the dump starts, tally_add() for
+ * every socket, tally_emit() after it. tally_add() only reads the owners
+ * cache, so the dump's worker threads may call it at once, each with its own
+ * worker index.
  *
  * Sockets nobody can be found for are counted by reason: "kernel" (inode 0:
  * TIME_WAIT, SYN_RECV request sockets, orphans closed by their process) and
@@ -58,8 +57,9 @@ void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s);
 /* Sockets of other network namespaces (the netns collector's dumps), kept
  * apart from the host dump's: their per-process series carry a netns label
  * (the namespace inode), and those nobody can be found for are not counted
- * in netstat_unattributed_sockets (the unknown inodes still go to the owners
- * cache). tally_begin_netns() starts them; the next tally_emit() shows them
+ * in netstat_unattributed_sockets nor sent to the owners cache as missing
+ * (a node's pods would trigger a full re-read of every fd table each time:
+ * their new processes and changed fd tables are read anyway). tally_begin_netns() starts them; the next tally_emit() shows them
  * and forgets them. */
 int tally_begin_netns(struct tally *a, unsigned nworkers);
 void tally_add_netns(struct tally *a, unsigned worker, const struct diag_sock *s, uint64_t netns);

@@ -57,10 +57,6 @@ enum census_table {
  * that never left the host have them. */
 enum census_scope census_scope_of(uint8_t addr_family, const uint8_t *addr);
 
-/* Parses /proc/sys/net/ipv4/ip_local_port_range ("32768\t60999\n").
- * 0 or -EINVAL. */
-int census_parse_port_range(const char *s, unsigned *lo, unsigned *hi);
-
 /* What census_emit() shows; owned by the caller. */
 struct census_opts {
 	uint64_t ports[65536 / 64]; /* allowlist bitmap: always their own series */

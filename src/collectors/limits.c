@@ -13,6 +13,7 @@
 #include "log.h"
 #include "procfs/numbers.h"
 #include "procfs/reader.h"
+#include "procfs/sysctl.h"
 
 #define LIMITS_FILE_CAP 4096u
 #define LIMITS_MAX_VALUES 3
@@ -32,15 +33,16 @@ struct limit_def {
 	const char *metric[LIMITS_MAX_VALUES];
 	const char *help[LIMITS_MAX_VALUES];
 	const char *const *levels;
+	bool port_range; /* read through procfs/sysctl.h, as `sockets` reads it */
 };
 
 static const char *const mem_levels[] = {"min", "pressure", "max"};
 
 static const struct limit_def defs[] = {
-	{"sys/net/ipv4/ip_local_port_range", 2, UNIT_NONE,
+	{SYSCTL_PORT_RANGE_PATH, 2, UNIT_NONE,
 	 {"netstat_limit_ip_local_port_range_first", "netstat_limit_ip_local_port_range_last"},
 	 {"First local port for outgoing connections (net.ipv4.ip_local_port_range).",
-	  "Last local port for outgoing connections (net.ipv4.ip_local_port_range)."}, NULL},
+	  "Last local port for outgoing connections (net.ipv4.ip_local_port_range)."}, NULL, true},
 	{"sys/net/ipv4/tcp_max_tw_buckets", 1, UNIT_NONE,
 	 {"netstat_limit_tcp_max_tw_buckets"},
 	 {"Maximum TIME_WAIT sockets (net.ipv4.tcp_max_tw_buckets)."}, NULL},
@@ -105,6 +107,28 @@ static int limits_init(void **state, const struct config *cfg, struct strbuf *er
 	return 0;
 }
 
+/* The values of one file: 0, -ENOENT, -EINVAL (perr says why) or the
+ * reader's error. */
+static int read_def(struct limits_state *st, int procfs_fd, const struct limit_def *def,
+		    int64_t *value, struct parse_error *perr)
+{
+	struct sysctl_port_range r;
+	int rc;
+
+	if (def->port_range) {
+		rc = sysctl_read_port_range(procfs_fd, &r, perr);
+		if (rc == 0) {
+			value[0] = r.lo;
+			value[1] = r.hi;
+		}
+		return rc;
+	}
+	rc = procfs_read(procfs_fd, def->path, LIMITS_FILE_CAP, &st->text);
+	if (rc == 0)
+		rc = num_parse_i64_list(st->text.buf, st->text.len, value, def->n, perr);
+	return rc;
+}
+
 static int limits_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
 {
 	struct limits_state *st = state;
@@ -115,19 +139,18 @@ static int limits_collect(void *state, const struct collect_ctx *ctx, struct exp
 	for (size_t d = 0; d < NDEFS; d++) {
 		struct parse_error perr = {0, NULL};
 
-		rc = procfs_read(ctx->procfs_fd, defs[d].path, LIMITS_FILE_CAP, &st->text);
+		rc = read_def(st, ctx->procfs_fd, &defs[d], value[d], &perr);
 		if (rc == -ENOENT) {
 			rc = 0;
 			continue;
 		}
-		if (rc < 0) {
-			log_msg(LOG_WARN, "limits: cannot read %s: %s", defs[d].path, procfs_strerror(rc));
-			goto out;
-		}
-		rc = num_parse_i64_list(st->text.buf, st->text.len, value[d], defs[d].n, &perr);
-		if (rc < 0) {
+		if (rc == -EINVAL && perr.what) {
 			log_msg(LOG_WARN, "limits: malformed %s: %s (expected %zu integer%s)",
 				defs[d].path, perr.what, defs[d].n, defs[d].n > 1 ? "s" : "");
+			goto out;
+		}
+		if (rc < 0) {
+			log_msg(LOG_WARN, "limits: cannot read %s: %s", defs[d].path, procfs_strerror(rc));
 			goto out;
 		}
 		for (size_t i = 0; i < defs[d].n && defs[d].unit == UNIT_PAGES; i++) {
@@ -163,6 +186,15 @@ out:
 	return rc;
 }
 
+static bool limits_owns(const char *family)
+{
+	for (size_t d = 0; d < NDEFS; d++)
+		for (size_t i = 0; i < LIMITS_MAX_VALUES; i++)
+			if (defs[d].metric[i] && strcmp(family, defs[d].metric[i]) == 0)
+				return true;
+	return false;
+}
+
 const struct collector_ops limits_collector = {
 	.name = "limits",
 	.help = "Kernel limits alerts divide by: port range, TIME_WAIT buckets, backlogs, tcp_mem, conntrack.",
@@ -171,4 +203,5 @@ const struct collector_ops limits_collector = {
 	.init = limits_init,
 	.collect = limits_collect,
 	.fini = limits_fini,
+	.owns = limits_owns,
 };

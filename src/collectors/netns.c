@@ -42,7 +42,7 @@
 #include "procfs/snmp_name.h"
 #include "procfs/snmp_parse.h"
 #include "procfs/sockstat_parse.h"
-#include "sockdiag/census.h"
+#include "procfs/sysctl.h"
 
 #define FLAG_PODS_ROOT "collector.netns.pods-root"
 #define FLAG_DOCKER_ROOT "collector.netns.docker-root"
@@ -137,6 +137,7 @@ struct ns {
 	char name[NETNS_NAME_MAX];
 	struct netns_handle h;
 	double open_time;        /* last open attempt; 0: never */
+	double first_seen;       /* monotonic seconds */
 	struct netns_identity id;
 	int id_pid;              /* the pid id was derived from */
 	struct nsdata d;
@@ -170,12 +171,14 @@ struct netns_state {
 
 	/* one scrape's */
 	int procfs_fd;
-	struct tally *tally;
+	struct collector_sinks *sinks; /* during netns_stream_run() */
+	bool ran;                      /* netns_stream_run() completed */
 	struct ns **census_jobs;
 	size_t ncensus_jobs;
 	double scrape_start;     /* monotonic seconds */
 	double census_start;
 	atomic_size_t next;
+	atomic_uint_fast64_t shared_cost_ns; /* the last census over a shared table took */
 };
 
 static double now_s(void)
@@ -453,6 +456,7 @@ static int sync_list(struct netns_state *s)
 				goto out;
 			}
 			n->ino = f->v[i].ino;
+			n->first_seen = now_s();
 			netns_handle_init(&n->h);
 			netns_listeners_init(&n->d.lis);
 			n->d.range_hi = 0;
@@ -502,8 +506,9 @@ static void open_new(struct netns_state *s)
 		if (netns_handle_ok(&ns->h))
 			continue;
 		/* A refusal (no capability) is retried once a minute, not
-		 * every scrape; a socket that died is reopened at once. */
-		if (ns->h.err < 0 && now - ns->open_time < REOPEN_SECONDS)
+		 * every scrape; a socket that died, or a pid that moved on, at
+		 * once. */
+		if ((ns->h.err == -EPERM || ns->h.err == -EACCES) && now - ns->open_time < REOPEN_SECONDS)
 			continue;
 		netns_handle_close(&ns->h);
 		ns->open_time = now;
@@ -586,8 +591,7 @@ static int on_sock(const struct diag_sock *sk, void *arg)
 {
 	struct dump_ctx *c = arg;
 
-	if (c->s->tally)
-		tally_add_netns(c->s->tally, c->worker, sk, c->n->ino);
+	collector_sinks_add_netns(c->s->sinks, c->worker, sk, c->n->ino);
 	if (c->census == NULL)
 		return sk->kstate == DIAG_KSTATE_LISTEN ? netns_listeners_add(&c->n->d.lis, sk) : 0;
 	return netns_census_add(c->census, &c->s->w[c->worker].scratch, sk);
@@ -663,6 +667,8 @@ static void read_counters(struct netns_state *s, struct worker *w, struct ns *n)
 
 static void read_range(struct ns *n)
 {
+	struct sysctl_port_range r;
+	struct parse_error perr;
 	char buf[64];
 	ssize_t len;
 
@@ -670,13 +676,12 @@ static void read_range(struct ns *n)
 	n->d.range_hi = 0;
 	if (n->h.range_fd < 0)
 		return;
-	len = pread(n->h.range_fd, buf, sizeof(buf) - 1, 0);
+	len = pread(n->h.range_fd, buf, sizeof(buf), 0);
 	if (len <= 0)
 		return;
-	buf[len] = '\0';
-	if (census_parse_port_range(buf, &n->d.range_lo, &n->d.range_hi) < 0) {
-		n->d.range_lo = 1;
-		n->d.range_hi = 0;
+	if (sysctl_parse_port_range(buf, (size_t)len, &r, &perr) == 0 && r.lo >= 1) {
+		n->d.range_lo = r.lo;
+		n->d.range_hi = r.hi;
 	}
 }
 
@@ -708,6 +713,30 @@ static void cheap_tier(struct netns_state *s, unsigned worker)
 #define TCP_NON_LISTEN_STATES \
 	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
 
+/* The dumps of a full census. A family whose sockstat counts say it has no
+ * such sockets is not dumped: with a shared hash table each TCP dump walks
+ * every socket of the node. */
+static int dump_census(struct dump_ctx *c, const struct ns *n)
+{
+	const struct nsdata *d = &n->d;
+	bool tcp4 = !d->has_ss || d->ss[SS_TCP_INUSE4] > 0 || d->ss[SS_TCP_TW] > 0;
+	bool tcp6 = !d->has_ss || d->ss[SS_TCP_INUSE6] > 0 || d->ss[SS_TCP_TW] > 0;
+	bool udp4 = !d->has_ss || d->ss[SS_UDP_INUSE4] > 0;
+	bool udp6 = !d->has_ss || d->ss[SS_UDP_INUSE6] > 0;
+	int ret = 0;
+
+	if (tcp4 && (ret = dump(c, AF_INET, IPPROTO_TCP, TCP_NON_LISTEN_STATES)) < 0)
+		goto out;
+	if (tcp6 && (ret = dump(c, AF_INET6, IPPROTO_TCP, TCP_NON_LISTEN_STATES)) < 0)
+		goto out;
+	if (udp4 && (ret = dump(c, AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES)) < 0)
+		goto out;
+	if (udp6)
+		ret = dump(c, AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES);
+out:
+	return ret;
+}
+
 static void full_census(struct netns_state *s, unsigned worker)
 {
 	for (;;) {
@@ -716,33 +745,39 @@ static void full_census(struct netns_state *s, unsigned worker)
 		struct dump_ctx c = {s, NULL, worker, &census};
 		double now = now_s();
 		struct ns *n;
+		bool shared;
 
 		if (i >= s->ncensus_jobs)
 			break;
 		n = c.n = s->census_jobs[i];
-		/* Own tables cost little: always. Shared ones: while the budget
-		 * lasts, or when the census is older than the interval. */
-		if (n->h.ehash <= 0 && now - s->census_start >= s->budget &&
-		    (n->d.has_census && now - n->d.census_time < s->interval))
+		shared = n->h.ehash <= 0;
+		/* Own tables cost little: always. Shared ones: when the budget
+		 * fits one more (judging by the last one's cost), or when the
+		 * census (or the wait for the first) is older than the interval.
+		 * A new namespace waits its turn like the others, so a first
+		 * scrape on a busy node stays in budget. */
+		if (shared && now - (n->d.has_census ? n->d.census_time : n->first_seen) < s->interval &&
+		    now - s->census_start + (double)atomic_load(&s->shared_cost_ns) / 1e9 >= s->budget)
 			continue;
 		netns_census_begin(&census, &s->w[worker].scratch, &n->d.lis);
-		if (dump(&c, AF_INET, IPPROTO_TCP, TCP_NON_LISTEN_STATES) < 0 ||
-		    dump(&c, AF_INET6, IPPROTO_TCP, TCP_NON_LISTEN_STATES) < 0 ||
-		    dump(&c, AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES) < 0 ||
-		    dump(&c, AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES) < 0)
+		if (dump_census(&c, n) < 0)
 			continue;
 		n->d.census = census;
 		n->d.has_census = true;
 		n->d.census_time = now_s();
+		if (shared)
+			atomic_store(&s->shared_cost_ns, (uint64_t)((n->d.census_time - now) * 1e9));
 	}
 }
 
-/* Own tables first, then the oldest censuses (never made: oldest of all). */
+/* Own tables first, then the oldest censuses (never made: oldest of all,
+ * longest waiting first). */
 static int cmp_census_job(const void *a, const void *b)
 {
 	const struct ns *x = *(struct ns *const *)a, *y = *(struct ns *const *)b;
 	int ox = x->h.ehash > 0, oy = y->h.ehash > 0;
-	double tx = x->d.has_census ? x->d.census_time : -1, ty = y->d.has_census ? y->d.census_time : -1;
+	double tx = x->d.has_census ? x->d.census_time : x->first_seen - 1e9;
+	double ty = y->d.has_census ? y->d.census_time : y->first_seen - 1e9;
 
 	if (ox != oy)
 		return oy - ox;
@@ -766,15 +801,29 @@ static int plan_census(struct netns_state *s)
 
 /* ---- emission ---- */
 
-/* A namespace that vanished during the scrape is left out: its last
- * process is gone (or its pid now names another namespace's process), or
- * its name was removed. */
+/* A namespace that vanished during the scrape is left out: none of the
+ * processes the discovery found in it is still there (a pid may now name
+ * another namespace's process), and its name, if it had one, was removed. */
 static bool still_there(const struct netns_state *s, const struct ns *n)
 {
+	const struct netns_list *l = &s->found;
+	size_t lo = 0, hi = l->mlen;
 	uint64_t ino;
 
-	if (n->pid > 0)
-		return netns_ino_of(s->procfs_fd, n->pid, &ino) == 0 && ino == n->ino;
+	if (n->pid > 0 && netns_ino_of(s->procfs_fd, n->pid, &ino) == 0 && ino == n->ino)
+		return true;
+	/* The oldest exited: any other member will do (the walk is sorted). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->m[mid].ino < n->ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < l->mlen && l->m[lo].ino == n->ino; lo++)
+		if (l->m[lo].pid != n->pid && netns_ino_of(s->procfs_fd, l->m[lo].pid, &ino) == 0 &&
+		    ino == n->ino)
+			return true;
 	if (n->name[0] && s->run_dir) {
 		char path[4096];
 		struct stat st;
@@ -1066,15 +1115,18 @@ out:
 
 /* ---- the scrape ---- */
 
-static int netns_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+/* The whole scrape's work, before any collector's collect(): the sockets go
+ * to the consumers of the stream (per-process attribution) as they stream. */
+static int netns_stream_run(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks)
 {
 	struct netns_state *s = state;
 	uint64_t self_ino = 0;
 	int ret;
 
+	s->ran = false;
 	s->scrape_start = now_s();
 	s->procfs_fd = ctx->procfs_fd;
-	s->tally = ctx->shared ? ctx->shared->tally : NULL;
+	s->sinks = sinks;
 	if (netns_ino_of(ctx->procfs_fd, 0, &self_ino) < 0)
 		self_ino = 0;
 	ret = netns_discover(ctx->procfs_fd, s->run_dir, self_ino, hint, s, &s->found);
@@ -1087,18 +1139,33 @@ static int netns_collect(void *state, const struct collect_ctx *ctx, struct expo
 		goto out;
 	open_new(s);
 	identify(s);
-	if (s->tally && tally_begin_netns(s->tally, s->threads) < 0)
-		s->tally = NULL;
+	collector_sinks_begin_netns(sinks, s->threads);
 	run_parallel(s, cheap_tier);
 	ret = plan_census(s);
 	if (ret < 0)
 		goto out;
 	s->census_start = now_s();
 	run_parallel(s, full_census);
-	ret = emit(s, e);
+	s->ran = true;
 out:
-	s->tally = NULL;
+	s->sinks = NULL;
 	return ret;
+}
+
+static int netns_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	struct netns_state *s = state;
+
+	if (!s->ran)
+		return -EAGAIN; /* not reached: the scrape fails us when the run failed */
+	s->procfs_fd = ctx->procfs_fd;
+	return emit(s, e);
+}
+
+/* Every name under netstat_netns (the counters' names are made at start). */
+static bool netns_owns(const char *family)
+{
+	return strcmp(family, fams[F_INFO].name) == 0 || strncmp(family, "netstat_netns_", 14) == 0;
 }
 
 const struct collector_ops netns_collector = {
@@ -1109,4 +1176,6 @@ const struct collector_ops netns_collector = {
 	.init = netns_init,
 	.collect = netns_collect,
 	.fini = netns_fini,
+	.owns = netns_owns,
+	.stream_netns_run = netns_stream_run,
 };

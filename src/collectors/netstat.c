@@ -32,6 +32,7 @@ static const char *const file_path[NETSTAT_FILE_COUNT] = {
 /* What to do with one field of the last layout seen. */
 struct entry {
 	char *key;          /* nstat name "TcpExtListenOverflows", owned */
+	size_t key_len;
 	size_t proto_len;   /* where the protocol ends in key */
 	char *metric;       /* family name, owned; NULL when filtered out or colliding */
 	char *help;         /* owned */
@@ -149,10 +150,10 @@ static bool layout_matches(const struct netstat_state *st)
 		const struct snmp_stat *s = &st->stats.v[i];
 		const struct entry *en = &st->entries[i];
 
-		if (en->proto_len != s->proto_len ||
+		/* Lengths first: memcmp must not run past the cached key. */
+		if (en->proto_len != s->proto_len || en->key_len != s->proto_len + s->field_len ||
 		    memcmp(en->key, s->proto, s->proto_len) != 0 ||
-		    memcmp(en->key + s->proto_len, s->field, s->field_len) != 0 ||
-		    en->key[s->proto_len + s->field_len] != '\0')
+		    memcmp(en->key + s->proto_len, s->field, s->field_len) != 0)
 			return false;
 	}
 	return true;
@@ -231,6 +232,7 @@ static int rebuild(struct netstat_state *st, const size_t file_end[NETSTAT_FILE_
 		sb_reset(&sb);
 		sb_put(&sb, s->proto, s->proto_len);
 		sb_put(&sb, s->field, s->field_len);
+		en->key_len = sb.len;
 		en->key = take(&sb);
 		if (!en->key) {
 			rc = -ENOMEM;

@@ -1,7 +1,7 @@
-/* collectors/processes: refreshes the inode -> process cache from /proc/PID/fd and
- * publishes an aggregator in collect_ctx.shared; the `sockets` collector, which
- * runs next, feeds it every socket of its one sock_diag dump and adds the
- * per-process families. This collector adds the cache's own families. */
+/* collectors/processes: per-process socket attribution. A consumer of the socket
+ * stream (collector.h): before the dump it refreshes the inode -> process
+ * cache from /proc/PID/fd, during it tallies every socket by owner, after it
+ * adds the per-process families and the cache's own. */
 #include "collectors/processes.h"
 
 #include <errno.h>
@@ -14,6 +14,9 @@
 #include "log.h"
 #include "owners/cache.h"
 #include "procfs/reader.h"
+#include "sockdiag/dump.h"
+
+_Static_assert(TALLY_MAX_WORKERS >= DIAG_DUMP_MAX_WORKERS, "the tally takes every dump worker");
 
 #define FLAG_EXE "collector.processes.exe"
 #define FLAG_USER "collector.processes.user"
@@ -123,7 +126,6 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 	struct processes *p = calloc(1, sizeof(*p));
 	struct tally_opts opts = {0};
 	const char *v = config_get(cfg, FLAG_RESCAN, "5m");
-	int sockets = collector_index("sockets");
 	unsigned want = 0;
 	uint64_t rescan_ms;
 	int ret = 0;
@@ -136,12 +138,6 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 		sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 30s, 5m or 1h",
 			  v, FLAG_RESCAN);
 		ret = -EINVAL;
-		goto out;
-	}
-	if (sockets < 0 || !cfg->enabled[sockets]) {
-		/* Attribution rides on the sockets collector's dump. */
-		log_msg(LOG_INFO, "processes collector off: it needs the sockets collector");
-		ret = COLLECTOR_INACTIVE;
 		goto out;
 	}
 	opts.exe = config_bool(cfg, FLAG_EXE, false);
@@ -187,7 +183,8 @@ static void emit_cache(struct expo *e, const struct owners_stats *st)
 /* Says why fd tables could not be read, from what was refused and where:
  * in another user namespace our capabilities do not apply; in ours, say which
  * of the two capabilities we lack, or, holding both, that something else
- * (a security module, Yama's ptrace_scope, hidepid) refuses. */
+ * (a security module, Yama's ptrace_scope, hidepid) refuses; a process that
+ * exited while it was read is not counted at all. */
 static void warn_unreadable(const struct owners_stats *st)
 {
 	static const struct {
@@ -212,13 +209,14 @@ static void warn_unreadable(const struct owners_stats *st)
 	} else if (here > 0) {
 		known = procfs_read(AT_FDCWD, "/proc/self/status", 64 * 1024, &status) == 0 &&
 			pid_parse_status_capeff(status.buf, status.len, &caps) == 0;
-		sb_printf(&sb, " %llu refused (%s): listing /proc/PID/fd of other users needs "
-			  "CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE",
-			  (unsigned long long)here, strerror(e));
+		sb_printf(&sb, " %llu refused (%s; e.g. PID %d, %s): listing /proc/PID/fd of other "
+			  "users needs CAP_DAC_READ_SEARCH, reading its links CAP_SYS_PTRACE",
+			  (unsigned long long)here, strerror(e), st->unreadable_pid,
+			  st->unreadable_comm);
 		if (known && (caps >> need[0].bit & caps >> need[1].bit & 1)) {
 			sb_puts(&sb, "; the exporter has both, so something else refuses (a security "
-				     "module such as AppArmor or SELinux, Yama's ptrace_scope, or procfs "
-				     "hidepid)");
+				     "module such as AppArmor, SELinux or Landlock, Yama's ptrace_scope, or "
+				     "procfs hidepid)");
 		} else if (known) {
 			sb_puts(&sb, "; the exporter lacks");
 			for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
@@ -232,7 +230,8 @@ static void warn_unreadable(const struct owners_stats *st)
 	sb_fini(&status);
 }
 
-static int processes_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+/* Before the dump: the owners its sockets are looked up in. */
+static int processes_prepare(void *state, const struct collect_ctx *ctx)
 {
 	struct processes *p = state;
 	struct owners_stats st;
@@ -249,11 +248,70 @@ static int processes_collect(void *state, const struct collect_ctx *ctx, struct 
 		warn_unreadable(&st);
 		p->warned_unreadable = true;
 	}
-	emit_cache(e, &st);
-	if (ctx->shared)
-		ctx->shared->tally = p->tally;
 out:
 	return ret;
+}
+
+static int processes_begin(void *state, unsigned nworkers)
+{
+	struct processes *p = state;
+
+	return tally_begin(p->tally, nworkers);
+}
+
+static void processes_add(void *state, unsigned worker, const struct diag_sock *s)
+{
+	struct processes *p = state;
+
+	tally_add(p->tally, worker, s);
+}
+
+/* Other network namespaces' sockets (the netns collector): per-process
+ * series with a netns label. */
+static int processes_begin_netns(void *state, unsigned nworkers)
+{
+	struct processes *p = state;
+
+	return tally_begin_netns(p->tally, nworkers);
+}
+
+static void processes_add_netns(void *state, unsigned worker, const struct diag_sock *s,
+				uint64_t netns)
+{
+	struct processes *p = state;
+
+	tally_add_netns(p->tally, worker, s, netns);
+}
+
+/* After a complete dump. */
+static int processes_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	struct processes *p = state;
+	struct owners_stats st;
+
+	(void)ctx;
+	owners_get_stats(p->owners, &st);
+	emit_cache(e, &st);
+	return tally_emit(p->tally, e);
+}
+
+static const struct collector_stream processes_stream = {
+	.prepare = processes_prepare,
+	.begin = processes_begin,
+	.add = processes_add,
+	.begin_netns = processes_begin_netns,
+	.add_netns = processes_add_netns,
+};
+
+static bool processes_owns(const char *family)
+{
+	for (int m = 0; m < CACHE_METRIC_COUNT; m++)
+		if (strcmp(family, cache_metrics[m].name) == 0)
+			return true;
+	for (int m = 0; m < TALLY_METRIC_COUNT; m++)
+		if (strcmp(family, tally_metrics[m].name) == 0)
+			return true;
+	return false;
 }
 
 const struct collector_ops processes_collector = {
@@ -264,4 +322,6 @@ const struct collector_ops processes_collector = {
 	.init = processes_init,
 	.collect = processes_collect,
 	.fini = processes_fini,
+	.owns = processes_owns,
+	.stream = &processes_stream,
 };

@@ -11,12 +11,12 @@
 
 const struct collector_ops *const collector_registry[] = {
 	/* one line per collector: &NAME_collector, declared in its header */
-	&processes_collector, /* before sockets: it publishes the owners for the dump */
-	&netns_collector,     /* between them: feeds the owners' tally before sockets shows it */
+	&processes_collector,
 	&sockets_collector,
 	&netstat_collector,
 	&sockstat_collector,
 	&limits_collector,
+	&netns_collector,
 	NULL,
 };
 const size_t collector_count =

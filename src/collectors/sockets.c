@@ -1,7 +1,8 @@
-/* collectors/sockets: the socket census collector. Listeners are dumped first (the
- * census needs them to tell inbound from outbound), then the other TCP
- * states and UDP, spread over worker threads with one census each, merged at
- * the end. With two threads or more, each TCP dump is split in two halves
+/* collectors/sockets: the socket census collector, and the provider of the socket
+ * stream (collector.h) that it and `processes` consume. Listeners are dumped
+ * first (the census needs them to tell inbound from outbound), then the other
+ * TCP states and UDP, spread over worker threads with one census each, merged
+ * at the end. With two threads or more, each TCP dump is split in two halves
  * by a bytecode filter on the ports (sockdiag/bytecode.h), so the two halves of one
  * family's dump run at once. */
 #include "collectors/sockets.h"
@@ -13,12 +14,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "owners/tally.h"
 #include "sockdiag/census.h"
 #include "sockdiag/bytecode.h"
 #include "log.h"
 #include "procfs/reader.h"
 #include "sockdiag/dump.h"
+#include "procfs/sysctl.h"
 
 #define FLAG_PORTS "collector.sockets.ports"
 #define FLAG_TOP_PORTS "collector.sockets.top-ports"
@@ -79,7 +80,6 @@ const struct expo_desc sockets_metrics[CENSUS_METRIC_COUNT] = {
 };
 
 #define NCENSUS DIAG_DUMP_MAX_WORKERS
-_Static_assert(TALLY_MAX_WORKERS >= DIAG_DUMP_MAX_WORKERS, "tally takes every dump worker");
 
 /* Owned by the collector, reused from scrape to scrape. */
 struct sockets {
@@ -88,8 +88,8 @@ struct sockets {
 	struct diag_dump scan;
 	struct census *census[NCENSUS]; /* one per worker; [0] gets the listeners and the merge */
 	struct diag_bc half[2];         /* the split of the TCP dumps, rebuilt every scrape */
+	int add_rc[NCENSUS];            /* a census_add() failure in this dump, per worker */
 	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
-	struct tally *tally; /* borrowed for one scrape from `processes`; NULL when it is off */
 };
 
 static void sockets_fini(void *state)
@@ -198,30 +198,48 @@ out:
 	return ret;
 }
 
-static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
+/* Every socket of the dump goes to every consumer of the stream. */
+static int feed(void *arg, unsigned worker, const struct diag_sock *sk)
 {
-	struct sockets *s = arg;
+	collector_sinks_add(arg, worker, sk);
+	return 0;
+}
 
-	if (s->tally)
-		tally_add(s->tally, worker, sk);
-	return census_add(s->census[worker], sk);
+/* This collector as a consumer of its own stream: one census per worker. */
+static int sockets_begin(void *state, unsigned nworkers)
+{
+	struct sockets *s = state;
+
+	if (nworkers != s->threads)
+		return -EINVAL;
+	for (unsigned i = 0; i < s->threads; i++) {
+		census_reset(s->census[i]);
+		s->add_rc[i] = 0;
+	}
+	return 0;
+}
+
+static void sockets_add(void *state, unsigned worker, const struct diag_sock *sk)
+{
+	struct sockets *s = state;
+	int ret;
+
+	if (s->add_rc[worker] == 0 && (ret = census_add(s->census[worker], sk)) < 0)
+		s->add_rc[worker] = ret;
 }
 
 /* The ephemeral range of the scraped network namespace; hi < lo if unknown. */
 static void read_port_range(int procfs_fd, struct census_opts *o)
 {
-	struct strbuf sb;
+	struct sysctl_port_range r;
+	struct parse_error perr;
+	int rc = sysctl_read_port_range(procfs_fd, &r, &perr);
 
-	sb_init(&sb);
-	o->port_range_lo = 1;
-	o->port_range_hi = 0;
-	if (procfs_read(procfs_fd, "sys/net/ipv4/ip_local_port_range", 64, &sb) < 0 || sb.len == 0) {
-		log_msg(LOG_DEBUG, "sockets: cannot read ip_local_port_range");
-	} else if (census_parse_port_range(sb.buf, &o->port_range_lo, &o->port_range_hi) < 0) {
-		o->port_range_lo = 1;
-		o->port_range_hi = 0;
-	}
-	sb_fini(&sb);
+	o->port_range_lo = rc == 0 ? r.lo : 1;
+	o->port_range_hi = rc == 0 ? r.hi : 0;
+	if (rc < 0) /* debug only: the limits collector reports a bad file */
+		log_msg(LOG_DEBUG, "sockets: cannot read ip_local_port_range: %s",
+			rc == -EINVAL ? perr.what : procfs_strerror(rc));
 }
 
 /* Kernel states 1..12 but LISTEN (13, TCP_BOUND_INACTIVE, is no connection). */
@@ -279,22 +297,21 @@ static void build_halves(struct sockets *s)
 	}
 }
 
-static int scan(struct sockets *s)
+/* One pass of the dump: listeners first, on worker 0 (the census needs them
+ * all to classify the rest), then everything else. */
+static int scan(struct sockets *s, struct collector_sinks *sinks)
 {
 	struct diag_dump_job jobs[NJOBS_MAX];
 	size_t njobs = rest_jobs(s, jobs);
 	int ret;
 
-	for (unsigned i = 0; i < s->threads; i++)
-		census_reset(s->census[i]);
-	if (s->tally && (ret = tally_begin(s->tally, s->threads)) < 0)
-		goto out;
-	ret = diag_dump_run(&s->scan, 1, listen_jobs, 2, consume, s);
+	collector_sinks_begin(sinks, s->threads);
+	ret = diag_dump_run(&s->scan, 1, listen_jobs, 2, feed, sinks);
 	if (ret < 0)
 		goto out;
 	for (unsigned i = 1; i < s->threads; i++)
 		census_copy_listeners(s->census[i], s->census[0]);
-	ret = diag_dump_run(&s->scan, s->threads, jobs, njobs, consume, s);
+	ret = diag_dump_run(&s->scan, s->threads, jobs, njobs, feed, sinks);
 out:
 	return ret;
 }
@@ -314,23 +331,35 @@ static void warn_untracked(struct sockets *s)
 	}
 }
 
-static int sockets_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+/* The socket stream: one dump per scrape, feeding every consumer. */
+static int sockets_stream_run(void *state, const struct collect_ctx *ctx,
+			      struct collector_sinks *sinks)
 {
 	struct sockets *s = state;
-	struct census_out out = {.e = e, .desc = sockets_metrics};
 	int ret;
 
 	read_port_range(ctx->procfs_fd, &s->opts);
 	build_halves(s);
-	s->tally = ctx->shared ? ctx->shared->tally : NULL;
-	ret = scan(s);
+	ret = scan(s, sinks);
 	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
-		ret = scan(s);
-	if (ret < 0) {
-		log_msg(LOG_WARN, "sockets: sock_diag dump failed: %s",
-			strerror(-ret));
+		ret = scan(s, sinks);
+	if (ret < 0)
+		log_msg(LOG_WARN, "sockets: sock_diag dump failed: %s", strerror(-ret));
+	return ret;
+}
+
+/* After a complete dump: merge the workers' censuses and emit. */
+static int sockets_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	struct sockets *s = state;
+	struct census_out out = {.e = e, .desc = sockets_metrics};
+	int ret = 0;
+
+	(void)ctx;
+	for (unsigned i = 0; i < s->threads && ret == 0; i++)
+		ret = s->add_rc[i];
+	if (ret < 0)
 		goto out;
-	}
 	for (unsigned i = 1; i < s->threads; i++) {
 		ret = census_merge(s->census[0], s->census[i]);
 		if (ret < 0)
@@ -338,11 +367,22 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 	}
 	warn_untracked(s);
 	ret = census_emit(s->census[0], &s->opts, &out, EXPO_NOLABELS);
-	if (ret == 0 && s->tally)
-		ret = tally_emit(s->tally, e);
 out:
-	s->tally = NULL;
 	return ret;
+}
+
+static const struct collector_stream sockets_stream = {
+	.prepare = NULL,
+	.begin = sockets_begin,
+	.add = sockets_add,
+};
+
+static bool sockets_owns(const char *family)
+{
+	for (int m = 0; m < CENSUS_METRIC_COUNT; m++)
+		if (strcmp(family, sockets_metrics[m].name) == 0)
+			return true;
+	return false;
 }
 
 const struct collector_ops sockets_collector = {
@@ -353,4 +393,7 @@ const struct collector_ops sockets_collector = {
 	.init = sockets_init,
 	.collect = sockets_collect,
 	.fini = sockets_fini,
+	.owns = sockets_owns,
+	.stream = &sockets_stream,
+	.stream_run = sockets_stream_run,
 };

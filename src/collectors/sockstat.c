@@ -216,6 +216,14 @@ out:
 	return rc;
 }
 
+static bool sockstat_owns(const char *family)
+{
+	for (int f = 0; f < FAM_COUNT; f++)
+		if (strcmp(family, fams[f].name) == 0)
+			return true;
+	return false;
+}
+
 const struct collector_ops sockstat_collector = {
 	.name = "sockstat",
 	.help = "Socket counts and socket memory from net/sockstat and net/sockstat6.",
@@ -224,4 +232,5 @@ const struct collector_ops sockstat_collector = {
 	.init = sockstat_init,
 	.collect = sockstat_collect,
 	.fini = sockstat_fini,
+	.owns = sockstat_owns,
 };

@@ -298,21 +298,28 @@ void expo_add_f64(struct expo_family *f, double v,
 	}
 }
 
-int expo_merge(struct expo *dst, struct expo *src)
+int expo_merge(struct expo *dst, struct expo *src, expo_keep_fn keep, void *arg)
 {
 	struct chunk *tail;
+	int left_out = 0;
 
 	if (dst->err || src->err)
 		return dst->err ? dst->err : src->err;
 	if (reserve(dst, src->nfamilies))
 		return dst->err;
-	for (size_t i = 0; i < src->nfamilies; i++)
-		if (*find_slot(dst, src->families[i]->name))
-			return -EEXIST;
 	for (size_t i = 0; i < src->nfamilies; i++) {
-		src->families[i]->owner = dst;
-		dst->families[dst->nfamilies++] = src->families[i];
-		*find_slot(dst, src->families[i]->name) = dst->nfamilies;
+		struct expo_family *f = src->families[i];
+		size_t *slot = find_slot(dst, f->name);
+		bool taken = *slot != 0;
+		bool wanted = keep ? keep(f->name, taken, arg) : true;
+
+		if (taken || !wanted) {
+			left_out++; /* its memory still moves below, freed with dst */
+			continue;
+		}
+		f->owner = dst;
+		dst->families[dst->nfamilies++] = f;
+		*slot = dst->nfamilies;
 	}
 	src->nfamilies = 0;
 	if (src->slots)
@@ -328,7 +335,7 @@ int expo_merge(struct expo *dst, struct expo *src)
 			dst->chunks = src->chunks;
 		src->chunks = NULL;
 	}
-	return 0;
+	return left_out;
 }
 
 /* Escapes backslash and newline, and the double quote when asked to. */

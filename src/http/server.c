@@ -173,8 +173,12 @@ static enum MHD_Result answer_metrics(struct request *req, struct MHD_Connection
 	case 0:
 		return send_metrics(req, conn);
 	case -ETIMEDOUT:
-		snprintf(msg, sizeof(msg), "Collector %s did not finish within --web.timeout=%us.\n",
-			 req->w.stuck ? req->w.stuck : "(none)", req->srv->cfg->timeout_seconds);
+		if (req->w.stuck)
+			snprintf(msg, sizeof(msg), "Collector %s did not finish within "
+				 "--web.timeout=%us.\n", req->w.stuck, req->srv->cfg->timeout_seconds);
+		else
+			snprintf(msg, sizeof(msg), "The collection did not finish within "
+				 "--web.timeout=%us.\n", req->srv->cfg->timeout_seconds);
 		break;
 	case -ECANCELED:
 		snprintf(msg, sizeof(msg), "Shutting down.\n");

@@ -36,9 +36,10 @@ int netns_parse_link(const char *s, size_t len, uint64_t *ino)
 	if (i == len - 1)
 		return -EINVAL;
 	for (; i < len - 1; i++) {
-		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - d) / 10)
 			return -EINVAL;
-		v = v * 10 + (uint64_t)(s[i] - '0');
+		v = v * 10 + d;
 	}
 	*ino = v;
 	return 0;
@@ -188,7 +189,7 @@ static int walk_procs(int procfs_fd, uint64_t skip_ino, struct netns_list *l)
 	}
 	while ((de = readdir(d)) != NULL) {
 		int pid = pid_parse_pid(de->d_name);
-		uint64_t ino;
+		uint64_t ino = 0;
 
 		if (pid <= 0 || netns_ino_of(procfs_fd, pid, &ino) < 0 || ino == skip_ino)
 			continue; /* not a process, gone, or not ours to read */

@@ -463,6 +463,11 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 	if (fresh || pass == PASS_FULL || !same_print(&print, &p->print) ||
 	    (pass == PASS_ACTIVE && p->cpu != ss.utime_ticks + ss.stime_ticks)) {
 		ret = read_fds(o, p, procfs_fd, pidname);
+		/* A process reaped between listing its fds and reading their
+		 * links makes readlink fail with EACCES, not ENOENT. */
+		if ((ret == -EACCES || ret == -EPERM) && fstatat(procfs_fd, pidname, &st, 0) < 0 &&
+		    errno == ENOENT)
+			ret = -ENOENT;
 		if (ret == -ENOENT)
 			goto vanished;
 		if (ret == -ENOMEM)
@@ -698,8 +703,11 @@ void owners_get_stats(const struct owners *o, struct owners_stats *st)
 		st->unreadable++;
 		if (p->other_userns)
 			st->unreadable_userns++;
-		else if (st->unreadable_errno == 0)
+		else if (st->unreadable_errno == 0) {
 			st->unreadable_errno = p->read_errno;
+			st->unreadable_pid = p->pub.pid;
+			memcpy(st->unreadable_comm, p->pub.comm, sizeof(st->unreadable_comm));
+		}
 	}
 	st->sockets = o->inodes.n;
 	st->missing = o->missing.n;

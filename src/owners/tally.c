@@ -133,8 +133,7 @@ int tally_begin(struct tally *a, unsigned nworkers)
 			memset(t->counts, 0, (size_t)nslots * NKEYS * sizeof(*t->counts));
 		memset(t->unknown, 0, sizeof(t->unknown));
 		drop_listeners(t, false);
-		if (a->nworkers_ns == 0)
-			t->nmissing = 0;
+		t->nmissing = 0;
 	}
 out:
 	return ret;
@@ -174,7 +173,6 @@ int tally_begin_netns(struct tally *a, unsigned nworkers)
 			memset(t->slot_ns, 0, (size_t)nslots * sizeof(*t->slot_ns));
 		}
 		drop_listeners(t, true);
-		t->nmissing = 0;
 	}
 out:
 	return ret;
@@ -241,11 +239,8 @@ void tally_add_netns(struct tally *a, unsigned worker, const struct diag_sock *s
 	if (key < 0 || worker >= a->nworkers_ns)
 		return;
 	slot = owners_lookup(a->owners, s->inode);
-	if (slot < 0 || (unsigned)slot >= a->nslots_ns) {
-		if (s->inode != 0)
-			note_missing(t, s->inode);
+	if (slot < 0 || (unsigned)slot >= a->nslots_ns)
 		return;
-	}
 	t->ncounts[(size_t)slot * NKEYS + (size_t)key]++;
 	/* A process's sockets normally live in its own namespace; one
 	 * holding sockets in several is shown under the last one seen. */

@@ -245,19 +245,6 @@ enum census_scope census_scope_of(uint8_t addr_family, const uint8_t *a)
 	return CENSUS_SCOPE_PUBLIC;
 }
 
-int census_parse_port_range(const char *s, unsigned *lo, unsigned *hi)
-{
-	unsigned a, b;
-	int end = 0;
-
-	if (sscanf(s, " %u %u %n", &a, &b, &end) != 2 || s[end] != '\0' ||
-	    a > 65535 || b > 65535 || a > b)
-		return -EINVAL;
-	*lo = a;
-	*hi = b;
-	return 0;
-}
-
 static bool bit_get(const uint64_t *bits, uint16_t i)
 {
 	return (bits[i >> 6] >> (i & 63)) & 1;

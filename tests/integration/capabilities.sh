@@ -73,7 +73,7 @@ for caps in "" +sys_ptrace +dac_read_search; do
 	start_as_nobody "$caps"
 	ne_scrape >"$TMP/without"
 	ne_stop
-	grep -q "processes: cannot read the fd tables of .*refused (Permission denied).*the exporter lacks $lacks\.\"" "$TMP/ne.log" ||
+	grep -q "processes: cannot read the fd tables of .*refused (Permission denied; e.g. PID [0-9]*, .*the exporter lacks $lacks\.\"" "$TMP/ne.log" ||
 		fail "caps '$caps': the warning does not say the exporter lacks $lacks: $(grep warn "$TMP/ne.log")"
 	! grep -Eq '^netstat_(process_sockets|listener_info)\{comm="sockpop"' "$TMP/without" || fail "attributed a root program's sockets with caps '$caps' only"
 	# sockpop's 6, plus the scraping curl's (also root's).

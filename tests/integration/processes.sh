@@ -6,7 +6,7 @@
 # almost no fd table.
 source "$2/tests/lib/common.sh"
 # Its own pid namespace: a steady scrape must not see other programs churn.
-ne_enter_netns pidns
+ne_enter_netns
 
 [ -x "$POP" ] || fail "missing $POP"
 
@@ -91,14 +91,15 @@ expect_promtool_clean "$TMP/m5"
 ne_scrape 'application/openmetrics-text;version=1.0.0' >"$TMP/m6"
 grep -q '^# TYPE netstat_listener info$' "$TMP/m6" || fail "listener family is not info-typed in OpenMetrics"
 
-# Attribution rides on the sockets collector's dump: without it, processes
-# is off (on by default otherwise) and the scrape has none of its families.
+# Attribution consumes the socket stream the sockets collector provides
+# (collector.h): without it, processes is off (on by default otherwise) and
+# the scrape has none of its families.
 ne_stop
 ne_start --no-collector.sockets
 ne_scrape >"$TMP/m7"
 ! grep -q '^netstat_process_\|^netstat_listener_info\|collector="processes"' "$TMP/m7" ||
 	fail "processes families or self-metrics without the sockets collector"
-grep -q 'processes collector off: it needs the sockets collector' "$TMP/ne.log" ||
+grep -q 'processes collector off: no enabled collector provides the socket stream' "$TMP/ne.log" ||
 	fail "no log line saying why processes is off"
 ne_stop
 ne_start

@@ -33,24 +33,28 @@ ne_cleanup() {
 }
 trap ne_cleanup EXIT
 
-# Re-executes the calling script inside a new network namespace with lo up.
-# With "pidns", also in a pid namespace of its own with its own /proc, so the
-# processes it sees are the test's and not whatever else the host runs.
+# Re-executes the calling script inside a new network namespace with lo up,
+# and a new pid namespace with its own /proc: the exporter then sees only the
+# test's processes, so the processes collector's work (and every scrape's
+# time) does not depend on what else runs on the host.
 ne_enter_netns() {
-	local ns=(-n)
-	[ "${1:-}" != pidns ] || ns=(-n -p -f --mount-proc)
 	if [ "${NE_IN_NETNS:-}" != 1 ]; then
 		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
 		trap - EXIT
 		rm -rf "$TMP"
-		NE_IN_NETNS=1 exec unshare "${ns[@]}" -- bash "$0" "$BUILD" "$SRC"
+		NE_IN_NETNS=1 exec unshare -n -p -f --kill-child --mount-proc -- bash "$0" "$BUILD" "$SRC"
 	fi
 	ip link set lo up
 }
 
 # Starts the exporter on 127.0.0.1:$NE_PORT with extra flags; waits for /healthz.
+# Without NE_NETNS=1 the netns collector is off: with the host's PID namespace
+# it would see (and dump) the namespaces of every test running on the machine;
+# tests that want it run in a PID namespace of their own (ne_enter_private_ns).
 ne_start() {
-	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" "$@" >"$TMP/ne.log" 2>&1 &
+	local own=(--no-collector.netns)
+	[ "${NE_NETNS:-}" = 1 ] && own=()
+	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" "${own[@]}" "$@" >"$TMP/ne.log" 2>&1 &
 	NE_PID=$!
 	for _ in $(seq 100); do
 		if curl -sf -o /dev/null "$NE_URL/healthz"; then
@@ -128,7 +132,8 @@ wait_until() {
 }
 
 # Like ne_enter_netns, with private PID and mount namespaces too (its own
-# /proc): the exporter then sees only this test's processes and namespaces.
+# /proc): the exporter then sees only this test's processes and namespaces,
+# so ne_start leaves the netns collector on.
 ne_enter_private_ns() {
 	if [ "${NE_IN_NETNS:-}" != 1 ]; then
 		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
@@ -137,6 +142,7 @@ ne_enter_private_ns() {
 		NE_IN_NETNS=1 exec unshare -m -n -p -f --mount-proc --propagation private -- bash "$0" "$BUILD" "$SRC"
 	fi
 	ip link set lo up
+	NE_NETNS=1
 }
 
 # Runs "$@" as a process of cgroup (v2 directory) $1, placed from outside any

@@ -209,6 +209,13 @@ static void test_invalid_names_fail(void **state)
 	assert_true(expo_valid_label_name("_ok9"));
 }
 
+static bool reject_e(const char *name, bool taken, void *arg)
+{
+	(void)arg;
+	assert_true(taken == (strcmp(name, "a") == 0));
+	return strcmp(name, "e") != 0;
+}
+
 static void test_merge(void **state)
 {
 	struct expo *dst = expo_new(), *src = expo_new(), *clash = expo_new();
@@ -217,18 +224,23 @@ static void test_merge(void **state)
 	(void)state;
 	expo_add_u64(expo_family(dst, "a", EXPO_GAUGE, "A"), 1, EXPO_NOLABELS);
 	expo_add_u64(expo_family(src, "b", EXPO_GAUGE, "B"), 2, EXPO_LABELS({"l", "v"}));
-	assert_int_equal(expo_merge(dst, src), 0);
+	assert_int_equal(expo_merge(dst, src, NULL, NULL), 0);
 	expo_free(src); /* the moved families must survive their old owner */
 	expo_add_u64(expo_family(dst, "c", EXPO_GAUGE, "C"), 3, EXPO_NOLABELS);
+	/* A taken name and a rejected one are left out alone; d joins. */
 	expo_add_u64(expo_family(clash, "a", EXPO_GAUGE, "again"), 9, EXPO_NOLABELS);
-	assert_int_equal(expo_merge(dst, clash), -EEXIST);
+	expo_add_u64(expo_family(clash, "d", EXPO_GAUGE, "D"), 4, EXPO_NOLABELS);
+	expo_add_u64(expo_family(clash, "e", EXPO_GAUGE, "E"), 5, EXPO_NOLABELS);
+	assert_int_equal(expo_merge(dst, clash, reject_e, NULL), 2);
+	assert_int_equal(expo_error(dst), 0);
+	expo_free(clash);
 	out = render(dst, EXPO_FMT_TEXT);
 	assert_string_equal(out, "# HELP a A\n# TYPE a gauge\na 1\n"
 				 "# HELP b B\n# TYPE b gauge\nb{l=\"v\"} 2\n"
-				 "# HELP c C\n# TYPE c gauge\nc 3\n");
+				 "# HELP c C\n# TYPE c gauge\nc 3\n"
+				 "# HELP d D\n# TYPE d gauge\nd 4\n");
 	free(out);
 	expo_free(dst);
-	expo_free(clash);
 }
 
 static void test_many_families(void **state)
@@ -254,7 +266,7 @@ static void test_many_families(void **state)
 		snprintf(name, sizeof(name), "b_%d", i);
 		expo_family(more, name, EXPO_GAUGE, "h");
 	}
-	assert_int_equal(expo_merge(e, more), 0);
+	assert_int_equal(expo_merge(e, more, NULL, NULL), 0);
 	assert_null(expo_family(e, "b_499", EXPO_GAUGE, "merged names are known"));
 	assert_int_equal(expo_error(e), -EEXIST);
 	expo_free(e);

@@ -215,6 +215,32 @@ static void test_netstat_empty_missing_collision(void **state)
 	sb_fini(&out);
 }
 
+/* Same field count, one name grown past the cached key's buffer: the layout
+ * cache compares lengths before bytes (ASan caught the over-read). */
+static void test_netstat_field_grows(void **state)
+{
+	struct strbuf out, err;
+	struct config cfg;
+	void *st = NULL;
+
+	(void)state;
+	memset(&cfg, 0, sizeof(cfg));
+	sb_init(&out);
+	sb_init(&err);
+	assert_int_equal(netstat_collector.init(&st, &cfg, &err), 0);
+	assert_int_equal(collect_into(&netstat_collector, st, "grow-short", &out), 0);
+	assert_line(&out, "netstat_tcpext_short_total 1");
+	assert_int_equal(collect_into(&netstat_collector, st, "grow-long", &out), 0);
+	assert_null(strstr(out.buf, "netstat_tcpext_short_total"));
+	assert_line(&out, "netstat_tcpext_listen_drops_total 4");
+	assert_int_equal(count(&out, "# TYPE "), 2);
+	assert_int_equal(collect_into(&netstat_collector, st, "grow-short", &out), 0);
+	assert_line(&out, "netstat_tcpext_short_total 1");
+	netstat_collector.fini(st);
+	sb_fini(&err);
+	sb_fini(&out);
+}
+
 static void test_netstat_filters(void **state)
 {
 	struct strbuf out, err;
@@ -404,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_netstat_layouts),
 		cmocka_unit_test(test_netstat_malformed),
 		cmocka_unit_test(test_netstat_empty_missing_collision),
+		cmocka_unit_test(test_netstat_field_grows),
 		cmocka_unit_test(test_netstat_filters),
 		cmocka_unit_test(test_netstat_cache),
 		cmocka_unit_test(test_sockstat),

@@ -13,6 +13,7 @@
 #include "procfs/numbers.h"
 #include "procfs/snmp_parse.h"
 #include "procfs/sockstat_parse.h"
+#include "procfs/sysctl.h"
 
 /* Reads a fixture file into a malloc'd buffer. */
 static char *slurp(const char *rel, size_t *len)
@@ -346,11 +347,60 @@ static void test_sockstat(void **state)
 	free(text);
 }
 
+/* ip_local_port_range: the one parser both collectors use. */
+static void test_port_range(void **state)
+{
+	static const struct {
+		const char *in;
+		int ret;
+		unsigned lo, hi;
+	} cases[] = {
+		{"32768\t60999\n", 0, 32768, 60999},  /* as the kernel prints it */
+		{"32768\t60999", 0, 32768, 60999},    /* no trailing newline */
+		{"1024 65535", 0, 1024, 65535},
+		{" \t1024 \t\t 2048\t \n", 0, 1024, 2048}, /* tabs and spaces anywhere */
+		{"5000\t5000\n", 0, 5000, 5000},
+		{"0 0\n", 0, 0, 0},
+		{"60999\t32768\n", -EINVAL, 0, 0},   /* lo > hi */
+		{"1024\t65536\n", -EINVAL, 0, 0},    /* out of range */
+		{"1024\t99999999999999999999999\n", -EINVAL, 0, 0},
+		{"1024\n", -EINVAL, 0, 0},            /* one value */
+		{"1024 2048 4096\n", -EINVAL, 0, 0},  /* three */
+		{"1024 2048 x", -EINVAL, 0, 0},        /* garbage */
+		{"1024x 2048\n", -EINVAL, 0, 0},
+		{"1024 2048x\n", -EINVAL, 0, 0},
+		{"+1024 2048\n", -EINVAL, 0, 0},
+		{"-1 2048\n", -EINVAL, 0, 0},
+		{"1024 2048\n\n", -EINVAL, 0, 0},    /* two newlines */
+		{"1024\n2048\n", -EINVAL, 0, 0},
+		{"\n", -EINVAL, 0, 0},
+		{"", -EINVAL, 0, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sysctl_port_range r = {7, 7};
+		struct parse_error err;
+		int rc = sysctl_parse_port_range(cases[i].in, strlen(cases[i].in), &r, &err);
+
+		if (rc != cases[i].ret)
+			fail_msg("case %zu \"%s\": %d", i, cases[i].in, rc);
+		if (rc == 0) {
+			assert_int_equal(r.lo, cases[i].lo);
+			assert_int_equal(r.hi, cases[i].hi);
+		} else {
+			assert_non_null(err.what);
+			assert_int_equal(r.lo, 7); /* untouched */
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_sysctl_list),
+		cmocka_unit_test(test_port_range),
 		cmocka_unit_test(test_snmp_real),
 		cmocka_unit_test(test_snmp_huge_and_unknown),
 		cmocka_unit_test(test_snmp_malformed),

@@ -545,34 +545,6 @@ static void test_scope(void **state)
 	}
 }
 
-static void test_port_range(void **state)
-{
-	static const struct {
-		const char *in;
-		int ret;
-		unsigned lo, hi;
-	} cases[] = {
-		{"32768\t60999\n", 0, 32768, 60999},
-		{"1024 65535", 0, 1024, 65535},
-		{"5000\t5000\n", 0, 5000, 5000},
-		{"60999\t32768\n", -EINVAL, 0, 0},
-		{"1024\t70000\n", -EINVAL, 0, 0},
-		{"1024\n", -EINVAL, 0, 0},
-		{"1024 2048 x", -EINVAL, 0, 0},
-		{"", -EINVAL, 0, 0},
-	};
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		unsigned lo = 0, hi = 0;
-		assert_int_equal(census_parse_port_range(cases[i].in, &lo, &hi), cases[i].ret);
-		if (cases[i].ret == 0) {
-			assert_int_equal(lo, cases[i].lo);
-			assert_int_equal(hi, cases[i].hi);
-		}
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,7 +558,6 @@ int main(void)
 		cmocka_unit_test(test_merge_equals_single),
 		cmocka_unit_test(test_table_caps),
 		cmocka_unit_test(test_scope),
-		cmocka_unit_test(test_port_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
