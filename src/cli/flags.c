@@ -134,10 +134,15 @@ static void defaults(struct config *cfg)
 		cfg->enabled[i] = collector_registry[i]->default_enabled;
 }
 
-static void usage(struct strbuf *out)
+/* prog: the name the program was run as (netstat_exporter from a build,
+ * netstat-exporter from the Debian package), so the man page help2man makes
+ * from this text names the installed program. */
+static void usage(struct strbuf *out, const char *prog)
 {
-	sb_puts(out, "usage: netstat_exporter [FLAGS]\n\n"
-		     "Prometheus exporter for socket states, ports, processes and TCP health.\n\n"
+	const char *slash = prog ? strrchr(prog, '/') : NULL;
+
+	sb_printf(out, "usage: %s [FLAGS]\n\n", slash ? slash + 1 : prog ? prog : "netstat_exporter");
+	sb_puts(out, "Prometheus exporter for socket states, ports, processes and TCP health.\n\n"
 		     "Flags:\n"
 		     "  --help                       Show this help and exit.\n"
 		     "  --version                    Show the version and exit.\n");
@@ -216,7 +221,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
 		int idx;
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			usage(out);
+			usage(out, argv[0]);
 			return CLI_EXIT;
 		}
 		if (strcmp(arg, "--version") == 0) {
