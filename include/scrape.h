@@ -17,6 +17,12 @@
  * kept as the latest, but only a waiter that joined it is given it: a
  * timed-out scrape never gets an older result passed off as new.
  *
+ * A collection: the socket stream's consumers prepare(), its provider runs
+ * the one sock_diag dump, then every collector's collect(), each into a set
+ * of its own merged only on success (collector.h says who owns which
+ * families, success and time; a family whose name another collector owns is
+ * left out alone).
+ *
  * Shutdown: scrape_close() tells every waiter -ECANCELED at once; scrape_free()
  * then waits a bounded time for a running collection, and if a collector is
  * stuck (a read that never returns) it leaves it running and returns anyway,

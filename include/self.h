@@ -1,7 +1,8 @@
 /* self: the exporter's own process_* metrics and build info.
  *
  * Reads /proc/self (always the real one: --path.procfs may point at a host's
- * or a fixture's procfs). The parsers are pure and tested on their own. */
+ * or a fixture's procfs). /proc/self/stat is parsed by pid_parse_stat()
+ * (procfs/pid_parse.h), the owner cache's parser for every /proc/PID/stat. */
 #ifndef NETSTAT_SELF_H
 #define NETSTAT_SELF_H
 
@@ -9,16 +10,6 @@
 
 #include "expo/expo.h"
 
-struct self_stat {
-	uint64_t utime_ticks;
-	uint64_t stime_ticks;
-	uint64_t starttime_ticks; /* since boot */
-	uint64_t vsize_bytes;
-	uint64_t rss_pages;
-};
-
-/* Parses the contents of /proc/PID/stat. 0 or -EINVAL. */
-int self_parse_stat(const char *buf, struct self_stat *out);
 /* Finds "btime N" in the contents of /proc/stat. 0 or -EINVAL. */
 int self_parse_btime(const char *buf, uint64_t *btime);
 

@@ -10,53 +10,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "procfs/numbers.h"
+#include "procfs/pid_parse.h"
 #include "procfs/reader.h"
 
 /* NETSTAT_VERSION and NETSTAT_REVISION come from CMakeLists.txt. */
 
 #define SELF_STAT_CAP 4096
-
-int self_parse_stat(const char *buf, struct self_stat *out)
-{
-	/* comm (field 2) may hold spaces and parentheses: fields resume after
-	 * the last ')'. */
-	const char *p = strrchr(buf, ')');
-	uint64_t v[22];
-	int n = 0;
-
-	if (!p)
-		return -EINVAL;
-	p++;
-	/* Fields 3 .. 24: state, ppid, ..., rss. State is a letter; skip it. */
-	while (*p == ' ')
-		p++;
-	if (!*p || *p == '\n')
-		return -EINVAL;
-	p++;
-	while (n < 21) {
-		char *end;
-
-		if (*p != ' ')
-			return -EINVAL;
-		p++;
-		if (*p == '-') /* a few fields are signed; we read none of those */
-			p++;
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		errno = 0;
-		v[n++] = strtoull(p, &end, 10);
-		if (errno)
-			return -EINVAL;
-		p = end;
-	}
-	/* v[0] is field 4 (ppid); field k is v[k - 4]. */
-	out->utime_ticks = v[14 - 4];
-	out->stime_ticks = v[15 - 4];
-	out->starttime_ticks = v[22 - 4];
-	out->vsize_bytes = v[23 - 4];
-	out->rss_pages = v[24 - 4];
-	return 0;
-}
 
 int self_parse_btime(const char *buf, uint64_t *btime)
 {
@@ -64,11 +24,9 @@ int self_parse_btime(const char *buf, uint64_t *btime)
 
 	while (p && *p) {
 		if (strncmp(p, "btime ", 6) == 0) {
-			char *end;
+			size_t used;
 
-			errno = 0;
-			*btime = strtoull(p + 6, &end, 10);
-			if (errno || end == p + 6)
+			if (num_parse_u64_prefix(p + 6, strlen(p + 6), btime, &used) < 0 || used == 0)
 				return -EINVAL;
 			return 0;
 		}
@@ -98,7 +56,7 @@ static int count_fds(uint64_t *out)
 int self_start_time(double *out)
 {
 	struct strbuf sys, self;
-	struct self_stat st;
+	struct pid_stat st;
 	uint64_t btime;
 	long hz = sysconf(_SC_CLK_TCK);
 	int rc;
@@ -112,7 +70,7 @@ int self_start_time(double *out)
 	if (rc == 0)
 		rc = self_parse_btime(sys.buf, &btime);
 	if (rc == 0)
-		rc = self_parse_stat(self.buf, &st);
+		rc = pid_parse_stat(self.buf, self.len, &st);
 	if (rc == 0 && hz <= 0)
 		rc = -EINVAL;
 	if (rc == 0)
@@ -125,7 +83,7 @@ int self_start_time(double *out)
 int self_collect(struct expo *e, double start_time)
 {
 	struct strbuf buf;
-	struct self_stat st;
+	struct pid_stat st;
 	struct rlimit rl;
 	uint64_t fds = 0;
 	long hz = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
@@ -137,7 +95,7 @@ int self_collect(struct expo *e, double start_time)
 
 	sb_init(&buf);
 	if (procfs_read(AT_FDCWD, "/proc/self/stat", SELF_STAT_CAP, &buf) == 0 &&
-	    self_parse_stat(buf.buf, &st) == 0 && hz > 0 && page > 0) {
+	    pid_parse_stat(buf.buf, buf.len, &st) == 0 && hz > 0 && page > 0) {
 		expo_add_f64(expo_family(e, "process_cpu_seconds", EXPO_COUNTER,
 					 "Total user and system CPU time spent in seconds."),
 			     (double)(st.utime_ticks + st.stime_ticks) / (double)hz, EXPO_NOLABELS);

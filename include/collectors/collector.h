@@ -23,10 +23,15 @@
 struct collector_flag {
 	const char *name;    /* full name without "--", e.g. "collector.sockets.top-ports" */
 	const char *metavar; /* NULL for a boolean (also accepts --no-NAME) */
-	const char *def;     /* default shown in --help; NULL when none */
+	const char *def;     /* the default: shown by --help, used by the code; NULL when none */
 	const char *help;
 	bool repeatable;
 };
+
+/* An option's value: the last one given, else f->def. Collectors read their
+ * options through these, so the default is written once, in the flag table. */
+const char *collector_flag_value(const struct config *cfg, const struct collector_flag *f);
+bool collector_flag_bool(const struct config *cfg, const struct collector_flag *f);
 
 /* What a scrape hands every collector. */
 struct collect_ctx {

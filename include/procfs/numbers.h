@@ -14,6 +14,11 @@ struct parse_error {
 	const char *what; /* static text, e.g. "non-numeric value" */
 };
 
+/* The project's one unsigned decimal parser: the digits at the start of
+ * p[0..n), as many as there are. *used gets their count (0 when p does not
+ * start with a digit; *out is then 0). Returns 0, or -ERANGE past 2^64-1. */
+int num_parse_u64_prefix(const char *p, size_t n, uint64_t *out, size_t *used);
+
 /* Decimal digits only, the whole of p[0..n): 0 .. 2^64-1.
  * Returns 0, or -EINVAL (empty or not a digit) or -ERANGE. */
 int num_parse_u64(const char *p, size_t n, uint64_t *out);

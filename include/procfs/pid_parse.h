@@ -1,8 +1,7 @@
 /* procfs/pid_parse: pure parsers for the /proc/PID files the owner scan reads.
  *
- * Bytes in, values out: no I/O, no logging, no globals. The start time of a
- * process comes from self_parse_stat() (self.h), which parses any
- * /proc/PID/stat. */
+ * Bytes in, values out: no I/O, no logging, no globals. Used by the owner
+ * scan (owners/cache.c) and by the exporter's own metrics (self.c). */
 #ifndef NETSTAT_PROCFS_PID_PARSE_H
 #define NETSTAT_PROCFS_PID_PARSE_H
 
@@ -11,6 +10,19 @@
 
 /* Longest comm the kernel keeps (TASK_COMM_LEN - 1). */
 #define PROC_COMM_MAX 15
+
+/* What the exporter reads of /proc/PID/stat. */
+struct pid_stat {
+	uint64_t utime_ticks;
+	uint64_t stime_ticks;
+	uint64_t starttime_ticks; /* since boot */
+	uint64_t vsize_bytes;
+	uint64_t rss_pages;
+};
+
+/* Parses the contents of /proc/PID/stat (len bytes, no NUL needed).
+ * 0 or -EINVAL. */
+int pid_parse_stat(const char *stat, size_t len, struct pid_stat *out);
 
 /* The inode of an fd link "socket:[INODE]" (len bytes, no NUL needed).
  * 0, or -EINVAL for any other link (files, pipes, anon inodes, junk). */

@@ -6,6 +6,7 @@
 
 #include "collectors/collector.h"
 #include "http/listen_addr.h"
+#include "procfs/numbers.h"
 
 /* NETSTAT_VERSION and NETSTAT_REVISION come from CMakeLists.txt. */
 
@@ -20,14 +21,9 @@ struct core_flag {
 int cli_parse_uint(const char *s, unsigned long long min, unsigned long long max,
 		   unsigned long long *out)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
+	if (!s || num_parse_u64(s, strlen(s), &v) < 0 || v < min || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -125,24 +121,28 @@ static const struct core_flag core_flags[] = {
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
+/* The defaults are the table's, set through the same functions as the
+ * flags, so --help cannot disagree with them. The listen address is the
+ * exception: repeatable, its default applies only when none is given. */
 static void defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->telemetry_path = "/metrics";
-	cfg->procfs = "/proc";
-	cfg->max_requests = 40;
-	cfg->max_connections = 64;
-	cfg->max_connections_per_ip = 16;
-	cfg->timeout_seconds = 10;
-	cfg->log_level = LOG_INFO;
+	for (const struct core_flag *f = core_flags; f->name; f++)
+		if (f->def && f->set != set_listen)
+			f->set(cfg, f->def); /* test_cli checks each is accepted */
 	for (size_t i = 0; i < collector_count && i < CONFIG_MAX_COLLECTORS; i++)
 		cfg->enabled[i] = collector_registry[i]->default_enabled;
 }
 
-static void usage(struct strbuf *out)
+/* prog: the name the program was run as (netstat_exporter from a build,
+ * netstat-exporter from the Debian package), so the man page help2man makes
+ * from this text names the installed program. */
+static void usage(struct strbuf *out, const char *prog)
 {
-	sb_puts(out, "usage: netstat_exporter [FLAGS]\n\n"
-		     "Prometheus exporter for socket states, ports, processes and TCP health.\n\n"
+	const char *slash = prog ? strrchr(prog, '/') : NULL;
+
+	sb_printf(out, "usage: %s [FLAGS]\n\n", slash ? slash + 1 : prog ? prog : "netstat_exporter");
+	sb_puts(out, "Prometheus exporter for socket states, ports, processes and TCP health.\n\n"
 		     "Flags:\n"
 		     "  --help                       Show this help and exit.\n"
 		     "  --version                    Show the version and exit.\n");
@@ -221,7 +221,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
 		int idx;
 
 		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-			usage(out);
+			usage(out, argv[0]);
 			return CLI_EXIT;
 		}
 		if (strcmp(arg, "--version") == 0) {
@@ -297,6 +297,6 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
 		}
 	}
 	if (cfg->nlisten == 0)
-		cfg->listen[cfg->nlisten++] = ":" CONFIG_DEFAULT_PORT;
+		set_listen(cfg, find_core_flag("web.listen-address")->def);
 	return CLI_RUN;
 }

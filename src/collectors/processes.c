@@ -13,26 +13,30 @@
 #include "owners/tally.h"
 #include "log.h"
 #include "owners/cache.h"
+#include "procfs/numbers.h"
 #include "procfs/reader.h"
 #include "sockdiag/dump.h"
 
 _Static_assert(TALLY_MAX_WORKERS >= DIAG_DUMP_MAX_WORKERS, "the tally takes every dump worker");
 
-#define FLAG_EXE "collector.processes.exe"
-#define FLAG_USER "collector.processes.user"
-#define FLAG_PID "collector.processes.pid"
-#define FLAG_RESCAN "collector.processes.rescan-interval"
+enum flag {
+	FLAG_EXE = 0,
+	FLAG_USER,
+	FLAG_PID,
+	FLAG_RESCAN,
+	FLAG_COUNT
+};
 
-static const struct collector_flag flags[] = {
-	{FLAG_EXE, NULL, "false",
+static const struct collector_flag flags[FLAG_COUNT + 1] = {
+	[FLAG_EXE] = {"collector.processes.exe", NULL, "false",
 	 "Add an exe label (executable path) to the per-process families.", false},
-	{FLAG_USER, NULL, "false",
+	[FLAG_USER] = {"collector.processes.user", NULL, "false",
 	 "Add a user label (effective user of the process) to the per-process families.", false},
-	{FLAG_PID, NULL, "false",
+	[FLAG_PID] = {"collector.processes.pid", NULL, "false",
 	 "Add a pid label to the per-process families (one series set per process).", false},
-	{FLAG_RESCAN, "DURATION", "5m",
+	[FLAG_RESCAN] = {"collector.processes.rescan-interval", "DURATION", "5m",
 	 "Longest time between two full re-reads of every fd table (e.g. 30s, 5m, 1h; 0 = every scrape).", false},
-	{NULL, NULL, NULL, NULL, false},
+	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
 };
 
 /* The owner cache's own families. */
@@ -99,14 +103,13 @@ static int parse_duration_ms(const char *v, uint64_t *ms)
 	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
 	uint64_t n = 0;
 	const char *p = v;
+	size_t used;
 
 	if (v == NULL || *v < '0' || *v > '9')
 		return -EINVAL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (uint64_t)(*p - '0');
-		if (n > 1000000000ull)
-			return -EINVAL;
-	}
+	if (num_parse_u64_prefix(v, strlen(v), &n, &used) < 0 || n > 1000000000ull)
+		return -EINVAL;
+	p += used;
 	if (*p == '\0') {
 		if (n != 0) /* a bare number has no unit */
 			return -EINVAL;
@@ -125,7 +128,7 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 {
 	struct processes *p = calloc(1, sizeof(*p));
 	struct tally_opts opts = {0};
-	const char *v = config_get(cfg, FLAG_RESCAN, "5m");
+	const char *v = collector_flag_value(cfg, &flags[FLAG_RESCAN]);
 	unsigned want = 0;
 	uint64_t rescan_ms;
 	int ret = 0;
@@ -136,13 +139,13 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 	}
 	if (parse_duration_ms(v, &rescan_ms) < 0) {
 		sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 30s, 5m or 1h",
-			  v, FLAG_RESCAN);
+			  v, flags[FLAG_RESCAN].name);
 		ret = -EINVAL;
 		goto out;
 	}
-	opts.exe = config_bool(cfg, FLAG_EXE, false);
-	opts.user = config_bool(cfg, FLAG_USER, false);
-	opts.pid = config_bool(cfg, FLAG_PID, false);
+	opts.exe = collector_flag_bool(cfg, &flags[FLAG_EXE]);
+	opts.user = collector_flag_bool(cfg, &flags[FLAG_USER]);
+	opts.pid = collector_flag_bool(cfg, &flags[FLAG_PID]);
 	want = (opts.exe ? OWNERS_WANT_EXE : 0) | (opts.user ? OWNERS_WANT_UID : 0);
 	p->owners = owners_new(want, rescan_ms);
 	p->tally = p->owners ? tally_new(p->owners, &opts, tally_metrics) : NULL;

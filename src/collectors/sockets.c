@@ -20,28 +20,32 @@
 #include "procfs/reader.h"
 #include "sockdiag/dump.h"
 #include "procfs/sysctl.h"
+#include "cli/flags.h"
 
-#define FLAG_PORTS "collector.sockets.ports"
-#define FLAG_TOP_PORTS "collector.sockets.top-ports"
-#define FLAG_LISTEN_PORTS "collector.sockets.max-listen-ports"
-#define FLAG_TOP_PEERS "collector.sockets.top-peers"
-#define FLAG_PEER_MIN "collector.sockets.peer-min-sockets"
-#define FLAG_THREADS "collector.sockets.threads"
+enum flag {
+	FLAG_PORTS = 0,
+	FLAG_TOP_PORTS,
+	FLAG_LISTEN_PORTS,
+	FLAG_TOP_PEERS,
+	FLAG_PEER_MIN,
+	FLAG_THREADS,
+	FLAG_COUNT
+};
 
-static const struct collector_flag flags[] = {
-	{FLAG_PORTS, "PORT[,PORT...]", NULL,
+static const struct collector_flag flags[FLAG_COUNT + 1] = {
+	[FLAG_PORTS] = {"collector.sockets.ports", "PORT[,PORT...]", NULL,
 	 "Ports that always get their own per-port series (listeners too), even at zero.", true},
-	{FLAG_TOP_PORTS, "N", "10",
+	[FLAG_TOP_PORTS] = {"collector.sockets.top-ports", "N", "10",
 	 "Other ports per direction with their own series, by socket count; the rest are port=\"other\".", false},
-	{FLAG_LISTEN_PORTS, "N", "100",
+	[FLAG_LISTEN_PORTS] = {"collector.sockets.max-listen-ports", "N", "100",
 	 "Listening ports (lowest first, besides the allowlist) with their own series; the rest are port=\"other\".", false},
-	{FLAG_TOP_PEERS, "K", "5",
+	[FLAG_TOP_PEERS] = {"collector.sockets.top-peers", "K", "5",
 	 "Remote addresses listed per state in netstat_tcp_top_inbound_peer_sockets; 0 disables it.", false},
-	{FLAG_PEER_MIN, "M", "10",
+	[FLAG_PEER_MIN] = {"collector.sockets.peer-min-sockets", "M", "10",
 	 "Inbound sockets an address must hold to be listed as a top peer.", false},
-	{FLAG_THREADS, "N", "2",
+	[FLAG_THREADS] = {"collector.sockets.threads", "N", "2",
 	 "Threads sharing the netlink dumps (1-4).", false},
-	{NULL, NULL, NULL, NULL, false},
+	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
 };
 
 /* The families this collector emits (the census fills them). */
@@ -106,14 +110,9 @@ static void sockets_fini(void *state)
 
 static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
 {
-	char *end;
-	unsigned long n;
+	unsigned long long n;
 
-	if (v == NULL || *v < '0' || *v > '9')
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < lo || n > hi)
+	if (cli_parse_uint(v, lo, hi, &n) < 0)
 		return -EINVAL;
 	*out = (unsigned)n;
 	return 0;
@@ -149,14 +148,15 @@ out:
 }
 
 /* One numeric option; writes the error line itself. */
-static int get_uint(const struct config *cfg, const char *name, const char *def,
-		    unsigned lo, unsigned hi, unsigned *out, struct strbuf *err)
+static int get_uint(const struct config *cfg, enum flag f, unsigned lo, unsigned hi,
+		    unsigned *out, struct strbuf *err)
 {
-	const char *v = config_get(cfg, name, def);
+	const char *v = collector_flag_value(cfg, &flags[f]);
 
 	if (parse_uint(v, lo, hi, out) == 0)
 		return 0;
-	sb_printf(err, "invalid value \"%s\" for --%s: want an integer from %u to %u", v, name, lo, hi);
+	sb_printf(err, "invalid value \"%s\" for --%s: want an integer from %u to %u", v,
+		  flags[f].name, lo, hi);
 	return -EINVAL;
 }
 
@@ -169,17 +169,18 @@ static int sockets_init(void **state, const struct config *cfg, struct strbuf *e
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = config_each(cfg, FLAG_PORTS, add_ports, &s->opts);
+	ret = config_each(cfg, flags[FLAG_PORTS].name, add_ports, &s->opts);
 	if (ret < 0) {
-		sb_printf(err, "invalid value for --%s: want port numbers 1-65535, comma-separated", FLAG_PORTS);
+		sb_printf(err, "invalid value for --%s: want port numbers 1-65535, comma-separated",
+			  flags[FLAG_PORTS].name);
 		ret = -EINVAL;
 		goto out;
 	}
-	if ((ret = get_uint(cfg, FLAG_TOP_PORTS, "10", 0, 10000, &s->opts.top_ports, err)) < 0 ||
-	    (ret = get_uint(cfg, FLAG_LISTEN_PORTS, "100", 0, 65536, &s->opts.max_listen_ports, err)) < 0 ||
-	    (ret = get_uint(cfg, FLAG_TOP_PEERS, "5", 0, 10000, &s->opts.top_peers, err)) < 0 ||
-	    (ret = get_uint(cfg, FLAG_PEER_MIN, "10", 1, UINT_MAX, &s->opts.peer_min_sockets, err)) < 0 ||
-	    (ret = get_uint(cfg, FLAG_THREADS, "2", 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0)
+	if ((ret = get_uint(cfg, FLAG_TOP_PORTS, 0, 10000, &s->opts.top_ports, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_LISTEN_PORTS, 0, 65536, &s->opts.max_listen_ports, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_TOP_PEERS, 0, 10000, &s->opts.top_peers, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_PEER_MIN, 1, UINT_MAX, &s->opts.peer_min_sockets, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_THREADS, 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0)
 		goto out;
 	ret = diag_dump_init(&s->scan, s->threads);
 	if (ret < 0)

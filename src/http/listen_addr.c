@@ -6,15 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "procfs/numbers.h"
+
 static int parse_port(const char *s, in_port_t *port)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (!*s || *s < '0' || *s > '9' || strlen(s) > 5)
-		return -EINVAL;
-	v = strtoul(s, &end, 10);
-	if (*end || v > 65535)
+	if (num_parse_u64(s, strlen(s), &v) < 0 || v > 65535)
 		return -EINVAL;
 	*port = htons((in_port_t)v);
 	return 0;

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include "procfs/pid_parse.h"
-#include "self.h"
 
 void netns_list_init(struct netns_list *l)
 {
@@ -115,7 +114,7 @@ static int cmp_found(const void *a, const void *b)
 static int start_of(int procfs_fd, int pid, uint64_t *start)
 {
 	char path[32], buf[1024];
-	struct self_stat st;
+	struct pid_stat st;
 	ssize_t n;
 	int fd;
 
@@ -128,7 +127,7 @@ static int start_of(int procfs_fd, int pid, uint64_t *start)
 	if (n <= 0)
 		return -ENOENT;
 	buf[n] = '\0';
-	if (self_parse_stat(buf, &st) < 0)
+	if (pid_parse_stat(buf, (size_t)n, &st) < 0)
 		return -EINVAL;
 	*start = st.starttime_ticks;
 	return 0;

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "procfs/reader.h"
-#include "self.h"
 
 /* An open-addressing map from non-zero uint32 keys to uint32 values. */
 struct u32map {
@@ -416,7 +415,7 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 {
 	char path[32];
 	char comm[PROC_COMM_MAX + 1];
-	struct self_stat ss;
+	struct pid_stat ss;
 	struct fdprint print;
 	struct stat st;
 	struct proc *p;
@@ -427,7 +426,7 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 
 	snprintf(path, sizeof(path), "%s/stat", pidname);
 	if (procfs_read(procfs_fd, path, OWNERS_FILE_CAP, &o->text) < 0 || o->text.len == 0 ||
-	    self_parse_stat(o->text.buf, &ss) < 0 ||
+	    pid_parse_stat(o->text.buf, o->text.len, &ss) < 0 ||
 	    pid_parse_comm(o->text.buf, o->text.len, comm) < 0)
 		goto out; /* gone, or not a process we can make sense of */
 	snprintf(path, sizeof(path), "%s/fd", pidname);

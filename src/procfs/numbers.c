@@ -4,24 +4,37 @@
 
 #include "procfs/numbers.h"
 
-int num_parse_u64(const char *p, size_t n, uint64_t *out)
+int num_parse_u64_prefix(const char *p, size_t n, uint64_t *out, size_t *used)
 {
 	uint64_t v = 0;
+	size_t i = 0;
+	int rc = 0;
 
-	if (n == 0)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d;
+	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+		unsigned d = (unsigned)(p[i] - '0');
 
-		if (p[i] < '0' || p[i] > '9')
-			return -EINVAL;
-		d = (unsigned)(p[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
+		if (v > (UINT64_MAX - d) / 10) {
+			rc = -ERANGE;
+			break;
+		}
 		v = v * 10 + d;
 	}
 	*out = v;
-	return 0;
+	*used = i;
+	return rc;
+}
+
+int num_parse_u64(const char *p, size_t n, uint64_t *out)
+{
+	uint64_t v;
+	size_t used;
+	int rc = num_parse_u64_prefix(p, n, &v, &used);
+
+	if (rc == 0 && (n == 0 || used != n))
+		rc = -EINVAL;
+	if (rc == 0)
+		*out = v;
+	return rc;
 }
 
 int num_parse_i64(const char *p, size_t n, int64_t *out)

@@ -5,39 +5,68 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "procfs/numbers.h"
+
+int pid_parse_stat(const char *stat, size_t len, struct pid_stat *out)
+{
+	const char *p = NULL, *end = stat + len;
+	uint64_t v[21];
+
+	/* comm (field 2) may hold spaces and parentheses: fields resume after
+	 * the last ')'. */
+	for (size_t i = len; i > 0 && !p; i--)
+		if (stat[i - 1] == ')')
+			p = stat + i;
+	if (!p)
+		return -EINVAL;
+	/* Fields 3 .. 24: state, ppid, ..., rss. State is a letter; skip it. */
+	while (p < end && *p == ' ')
+		p++;
+	if (p == end || *p == '\n')
+		return -EINVAL;
+	p++;
+	for (int n = 0; n < 21; n++) {
+		size_t used;
+
+		if (p == end || *p != ' ')
+			return -EINVAL;
+		p++;
+		if (p < end && *p == '-') /* a few fields are signed; we read none of those */
+			p++;
+		if (num_parse_u64_prefix(p, (size_t)(end - p), &v[n], &used) < 0 || used == 0)
+			return -EINVAL;
+		p += used;
+	}
+	/* v[0] is field 4 (ppid); field k is v[k - 4]. */
+	out->utime_ticks = v[14 - 4];
+	out->stime_ticks = v[15 - 4];
+	out->starttime_ticks = v[22 - 4];
+	out->vsize_bytes = v[23 - 4];
+	out->rss_pages = v[24 - 4];
+	return 0;
+}
+
 int pid_parse_socket_link(const char *link, size_t len, uint32_t *inode)
 {
 	static const char prefix[] = "socket:[";
 	const size_t plen = sizeof(prefix) - 1;
-	uint64_t v = 0;
-	size_t i;
+	uint64_t v;
 
-	if (len < plen + 2 || memcmp(link, prefix, plen) != 0 || link[len - 1] != ']')
+	if (len < plen + 2 || memcmp(link, prefix, plen) != 0 || link[len - 1] != ']' ||
+	    num_parse_u64(link + plen, len - plen - 1, &v) < 0 ||
+	    v > UINT32_MAX) /* sock_diag reports 32-bit inodes */
 		return -EINVAL;
-	for (i = plen; i < len - 1; i++) {
-		if (link[i] < '0' || link[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(link[i] - '0');
-		if (v > UINT32_MAX) /* sock_diag reports 32-bit inodes */
-			return -EINVAL;
-	}
 	*inode = (uint32_t)v;
 	return 0;
 }
 
 int pid_parse_pid(const char *name)
 {
-	long v = 0;
+	uint64_t v;
 
-	if (name[0] < '1' || name[0] > '9')
+	if (name[0] < '1' || name[0] > '9' || num_parse_u64(name, strlen(name), &v) < 0 ||
+	    v > INT_MAX)
 		return -EINVAL;
-	for (const char *p = name; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		v = v * 10 + (*p - '0');
-		if (v > INT_MAX)
-			return -EINVAL;
-	}
 	return (int)v;
 }
 
@@ -82,18 +111,15 @@ int pid_parse_status_euid(const char *status, size_t len, uint32_t *uid)
 		}
 		/* Skip the real uid, read the effective one. */
 		for (q = p + 4; q < eol && field < 2; field++) {
-			bool digits = false;
+			size_t used;
 
 			while (q < eol && (*q == '\t' || *q == ' '))
 				q++;
-			v = 0;
-			while (q < eol && *q >= '0' && *q <= '9') {
-				v = v * 10 + (uint64_t)(*q++ - '0');
-				digits = true;
-				if (v > UINT32_MAX)
-					return -EINVAL;
-			}
-			if (!digits || (q < eol && *q != '\t' && *q != ' '))
+			if (num_parse_u64_prefix(q, (size_t)(eol - q), &v, &used) < 0 || used == 0 ||
+			    v > UINT32_MAX)
+				return -EINVAL;
+			q += used;
+			if (q < eol && *q != '\t' && *q != ' ')
 				return -EINVAL;
 		}
 		if (field < 2)

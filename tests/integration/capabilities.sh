@@ -8,7 +8,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 ne_enter_netns
 
-U="$SRC/deploy/systemd/netstat_exporter.service"
+U="$SRC/deploy/systemd/netstat-exporter.service"
 command -v setpriv >/dev/null || fail "setpriv not installed (Debian package util-linux)"
 # "CAP_SYS_PTRACE CAP_DAC_READ_SEARCH" -> "+sys_ptrace,+dac_read_search"
 unit_caps=$(sed -n 's/^AmbientCapabilities=//p' "$U" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')

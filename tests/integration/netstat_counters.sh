@@ -56,11 +56,8 @@ expect_same_fields() { # scrape file, procfs net dir, label
 # ---- part 1: an idle namespace B, read through /proc/<pid>
 unshare -n sleep 600 &
 B=$!
-for _ in $(seq 100); do
-	[ "$(readlink /proc/$B/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
-	sleep 0.02
-done
-[ "$(readlink /proc/$B/ns/net)" != "$(readlink /proc/self/ns/net)" ] || fail "namespace B not ready"
+b_ready() { [ "$(readlink /proc/$B/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
+wait_until 5 b_ready
 inb() { nsenter -t "$B" -n -- "$@"; }
 inb ip link set lo up
 
@@ -79,7 +76,17 @@ inb nft add chain inet nstest in '{ type filter hook input priority 0; }'
 # drop segments carrying the 1000-byte payload; the handshake and RSTs pass
 inb nft add rule inet nstest in tcp dport 9303 ip length gt 100 drop
 inb "$EV" retrans 9303 1500 || fail "retrans helper failed"
-sleep 0.2
+# B's counters have taken the events and stopped moving: two reads 100 ms
+# apart agree (late retransmissions and RSTs land after the helper exits).
+b_settled() {
+	proc_fields "/proc/$B/net" >"$TMP/q0.txt"
+	sleep 0.1
+	proc_fields "/proc/$B/net" >"$TMP/q1.txt"
+	cmp -s "$TMP/q0.txt" "$TMP/q1.txt" &&
+		[ "$(field "$TMP/q1.txt" TcpRetransSegs)" -gt "$(field "$TMP/f0.txt" TcpRetransSegs)" ] &&
+		[ "$(field "$TMP/q1.txt" TcpExtTCPTimeouts)" -gt "$(field "$TMP/f0.txt" TcpExtTCPTimeouts)" ]
+}
+wait_until 10 b_settled
 
 ne_scrape >"$TMP/s1.txt"
 expect_same_fields "$TMP/s1.txt" "/proc/$B/net" "after the events"
@@ -99,7 +106,9 @@ expect_value "$TMP/s1.txt" netstat_tcpext_listen_overflows_total "$(field "$TMP/
 # the exporter's own HTTP connection moves them.
 inb "$EV" hold 9304 5 &
 HOLD=$!
-sleep 0.3
+# held: the listener and 5 established pairs (it holds them 1.5 s)
+b_holding() { [ "$(awk '/^TCP:/ { print $3 }' "/proc/$B/net/sockstat")" -ge 11 ]; }
+wait_until 5 b_holding
 ne_scrape >"$TMP/s1b.txt"
 read -r _ _ used < <(grep '^sockets:' "/proc/$B/net/sockstat")
 read -r _ _ inuse _ _ _ tw _ _ _ _ < <(grep '^TCP:' "/proc/$B/net/sockstat")

@@ -42,8 +42,12 @@ ne_enter_netns() {
 		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
 		trap - EXIT
 		rm -rf "$TMP"
-		NE_IN_NETNS=1 exec unshare -n -p -f --kill-child --mount-proc -- bash "$0" "$BUILD" "$SRC"
+		# Not --mount-proc: it first makes / private, which fails in a chroot
+		# (/ is no mount point there); only /proc needs to be private.
+		NE_IN_NETNS=1 exec unshare -n -p -f -m --propagation unchanged --kill-child -- \
+			bash "$0" "$BUILD" "$SRC"
 	fi
+	mount --make-private /proc && mount -t proc proc /proc || fail "cannot mount a private /proc"
 	ip link set lo up
 }
 

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include "cli/flags.h"
+#include "collectors/collector.h"
 #include "http/listen_addr.h"
 
 /* Parses a NULL-terminated list of flags; argv copies live until the next call. */
@@ -48,7 +49,32 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.telemetry_path, "/metrics");
 	assert_string_equal(cfg.procfs, "/proc");
 	assert_int_equal(cfg.max_requests, 40);
+	assert_int_equal(cfg.max_connections, 64);
+	assert_int_equal(cfg.max_connections_per_ip, 16);
+	assert_int_equal(cfg.timeout_seconds, 10);
 	assert_int_equal(cfg.log_level, LOG_INFO);
+	sb_fini(&err);
+}
+
+/* Defaults are written once, in the flag tables: every collector starts on
+ * its table defaults with no option given (as --help shows them). */
+static void test_collector_defaults_accepted(void **state)
+{
+	struct config cfg;
+	struct strbuf err;
+
+	(void)state;
+	sb_init(&err);
+	assert_int_equal(parse(&cfg, &err, (const char *const[]){NULL}), CLI_RUN);
+	for (size_t i = 0; i < collector_count; i++) {
+		void *st = NULL;
+		int rc = collector_registry[i]->init(&st, &cfg, &err);
+
+		if (rc != 0 && rc != COLLECTOR_INACTIVE)
+			fail_msg("%s rejects its defaults: %s", collector_registry[i]->name, err.buf);
+		if (rc == 0)
+			collector_registry[i]->fini(st);
+	}
 	sb_fini(&err);
 }
 
@@ -163,6 +189,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_collector_defaults_accepted),
 		cmocka_unit_test(test_accepted_forms),
 		cmocka_unit_test(test_errors_name_the_flag),
 		cmocka_unit_test(test_help_and_version),

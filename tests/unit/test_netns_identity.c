@@ -172,8 +172,13 @@ static void test_docker(void **state)
 	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
 	assert_string_equal(id.container, CID);
 
-	/* A directory where the file should be: the ID. */
+	/* A FIFO where the file should be (no writer: a blocking open would
+	 * hang), then a directory: the ID. */
 	assert_int_equal(chdir(t->docker), 0);
+	assert_int_equal(unlink(CID "/config.v2.json"), 0);
+	assert_int_equal(mkfifo(CID "/config.v2.json", 0600), 0);
+	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
+	assert_string_equal(id.container, CID);
 	assert_int_equal(unlink(CID "/config.v2.json"), 0);
 	assert_int_equal(mkdir(CID "/config.v2.json", 0755), 0);
 	assert_int_equal(chdir("/"), 0);

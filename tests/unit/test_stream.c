@@ -24,6 +24,7 @@
 #include "collectors/sockets.h"
 #include "scrape.h"
 #include "sockdiag/reply.h"
+#include "scrape_text.h"
 
 #define NSOCKS 3
 
@@ -143,36 +144,10 @@ static const struct collector_ops src = {
 static char *scrape_once(bool src_enabled)
 {
 	const struct collector_ops *const list[] = {&sink, &src};
-	struct config cfg;
-	struct scrape *s;
-	struct strbuf err, sb;
-	struct scrape_result *r;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.procfs = "/proc";
-	cfg.enabled[0] = true;
-	cfg.enabled[1] = src_enabled;
-	sb_init(&err);
-	sb_init(&sb);
-	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
-	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
-	assert_int_equal(expo_render(scrape_result_expo(r), EXPO_FMT_TEXT, &sb), 0);
-	scrape_result_put(r);
-	scrape_free(s);
-	sb_fini(&err);
-	return sb_steal(&sb, NULL);
+	return scrape_text(list, 2, (const bool[]){true, src_enabled}, "/proc", 1);
 }
 
-static bool has(const char *text, const char *line)
-{
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "\n%s\n", line);
-	return strstr(text, buf) != NULL;
-}
-
-#define HAS(t, l) do { if (!has(t, l)) fail_msg("missing: %s\n--- got:\n%s", l, t); } while (0)
-#define HAS_NOT(t, l) do { if (has(t, l)) fail_msg("unexpected: %s", l); } while (0)
 
 static int reset(void **state)
 {
@@ -277,32 +252,19 @@ static void test_no_provider_consumer_off(void **state)
 static void test_real_processes_failing_keeps_sockets(void **state)
 {
 	const struct collector_ops *const list[] = {&processes_collector, &sockets_collector};
-	struct config cfg;
-	struct scrape *s;
-	struct strbuf err, sb;
-	struct scrape_result *r;
+	char *t;
 
 	(void)state;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.procfs = "/nonexistent-issue9-core";
-	cfg.enabled[0] = cfg.enabled[1] = true;
-	sb_init(&err);
-	sb_init(&sb);
-	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
-	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
-	assert_int_equal(expo_render(scrape_result_expo(r), EXPO_FMT_TEXT, &sb), 0);
-	HAS(sb.buf, "netstat_exporter_collector_success{collector=\"processes\"} 0");
-	HAS(sb.buf, "netstat_exporter_collector_success{collector=\"sockets\"} 1");
+	t = scrape_text(list, 2, NULL, "/nonexistent-issue9-core", 1);
+	HAS(t, "netstat_exporter_collector_success{collector=\"processes\"} 0");
+	HAS(t, "netstat_exporter_collector_success{collector=\"sockets\"} 1");
 	/* The families that always have samples. */
-	HAS(sb.buf, "# TYPE netstat_tcp_sockets gauge");
-	HAS(sb.buf, "# TYPE netstat_udp_sockets gauge");
-	HAS(sb.buf, "# TYPE netstat_tcp_peer_sockets gauge");
-	HAS(sb.buf, "# TYPE netstat_tcp_untracked_sockets gauge");
-	assert_null(strstr(sb.buf, "netstat_process_"));
-	scrape_result_put(r);
-	scrape_free(s);
-	sb_fini(&sb);
-	sb_fini(&err);
+	HAS(t, "# TYPE netstat_tcp_sockets gauge");
+	HAS(t, "# TYPE netstat_udp_sockets gauge");
+	HAS(t, "# TYPE netstat_tcp_peer_sockets gauge");
+	HAS(t, "# TYPE netstat_tcp_untracked_sockets gauge");
+	assert_null(strstr(t, "netstat_process_"));
+	free(t);
 }
 
 /* sockets and limits read ip_local_port_range through one function: they
@@ -311,25 +273,8 @@ static void test_real_processes_failing_keeps_sockets(void **state)
 static char *scrape_limits_sockets(const char *tree)
 {
 	const struct collector_ops *const list[] = {&sockets_collector, &limits_collector};
-	char procfs[512];
-	struct config cfg;
-	struct scrape *s;
-	struct strbuf err, sb;
-	struct scrape_result *r;
 
-	snprintf(procfs, sizeof(procfs), "%s/procfs/%s", FIXTURES_DIR, tree);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.procfs = procfs;
-	cfg.enabled[0] = cfg.enabled[1] = true;
-	sb_init(&err);
-	sb_init(&sb);
-	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
-	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
-	assert_int_equal(expo_render(scrape_result_expo(r), EXPO_FMT_TEXT, &sb), 0);
-	scrape_result_put(r);
-	scrape_free(s);
-	sb_fini(&err);
-	return sb_steal(&sb, NULL);
+	return scrape_text(list, 2, NULL, tree, 1);
 }
 
 static void test_real_port_range_agree(void **state)

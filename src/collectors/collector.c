@@ -1,5 +1,17 @@
-/* collectors/stream: feeding the socket stream's consumers. See collector.h. */
+/* collectors/collector: the helpers of the collector interface. See collector.h. */
 #include "collectors/collector.h"
+
+#include <string.h>
+
+const char *collector_flag_value(const struct config *cfg, const struct collector_flag *f)
+{
+	return config_get(cfg, f->name, f->def);
+}
+
+bool collector_flag_bool(const struct config *cfg, const struct collector_flag *f)
+{
+	return config_bool(cfg, f->name, f->def && strcmp(f->def, "true") == 0);
+}
 
 void collector_sinks_begin(struct collector_sinks *k, unsigned nworkers)
 {
