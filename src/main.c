@@ -5,8 +5,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/flags.h"
+#include "geoip/geoip.h"
 #include "http/server.h"
 #include "log.h"
 #include "scrape.h"
@@ -24,8 +26,11 @@ int main(int argc, char **argv)
 	sb_init(&err);
 	switch (cli_parse(argc, argv, &cfg, &out, &err)) {
 	case CLI_EXIT:
-		fputs(out.buf ? out.buf : "", stdout);
 		status = 0;
+		/* One write, so `--help | grep -q` never meets a closed pipe
+		 * (stdio would split the text at its 4 KiB buffer). */
+		if (out.len && write(STDOUT_FILENO, out.buf, out.len) != (ssize_t)out.len)
+			status = 1;
 		goto out;
 	case CLI_ERROR:
 		fprintf(stderr, "netstat_exporter: %s (see --help)\n", err.buf ? err.buf : "bad usage");
@@ -42,6 +47,7 @@ int main(int argc, char **argv)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP); /* reopen the GeoIP databases */
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -56,8 +62,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_msg(LOG_INFO, "netstat_exporter started; metrics at %s", cfg.telemetry_path);
-	while (sigwait(&stop, &sig) != 0)
-		;
+	while (sigwait(&stop, &sig) != 0 || sig == SIGHUP) {
+		if (sig == SIGHUP) {
+			log_msg(LOG_INFO, "received SIGHUP, reopening GeoIP databases");
+			geoip_request_reload();
+			sig = 0;
+		}
+	}
 	log_msg(LOG_INFO, "received %s, shutting down", strsignal(sig));
 	status = 0;
 out:

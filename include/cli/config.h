@@ -31,6 +31,9 @@ struct config {
 	unsigned max_connections_per_ip;       /* --web.max-connections-per-ip */
 	unsigned timeout_seconds;              /* --web.timeout */
 	enum log_level log_level;              /* --log.level */
+	bool enable_connections;               /* --web.enable-connections */
+	const char *geoip_database;            /* --geoip.database, NULL = none */
+	const char *geoip_asn_database;        /* --geoip.asn-database, NULL = none */
 	bool enabled[CONFIG_MAX_COLLECTORS];   /* indexed like collector_registry */
 	struct config_value values[CONFIG_MAX_VALUES]; /* collector options, in order given */
 	size_t nvalues;

@@ -5,9 +5,12 @@
 
 #include "collectors/collector.h"
 #include "sockdiag/census.h"
+#include "sockdiag/health.h"
 
 extern const struct collector_ops sockets_collector;
 /* The names, types and HELP of the census families it emits. */
 extern const struct expo_desc sockets_metrics[CENSUS_METRIC_COUNT];
+/* ... and of the per-port health families. */
+extern const struct expo_desc sockets_health_metrics[HEALTH_METRIC_COUNT];
 
 #endif

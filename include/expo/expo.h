@@ -23,6 +23,14 @@ enum expo_type {
 	EXPO_GAUGE,
 	EXPO_INFO,        /* family name without _info; value 1; gauge in text */
 	EXPO_UNKNOWN,     /* "untyped" in the text format */
+	EXPO_GAUGEHISTOGRAM, /* a snapshot distribution; samples via expo_add_gaugehistogram() only.
+			      * OpenMetrics: one gaugehistogram family, NAME_bucket{le},
+			      * NAME_gcount, NAME_gsum per label set. The text format has no
+			      * such type: three families with the same sample names,
+			      * NAME_bucket untyped (promtool reserves _bucket and le for
+			      * histograms, whose buckets are counters: these are not),
+			      * NAME_gcount and NAME_gsum gauges. histogram_quantile()
+			      * works on NAME_bucket either way. */
 	EXPO_TYPE_COUNT
 };
 
@@ -78,6 +86,14 @@ void expo_add_i64(struct expo_family *f, int64_t v,
 		  const struct expo_label *labels, size_t nlabels);
 void expo_add_f64(struct expo_family *f, double v,
 		  const struct expo_label *labels, size_t nlabels);
+
+/* Adds one label set of a gauge histogram: counts[i] observations in
+ * bucket i, that is above bounds[i - 1] and at most bounds[i], for i < n;
+ * counts[n] above bounds[n - 1] (the +Inf bucket). bounds ascend, finite.
+ * Buckets are rendered cumulative; gcount is the sum of counts; sum is the
+ * sum of the observations. labels must not use "le". Arrays are copied. */
+void expo_add_gaugehistogram(struct expo_family *f, const double *bounds, const uint64_t *counts,
+			     size_t n, double sum, const struct expo_label *labels, size_t nlabels);
 
 /* Whether a family of src may join dst in expo_merge(); taken says dst
  * already has the name (the family is then left out whatever this returns). */

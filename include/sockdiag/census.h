@@ -22,6 +22,7 @@
 
 #include "sockdiag/reply.h"
 #include "expo/expo.h"
+#include "geoip/geoip.h"
 
 #define CENSUS_MAX_PEERS 16384   /* distinct inbound remote addresses */
 #define CENSUS_MAX_TUPLES 16384  /* distinct outbound (local addr, remote addr, remote port) */
@@ -66,6 +67,8 @@ struct census_opts {
 	unsigned peer_min_sockets;  /* an address needs this many sockets to be listed */
 	unsigned port_range_lo;     /* ip_local_port_range; hi < lo: unknown, ratio omitted */
 	unsigned port_range_hi;
+	const struct geoip *geo;    /* NULL: no country family, no country labels */
+	unsigned top_countries;     /* countries per direction with their own series */
 };
 
 struct census;
@@ -75,9 +78,17 @@ void census_free(struct census *c);
 /* Forgets every socket (listeners included); keeps memory. */
 void census_reset(struct census *c);
 
+/* Counts established sockets by remote country with g (borrowed; NULL
+ * stops): a cache of answers is allocated once. 0 or -ENOMEM. */
+int census_set_geoip(struct census *c, const struct geoip *g);
+
 /* Adds one socket from a TCP or UDP dump. LISTEN sockets go to the listener
  * set; every other TCP socket must come after all listeners. 0 or -ENOMEM. */
 int census_add(struct census *c, const struct diag_sock *s);
+/* The direction and port a non-listening TCP socket is counted under (the
+ * listeners added so far decide, as in census_add()). -1 for a socket the
+ * census gives no port: UDP, listening, or a state it does not report. */
+int census_key(const struct census *c, const struct diag_sock *s, uint16_t *port);
 /* Gives dst (reset, empty) the listener set of src, for classification only:
  * the listener counts themselves stay in src. */
 void census_copy_listeners(struct census *dst, const struct census *src);
@@ -101,7 +112,9 @@ enum census_metric {
 	CENSUS_METRIC_TCP_LISTEN_QUEUE_LENGTH, /* {port} */
 	CENSUS_METRIC_TCP_LISTEN_BACKLOG,     /* {port} */
 	CENSUS_METRIC_TCP_PEER_SOCKETS,       /* {scope, direction} */
-	CENSUS_METRIC_TCP_TOP_INBOUND_PEER_SOCKETS, /* {state, address}; absent when top_peers is 0 */
+	CENSUS_METRIC_TCP_TOP_INBOUND_PEER_SOCKETS, /* {state, address} (with geo: country, and asn,
+						     * as_org with an ASN database); absent when top_peers is 0 */
+	CENSUS_METRIC_TCP_PEER_COUNTRY_SOCKETS, /* {direction, country}; only with geo */
 	CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED, /* no labels */
 	CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED_RATIO, /* no labels; absent when the range is unknown */
 	CENSUS_METRIC_TCP_UNTRACKED_SOCKETS,  /* {table} */

@@ -15,14 +15,15 @@
 
 #define DIAG_DUMP_MAX_WORKERS 4
 
-/* One dump: family (AF_INET, AF_INET6), protocol, kernel state mask, and
- * an optional bytecode filter (NULL: every socket; borrowed, must outlive
- * diag_dump_run()). */
+/* One dump: family (AF_INET, AF_INET6), protocol, kernel state mask, an
+ * optional bytecode filter (NULL: every socket; borrowed, must outlive
+ * diag_dump_run()), and the extensions to request (NL_DIAG_EXT_*, 0: none). */
 struct diag_dump_job {
 	uint8_t family;
 	uint8_t protocol;
 	uint32_t states;
 	const struct diag_bc *filter;
+	uint8_t ext;
 };
 
 /* Called for every socket. Calls with the same worker index never overlap;

@@ -52,6 +52,27 @@ const char *diag_tcp_state_name(enum diag_tcp_state st);
  * -1 for a number we do not report. */
 int diag_tcp_state(uint8_t kstate);
 
+/* What a TCP socket's INET_DIAG_INFO attribute (struct tcp_info) says, for
+ * the fields we use. tcp_info has grown over the years and the attribute is
+ * as long as the sending kernel's struct: a field group it does not cover
+ * stays 0 and its bit in `have` stays clear. */
+#define DIAG_HAVE_TCP_INFO  0x1u /* ca_state .. total_retrans (104 bytes, every 2.6+ kernel) */
+#define DIAG_HAVE_TCP_BYTES 0x2u /* bytes_acked, bytes_received (136 bytes, Linux 4.1+) */
+#define DIAG_HAVE_DROPS     0x4u /* INET_DIAG_SKMEMINFO with SK_MEMINFO_DROPS (Linux 4.7+) */
+
+struct diag_tcp_info {
+	uint8_t ca_state;        /* tcpi_ca_state: TCP_CA_Open .. TCP_CA_Loss */
+	uint32_t retrans;        /* tcpi_retrans: retransmitted segments not yet acknowledged */
+	uint32_t rtt_us;         /* tcpi_rtt: smoothed RTT, microseconds */
+	uint32_t total_retrans;  /* tcpi_total_retrans: segments retransmitted over the socket's life */
+	uint64_t bytes_acked;    /* tcpi_bytes_acked */
+	uint64_t bytes_received; /* tcpi_bytes_received */
+};
+
+/* The congestion-avoidance states of tcpi_ca_state (linux/tcp.h). */
+#define DIAG_TCP_CA_RECOVERY 3
+#define DIAG_TCP_CA_LOSS 4
+
 /* One socket as the dump reports it. Addresses are in network byte order;
  * an IPv4 address (also an IPv4-mapped one from an AF_INET6 socket) fills
  * the first 4 bytes and addr_family says AF_INET, so consumers classify
@@ -69,12 +90,18 @@ struct diag_sock {
 	uint32_t uid;
 	uint32_t rqueue;     /* LISTEN: accept queue length; else bytes */
 	uint32_t wqueue;     /* LISTEN: configured backlog; else bytes */
+	uint32_t have;       /* DIAG_HAVE_* bits: which of the attribute fields below are set */
+	uint32_t drops;      /* SK_MEMINFO_DROPS: packets dropped before the socket queued them */
+	struct diag_tcp_info info;
 };
 
 /* Parses one SOCK_DIAG_BY_FAMILY message (header included, nlmsg_len bytes,
- * already checked to fit the buffer). Attributes after inet_diag_msg are
- * skipped, known or not. Returns 0, or -EBADMSG when the payload is shorter
- * than inet_diag_msg or the family is neither AF_INET nor AF_INET6. */
+ * already checked to fit the buffer). Of the attributes after inet_diag_msg,
+ * INET_DIAG_INFO and INET_DIAG_SKMEMINFO are read as far as their length
+ * covers our fields (shorter ones leave their `have` bits clear); others are
+ * skipped. Returns 0, or -EBADMSG when the payload is shorter than
+ * inet_diag_msg, the family is neither AF_INET nor AF_INET6, or an attribute
+ * header is malformed or runs past the message. */
 int diag_parse_msg(const struct nlmsghdr *nlh, uint8_t protocol, struct diag_sock *out);
 
 /* Called for every socket of a dump; a non-zero return stops the batch and

@@ -2,7 +2,8 @@
  *
  * One NETLINK_SOCK_DIAG socket (libmnl, MNL_SOCKET_AUTOPID) and a receive
  * buffer; diag_nl_dump() sends one SOCK_DIAG_BY_FAMILY dump request with a
- * state mask, optionally a bytecode filter (sockdiag/bytecode.h), and no extensions,
+ * state mask, optionally a bytecode filter (sockdiag/bytecode.h), the
+ * extensions asked for (idiag_ext: NL_DIAG_EXT_*),
  * and hands every socket of the reply to a callback while it streams
  * (diag_parse_batch() does the message walk). Not thread-safe: use one
  * struct diag_nl per thread. */
@@ -45,12 +46,18 @@ int diag_nl_adopt(struct diag_nl *d, int fd);
 #define NL_DIAG_STATE(k) (1u << (k))
 #define NL_DIAG_ALL_STATES 0xffffffffu
 
+/* idiag_ext bits: attributes the kernel adds to each reply message. */
+#define NL_DIAG_EXT(attr) ((uint8_t)(1u << ((attr) - 1)))
+#define NL_DIAG_EXT_INFO 0x02u       /* NL_DIAG_EXT(INET_DIAG_INFO): struct tcp_info (full TCP sockets) */
+#define NL_DIAG_EXT_SKMEMINFO 0x40u  /* NL_DIAG_EXT(INET_DIAG_SKMEMINFO): socket memory and drops */
+
 /* Dumps the sockets of one family (AF_INET, AF_INET6) and protocol
  * (IPPROTO_TCP, IPPROTO_UDP) whose state is in `states` and, when bc is not
  * NULL, that its program accepts (borrowed for the call; sent as
  * INET_DIAG_REQ_BYTECODE; the kernel audits it and fails the request with
  * -EINVAL when it refuses it; a bc->len of 0 or above DIAG_BC_MAX_LEN is
- * -EINVAL here), calling fn for each.
+ * -EINVAL here), calling fn for each. ext is the request's idiag_ext (0:
+ * no attributes).
  * Returns 0; -EINTR when the kernel flagged the dump inconsistent
  * (NLM_F_DUMP_INTR: every record was still delivered, the caller decides
  * whether to start over); the first non-zero return of fn; or another
@@ -58,6 +65,6 @@ int diag_nl_adopt(struct diag_nl *d, int fd);
  * The reply is always read to its end (or the socket closed), so the next
  * dump starts clean. */
 int diag_nl_dump(struct diag_nl *d, uint8_t family, uint8_t protocol,
-		 uint32_t states, const struct diag_bc *bc, diag_sock_fn fn, void *arg);
+		 uint32_t states, uint8_t ext, const struct diag_bc *bc, diag_sock_fn fn, void *arg);
 
 #endif

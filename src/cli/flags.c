@@ -93,6 +93,29 @@ static int set_log_level(struct config *cfg, const char *v)
 	return log_parse_level(v, &cfg->log_level);
 }
 
+static int set_enable_connections(struct config *cfg, const char *v)
+{
+	(void)v;
+	cfg->enable_connections = true;
+	return 0;
+}
+
+static int set_geoip(struct config *cfg, const char *v)
+{
+	if (!*v)
+		return -EINVAL;
+	cfg->geoip_database = v;
+	return 0;
+}
+
+static int set_geoip_asn(struct config *cfg, const char *v)
+{
+	if (!*v)
+		return -EINVAL;
+	cfg->geoip_asn_database = v;
+	return 0;
+}
+
 static int set_disable_defaults(struct config *cfg, const char *v)
 {
 	(void)v;
@@ -116,6 +139,16 @@ static const struct core_flag core_flags[] = {
 	{"path.procfs", "PATH", "/proc", "procfs mountpoint.", set_procfs},
 	{"log.level", "LEVEL", "info", "Only log messages at or above: debug, info, warn, error.",
 	 set_log_level},
+	{"web.enable-connections", NULL, NULL,
+	 "Serve /connections and /api/v1/connections: every socket with its remote address and "
+	 "program. Off by default: it shows who talks to this host to anyone who can reach the port.",
+	 set_enable_connections},
+	{"geoip.database", "PATH", NULL,
+	 "MaxMind DB (GeoLite2/GeoIP2 Country or City, or an ip-location-db country mmdb) for "
+	 "remote countries; reopened on SIGHUP or when the file changes.", set_geoip},
+	{"geoip.asn-database", "PATH", NULL,
+	 "MaxMind DB with autonomous_system_number/_organization (GeoLite2-ASN, ip-location-db asn).",
+	 set_geoip_asn},
 	{"collector.disable-defaults", NULL, NULL,
 	 "Disable every collector; enable the wanted ones with --collector.NAME.", set_disable_defaults},
 	{NULL, NULL, NULL, NULL, NULL},

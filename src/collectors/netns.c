@@ -604,7 +604,7 @@ static int dump(struct dump_ctx *c, uint8_t family, uint8_t protocol, uint32_t s
 	int ret;
 
 	nl->buf = c->s->w[c->worker].buf;
-	ret = diag_nl_dump(nl, family, protocol, states, NULL, on_sock, c);
+	ret = diag_nl_dump(nl, family, protocol, states, 0, NULL, on_sock, c);
 	nl->buf = NULL;
 	/* No such family in the namespace (IPv6 disabled): no such sockets.
 	 * An inconsistent dump (-EINTR) still delivered every socket. */

@@ -4,7 +4,9 @@
  * TCP states and UDP, spread over worker threads with one census each, merged
  * at the end. With two threads or more, each TCP dump is split in two halves
  * by a bytecode filter on the ports (sockdiag/bytecode.h), so the two halves of one
- * family's dump run at once. */
+ * family's dump run at once. Each worker also fills a per-port health aggregate
+ * (sockdiag/health.h: queues, UDP drops, and tcp_info with --collector.sockets.tcp-info,
+ * which asks INET_DIAG_INFO on the TCP dumps). */
 #include "collectors/sockets.h"
 
 #include <errno.h>
@@ -15,10 +17,12 @@
 #include <sys/socket.h>
 
 #include "sockdiag/census.h"
+#include "sockdiag/health.h"
 #include "sockdiag/bytecode.h"
 #include "log.h"
 #include "procfs/reader.h"
 #include "sockdiag/dump.h"
+#include "geoip/geoip.h"
 #include "procfs/sysctl.h"
 #include "cli/flags.h"
 
@@ -29,6 +33,8 @@ enum flag {
 	FLAG_TOP_PEERS,
 	FLAG_PEER_MIN,
 	FLAG_THREADS,
+	FLAG_TCP_INFO,
+	FLAG_TOP_COUNTRIES,
 	FLAG_COUNT
 };
 
@@ -36,7 +42,7 @@ static const struct collector_flag flags[FLAG_COUNT + 1] = {
 	[FLAG_PORTS] = {"collector.sockets.ports", "PORT[,PORT...]", NULL,
 	 "Ports that always get their own per-port series (listeners too), even at zero.", true},
 	[FLAG_TOP_PORTS] = {"collector.sockets.top-ports", "N", "10",
-	 "Other ports per direction with their own series, by socket count; the rest are port=\"other\".", false},
+	 "Other ports per direction with their own series, by socket count (UDP: by drops); the rest are port=\"other\".", false},
 	[FLAG_LISTEN_PORTS] = {"collector.sockets.max-listen-ports", "N", "100",
 	 "Listening ports (lowest first, besides the allowlist) with their own series; the rest are port=\"other\".", false},
 	[FLAG_TOP_PEERS] = {"collector.sockets.top-peers", "K", "5",
@@ -45,6 +51,10 @@ static const struct collector_flag flags[FLAG_COUNT + 1] = {
 	 "Inbound sockets an address must hold to be listed as a top peer.", false},
 	[FLAG_THREADS] = {"collector.sockets.threads", "N", "2",
 	 "Threads sharing the netlink dumps (1-4).", false},
+	[FLAG_TCP_INFO] = {"collector.sockets.tcp-info", NULL, "false",
+	 "Per-port RTT, retransmissions and bytes from tcp_info of established sockets (costs a scrape more, see docs/sockets.md).", false},
+	[FLAG_TOP_COUNTRIES] = {"collector.sockets.top-countries", "N", "20",
+	 "Countries per direction in netstat_tcp_peer_country_sockets (with --geoip.database); the rest are country=\"other\".", false},
 	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
 };
 
@@ -72,6 +82,10 @@ const struct expo_desc sockets_metrics[CENSUS_METRIC_COUNT] = {
 	[CENSUS_METRIC_TCP_TOP_INBOUND_PEER_SOCKETS] = {"netstat_tcp_top_inbound_peer_sockets", EXPO_GAUGE,
 		"Inbound TCP sockets of the remote addresses holding the most, per state "
 		"(the top K with at least the configured minimum)."},
+	[CENSUS_METRIC_TCP_PEER_COUNTRY_SOCKETS] = {"netstat_tcp_peer_country_sockets", EXPO_GAUGE,
+		"Established TCP sockets by direction and the remote address's country: the top "
+		"countries by sockets, the rest as \"other\", private and loopback peers as \"\", "
+		"public peers the database does not know as \"unknown\"."},
 	[CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED] = {"netstat_tcp_ephemeral_ports_max_used", EXPO_GAUGE,
 		"Most outbound TCP sockets (any state) sharing one local address, remote "
 		"address and remote port: each needs its own local port."},
@@ -83,6 +97,38 @@ const struct expo_desc sockets_metrics[CENSUS_METRIC_COUNT] = {
 		"when non-zero those families are lower bounds."},
 };
 
+/* The families this collector emits from the per-port health aggregate. */
+const struct expo_desc sockets_health_metrics[HEALTH_METRIC_COUNT] = {
+	[HEALTH_METRIC_TCP_PORT_RECEIVE_QUEUE_BYTES] = {"netstat_tcp_port_receive_queue_bytes", EXPO_GAUGE,
+		"Bytes received but not yet read by the application (ss Recv-Q), summed over a port's "
+		"non-listening TCP sockets, by direction."},
+	[HEALTH_METRIC_TCP_PORT_SEND_QUEUE_BYTES] = {"netstat_tcp_port_send_queue_bytes", EXPO_GAUGE,
+		"Bytes sent but not yet acknowledged by the peer, or not yet sent (ss Send-Q), summed "
+		"over a port's non-listening TCP sockets, by direction."},
+	[HEALTH_METRIC_TCP_PORT_RECEIVE_QUEUE_NONEMPTY_SOCKETS] = {"netstat_tcp_port_receive_queue_nonempty_sockets", EXPO_GAUGE,
+		"Non-listening TCP sockets of a port with bytes waiting to be read, by direction."},
+	[HEALTH_METRIC_TCP_PORT_RTT_SECONDS] = {"netstat_tcp_port_rtt_seconds", EXPO_GAUGEHISTOGRAM,
+		"Smoothed round-trip time (tcpi_rtt, ss rtt:) of a port's established TCP sockets, "
+		"by direction: how many sockets are in each bucket now."},
+	[HEALTH_METRIC_TCP_PORT_RETRANSMITTING_SOCKETS] = {"netstat_tcp_port_retransmitting_sockets", EXPO_GAUGE,
+		"Established TCP sockets of a port in loss recovery (tcpi_ca_state Recovery or Loss) or "
+		"with retransmitted segments not yet acknowledged (tcpi_retrans, ss retrans:N/), by direction."},
+	[HEALTH_METRIC_TCP_PORT_RETRANSMITTED_SEGMENTS] = {"netstat_tcp_port_retransmitted_segments", EXPO_GAUGE,
+		"Segments retransmitted over their lifetime (tcpi_total_retrans, ss retrans:/N), summed "
+		"over a port's established TCP sockets, by direction: a sum over live sockets, not a counter."},
+	[HEALTH_METRIC_TCP_PORT_ACKED_BYTES] = {"netstat_tcp_port_acked_bytes", EXPO_GAUGE,
+		"Bytes acknowledged by the peer (tcpi_bytes_acked, ss bytes_acked:), summed over a port's "
+		"established TCP sockets, by direction: a sum over live sockets, not a counter."},
+	[HEALTH_METRIC_TCP_PORT_RECEIVED_BYTES] = {"netstat_tcp_port_received_bytes", EXPO_GAUGE,
+		"Bytes received (tcpi_bytes_received, ss bytes_received:), summed over a port's "
+		"established TCP sockets, by direction: a sum over live sockets, not a counter."},
+	[HEALTH_METRIC_UDP_PORT_RECEIVE_QUEUE_BYTES] = {"netstat_udp_port_receive_queue_bytes", EXPO_GAUGE,
+		"Memory held by datagrams not yet read (ss Recv-Q) of the UDP sockets bound to a local port."},
+	[HEALTH_METRIC_UDP_PORT_DROPPED_DATAGRAMS] = {"netstat_udp_port_dropped_datagrams", EXPO_GAUGE,
+		"Datagrams dropped by the UDP sockets bound to a local port (SK_MEMINFO_DROPS, ss -m d), "
+		"mostly for a full receive buffer: a sum over live sockets, not a counter."},
+};
+
 #define NCENSUS DIAG_DUMP_MAX_WORKERS
 
 /* Owned by the collector, reused from scrape to scrape. */
@@ -91,9 +137,12 @@ struct sockets {
 	unsigned threads;
 	struct diag_dump scan;
 	struct census *census[NCENSUS]; /* one per worker; [0] gets the listeners and the merge */
+	struct health *health[NCENSUS]; /* likewise, per-port queues, tcp_info and UDP drops */
+	bool tcp_info;
 	struct diag_bc half[2];         /* the split of the TCP dumps, rebuilt every scrape */
-	int add_rc[NCENSUS];            /* a census_add() failure in this dump, per worker */
+	int add_rc[NCENSUS];            /* a census or health add failure in this dump, per worker */
 	uint64_t untracked_warned[CENSUS_TABLE_COUNT];
+	struct geoip *geo;   /* owned; NULL without --geoip.database */
 };
 
 static void sockets_fini(void *state)
@@ -103,8 +152,11 @@ static void sockets_fini(void *state)
 	if (s == NULL)
 		return;
 	diag_dump_fini(&s->scan);
-	for (int i = 0; i < NCENSUS; i++)
+	for (int i = 0; i < NCENSUS; i++) {
 		census_free(s->census[i]);
+		health_free(s->health[i]);
+	}
+	geoip_free(s->geo);
 	free(s);
 }
 
@@ -180,14 +232,24 @@ static int sockets_init(void **state, const struct config *cfg, struct strbuf *e
 	    (ret = get_uint(cfg, FLAG_LISTEN_PORTS, 0, 65536, &s->opts.max_listen_ports, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_TOP_PEERS, 0, 10000, &s->opts.top_peers, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_PEER_MIN, 1, UINT_MAX, &s->opts.peer_min_sockets, err)) < 0 ||
-	    (ret = get_uint(cfg, FLAG_THREADS, 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0)
+	    (ret = get_uint(cfg, FLAG_THREADS, 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0 ||
+	    (ret = get_uint(cfg, FLAG_TOP_COUNTRIES, 0, GEOIP_CC_COUNT, &s->opts.top_countries, err)) < 0)
 		goto out;
+	s->tcp_info = collector_flag_bool(cfg, &flags[FLAG_TCP_INFO]);
+	if (cfg->geoip_database) {
+		ret = geoip_open(cfg->geoip_database, cfg->geoip_asn_database, &s->geo, err);
+		if (ret < 0)
+			goto out;
+		s->opts.geo = s->geo;
+	}
 	ret = diag_dump_init(&s->scan, s->threads);
 	if (ret < 0)
 		goto out;
 	for (unsigned i = 0; i < s->threads; i++) {
 		s->census[i] = census_new();
-		if (s->census[i] == NULL) {
+		s->health[i] = health_new();
+		if (s->census[i] == NULL || s->health[i] == NULL ||
+		    census_set_geoip(s->census[i], s->geo) < 0) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -215,6 +277,7 @@ static int sockets_begin(void *state, unsigned nworkers)
 		return -EINVAL;
 	for (unsigned i = 0; i < s->threads; i++) {
 		census_reset(s->census[i]);
+		health_reset(s->health[i]);
 		s->add_rc[i] = 0;
 	}
 	return 0;
@@ -223,10 +286,21 @@ static int sockets_begin(void *state, unsigned nworkers)
 static void sockets_add(void *state, unsigned worker, const struct diag_sock *sk)
 {
 	struct sockets *s = state;
-	int ret;
+	uint16_t port;
+	int dir, ret;
 
-	if (s->add_rc[worker] == 0 && (ret = census_add(s->census[worker], sk)) < 0)
-		s->add_rc[worker] = ret;
+	if (s->add_rc[worker] != 0)
+		return;
+	/* The health aggregate files a TCP socket under its census key. */
+	if (sk->protocol == IPPROTO_UDP)
+		ret = health_add_udp(s->health[worker], sk);
+	else if ((dir = census_key(s->census[worker], sk, &port)) >= 0)
+		ret = health_add_tcp(s->health[worker], dir, port, sk);
+	else
+		ret = 0;
+	if (ret == 0)
+		ret = census_add(s->census[worker], sk);
+	s->add_rc[worker] = ret;
 }
 
 /* The ephemeral range of the scraped network namespace; hi < lo if unknown. */
@@ -248,8 +322,8 @@ static void read_port_range(int procfs_fd, struct census_opts *o)
 	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
 
 static const struct diag_dump_job listen_jobs[] = {
-	{AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN), NULL},
-	{AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN), NULL},
+	{AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN), NULL, 0},
+	{AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN), NULL, 0},
 };
 
 #define NJOBS_MAX 6
@@ -264,7 +338,10 @@ static size_t rest_jobs(const struct sockets *s, struct diag_dump_job *jobs)
 	size_t n = 0;
 
 	for (size_t f = 0; f < sizeof(families); f++) {
-		struct diag_dump_job tcp = {families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES, NULL};
+		/* tcp_info rides on the whole dump: see docs/sockets.md for why not
+		 * a separate dump of the established sockets. */
+		struct diag_dump_job tcp = {families[f], IPPROTO_TCP, TCP_NON_LISTEN_STATES, NULL,
+					    s->tcp_info ? NL_DIAG_EXT_INFO : 0};
 
 		if (s->threads < 2) {
 			jobs[n++] = tcp;
@@ -275,8 +352,11 @@ static size_t rest_jobs(const struct sockets *s, struct diag_dump_job *jobs)
 			jobs[n++] = tcp;
 		}
 	}
-	jobs[n++] = (struct diag_dump_job){AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
-	jobs[n++] = (struct diag_dump_job){AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
+	/* UDP drops come with the socket memory attribute. */
+	jobs[n++] = (struct diag_dump_job){AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL,
+					   NL_DIAG_EXT_SKMEMINFO};
+	jobs[n++] = (struct diag_dump_job){AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL,
+					   NL_DIAG_EXT_SKMEMINFO};
 	return n;
 }
 
@@ -341,6 +421,8 @@ static int sockets_stream_run(void *state, const struct collect_ctx *ctx,
 
 	read_port_range(ctx->procfs_fd, &s->opts);
 	build_halves(s);
+	if (s->geo)
+		geoip_refresh(s->geo); /* between dumps: no lookup runs now */
 	ret = scan(s, sinks);
 	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
 		ret = scan(s, sinks);
@@ -363,11 +445,18 @@ static int sockets_collect(void *state, const struct collect_ctx *ctx, struct ex
 		goto out;
 	for (unsigned i = 1; i < s->threads; i++) {
 		ret = census_merge(s->census[0], s->census[i]);
+		if (ret == 0)
+			ret = health_merge(s->health[0], s->health[i]);
 		if (ret < 0)
 			goto out;
 	}
 	warn_untracked(s);
 	ret = census_emit(s->census[0], &s->opts, &out, EXPO_NOLABELS);
+	if (ret == 0) {
+		struct health_out hout = {.e = e, .desc = sockets_health_metrics};
+		struct health_opts ho = {s->opts.ports, s->opts.top_ports, s->tcp_info};
+		ret = health_emit(s->health[0], &ho, &hout, EXPO_NOLABELS);
+	}
 out:
 	return ret;
 }
@@ -382,6 +471,9 @@ static bool sockets_owns(const char *family)
 {
 	for (int m = 0; m < CENSUS_METRIC_COUNT; m++)
 		if (strcmp(family, sockets_metrics[m].name) == 0)
+			return true;
+	for (int m = 0; m < HEALTH_METRIC_COUNT; m++)
+		if (strcmp(family, sockets_health_metrics[m].name) == 0)
 			return true;
 	return false;
 }

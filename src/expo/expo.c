@@ -16,7 +16,15 @@ struct chunk {
 	char data[];
 };
 
-enum value_kind { VAL_U64 = 0, VAL_I64, VAL_F64, VAL_KIND_COUNT };
+enum value_kind { VAL_U64 = 0, VAL_I64, VAL_F64, VAL_HIST, VAL_KIND_COUNT };
+
+/* One label set of a gauge histogram; in the arena. */
+struct hist {
+	size_t n;          /* finite bounds */
+	const double *bounds;
+	const uint64_t *cum; /* n + 1 cumulative counts; cum[n] is gcount */
+	double sum;
+};
 
 struct sample {
 	struct sample *next;
@@ -25,6 +33,7 @@ struct sample {
 		uint64_t u;
 		int64_t i;
 		double f;
+		const struct hist *h;
 	} v;
 	size_t nlabels;
 	struct expo_label labels[];
@@ -265,10 +274,20 @@ static struct sample *add_sample(struct expo_family *f,
 	return s;
 }
 
+/* Every family type but the gauge histogram takes plain values. */
+static struct sample *add_value(struct expo_family *f, const struct expo_label *labels, size_t n)
+{
+	if (f && f->type == EXPO_GAUGEHISTOGRAM) {
+		f->owner->err = -EINVAL;
+		return NULL;
+	}
+	return add_sample(f, labels, n);
+}
+
 void expo_add_u64(struct expo_family *f, uint64_t v,
 		  const struct expo_label *labels, size_t nlabels)
 {
-	struct sample *s = add_sample(f, labels, nlabels);
+	struct sample *s = add_value(f, labels, nlabels);
 
 	if (s) {
 		s->kind = VAL_U64;
@@ -279,7 +298,7 @@ void expo_add_u64(struct expo_family *f, uint64_t v,
 void expo_add_i64(struct expo_family *f, int64_t v,
 		  const struct expo_label *labels, size_t nlabels)
 {
-	struct sample *s = add_sample(f, labels, nlabels);
+	struct sample *s = add_value(f, labels, nlabels);
 
 	if (s) {
 		s->kind = VAL_I64;
@@ -290,12 +309,54 @@ void expo_add_i64(struct expo_family *f, int64_t v,
 void expo_add_f64(struct expo_family *f, double v,
 		  const struct expo_label *labels, size_t nlabels)
 {
-	struct sample *s = add_sample(f, labels, nlabels);
+	struct sample *s = add_value(f, labels, nlabels);
 
 	if (s) {
 		s->kind = VAL_F64;
 		s->v.f = v;
 	}
+}
+
+void expo_add_gaugehistogram(struct expo_family *f, const double *bounds, const uint64_t *counts,
+			     size_t n, double sum, const struct expo_label *labels, size_t nlabels)
+{
+	struct sample *s;
+	struct hist *h;
+	double *b;
+	uint64_t *cum, total = 0;
+
+	if (!f || f->owner->err)
+		return;
+	if (f->type != EXPO_GAUGEHISTOGRAM || n == 0) {
+		f->owner->err = -EINVAL;
+		return;
+	}
+	for (size_t i = 0; i < nlabels; i++) {
+		if (labels[i].name && strcmp(labels[i].name, "le") == 0) {
+			f->owner->err = -EINVAL;
+			return;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(bounds[i]) || (i > 0 && bounds[i] <= bounds[i - 1])) {
+			f->owner->err = -EINVAL;
+			return;
+		}
+	}
+	s = add_sample(f, labels, nlabels);
+	h = arena_alloc(f->owner, sizeof(*h));
+	b = arena_alloc(f->owner, n * sizeof(*b));
+	cum = arena_alloc(f->owner, (n + 1) * sizeof(*cum));
+	if (!s || !h || !b || !cum)
+		return;
+	memcpy(b, bounds, n * sizeof(*b));
+	for (size_t i = 0; i <= n; i++) {
+		total += counts[i];
+		cum[i] = total;
+	}
+	*h = (struct hist){.n = n, .bounds = b, .cum = cum, .sum = sum};
+	s->kind = VAL_HIST;
+	s->v.h = h;
 }
 
 int expo_merge(struct expo *dst, struct expo *src, expo_keep_fn keep, void *arg)
@@ -396,6 +457,10 @@ void expo_put_f64(struct strbuf *sb, double v)
 		if (strtod(tmp, NULL) == v)
 			break;
 	}
+	/* %g writes 10 as 1e+01: integers print as integers (an le label
+	 * must read the same in every scrape and format). */
+	if (strchr(tmp, 'e') && fabs(v) < 1e16 && v == trunc(v))
+		snprintf(tmp, sizeof(tmp), "%.0f", v);
 	sb_puts(sb, tmp);
 }
 
@@ -408,6 +473,8 @@ static const char *type_word(enum expo_type t, enum expo_format fmt)
 		return "gauge";
 	case EXPO_INFO:
 		return fmt == EXPO_FMT_OPENMETRICS ? "info" : "gauge";
+	case EXPO_GAUGEHISTOGRAM:
+		return "gaugehistogram"; /* OpenMetrics only; see render_text_gh() */
 	default:
 		return fmt == EXPO_FMT_OPENMETRICS ? "unknown" : "untyped";
 	}
@@ -424,12 +491,13 @@ static const char *sample_suffix(enum expo_type t)
 	return "";
 }
 
-static void put_sample(struct strbuf *sb, const struct expo_family *f,
-		       const struct sample *s)
+/* NAME SUFFIX{labels[,le="LE"]} and the space before the value. */
+static void put_series(struct strbuf *sb, const char *name, const char *suffix,
+		       const struct sample *s, const double *le)
 {
-	sb_puts(sb, f->name);
-	sb_puts(sb, sample_suffix(f->type));
-	if (s->nlabels) {
+	sb_puts(sb, name);
+	sb_puts(sb, suffix);
+	if (s->nlabels || le) {
 		sb_putc(sb, '{');
 		for (size_t i = 0; i < s->nlabels; i++) {
 			if (i)
@@ -439,9 +507,51 @@ static void put_sample(struct strbuf *sb, const struct expo_family *f,
 			expo_put_label_value(sb, s->labels[i].value);
 			sb_putc(sb, '"');
 		}
+		if (le) {
+			sb_puts(sb, s->nlabels ? ",le=\"" : "le=\"");
+			expo_put_f64(sb, *le);
+			sb_putc(sb, '"');
+		}
 		sb_putc(sb, '}');
 	}
 	sb_putc(sb, ' ');
+}
+
+/* A gauge histogram's buckets (bucket n is le="+Inf"), its _gcount or its _gsum. */
+enum gh_part { GH_BUCKETS = 0, GH_GCOUNT, GH_GSUM, GH_PART_COUNT };
+
+static void put_gh(struct strbuf *sb, const struct expo_family *f, const struct sample *s,
+		   enum gh_part part)
+{
+	const struct hist *h = s->v.h;
+
+	if (part == GH_BUCKETS) {
+		for (size_t i = 0; i <= h->n; i++) {
+			double le = i < h->n ? h->bounds[i] : INFINITY;
+			put_series(sb, f->name, "_bucket", s, &le);
+			sb_put_u64(sb, h->cum[i]);
+			sb_putc(sb, '\n');
+		}
+	} else if (part == GH_GCOUNT) {
+		put_series(sb, f->name, "_gcount", s, NULL);
+		sb_put_u64(sb, h->cum[h->n]);
+		sb_putc(sb, '\n');
+	} else {
+		put_series(sb, f->name, "_gsum", s, NULL);
+		expo_put_f64(sb, h->sum);
+		sb_putc(sb, '\n');
+	}
+}
+
+static void put_sample(struct strbuf *sb, const struct expo_family *f,
+		       const struct sample *s)
+{
+	if (s->kind == VAL_HIST) {
+		for (int part = 0; part < GH_PART_COUNT; part++)
+			put_gh(sb, f, s, part);
+		return;
+	}
+	put_series(sb, f->name, sample_suffix(f->type), s, NULL);
 	switch (s->kind) {
 	case VAL_U64:
 		sb_put_u64(sb, s->v.u);
@@ -456,6 +566,41 @@ static void put_sample(struct strbuf *sb, const struct expo_family *f,
 	sb_putc(sb, '\n');
 }
 
+static void put_header(struct strbuf *out, const char *name, const char *suffix, const char *help,
+		       const char *type, enum expo_format fmt)
+{
+	sb_puts(out, "# HELP ");
+	sb_puts(out, name);
+	sb_puts(out, suffix);
+	sb_putc(out, ' ');
+	expo_put_help(out, help, fmt);
+	sb_puts(out, "\n# TYPE ");
+	sb_puts(out, name);
+	sb_puts(out, suffix);
+	sb_putc(out, ' ');
+	sb_puts(out, type);
+	sb_putc(out, '\n');
+}
+
+/* The text format's stand-in for a gauge histogram: the same sample names in
+ * three families (see EXPO_GAUGEHISTOGRAM). */
+static void render_text_gh(struct strbuf *out, const struct expo_family *f)
+{
+	static const struct {
+		const char *suffix, *type;
+	} parts[GH_PART_COUNT] = {
+		[GH_BUCKETS] = {"_bucket", "untyped"},
+		[GH_GCOUNT] = {"_gcount", "gauge"},
+		[GH_GSUM] = {"_gsum", "gauge"},
+	};
+
+	for (int part = 0; part < GH_PART_COUNT; part++) {
+		put_header(out, f->name, parts[part].suffix, f->help, parts[part].type, EXPO_FMT_TEXT);
+		for (const struct sample *s = f->first; s; s = s->next)
+			put_gh(out, f, s, part);
+	}
+}
+
 int expo_render(const struct expo *e, enum expo_format fmt, struct strbuf *out)
 {
 	int om = fmt == EXPO_FMT_OPENMETRICS;
@@ -468,17 +613,11 @@ int expo_render(const struct expo *e, enum expo_format fmt, struct strbuf *out)
 
 		if (!f->first)
 			continue;
-		sb_puts(out, "# HELP ");
-		sb_puts(out, f->name);
-		sb_puts(out, suffix);
-		sb_putc(out, ' ');
-		expo_put_help(out, f->help, fmt);
-		sb_puts(out, "\n# TYPE ");
-		sb_puts(out, f->name);
-		sb_puts(out, suffix);
-		sb_putc(out, ' ');
-		sb_puts(out, type_word(f->type, fmt));
-		sb_putc(out, '\n');
+		if (!om && f->type == EXPO_GAUGEHISTOGRAM) {
+			render_text_gh(out, f);
+			continue;
+		}
+		put_header(out, f->name, suffix, f->help, type_word(f->type, fmt), fmt);
 		for (const struct sample *s = f->first; s; s = s->next)
 			put_sample(out, f, s);
 	}

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "http/connections.h"
 #include "http/gzip.h"
 #include "http/listen_addr.h"
 #include "log.h"
@@ -33,6 +34,7 @@ struct http_server {
 	atomic_uint submitted;  /* scrapes submitted and not yet done with */
 	struct MHD_Daemon *daemons[CONFIG_MAX_LISTEN];
 	size_t n;
+	struct http_conns *conns; /* NULL unless --web.enable-connections */
 };
 
 static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status,
@@ -73,8 +75,10 @@ static enum MHD_Result serve_landing(struct http_server *srv, struct MHD_Connect
 		else
 			sb_putc(&sb, *p);
 	}
-	sb_puts(&sb, "\">Metrics</a></li><li><a href=\"/healthz\">Health</a></li></ul>\n"
-		     "</body></html>\n");
+	sb_puts(&sb, "\">Metrics</a></li><li><a href=\"/healthz\">Health</a></li>");
+	if (srv->conns)
+		sb_puts(&sb, "<li><a href=\"/connections\">Connections</a></li>");
+	sb_puts(&sb, "</ul>\n</body></html>\n");
 	if (sb.err)
 		goto out;
 	body = sb_steal(&sb, &len);
@@ -98,12 +102,14 @@ struct request {
 	struct MHD_Connection *conn;
 	bool counted;                  /* holds one of --web.max-requests */
 	bool waiting;                  /* suspended until the scrape says done */
+	void *conns;                   /* http/connections' state of an API request */
 	bool submitted;                /* counted in srv->submitted */
 };
 
 static void request_free(struct request *req)
 {
 	scrape_result_put(req->w.result);
+	http_conns_completed(req->conns);
 	if (req->counted)
 		atomic_fetch_sub(&req->srv->in_flight, 1);
 	if (req->submitted)
@@ -261,6 +267,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (srv->conns && http_conns_route(url))
+		return http_conns_handle(srv->conns, conn, url, &((struct request *)*con_cls)->conns);
 	if (strcmp(url, srv->cfg->telemetry_path) == 0)
 		return serve_metrics(*con_cls, conn);
 	if (strcmp(url, "/") == 0)
@@ -340,6 +348,11 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 	srv->scrape = scrape;
 	atomic_init(&srv->in_flight, 0);
 	atomic_init(&srv->submitted, 0);
+	if (cfg->enable_connections) {
+		rc = http_conns_new(cfg, &srv->in_flight, cfg->max_requests, &srv->conns, err);
+		if (rc)
+			goto out;
+	}
 	for (size_t i = 0; i < cfg->nlisten; i++) {
 		int fd = open_listener(cfg->listen[i], err);
 
@@ -352,6 +365,7 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 			0, NULL, NULL, handle, srv,
 			MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			MHD_OPTION_UNESCAPE_CALLBACK, http_conns_no_unescape, NULL,
 			MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
@@ -392,9 +406,11 @@ void http_stop(struct http_server *srv)
 			close(fd);
 	}
 	scrape_close(srv->scrape);
+	http_conns_close(srv->conns); /* answers waiting API requests (503) */
 	for (int i = 0; i < HTTP_STOP_DRAIN_MS / 10 && atomic_load(&srv->submitted) > 0; i++)
 		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
 	for (size_t i = 0; i < srv->n; i++)
 		MHD_stop_daemon(srv->daemons[i]);
+	http_conns_free(srv->conns);
 	free(srv);
 }

@@ -79,6 +79,11 @@ struct census {
 	size_t nlisten, listen_cap;
 	struct htab peers;
 	struct htab tuples;
+	/* Established sockets by remote country: [0] private/loopback, a
+	 * country index, or [GEOIP_CC_COUNT] public but not in the database. */
+	uint64_t country[CENSUS_DIR_COUNT][GEOIP_CC_COUNT + 1];
+	const struct geoip *geo;       /* borrowed */
+	struct geoip_cache *geo_cache; /* owned */
 };
 
 /* ---- hash tables ---- */
@@ -194,6 +199,7 @@ void census_free(struct census *c)
 	free(c->listen);
 	free(c->peers.slots);
 	free(c->tuples.slots);
+	geoip_cache_free(c->geo_cache);
 	free(c);
 }
 
@@ -217,6 +223,15 @@ void census_reset(struct census *c)
 	c->nlisten = 0;
 	htab_clear(&c->peers);
 	htab_clear(&c->tuples);
+	memset(c->country, 0, sizeof(c->country));
+}
+
+int census_set_geoip(struct census *c, const struct geoip *g)
+{
+	c->geo = g;
+	if (g && !c->geo_cache && !(c->geo_cache = geoip_cache_new()))
+		return -ENOMEM;
+	return 0;
 }
 
 /* ---- classification ---- */
@@ -348,7 +363,9 @@ int census_add(struct census *c, const struct diag_sock *s)
 {
 	int fam = s->family == AF_INET6 ? CENSUS_IPV6 : CENSUS_IPV4;
 	enum census_dir dir;
+	enum census_scope scope;
 	struct port_entry *pe;
+	uint16_t port = 0;
 	int st;
 
 	if (s->protocol == IPPROTO_UDP) {
@@ -370,13 +387,26 @@ int census_add(struct census *c, const struct diag_sock *s)
 		le->backlog += s->wqueue;
 		return 0;
 	}
-	dir = bit_get(c->listening, s->sport) ? CENSUS_INBOUND : CENSUS_OUTBOUND;
-	pe = port_get(&c->ports[dir], dir == CENSUS_INBOUND ? s->sport : s->dport);
+	if (census_key(c, s, &port) == CENSUS_INBOUND)
+		dir = CENSUS_INBOUND;
+	else
+		dir = CENSUS_OUTBOUND;
+	pe = port_get(&c->ports[dir], port);
 	if (pe == NULL)
 		return -ENOMEM;
 	pe->total++;
 	pe->n[st]++;
-	c->scope[census_scope_of(s->addr_family, s->dst)][dir]++;
+	scope = census_scope_of(s->addr_family, s->dst);
+	c->scope[scope][dir]++;
+	if (c->geo && st == DIAG_TCP_ESTABLISHED) {
+		unsigned cc = 0;
+		if (scope == CENSUS_SCOPE_PUBLIC) {
+			cc = geoip_country_cached(c->geo, c->geo_cache, s->addr_family, s->dst);
+			if (cc == GEOIP_CC_NONE)
+				cc = GEOIP_CC_COUNT;
+		}
+		c->country[dir][cc]++;
+	}
 	if (dir == CENSUS_OUTBOUND)
 		return add_tuple(c, s);
 	if (st == DIAG_TCP_SYN_RECV)
@@ -384,6 +414,20 @@ int census_add(struct census *c, const struct diag_sock *s)
 	if (st == DIAG_TCP_ESTABLISHED)
 		return add_peer(c, s, 1);
 	return 0;
+}
+
+int census_key(const struct census *c, const struct diag_sock *s, uint16_t *port)
+{
+	int st = diag_tcp_state(s->kstate);
+
+	if (s->protocol != IPPROTO_TCP || st < 0 || st == DIAG_TCP_LISTEN)
+		return -1;
+	if (bit_get(c->listening, s->sport)) {
+		*port = s->sport;
+		return CENSUS_INBOUND;
+	}
+	*port = s->dport;
+	return CENSUS_OUTBOUND;
 }
 
 void census_copy_listeners(struct census *dst, const struct census *src)
@@ -406,6 +450,9 @@ int census_merge(struct census *dst, const struct census *src)
 	for (int s = 0; s < CENSUS_SCOPE_COUNT; s++)
 		for (int d = 0; d < CENSUS_DIR_COUNT; d++)
 			dst->scope[s][d] += src->scope[s][d];
+	for (int d = 0; d < CENSUS_DIR_COUNT; d++)
+		for (int k = 0; k <= GEOIP_CC_COUNT; k++)
+			dst->country[d][k] += src->country[d][k];
 	for (int d = 0; d < CENSUS_DIR_COUNT; d++) {
 		const struct port_table *t = &src->ports[d];
 		for (size_t i = 0; i < t->n; i++) {
@@ -488,11 +535,11 @@ static struct expo_family *family(struct emit *em, enum census_metric m)
 	return expo_family_once(em->out->e, &em->out->desc[m], &em->out->fam[m]);
 }
 
-/* A sample with its own labels (at most 3), then the constant ones. */
+/* A sample with its own labels (at most 5), then the constant ones. */
 static void add(struct expo_family *f, const struct emit *em, uint64_t v,
 		const struct expo_label *labels, size_t n)
 {
-	struct expo_label l[3 + CENSUS_MAX_CONST_LABELS];
+	struct expo_label l[5 + CENSUS_MAX_CONST_LABELS];
 
 	for (size_t i = 0; i < n; i++)
 		l[i] = labels[i];
@@ -719,6 +766,32 @@ static int cmp_peer(const void *a, const void *b, void *which)
 	return memcmp(x->k.addr, y->k.addr, 16);
 }
 
+/* A top peer with its country ("" for private and loopback addresses,
+ * "unknown" when the database has none) and, with an ASN database, asn and
+ * as_org. */
+static void add_peer_geo(struct expo_family *f, const struct emit *em, const struct geoip *g, uint64_t v,
+			 const char *state, const char *addr, uint8_t fam, const uint8_t *a)
+{
+	char cc[8] = "", asn[16] = "", org[128] = "";
+	uint32_t n = 0;
+
+	if (census_scope_of(fam, a) == CENSUS_SCOPE_PUBLIC) {
+		unsigned k = geoip_country(g, fam, a);
+		if (k == GEOIP_CC_NONE)
+			strcpy(cc, "unknown");
+		else
+			geoip_cc_name(k, cc);
+		geoip_asn(g, fam, a, &n, org, sizeof(org));
+		if (n)
+			snprintf(asn, sizeof(asn), "%u", n);
+	}
+	if (geoip_has_asn(g))
+		add(f, em, v, EXPO_LABELS({"state", state}, {"address", addr}, {"country", cc},
+					  {"asn", asn}, {"as_org", org}));
+	else
+		add(f, em, v, EXPO_LABELS({"state", state}, {"address", addr}, {"country", cc}));
+}
+
 static int emit_peers(struct emit *em, const struct census *c, const struct census_opts *o)
 {
 	static const char *const which_state[2] = {"syn_recv", "established"};
@@ -746,6 +819,11 @@ static int emit_peers(struct emit *em, const struct census *c, const struct cens
 		for (size_t i = 0; i < n && i < o->top_peers; i++) {
 			char abuf[INET6_ADDRSTRLEN];
 			inet_ntop(cand[i]->k.fam, cand[i]->k.addr, abuf, sizeof(abuf));
+			if (o->geo) {
+				add_peer_geo(f, em, o->geo, cand[i]->n[w], which_state[w], abuf,
+					     cand[i]->k.fam, cand[i]->k.addr);
+				continue;
+			}
 			add(f, em, cand[i]->n[w], EXPO_LABELS({"state", which_state[w]},
 							      {"address", abuf}));
 		}
@@ -753,6 +831,53 @@ static int emit_peers(struct emit *em, const struct census *c, const struct cens
 out:
 	free(cand);
 	return ret;
+}
+
+/* qsort_r: country indexes by count, descending, then by index. */
+static int cmp_country(const void *a, const void *b, void *counts)
+{
+	const uint64_t *n = counts;
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	if (n[x] != n[y])
+		return n[x] < n[y] ? 1 : -1;
+	return (x > y) - (x < y);
+}
+
+/* The top countries per direction, the rest as "other", private and
+ * loopback peers as "" (both always present). */
+static void emit_countries(struct emit *em, const struct census *c, const struct census_opts *o)
+{
+	struct expo_family *f;
+	unsigned idx[GEOIP_CC_COUNT];
+
+	if (!o->geo)
+		return;
+	f = family(em, CENSUS_METRIC_TCP_PEER_COUNTRY_SOCKETS);
+	for (int d = 0; d < CENSUS_DIR_COUNT; d++) {
+		const uint64_t *n = c->country[d];
+		uint64_t other = 0;
+		size_t k = 0;
+		char cc[8];
+
+		for (unsigned i = 1; i <= GEOIP_CC_COUNT; i++)
+			if (n[i])
+				idx[k++] = i;
+		qsort_r(idx, k, sizeof(idx[0]), cmp_country, (void *)n);
+		add(f, em, n[0], EXPO_LABELS({"direction", dir_names[d]}, {"country", ""}));
+		for (size_t i = 0; i < k; i++) {
+			if (i >= o->top_countries) {
+				other += n[idx[i]];
+				continue;
+			}
+			if (idx[i] == GEOIP_CC_COUNT)
+				strcpy(cc, "unknown");
+			else
+				geoip_cc_name(idx[i], cc);
+			add(f, em, n[idx[i]], EXPO_LABELS({"direction", dir_names[d]}, {"country", cc}));
+		}
+		add(f, em, other, EXPO_LABELS({"direction", dir_names[d]}, {"country", "other"}));
+	}
 }
 
 static void emit_ephemeral(struct emit *em, const struct census *c, const struct census_opts *o)
@@ -802,6 +927,7 @@ int census_emit(const struct census *c, const struct census_opts *o, struct cens
 	ret = emit_peers(&em, c, o);
 	if (ret < 0)
 		goto out;
+	emit_countries(&em, c, o);
 	emit_ephemeral(&em, c, o);
 	emit_untracked(&em, c);
 	ret = expo_error(out->e);

@@ -69,7 +69,7 @@ static void *work(void *arg)
 		if (j >= r->njobs)
 			break;
 		ret = diag_nl_dump(&r->sc->nl[w->index], r->jobs[j].family, r->jobs[j].protocol,
-				   r->jobs[j].states, r->jobs[j].filter, relay, w);
+				   r->jobs[j].states, r->jobs[j].ext, r->jobs[j].filter, relay, w);
 		/* No handler for this family or protocol (e.g. IPv6 disabled):
 		 * then there are no such sockets either. */
 		if (ret == -ENOENT)

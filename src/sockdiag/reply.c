@@ -8,6 +8,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/inet_diag.h>
+#include <linux/tcp.h>
 
 static const char *const tcp_state_names[DIAG_TCP_STATE_COUNT] = {
 	[DIAG_TCP_ESTABLISHED] = "established",
@@ -46,9 +47,81 @@ static bool is_mapped(const uint8_t a[16])
 	return memcmp(a, v4mapped_prefix, sizeof(v4mapped_prefix)) == 0;
 }
 
+/* End of a tcp_info field: the attribute must be this long to carry it. */
+#define TCPI_END(f) (offsetof(struct tcp_info, f) + sizeof(((struct tcp_info *)0)->f))
+/* Copies field f of the kernel's tcp_info at p (any alignment) into dst. */
+#define TCPI_GET(dst, p, f)                                                        \
+	do {                                                                       \
+		_Static_assert(sizeof(dst) == sizeof(((struct tcp_info *)0)->f), #f); \
+		memcpy(&(dst), (p) + offsetof(struct tcp_info, f), sizeof(dst));   \
+	} while (0)
+
+/* Reads the tcp_info fields a len-byte INET_DIAG_INFO payload covers. The
+ * kernel's struct may be longer or shorter than ours; offsets never change
+ * (fields are only ever appended). */
+static void parse_tcp_info(const uint8_t *p, size_t len, struct diag_sock *out)
+{
+	if (len >= TCPI_END(tcpi_total_retrans)) {
+		out->have |= DIAG_HAVE_TCP_INFO;
+		TCPI_GET(out->info.ca_state, p, tcpi_ca_state);
+		TCPI_GET(out->info.retrans, p, tcpi_retrans);
+		TCPI_GET(out->info.rtt_us, p, tcpi_rtt);
+		TCPI_GET(out->info.total_retrans, p, tcpi_total_retrans);
+	}
+	if (len >= TCPI_END(tcpi_bytes_received)) {
+		out->have |= DIAG_HAVE_TCP_BYTES;
+		TCPI_GET(out->info.bytes_acked, p, tcpi_bytes_acked);
+		TCPI_GET(out->info.bytes_received, p, tcpi_bytes_received);
+	}
+}
+
+/* INET_DIAG_SKMEMINFO: an array of u32 indexed by SK_MEMINFO_*; older
+ * kernels send fewer entries (no drops before Linux 4.7). */
+static void parse_meminfo(const uint8_t *p, size_t len, struct diag_sock *out)
+{
+	if (len >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
+		memcpy(&out->drops, p + SK_MEMINFO_DROPS * sizeof(uint32_t), sizeof(uint32_t));
+		out->have |= DIAG_HAVE_DROPS;
+	}
+}
+
+/* Walks the attributes after inet_diag_msg. 0 or -EBADMSG. */
+static int parse_attrs(const uint8_t *p, size_t len, struct diag_sock *out)
+{
+	while (len >= NLA_HDRLEN) {
+		struct nlattr a;
+		size_t plen, step;
+
+		memcpy(&a, p, sizeof(a));
+		if (a.nla_len < NLA_HDRLEN || a.nla_len > len)
+			return -EBADMSG;
+		plen = a.nla_len - NLA_HDRLEN;
+		switch (a.nla_type & NLA_TYPE_MASK) {
+		case INET_DIAG_INFO:
+			if (out->protocol == IPPROTO_TCP)
+				parse_tcp_info(p + NLA_HDRLEN, plen, out);
+			break;
+		case INET_DIAG_SKMEMINFO:
+			parse_meminfo(p + NLA_HDRLEN, plen, out);
+			break;
+		default:
+			break;
+		}
+		/* The last attribute's padding may be left out. */
+		step = NLA_ALIGN(a.nla_len);
+		if (step > len)
+			step = len;
+		p += step;
+		len -= step;
+	}
+	/* 1-3 bytes left over: a header cut short. */
+	return len > 0 ? -EBADMSG : 0;
+}
+
 int diag_parse_msg(const struct nlmsghdr *nlh, uint8_t protocol, struct diag_sock *out)
 {
 	struct inet_diag_msg m;
+	size_t off = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(m)));
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(m)))
 		return -EBADMSG;
@@ -88,6 +161,8 @@ int diag_parse_msg(const struct nlmsghdr *nlh, uint8_t protocol, struct diag_soc
 	} else {
 		return -EBADMSG;
 	}
+	if (nlh->nlmsg_len > off)
+		return parse_attrs((const uint8_t *)nlh + off, nlh->nlmsg_len - off, out);
 	return 0;
 }
 

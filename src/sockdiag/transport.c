@@ -12,6 +12,9 @@
 #include <linux/inet_diag.h>
 #include <libmnl/libmnl.h>
 
+_Static_assert(NL_DIAG_EXT_INFO == NL_DIAG_EXT(INET_DIAG_INFO), "idiag_ext bit of INET_DIAG_INFO");
+_Static_assert(NL_DIAG_EXT_SKMEMINFO == NL_DIAG_EXT(INET_DIAG_SKMEMINFO), "idiag_ext bit of INET_DIAG_SKMEMINFO");
+
 int diag_nl_init(struct diag_nl *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -100,7 +103,7 @@ static int relay_sock(const struct diag_sock *s, void *arg)
 }
 
 int diag_nl_dump(struct diag_nl *d, uint8_t family, uint8_t protocol,
-		 uint32_t states, const struct diag_bc *bc, diag_sock_fn fn, void *arg)
+		 uint32_t states, uint8_t ext, const struct diag_bc *bc, diag_sock_fn fn, void *arg)
 {
 	/* Header, request, and the bytecode attribute at its largest. */
 	union {
@@ -136,6 +139,7 @@ int diag_nl_dump(struct diag_nl *d, uint8_t family, uint8_t protocol,
 	req->sdiag_family = family;
 	req->sdiag_protocol = protocol;
 	req->idiag_states = states;
+	req->idiag_ext = ext;
 	/* The attribute only when there is a filter. */
 	if (bc != NULL)
 		mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE, bc->len, bc->ops);

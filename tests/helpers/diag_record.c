@@ -2,7 +2,7 @@
  * file, for unit-test fixtures (tests/fixtures/NAME.nl). The bytes are exactly
  * what recvmsg() returned, buffer after buffer.
  *
- *   diag_record inet|inet6 tcp|udp STATEMASK(hex) OUTFILE */
+ *   diag_record inet|inet6 tcp|udp STATEMASK(hex) OUTFILE [EXT(hex): idiag_ext] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +25,8 @@ int main(int argc, char **argv)
 	FILE *out;
 	int fd, done = 0;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: diag_record inet|inet6 tcp|udp STATEMASK OUTFILE\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: diag_record inet|inet6 tcp|udp STATEMASK OUTFILE [EXT]\n");
 		return 2;
 	}
 	fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG);
@@ -42,6 +42,8 @@ int main(int argc, char **argv)
 	msg.req.sdiag_family = strcmp(argv[1], "inet6") == 0 ? AF_INET6 : AF_INET;
 	msg.req.sdiag_protocol = strcmp(argv[2], "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
 	msg.req.idiag_states = (uint32_t)strtoul(argv[3], NULL, 16);
+	if (argc == 6)
+		msg.req.idiag_ext = (uint8_t)strtoul(argv[5], NULL, 16);
 	if (send(fd, &msg, sizeof(msg), 0) < 0) {
 		perror("send");
 		return 1;

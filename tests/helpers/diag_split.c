@@ -66,7 +66,7 @@ static int dump(struct diag_nl *d, uint8_t family, const struct diag_bc *bc, str
 	int ret;
 
 	out->n = 0;
-	ret = diag_nl_dump(d, family, IPPROTO_TCP, NON_LISTEN, bc, add, out);
+	ret = diag_nl_dump(d, family, IPPROTO_TCP, NON_LISTEN, 0, bc, add, out);
 	if (ret == -ENOENT) /* no IPv6 */
 		ret = 0;
 	if (ret == 0)
@@ -162,7 +162,7 @@ static int check_bad(struct diag_nl *d)
 		int r;
 
 		memcpy(bc.ops, bad[i], sizeof(bad[i]));
-		r = diag_nl_dump(d, AF_INET, IPPROTO_TCP, NON_LISTEN, &bc, never, &seen);
+		r = diag_nl_dump(d, AF_INET, IPPROTO_TCP, NON_LISTEN, 0, &bc, never, &seen);
 		printf("bad program %zu: %s, %u sockets\n", i, r < 0 ? strerror(-r) : "accepted", seen);
 		if (r != -EINVAL || seen != 0)
 			ret = -EPROTO;

@@ -49,6 +49,7 @@ Programs
 Peers
 Retransmissions, resets and errors
 Exporter health
+Service health
 Pods'
 got=$(jq -r '.panels[] | select(.type == "row") | .title' "$D")
 [ "$got" = "$want" ] || fail "rows are: $got"
@@ -58,7 +59,8 @@ for v in namespace pod; do
 	check "[.templating.list[] | select(.name == \"$v\" and .type == \"query\" and .multi and .includeAll and (.query.query | test(\"netstat_netns_info\")))] | length == 1" \
 		"no $v picker on netstat_netns_info"
 done
-pods=$(jq -r '.panels | (map(.type == "row" and .title == "Pods") | index(true)) as $i | .[$i + 1:] | .[] | select(.type != "row") | .targets[].expr' "$D")
+pods=$(jq -r '.panels | (map(.type == "row" and .title == "Pods") | index(true)) as $i | .[$i + 1:]
+	| ((map(.type == "row") | index(true)) // length) as $j | .[:$j][] | .targets[].expr' "$D")
 [ -n "$pods" ] || fail "the Pods row has no queries"
 while IFS= read -r sel; do
 	[[ "$sel" == *'namespace=~"$namespace"'* && "$sel" == *'pod=~"$pod"'* ]] ||

@@ -10,7 +10,9 @@
 #   - every query of the Grafana dashboard, variables substituted, does too;
 #   - the SYN-flood, accept-queue, TIME_WAIT and CLOSE_WAIT alerts become
 #     active, with the port, the source and the program in their
-#     descriptions;
+#     descriptions; so do the stopped-reading alert (a server that never
+#     reads, port 7003) and the UDP-drop alert (a receiver with a tiny
+#     SO_RCVBUF under a steady stream, port 5300).
 #   - in a "pod" (a network namespace whose first process sits in a
 #     Kubernetes-shaped cgroup, with a kubelet-style /var/log/pods entry), a
 #     TIME_WAIT burst against the pod's own port range, a SYN flood and a
@@ -132,6 +134,12 @@ check_expr() {
 		check_expr "${RECORDED[${e%%\{*}]}" "$where (definition of ${e%%\{*})"
 		return 0
 	fi
+	# History a fresh Prometheus cannot have (offset 1h, 1d): the same
+	# expression over the present must return data.
+	if [[ "$e" == *" offset "* ]]; then
+		check_expr "$(sed -E 's/ offset [0-9]+[smhdwy]//g' <<<"$e")" "$where (without offset)"
+		return 0
+	fi
 	ops=$(operands "$e")
 	[ -n "$ops" ] || fail "$where: no data for $e"
 	while IFS= read -r op; do
@@ -162,9 +170,13 @@ wait_ready "$TMP/pod"
 IN_POD=(nsenter --net=/proc/$POD_PID/ns/net)
 POD_NETNS=$(readlink /proc/$POD_PID/ns/net | tr -dc 0-9)
 
-# --- exporter and Prometheus
+# --- exporter and Prometheus; a GeoIP database of the documentation ranges
+# (tests/helpers/make_mmdb.pl) for the country family.
+perl "$SRC/tests/helpers/make_mmdb.pl" maxmind "$TMP/geo.mmdb" || fail "cannot build the GeoIP database"
+ip addr add 192.0.2.1/32 dev lo
+ip addr add 198.51.100.7/32 dev lo
 ne_start --collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1 --collector.processes \
-	--collector.netns.pods-root="$TMP/pods"
+	--collector.sockets.tcp-info --geoip.database="$TMP/geo.mmdb" --collector.netns.pods-root="$TMP/pods"
 
 sed -E 's/^( *)for: .*/\1for: 0s/' "$RULES" >"$TMP/rules.yml"
 grep -q 'for: 0s' "$TMP/rules.yml" || fail "test copy of the rules has no for: 0s"
@@ -246,7 +258,16 @@ FLOOD_PID=$!
 # established connections, and a UDP socket.
 "$POP" L,127.0.0.1,9100 W,25,127.0.0.5,127.0.0.1,9100 E,20,127.0.0.6,127.0.0.1,9100 \
 	L,::1,8443 E,5,::1,::1,8443 U,127.0.0.1,5353 >"$TMP/leak" &
-for f in flood queue tw leak; do wait_ready "$TMP/$f"; done
+# A server that stopped reading: 3 connections fill its receive queues. A
+# UDP receiver that drops: 1 KiB of SO_RCVBUF, 200 datagrams a second.
+TRAFFIC="$BUILD/tests/traffic"
+"$TRAFFIC" -t 120 stall,127.0.0.1,7003 udprecv,127.0.0.1,5300,1024 >"$TMP/stall" &
+wait_ready "$TMP/stall"
+"$TRAFFIC" -t 120 send,3,127.0.0.7,127.0.0.1,7003 udpstream,127.0.0.7,127.0.0.1,5300,200,200 >"$TMP/send" &
+# Inbound connections from FR (198.51.100.7 in the GeoIP database) to a
+# listener on all addresses.
+"$POP" L,0.0.0.0,9200 E,3,198.51.100.7,192.0.2.1,9200 >"$TMP/geo" &
+for f in flood queue tw leak send geo; do wait_ready "$TMP/$f"; done
 # Resets: connections to a port nobody listens on.
 for _ in $(seq 20); do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null || true; done
 
@@ -270,6 +291,7 @@ wait_ready "$TMP/podtw"
 # --- alerts: the SYN flood, accept-queue and TIME_WAIT alerts must fire.
 want_alerts="NetstatSynFlood NetstatSynBacklogNearMax NetstatSynCookiesSent NetstatListenDrops
 NetstatAcceptQueueNearBacklog NetstatTimeWaitNearLimit NetstatTimeWaitOverflow NetstatCloseWaitLeak
+NetstatServiceStoppedReading NetstatUDPPortDropping
 NetstatPodTimeWaitExhaustion NetstatPodSynFlood NetstatPodCloseWaitLeak"
 for _ in $(seq 60); do
 	curl -sf "$PROM/api/v1/alerts" >"$TMP/alerts.json" || prom_fail "GET /api/v1/alerts"
@@ -299,6 +321,14 @@ alert NetstatTimeWaitNearLimit | jq -r '.[0].annotations.description' | grep -q 
 	fail "NetstatCloseWaitLeak: $(alert NetstatCloseWaitLeak)"
 alert NetstatSynFlood | jq -r '.[0].annotations.description' | grep -q 'Listening program: sockpop\.' ||
 	fail "NetstatSynFlood description lacks the program: $(alert NetstatSynFlood | jq -r '.[0].annotations.description')"
+[ "$(alert NetstatServiceStoppedReading | jq -r '[.[].labels | "\(.direction)/\(.port)"] | join(" ")')" = inbound/7003 ] ||
+	fail "NetstatServiceStoppedReading: $(alert NetstatServiceStoppedReading)"
+alert NetstatServiceStoppedReading | jq -r '.[0].annotations.description' | grep -q 'Sockets with unread data: 3; listening program: traffic\.' ||
+	fail "NetstatServiceStoppedReading description: $(alert NetstatServiceStoppedReading | jq -r '.[0].annotations.description')"
+[ "$(alert NetstatUDPPortDropping | jq -r '[.[].labels.port] | join(" ")')" = 5300 ] ||
+	fail "NetstatUDPPortDropping: $(alert NetstatUDPPortDropping)"
+[ "$(alert NetstatSynFlood | jq -r '.[0].annotations.connections')" = "http://$INSTANCE/connections?state=syn_recv&port=8080" ] ||
+	fail "NetstatSynFlood link: $(alert NetstatSynFlood | jq -r '.[0].annotations.connections')"
 # The per-pod alerts: one each, for the pod, with its identity; the pod and
 # its namespace in every description, the leaking program in the leak's.
 for a in NetstatPodTimeWaitExhaustion NetstatPodSynFlood NetstatPodCloseWaitLeak; do
@@ -316,8 +346,8 @@ alert NetstatPodCloseWaitLeak | jq -r '.[0].annotations.description' | grep -q '
 	fail "NetstatPodCloseWaitLeak: $(alert NetstatPodCloseWaitLeak | jq -r '.[0].annotations.description')"
 alert NetstatPodSynFlood | jq -r '.[0].annotations.description' | grep -q 'Listening ports (port: backlog): [0-9: ,]*8080: 64' ||
 	fail "NetstatPodSynFlood: $(alert NetstatPodSynFlood | jq -r '.[0].annotations.description')"
-# Quiet conditions stay quiet.
-for a in NetstatCollectorFailing NetstatConntrackNearFull; do
+# Quiet conditions stay quiet; so do the week-long ones on a new instance.
+for a in NetstatCollectorFailing NetstatConntrackNearFull NetstatUnknownListenPort NetstatListenerOnAllAddresses NetstatNewPeerCountry; do
 	[ "$(alert "$a" | jq length)" = 0 ] || fail "$a active: $(alert "$a")"
 done
 
@@ -347,7 +377,7 @@ rules_checked=$CHECKED
 subst() {
 	sed -e "s/\\\$__rate_interval/1m/g; s/\\\$__interval/15s/g; s/\\\$__range/5m/g" \
 		-e "s/\\\$job/$JOB/g; s/\\\$instance/$INSTANCE/g; s/\\\${job}/$JOB/g; s/\\\${instance}/$INSTANCE/g" \
-		-e "s/\\\$topk/10/g; s/\\\$namespace/$POD_NS/g; s/\\\$pod/$POD/g"
+		-e "s/\\\$topk/10/g; s/\\\$rtt_port/.+/g; s/\\\$namespace/$POD_NS/g; s/\\\$pod/$POD/g"
 }
 CHECKED=0
 while IFS=$'\t' read -r title expr; do

@@ -153,7 +153,7 @@ static void test_float_formatting(void **state)
 		const char *want;
 	} cases[] = {
 		{0.0, "0"},       {1.0, "1"},         {0.1, "0.1"},
-		{1e21, "1e+21"},  {123456789.0, "123456789"},
+		{1e21, "1e+21"},  {123456789.0, "123456789"}, {10.0, "10"}, {-100.0, "-100"},
 		{1.0 / 3.0, "0.3333333333333333"}, {-2.5e-7, "-2.5e-07"},
 		{NAN, "NaN"},     {INFINITY, "+Inf"}, {-INFINITY, "-Inf"},
 	};
@@ -292,9 +292,113 @@ static void test_many_samples_cross_chunks(void **state)
 	expo_free(e);
 }
 
+/* A gauge histogram: OpenMetrics' own type, and the text format's stand-in
+ * with the same sample names. */
+static struct expo *gh_set(void)
+{
+	static const double bounds[] = {0.001, 0.25, 2};
+	static const uint64_t a[] = {1, 0, 2, 1}, b[] = {0, 0, 0, 0};
+	struct expo *e = expo_new();
+	struct expo_family *f = expo_family(e, "demo_rtt_seconds", EXPO_GAUGEHISTOGRAM, "RTT.");
+
+	expo_add_gaugehistogram(f, bounds, a, 3, 3.5, EXPO_LABELS({"port", "80"}));
+	expo_add_gaugehistogram(f, bounds, b, 3, 0, EXPO_LABELS({"port", "other"}));
+	return e;
+}
+
+static void test_gaugehistogram(void **state)
+{
+	struct expo *e = gh_set();
+	char *om = render(e, EXPO_FMT_OPENMETRICS), *text = render(e, EXPO_FMT_TEXT);
+
+	(void)state;
+	assert_string_equal(om,
+		"# HELP demo_rtt_seconds RTT.\n"
+		"# TYPE demo_rtt_seconds gaugehistogram\n"
+		"demo_rtt_seconds_bucket{port=\"80\",le=\"0.001\"} 1\n"
+		"demo_rtt_seconds_bucket{port=\"80\",le=\"0.25\"} 1\n"
+		"demo_rtt_seconds_bucket{port=\"80\",le=\"2\"} 3\n"
+		"demo_rtt_seconds_bucket{port=\"80\",le=\"+Inf\"} 4\n"
+		"demo_rtt_seconds_gcount{port=\"80\"} 4\n"
+		"demo_rtt_seconds_gsum{port=\"80\"} 3.5\n"
+		"demo_rtt_seconds_bucket{port=\"other\",le=\"0.001\"} 0\n"
+		"demo_rtt_seconds_bucket{port=\"other\",le=\"0.25\"} 0\n"
+		"demo_rtt_seconds_bucket{port=\"other\",le=\"2\"} 0\n"
+		"demo_rtt_seconds_bucket{port=\"other\",le=\"+Inf\"} 0\n"
+		"demo_rtt_seconds_gcount{port=\"other\"} 0\n"
+		"demo_rtt_seconds_gsum{port=\"other\"} 0\n"
+		"# EOF\n");
+	assert_string_equal(text,
+		"# HELP demo_rtt_seconds_bucket RTT.\n"
+		"# TYPE demo_rtt_seconds_bucket untyped\n"
+		"demo_rtt_seconds_bucket{port=\"80\",le=\"0.001\"} 1\n"
+		"demo_rtt_seconds_bucket{port=\"80\",le=\"0.25\"} 1\n"
+		"demo_rtt_seconds_bucket{port=\"80\",le=\"2\"} 3\n"
+		"demo_rtt_seconds_bucket{port=\"80\",le=\"+Inf\"} 4\n"
+		"demo_rtt_seconds_bucket{port=\"other\",le=\"0.001\"} 0\n"
+		"demo_rtt_seconds_bucket{port=\"other\",le=\"0.25\"} 0\n"
+		"demo_rtt_seconds_bucket{port=\"other\",le=\"2\"} 0\n"
+		"demo_rtt_seconds_bucket{port=\"other\",le=\"+Inf\"} 0\n"
+		"# HELP demo_rtt_seconds_gcount RTT.\n"
+		"# TYPE demo_rtt_seconds_gcount gauge\n"
+		"demo_rtt_seconds_gcount{port=\"80\"} 4\n"
+		"demo_rtt_seconds_gcount{port=\"other\"} 0\n"
+		"# HELP demo_rtt_seconds_gsum RTT.\n"
+		"# TYPE demo_rtt_seconds_gsum gauge\n"
+		"demo_rtt_seconds_gsum{port=\"80\"} 3.5\n"
+		"demo_rtt_seconds_gsum{port=\"other\"} 0\n");
+	free(om);
+	free(text);
+	expo_free(e);
+}
+
+static void test_gaugehistogram_misuse(void **state)
+{
+	static const double bounds[] = {1, 2}, unordered[] = {2, 1}, inf[] = {1, INFINITY};
+	static const uint64_t counts[] = {1, 1, 1};
+	struct expo *e;
+	struct expo_family *f;
+
+	(void)state;
+	/* Plain values on a gauge histogram, and the other way round. */
+	e = expo_new();
+	f = expo_family(e, "demo_h", EXPO_GAUGEHISTOGRAM, "h");
+	expo_add_u64(f, 1, EXPO_NOLABELS);
+	assert_int_equal(expo_error(e), -EINVAL);
+	expo_free(e);
+	e = expo_new();
+	f = expo_family(e, "demo_g", EXPO_GAUGE, "g");
+	expo_add_gaugehistogram(f, bounds, counts, 2, 0, EXPO_NOLABELS);
+	assert_int_equal(expo_error(e), -EINVAL);
+	expo_free(e);
+	/* Bounds out of order or infinite, no bounds, an "le" label. */
+	e = expo_new();
+	f = expo_family(e, "demo_h", EXPO_GAUGEHISTOGRAM, "h");
+	expo_add_gaugehistogram(f, unordered, counts, 2, 0, EXPO_NOLABELS);
+	assert_int_equal(expo_error(e), -EINVAL);
+	expo_free(e);
+	e = expo_new();
+	f = expo_family(e, "demo_h", EXPO_GAUGEHISTOGRAM, "h");
+	expo_add_gaugehistogram(f, inf, counts, 2, 0, EXPO_NOLABELS);
+	assert_int_equal(expo_error(e), -EINVAL);
+	expo_free(e);
+	e = expo_new();
+	f = expo_family(e, "demo_h", EXPO_GAUGEHISTOGRAM, "h");
+	expo_add_gaugehistogram(f, bounds, counts, 0, 0, EXPO_NOLABELS);
+	assert_int_equal(expo_error(e), -EINVAL);
+	expo_free(e);
+	e = expo_new();
+	f = expo_family(e, "demo_h", EXPO_GAUGEHISTOGRAM, "h");
+	expo_add_gaugehistogram(f, bounds, counts, 2, 0, EXPO_LABELS({"le", "1"}));
+	assert_int_equal(expo_error(e), -EINVAL);
+	expo_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gaugehistogram),
+		cmocka_unit_test(test_gaugehistogram_misuse),
 		cmocka_unit_test(test_text_golden),
 		cmocka_unit_test(test_openmetrics_golden),
 		cmocka_unit_test(test_empty_set),

@@ -1,0 +1,267 @@
+/* http/connections: the connections page and its JSON API. See http/connections.h. */
+#include "http/connections.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "connections/explorer.h"
+#include "http/assets.h"
+#include "log.h"
+
+#define API_PATH "/api/v1/connections"
+#define MAX_PARAMS 32
+
+struct http_conns {
+	struct conn_explorer *x;
+	atomic_uint *in_flight;
+	unsigned limit;
+};
+
+/* One API request; lives from its first handler call to completion. */
+struct api_req {
+	struct conn_request r;   /* first: done() gets &r */
+	struct http_conns *hc;
+	struct MHD_Connection *conn;
+	atomic_bool answered;    /* the explorer called done() */
+	bool counted;            /* holds an in-flight slot */
+};
+
+int http_conns_new(const struct config *cfg, atomic_uint *in_flight, unsigned limit,
+		   struct http_conns **out, struct strbuf *err)
+{
+	struct http_conns *hc = calloc(1, sizeof(*hc));
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (hc == NULL)
+		goto out;
+	hc->in_flight = in_flight;
+	hc->limit = limit;
+	ret = conn_explorer_new(cfg, &hc->x, err);
+	if (ret < 0)
+		goto out;
+	*out = hc;
+	hc = NULL;
+out:
+	free(hc);
+	return ret;
+}
+
+void http_conns_close(struct http_conns *hc)
+{
+	if (hc == NULL)
+		return;
+	conn_explorer_close(hc->x);
+}
+
+void http_conns_free(struct http_conns *hc)
+{
+	if (hc == NULL)
+		return;
+	conn_explorer_free(hc->x);
+	free(hc);
+}
+
+bool http_conns_route(const char *url)
+{
+	return strcmp(url, API_PATH) == 0 || http_asset_find(url) != NULL;
+}
+
+size_t http_conns_no_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	(void)cls;
+	(void)conn;
+	return strlen(s);
+}
+
+static void security_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy", HTTP_ASSET_CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *type,
+				void *buf, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf, mode);
+	enum MHD_Result rc;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	security_headers(resp);
+	rc = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+	size_t len = strlen(msg);
+	char *buf = malloc(len + 2);
+
+	if (!buf)
+		return MHD_NO;
+	memcpy(buf, msg, len);
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+	return send_buf(conn, status, "text/plain; charset=utf-8", buf, len + 1, MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result serve_asset(struct MHD_Connection *conn, const struct http_asset *a)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result rc;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	security_headers(resp);
+	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+struct args {
+	struct conn_query *q;
+	struct strbuf *err;
+	uint32_t seen;
+	unsigned n;
+	int ret;
+};
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				size_t key_size, const char *value, size_t value_size)
+{
+	struct args *a = cls;
+
+	(void)kind;
+	if (++a->n > MAX_PARAMS) {
+		sb_printf(a->err, "more than %d query parameters", MAX_PARAMS);
+		a->ret = -EINVAL;
+		return MHD_NO;
+	}
+	/* A NUL inside a key or value arrives as a shorter C string. */
+	if (strlen(key) != key_size || (value && strlen(value) != value_size)) {
+		sb_puts(a->err, "bad query string: NUL byte");
+		a->ret = -EINVAL;
+		return MHD_NO;
+	}
+	a->ret = conn_query_add(a->q, key, key_size, value, value_size, &a->seen, a->err);
+	return a->ret < 0 ? MHD_NO : MHD_YES;
+}
+
+static void req_done(struct conn_request *r)
+{
+	struct api_req *req = (struct api_req *)r;
+
+	atomic_store(&req->answered, true);
+	MHD_resume_connection(req->conn);
+}
+
+static void release(struct api_req *req)
+{
+	if (req->counted)
+		atomic_fetch_sub(req->hc->in_flight, 1);
+	req->counted = false;
+}
+
+static enum MHD_Result answer(struct api_req *req)
+{
+	struct MHD_Connection *conn = req->conn;
+	char msg[160];
+	size_t len;
+	char *body;
+
+	release(req);
+	switch (req->r.ret) {
+	case 0:
+		body = sb_steal(&req->r.body, &len);
+		return send_buf(conn, MHD_HTTP_OK, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
+	case -ENOTSUP:
+		return send_error(conn, MHD_HTTP_BAD_REQUEST,
+				  "country filters, sorting and grouping need --geoip.database");
+	case -ECANCELED:
+		return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Shutting down.");
+	default:
+		snprintf(msg, sizeof(msg), "Cannot list connections: %s.", strerror(-req->r.ret));
+		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
+	}
+}
+
+static enum MHD_Result start_api(struct http_conns *hc, struct MHD_Connection *conn, void **state)
+{
+	struct api_req *req = calloc(1, sizeof(*req));
+	struct strbuf err;
+	struct args a;
+	enum MHD_Result rc;
+
+	if (req == NULL)
+		return MHD_NO;
+	*state = req;
+	req->hc = hc;
+	req->conn = conn;
+	atomic_init(&req->answered, false);
+	sb_init(&req->r.body);
+	sb_init(&err);
+	conn_query_init(&req->r.query);
+	a = (struct args){.q = &req->r.query, .err = &err};
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
+	if (a.ret < 0) {
+		rc = send_error(conn, MHD_HTTP_BAD_REQUEST, err.buf ? err.buf : "bad query string");
+		goto out;
+	}
+	if (hc->limit && atomic_fetch_add(hc->in_flight, 1) >= hc->limit) {
+		atomic_fetch_sub(hc->in_flight, 1);
+		rc = send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				"Too many requests in flight; see --web.max-requests.");
+		goto out;
+	}
+	req->counted = hc->limit != 0;
+	req->r.done = req_done;
+	/* Suspended before the explorer can answer, so done() always resumes
+	 * a suspended connection. */
+	MHD_suspend_connection(conn);
+	conn_explorer_submit(hc->x, &req->r);
+	rc = MHD_YES;
+out:
+	sb_fini(&err);
+	return rc;
+}
+
+enum MHD_Result http_conns_handle(struct http_conns *hc, struct MHD_Connection *conn,
+				  const char *url, void **state)
+{
+	const struct http_asset *asset;
+
+	if (*state) { /* resumed */
+		struct api_req *req = *state;
+		if (!atomic_load(&req->answered))
+			return MHD_YES;
+		return answer(req);
+	}
+	if (strcmp(url, API_PATH) == 0)
+		return start_api(hc, conn, state);
+	asset = http_asset_find(url);
+	if (asset == NULL)
+		return send_error(conn, MHD_HTTP_NOT_FOUND, "Not found.");
+	return serve_asset(conn, asset);
+}
+
+void http_conns_completed(void *state)
+{
+	struct api_req *req = state;
+
+	if (req == NULL)
+		return;
+	release(req);
+	sb_fini(&req->r.body);
+	free(req);
+}

@@ -1,0 +1,248 @@
+# Integration test of /api/v1/connections: a known population in a private
+# network namespace (listeners of three programs, IPv4 and IPv6 pairs,
+# TIME_WAIT, FIN_WAIT2/CLOSE_WAIT, UDP, and a real SYN backlog from one
+# source with SYN-ACKs dropped by nftables), queried over HTTP: exact rows,
+# every filter, sort, limit, total, the grouped views, hostile query strings
+# (400), the flag off (404), and concurrent requests sharing one dump.
+#   bash tests/integration/connections_api.sh BUILD_DIR SRC_DIR
+source "$(dirname "$0")/../lib/common.sh"
+ne_enter_netns
+
+command -v jq >/dev/null || fail "jq is required"
+command -v nft >/dev/null || fail "nft (nftables) is required"
+
+ip addr add 10.1.0.1/32 dev lo
+ip addr add 198.51.100.7/32 dev lo
+ip addr add 192.0.2.10/32 dev lo
+ip addr add 203.0.113.9/32 dev lo
+ip -6 addr add 2001:db8::1/128 dev lo nodad
+ip -6 addr add 2001:db8::2/128 dev lo nodad
+sysctl -qw net.ipv4.tcp_syncookies=0
+
+# Programs are told apart by their comm: copies of sockpop under other names.
+cp "$POP" "$TMP/apid"
+cp "$POP" "$TMP/flooder"
+
+"$POP" L,0.0.0.0,8080 L,::,8443 \
+	E,4,127.0.0.2,127.0.0.1,8080 \
+	E,3,2001:db8::1,2001:db8::2,8443 \
+	E,5,198.51.100.7,192.0.2.10,8080 \
+	T,2,127.0.0.4,127.0.0.1,8080 \
+	W,3,127.0.0.6,127.0.0.1,8080 \
+	U,127.0.0.1,5353 >"$TMP/pop.out" 2>&1 &
+POP_PID=$!
+wait_ready "$TMP/pop.out"
+"$TMP/apid" L,0.0.0.0,9090,64 >"$TMP/apid.out" 2>&1 &
+APID_PID=$!
+wait_ready "$TMP/apid.out"
+
+# Off by default.
+ne_start
+code=$(curl -s -o /dev/null -w '%{http_code}' "$NE_URL/api/v1/connections")
+[ "$code" = 404 ] || fail "API answered $code without --web.enable-connections"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$NE_URL/connections")
+[ "$code" = 404 ] || fail "page answered $code without --web.enable-connections"
+curl -sf "$NE_URL/" | grep -q '/connections' && fail "landing page links /connections while off"
+ne_stop
+
+ne_start --web.enable-connections
+curl -sf "$NE_URL/" | grep -q 'href="/connections"' || fail "landing page lacks the /connections link"
+
+# SYN_RECV at apid's listener from one source; the clients stay in SYN_SENT.
+# The SYN-ACKs are dropped on input, where the clients would get them: a drop
+# on output fails the listener's retransmission, and the kernel then discards
+# the request socket (until the client's next SYN), so the backlog would come
+# and go.
+nft add table inet issue12_conns
+nft add chain inet issue12_conns in '{ type filter hook input priority 0; }'
+nft add rule inet issue12_conns in tcp sport 9090 'tcp flags & (syn|ack) == (syn|ack)' drop
+"$TMP/flooder" S,6,203.0.113.9,10.1.0.1,9090 >"$TMP/flood.out" 2>&1 &
+wait_ready "$TMP/flood.out"
+
+api() { # QUERY -> body in $TMP/api.json
+	local code
+	code=$(curl -s -o "$TMP/api.json" -w '%{http_code}' "$NE_URL/api/v1/connections?$1")
+	[ "$code" = 200 ] || fail "?$1: HTTP $code: $(cat "$TMP/api.json")"
+	jq -e . "$TMP/api.json" >/dev/null || fail "?$1: not JSON"
+}
+# jq over the last answer; fails unless it prints $2.
+expect_jq() { # FILTER WANT WHAT
+	local got
+	got=$(jq -c "$1" "$TMP/api.json")
+	[ "$got" = "$2" ] || fail "$3: $1 gave $got, want $2"
+}
+
+# SYN backlog from one source: the alert link's filter.
+api 'state=syn_recv&port=9090'
+expect_jq '.total' 6 "syn_recv on 9090"
+expect_jq '[.rows[] | [.remote, .port, .direction, .program, .proto, .family]] | unique' \
+	'[["203.0.113.9",9090,"inbound",null,"tcp","ipv4"]]' "syn_recv rows"
+api 'state=syn_recv'
+expect_jq '.total' 6 "syn_recv"
+api 'group=remote&state=syn_recv'
+expect_jq '[.total, .groups_total, .groups]' \
+	'[6,1,[{"key":"203.0.113.9","sockets":6,"states":{"syn_recv":6},"countries":null}]]' "group=remote"
+
+# Exact rows: the listeners, sorted by port.
+api 'state=listen&sort=port'
+expect_jq '[.rows[] | [.local, .port, .family, .program, .direction]]' \
+	"[[\"0.0.0.0\",8080,\"ipv4\",\"sockpop\",\"listen\"],[\"::\",8443,\"ipv6\",\"sockpop\",\"listen\"],[\"0.0.0.0\",9090,\"ipv4\",\"apid\",\"listen\"],[\"127.0.0.1\",$NE_PORT,\"ipv4\",\"netstat_exporte\",\"listen\"]]" \
+	"listeners"
+# One whole row, every field but the inode.
+api 'program=apid'
+expect_jq '.total' 1 "program=apid"
+expect_jq '.rows[0] | del(.inode)' \
+	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt_ms\":null,\"retrans\":null,\"netns\":null,\"pod\":null,\"container\":null}" \
+	"apid's listener row"
+inode=$(jq '.rows[0].inode' "$TMP/api.json")
+ls -l "/proc/$APID_PID/fd" | grep -q "socket:\[$inode\]" || fail "apid does not hold inode $inode"
+
+api 'proto=udp'
+expect_jq '[.total, .rows[0].local, .rows[0].port, .rows[0].state, .rows[0].direction, .rows[0].program, .rows[0].pid]' \
+	"[1,\"127.0.0.1\",5353,\"unconnected\",\"listen\",\"sockpop\",$POP_PID]" "udp"
+
+# Remote address, exact and by prefix, both families.
+api 'remote=198.51.100.7'
+expect_jq '[.total, ([.rows[] | [.port, .state, .direction, .program]] | unique)]' \
+	'[5,[[8080,"established","inbound","sockpop"]]]' "remote=198.51.100.7"
+api 'remote=192.0.2.0%2F24'
+expect_jq '[.total, ([.rows[] | [.local, .remote, .rport, .direction]] | unique)]' \
+	'[5,[["198.51.100.7","192.0.2.10",8080,"outbound"]]]' "remote=192.0.2.0/24"
+api 'remote=2001:db8::/32'
+expect_jq '[.total, ([.rows[] | [.direction, .family]] | group_by(.) | map([.[0], length]))]' \
+	'[6,[[["inbound","ipv6"],3],[["outbound","ipv6"],3]]]' "remote=2001:db8::/32"
+api 'remote=2001:db8::1'
+expect_jq '[.total, ([.rows[] | [.port, .direction]] | unique)]' '[3,[[8443,"inbound"]]]' "remote=2001:db8::1"
+api 'rport=8443'
+expect_jq '[.total, ([.rows[] | [.remote, .direction]] | unique)]' '[3,[["2001:db8::2","outbound"]]]' "rport=8443"
+
+# Program and direction.
+api 'program=flooder'
+expect_jq '[.total, ([.rows[] | [.state, .remote, .rport, .direction]] | unique)]' \
+	'[6,[["syn_sent","10.1.0.1",9090,"outbound"]]]' "program=flooder"
+api 'direction=outbound&program=sockpop'
+expect_jq '.total' 8 "outbound sockpop"
+api 'direction=inbound&state=established'
+expect_jq '.total' 8 "inbound established"
+api 'direction=local&program=sockpop&state=established'
+expect_jq '.total' 8 "local established sockpop"
+
+# States of the closing handshakes.
+api 'state=time_wait&rport=8080'
+expect_jq '[.total, ([.rows[] | [.program, .direction, .remote]] | unique)]' \
+	'[2,[[null,"local","127.0.0.1"]]]' "time_wait"
+api 'state=close_wait'
+expect_jq '[.total, ([.rows[] | [.program, .port]] | unique)]' '[3,[["sockpop",8080]]]' "close_wait"
+api 'state=fin_wait2,close_wait&port=8080'
+expect_jq '.total' 3 "fin_wait2+close_wait on local port 8080"
+api 'state=fin_wait2,close_wait'
+expect_jq '.total' 6 "fin_wait2+close_wait"
+
+# Limit and total; sort by several columns both ways against jq's own sort.
+api 'state=syn_sent&limit=2'
+expect_jq '[.total, .returned, (.rows | length)]' '[6,2,2]' "limit"
+api 'program=sockpop&limit=100'
+jq -c '[.rows[] | .port]' "$TMP/api.json" >"$TMP/ports"
+for spec in port:asc port:desc rport:desc remote:asc state:desc; do
+	col=${spec%%:*} ord=${spec##*:}
+	api "program=sockpop&sort=$col&order=$ord&limit=100"
+	key=".$col"
+	# Addresses sort as numbers, IPv4 before IPv6 (these IPv6 ones sort as text, "::" first).
+	# States sort in the kernel's order.
+	[ "$col" = state ] &&
+		key='(.state as $s | ["established","syn_sent","syn_recv","fin_wait1","fin_wait2","time_wait","close","close_wait","last_ack","listen","closing","unconnected","connected"] | index($s))'
+	[ "$col" = remote ] &&
+		key='(.remote | if contains(":") then [1, (if . == "::" then "" else . end)] else [0, (split(".") | map(tonumber))] end)'
+	jq -e --arg o "$ord" "[.rows[] | $key] as \$k | (\$k | sort) as \$s | if \$o == \"asc\" then \$k == \$s else \$k == (\$s | reverse) end" \
+		"$TMP/api.json" >/dev/null || fail "sort=$col order=$ord is not sorted: $(jq -c "[.rows[] | $key]" "$TMP/api.json")"
+	expect_jq '[.sort, .order, .total]' "[\"$col\",\"$ord\",$(jq '.total' "$TMP/api.json")]" "sort echo"
+	all=$(jq -c '[.rows[] | .inode] | .[0:4]' "$TMP/api.json")
+	api "program=sockpop&sort=$col&order=$ord&limit=4"
+	expect_jq '[.rows[] | .inode]' "$all" "the top 4 of sort=$col order=$ord"
+done
+
+# Grouped views.
+api 'group=program&direction=outbound'
+expect_jq '[.groups[] | [.key, .sockets, .states]]' \
+	'[["sockpop",8,{"established":8}],["flooder",6,{"syn_sent":6}]]' "group=program"
+api 'group=port&direction=inbound&state=established'
+expect_jq '[.groups[] | [.key, .sockets]]' '[[8080,5],[8443,3]]' "group=port"
+
+# Hostile query strings: 400 and one line saying what is wrong.
+while IFS='|' read -r q want; do
+	code=$(curl -s -o "$TMP/err" -w '%{http_code}' "$NE_URL/api/v1/connections?$q")
+	[ "$code" = 400 ] || fail "?$q: HTTP $code, want 400"
+	grep -qF "$want" "$TMP/err" || fail "?$q: message '$(cat "$TMP/err")' lacks '$want'"
+done <<'CASES'
+state=bogus|bad value for 'state'
+port=70000|bad value for 'port'
+limit=100000|bad value for 'limit'
+remote=1.2.3.4/40|bad value for 'remote'
+sort=evil|bad value for 'sort'
+x=1|unknown parameter 'x'
+port=1&port=2|given twice
+program=a%00b|bad query string
+program=%0d%0aSet-Cookie:x|bad query string
+program=%zz|bad query string
+%3Cscript%3E=1|unknown parameter '<script>'
+country=DE|need --geoip.database
+CASES
+code=$(curl -s -o /dev/null -w '%{http_code}' "$NE_URL/api/v1/connections?$(printf 'a%.0s=1&' $(seq 40))")
+[ "$code" = 400 ] || fail "40 parameters: HTTP $code, want 400"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$NE_URL/api/v1/connections?program=$(head -c 3000 /dev/zero | tr '\0' a)")
+[ "$code" = 400 ] || fail "a 3000-byte value: HTTP $code, want 400"
+# Still serving.
+api 'state=listen'
+
+# Concurrent requests share dumps: a request that arrives while a dump
+# runs joins the next one with every other such request. Eight requests at
+# once (curl --parallel) must take fewer than eight dumps in at least one of
+# five bursts (each request its own dump would take eight every time), and
+# every answer must be right.
+shared=0
+for burst in 1 2 3 4 5; do
+	args=()
+	for i in $(seq 8); do args+=(-o "$TMP/c$i.json" "$NE_URL/api/v1/connections?state=listen&limit=$i"); done
+	curl -sf --parallel --parallel-immediate --parallel-max 8 "${args[@]}" || fail "parallel requests failed"
+	for i in $(seq 8); do
+		[ "$(jq '.total' "$TMP/c$i.json")" = 4 ] || fail "concurrent request $i: $(cat "$TMP/c$i.json")"
+		[ "$(jq '.rows | length' "$TMP/c$i.json")" = "$((i < 4 ? i : 4))" ] || fail "concurrent request $i: limit"
+	done
+	ndumps=$(jq -s 'map(.dump) | unique | length' "$TMP"/c?.json)
+	[ "$ndumps" -lt 8 ] && { shared=1; break; }
+done
+[ "$shared" = 1 ] || fail "8 concurrent requests never shared a dump in 5 bursts"
+
+# The page and its files, with the policy.
+for path in /connections /connections.js /connections.css; do
+	curl -sf -D "$TMP/h" -o /dev/null "$NE_URL$path" || fail "GET $path failed"
+	grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$TMP/h" || fail "$path lacks the CSP"
+	grep -qi '^x-content-type-options: nosniff' "$TMP/h" || fail "$path lacks nosniff"
+done
+curl -sf "$NE_URL/connections" | grep -qi '<script>' && fail "the page has an inline script"
+ne_stop
+
+# The API counts against --web.max-requests with the scrapes: with a scrape
+# held in flight (tests/helpers/stuck_server: the real HTTP front end over a
+# collector that blocks on a FIFO), the API answers 503.
+mkfifo "$TMP/fifo"
+"$BUILD/tests/stuck_server" "$TMP/fifo" --web.listen-address="127.0.0.1:$NE_PORT" \
+	--web.max-requests=1 --web.enable-connections >"$TMP/ne.log" 2>&1 &
+NE_PID=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "$NE_URL/healthz" && break; sleep 0.05; done
+touch "$TMP/hold"
+( exec 3>"$TMP/fifo"; touch "$TMP/opened"; while [ -e "$TMP/hold" ]; do sleep 0.05; done ) &
+writer=$!
+curl -s -o /dev/null "$NE_URL/metrics" &
+held=$!
+for _ in $(seq 200); do [ -e "$TMP/opened" ] && break; sleep 0.05; done
+[ -e "$TMP/opened" ] || fail "the held scrape never opened its FIFO"
+code=$(curl -s -o "$TMP/busy" -w '%{http_code}' "$NE_URL/api/v1/connections?state=listen")
+[ "$code" = 503 ] || fail "API with a scrape in flight and --web.max-requests=1: HTTP $code, want 503"
+grep -q 'web.max-requests' "$TMP/busy" || fail "503 body: $(cat "$TMP/busy")"
+rm "$TMP/hold"
+wait "$writer" || true
+wait "$held" || true
+api 'state=listen'
+ne_stop
+echo "connections_api: rows, filters, sorts, limit, groups, hostile queries and shared dumps as expected"
