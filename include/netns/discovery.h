@@ -56,7 +56,5 @@ int netns_discover(int procfs_fd, const char *run_dir, uint64_t skip_ino,
  * 0 or a negative errno. */
 int netns_ino_of(int procfs_fd, int pid, uint64_t *ino);
 
-/* The entry of ino in a discovered list, or NULL. */
-const struct netns_found *netns_list_find(const struct netns_list *l, uint64_t ino);
 
 #endif

@@ -141,7 +141,6 @@ struct ns {
 	struct netns_identity id;
 	int id_pid;              /* the pid id was derived from */
 	struct nsdata d;
-	bool gone;               /* vanished during this scrape */
 	uint64_t rank;
 	char label[24];          /* ino in decimal */
 };
@@ -466,7 +465,6 @@ static int sync_list(struct netns_state *s)
 		n->pid = f->v[i].pid;
 		n->start = f->v[i].start;
 		snprintf(n->name, sizeof(n->name), "%s", f->v[i].name);
-		n->gone = false;
 		v[i] = n;
 	}
 	/* Both lists are sorted by ino: close what the new one lacks. */
@@ -1085,9 +1083,8 @@ static int emit(struct netns_state *s, struct expo *e)
 	for (size_t i = 0; i < s->len; i++) {
 		struct ns *ns = s->v[i];
 
-		ns->gone = !still_there(s, ns);
-		if (ns->gone)
-			continue;
+		if (!still_there(s, ns))
+			continue; /* vanished during this scrape */
 		eph_ratio(&ns->d);
 		ns->rank = sockets_of(&ns->d);
 		order[n++] = ns;

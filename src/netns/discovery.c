@@ -61,22 +61,6 @@ int netns_ino_of(int procfs_fd, int pid, uint64_t *ino)
 	return netns_parse_link(link, (size_t)n, ino);
 }
 
-const struct netns_found *netns_list_find(const struct netns_list *l, uint64_t ino)
-{
-	size_t lo = 0, hi = l->len;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (l->v[mid].ino == ino)
-			return &l->v[mid];
-		if (l->v[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	size_t n = *cap ? *cap : 64;
