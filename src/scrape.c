@@ -256,6 +256,63 @@ static bool busy(struct scrape *s, size_t i)
 	return b;
 }
 
+/* The other namespaces' sockets (collector.h, stream_netns_run), to the
+ * consumers that take them and whose host dump succeeded. The provider runs
+ * even with no consumer: its own census rides on the same pass. */
+static bool run_netns_stream(struct scrape *s, struct run *r, const struct collect_ctx *ctx,
+			     const struct collector_sinks *host, const size_t *who, double *secs,
+			     int *failed, bool *explained)
+{
+	struct collector_sinks sinks = {0};
+	size_t mine[CONFIG_MAX_COLLECTORS];
+	unsigned long said;
+	double t0;
+	int rc;
+
+	for (size_t k = 0; k < host->n; k++) {
+		if (host->ops[k]->add_netns == NULL || failed[who[k]])
+			continue;
+		mine[sinks.n] = who[k];
+		sinks.ops[sinks.n] = host->ops[k];
+		sinks.state[sinks.n++] = host->state[k];
+	}
+	for (size_t i = 0; i < s->ncollectors; i++) {
+		if (!s->active[i] || s->collectors[i]->stream_netns_run == NULL)
+			continue;
+		if (busy(s, i)) { /* still inside an abandoned collection */
+			failed[i] = -EBUSY;
+			explained[i] = true;
+			break;
+		}
+		pthread_mutex_lock(&s->lock);
+		r->in_stream = true;
+		r->stream[i] = true;
+		for (size_t k = 0; k < sinks.n; k++)
+			r->stream[mine[k]] = true;
+		pthread_mutex_unlock(&s->lock);
+		set_current(s, r, i);
+		t0 = scrape_now();
+		said = log_said();
+		rc = s->collectors[i]->stream_netns_run(s->state[i], ctx, &sinks);
+		if (collector_returned(s, r))
+			return false;
+		pthread_mutex_lock(&s->lock);
+		r->in_stream = false;
+		memset(r->stream, 0, sizeof(r->stream));
+		pthread_mutex_unlock(&s->lock);
+		secs[i] += scrape_now() - t0;
+		if (rc) {
+			failed[i] = rc;
+			explained[i] = log_said() != said;
+		}
+		for (size_t k = 0; k < sinks.n; k++)
+			if (sinks.rc[k] && !failed[mine[k]])
+				failed[mine[k]] = sinks.rc[k];
+		break; /* one provider */
+	}
+	return true;
+}
+
 /* The socket stream (collector.h): every active consumer's prepare(), then
  * the provider's one dump. Times each to its collector; a consumer left
  * without data gets its error in failed[], and explained[] when the cause
@@ -307,10 +364,10 @@ static bool run_stream(struct scrape *s, struct run *r, const struct collect_ctx
 			failed[who[k]] = -EBUSY;
 			explained[who[k]] = true;
 		}
-		return true;
+		goto netns;
 	}
 	if (provider < 0 || sinks.n == 0)
-		return true;
+		goto netns;
 	pthread_mutex_lock(&s->lock);
 	r->in_stream = true;
 	r->stream[provider] = true;
@@ -332,7 +389,8 @@ static bool run_stream(struct scrape *s, struct run *r, const struct collect_ctx
 		failed[who[k]] = sinks.rc[k] ? sinks.rc[k] : rc;
 		explained[who[k]] = !sinks.rc[k] && rc && log_said() != said;
 	}
-	return true;
+netns:
+	return run_netns_stream(s, r, ctx, &sinks, who, secs, failed, explained);
 }
 
 /* Who may use a family name (collector.h, .owns): the exporter's own

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cli/config.h"
 #include "expo/expo.h"
@@ -63,6 +64,12 @@ struct collector_stream {
 	/* One socket. Called by the dump's worker threads at once, each with
 	 * its own worker index; must not block. */
 	void (*add)(void *state, unsigned worker, const struct diag_sock *s);
+	/* Sockets of other network namespaces (the netns collector's dumps,
+	 * after the host's), tagged with the namespace's inode; both NULL when
+	 * the consumer does not take them. begin_netns() starts them as begin()
+	 * does the host's; add_netns() is called like add(). */
+	int (*begin_netns)(void *state, unsigned nworkers);
+	void (*add_netns)(void *state, unsigned worker, const struct diag_sock *s, uint64_t netns);
 };
 
 /* The consumers of one scrape's stream, handed to the provider. */
@@ -78,6 +85,10 @@ void collector_sinks_begin(struct collector_sinks *k, unsigned nworkers);
 /* For the provider's dump workers: add() on every consumer still in. */
 void collector_sinks_add(const struct collector_sinks *k, unsigned worker,
 			 const struct diag_sock *s);
+/* The same for the other namespaces' provider (begin_netns, add_netns). */
+void collector_sinks_begin_netns(struct collector_sinks *k, unsigned nworkers);
+void collector_sinks_add_netns(const struct collector_sinks *k, unsigned worker,
+			       const struct diag_sock *s, uint64_t netns);
 
 struct collector_ops {
 	const char *name;     /* as in --collector.NAME and the collector label */
@@ -105,6 +116,13 @@ struct collector_ops {
 	 * dump once, feeding sinks (collector_sinks_begin/_add). 0 or a
 	 * negative errno (the dump failed). */
 	int (*stream_run)(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks);
+	/* The provider of the other network namespaces' sockets (the netns
+	 * collector), or NULL: runs after the host's stream and before any
+	 * collect(), feeding the consumers that take them (their host dump
+	 * having succeeded) through collector_sinks_begin_netns/_add_netns; its
+	 * collect() then adds its families. Timed to it; 0 or a negative errno
+	 * (it fails alone). */
+	int (*stream_netns_run)(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks);
 };
 
 /* All collectors, in the order they run. */

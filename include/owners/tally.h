@@ -54,6 +54,16 @@ void tally_free(struct tally *a);
 int tally_begin(struct tally *a, unsigned nworkers);
 /* Counts one socket. worker < the nworkers given to tally_begin(). */
 void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s);
+/* Sockets of other network namespaces (the netns collector's dumps), kept
+ * apart from the host dump's: their per-process series carry a netns label
+ * (the namespace inode), and those nobody can be found for are not counted
+ * in netstat_unattributed_sockets nor sent to the owners cache as missing
+ * (a node's pods would trigger a full re-read of every fd table each time:
+ * their new processes and changed fd tables are read anyway). tally_begin_netns() starts them; the next tally_emit() shows them
+ * and forgets them. */
+int tally_begin_netns(struct tally *a, unsigned nworkers);
+void tally_add_netns(struct tally *a, unsigned worker, const struct diag_sock *s, uint64_t netns);
+
 /* Adds the tally's families (enum tally_metric) to e, and tells the owners cache which inodes
  * it did not know. 0 or a negative errno. */
 int tally_emit(struct tally *a, struct expo *e);

@@ -10,6 +10,7 @@
 #ifndef NETSTAT_SOCKDIAG_TRANSPORT_H
 #define NETSTAT_SOCKDIAG_TRANSPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sockdiag/bytecode.h"
@@ -24,12 +25,22 @@ struct diag_nl {
 	struct mnl_socket *nl; /* owned; NULL until the first dump, or after a failure */
 	uint32_t portid;
 	uint32_t seq;          /* last request's sequence number */
-	uint8_t *buf;          /* owned, NL_DIAG_BUF_SIZE bytes */
+	uint8_t *buf;          /* NL_DIAG_BUF_SIZE bytes: owned after diag_nl_init(); a
+				* caller that only adopts (many sockets, one buffer per
+				* thread) may lend one for each dump instead */
+	bool adopted;          /* the socket came from diag_nl_adopt(): never reopened here */
 };
 
 /* Allocates the buffer; the socket is opened lazily. 0 or -ENOMEM. */
 int diag_nl_init(struct diag_nl *d);
 void diag_nl_fini(struct diag_nl *d);
+
+/* Takes over fd, a NETLINK_SOCK_DIAG socket created elsewhere (e.g. inside
+ * another network namespace: a netlink socket stays bound to the namespace
+ * it was created in), binds it and uses it for later dumps. Once the socket
+ * fails it is closed and never replaced by one opened here: dumps then
+ * return -ENOTCONN. fd is owned by d even on failure. 0 or a negative errno. */
+int diag_nl_adopt(struct diag_nl *d, int fd);
 
 /* Mask bit of a kernel TCP state number (enum diag_kstate). */
 #define NL_DIAG_STATE(k) (1u << (k))

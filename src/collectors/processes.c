@@ -269,6 +269,23 @@ static void processes_add(void *state, unsigned worker, const struct diag_sock *
 	tally_add(p->tally, worker, s);
 }
 
+/* Other network namespaces' sockets (the netns collector): per-process
+ * series with a netns label. */
+static int processes_begin_netns(void *state, unsigned nworkers)
+{
+	struct processes *p = state;
+
+	return tally_begin_netns(p->tally, nworkers);
+}
+
+static void processes_add_netns(void *state, unsigned worker, const struct diag_sock *s,
+				uint64_t netns)
+{
+	struct processes *p = state;
+
+	tally_add_netns(p->tally, worker, s, netns);
+}
+
 /* After a complete dump. */
 static int processes_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
 {
@@ -285,6 +302,8 @@ static const struct collector_stream processes_stream = {
 	.prepare = processes_prepare,
 	.begin = processes_begin,
 	.add = processes_add,
+	.begin_netns = processes_begin_netns,
+	.add_netns = processes_add_netns,
 };
 
 static bool processes_owns(const char *family)

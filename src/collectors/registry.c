@@ -3,6 +3,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/limits.h"
+#include "collectors/netns.h"
 #include "collectors/netstat.h"
 #include "collectors/processes.h"
 #include "collectors/sockets.h"
@@ -15,6 +16,7 @@ const struct collector_ops *const collector_registry[] = {
 	&netstat_collector,
 	&sockstat_collector,
 	&limits_collector,
+	&netns_collector,
 	NULL,
 };
 const size_t collector_count =

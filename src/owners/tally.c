@@ -23,6 +23,7 @@ enum reason {
 static const char *const reason_names[REASON_COUNT] = {"kernel", "not_found"};
 
 struct listener {
+	uint64_t netns;  /* 0: the host dump */
 	unsigned slot;
 	uint8_t protocol;
 	uint8_t addr_family;
@@ -39,6 +40,10 @@ struct worker_tally {
 	size_t nlisteners;
 	uint32_t *missing;       /* owned, TALLY_MAX_MISSING */
 	size_t nmissing;
+	/* other namespaces' sockets */
+	uint64_t *ncounts;       /* owned; [slot * NKEYS + key] */
+	uint64_t *slot_ns;       /* owned; [slot]: the namespace its sockets were dumped in */
+	size_t nnslots;          /* rows allocated */
 };
 
 struct tally {
@@ -47,6 +52,8 @@ struct tally {
 	struct tally_opts opts;
 	unsigned nworkers;
 	unsigned nslots;         /* owners_slots() at tally_begin() */
+	unsigned nworkers_ns;    /* 0: no netns section this scrape */
+	unsigned nslots_ns;      /* owners_slots() at tally_begin_netns() */
 	struct worker_tally t[TALLY_MAX_WORKERS];
 };
 
@@ -79,10 +86,23 @@ void tally_free(struct tally *a)
 		return;
 	for (int w = 0; w < TALLY_MAX_WORKERS; w++) {
 		free(a->t[w].counts);
+		free(a->t[w].ncounts);
+		free(a->t[w].slot_ns);
 		free(a->t[w].listeners);
 		free(a->t[w].missing);
 	}
 	free(a);
+}
+
+/* Forgets the listeners of the host dump (netns false) or of the others. */
+static void drop_listeners(struct worker_tally *t, bool netns)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < t->nlisteners; i++)
+		if ((t->listeners[i].netns != 0) != netns)
+			t->listeners[o++] = t->listeners[i];
+	t->nlisteners = o;
 }
 
 int tally_begin(struct tally *a, unsigned nworkers)
@@ -112,37 +132,62 @@ int tally_begin(struct tally *a, unsigned nworkers)
 		if (nslots > 0)
 			memset(t->counts, 0, (size_t)nslots * NKEYS * sizeof(*t->counts));
 		memset(t->unknown, 0, sizeof(t->unknown));
-		t->nlisteners = 0;
+		drop_listeners(t, false);
 		t->nmissing = 0;
 	}
 out:
 	return ret;
 }
 
-void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s)
+int tally_begin_netns(struct tally *a, unsigned nworkers)
 {
-	struct worker_tally *t = &a->t[worker];
-	int key, slot;
+	unsigned nslots = owners_slots(a->owners);
+	int ret = 0;
 
-	if (s->protocol == IPPROTO_UDP) {
-		key = s->dport != 0 ? KEY_UDP_CONNECTED : KEY_UDP_UNCONNECTED;
-	} else {
-		key = diag_tcp_state(s->kstate);
-		if (key < 0)
-			return;
+	if (nworkers == 0 || nworkers > TALLY_MAX_WORKERS) {
+		ret = -EINVAL;
+		goto out;
 	}
-	slot = owners_lookup(a->owners, s->inode);
-	if (slot < 0 || (unsigned)slot >= a->nslots) {
-		if (s->inode == 0) {
-			t->unknown[REASON_KERNEL][key]++;
-			return;
+	a->nworkers_ns = nworkers;
+	a->nslots_ns = nslots;
+	for (unsigned w = 0; w < TALLY_MAX_WORKERS; w++) {
+		struct worker_tally *t = &a->t[w];
+
+		if (t->nnslots < nslots) {
+			uint64_t *c = realloc(t->ncounts, (size_t)nslots * NKEYS * sizeof(*c));
+			uint64_t *ns;
+
+			if (c != NULL)
+				t->ncounts = c;
+			ns = c ? realloc(t->slot_ns, (size_t)nslots * sizeof(*ns)) : NULL;
+			if (ns == NULL) {
+				ret = -ENOMEM;
+				a->nworkers_ns = 0;
+				goto out;
+			}
+			t->slot_ns = ns;
+			t->nnslots = nslots;
 		}
-		t->unknown[REASON_NOT_FOUND][key]++;
-		if (t->nmissing < TALLY_MAX_MISSING)
-			t->missing[t->nmissing++] = s->inode;
-		return;
+		if (nslots > 0) {
+			memset(t->ncounts, 0, (size_t)nslots * NKEYS * sizeof(*t->ncounts));
+			memset(t->slot_ns, 0, (size_t)nslots * sizeof(*t->slot_ns));
+		}
+		drop_listeners(t, true);
 	}
-	t->counts[(size_t)slot * NKEYS + (size_t)key]++;
+out:
+	return ret;
+}
+
+static int sock_key(const struct diag_sock *s)
+{
+	if (s->protocol == IPPROTO_UDP)
+		return s->dport != 0 ? KEY_UDP_CONNECTED : KEY_UDP_UNCONNECTED;
+	return diag_tcp_state(s->kstate);
+}
+
+static void add_listener(struct worker_tally *t, unsigned slot, const struct diag_sock *s,
+			 int key, uint64_t netns)
+{
 	if ((s->kstate == DIAG_KSTATE_LISTEN && s->protocol == IPPROTO_TCP) ||
 	    key == KEY_UDP_UNCONNECTED) {
 		struct listener *l;
@@ -150,12 +195,57 @@ void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s)
 		if (t->nlisteners == TALLY_MAX_LISTENERS)
 			return;
 		l = &t->listeners[t->nlisteners++];
-		l->slot = (unsigned)slot;
+		l->netns = netns;
+		l->slot = slot;
 		l->protocol = s->protocol;
 		l->addr_family = s->addr_family;
 		l->port = s->sport;
 		memcpy(l->addr, s->src, sizeof(l->addr));
 	}
+}
+
+static void note_missing(struct worker_tally *t, uint32_t inode)
+{
+	if (t->nmissing < TALLY_MAX_MISSING)
+		t->missing[t->nmissing++] = inode;
+}
+
+void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s)
+{
+	struct worker_tally *t = &a->t[worker];
+	int key = sock_key(s), slot;
+
+	if (key < 0)
+		return;
+	slot = owners_lookup(a->owners, s->inode);
+	if (slot < 0 || (unsigned)slot >= a->nslots) {
+		if (s->inode == 0) {
+			t->unknown[REASON_KERNEL][key]++;
+			return;
+		}
+		t->unknown[REASON_NOT_FOUND][key]++;
+		note_missing(t, s->inode);
+		return;
+	}
+	t->counts[(size_t)slot * NKEYS + (size_t)key]++;
+	add_listener(t, (unsigned)slot, s, key, 0);
+}
+
+void tally_add_netns(struct tally *a, unsigned worker, const struct diag_sock *s, uint64_t netns)
+{
+	struct worker_tally *t = &a->t[worker];
+	int key = sock_key(s), slot;
+
+	if (key < 0 || worker >= a->nworkers_ns)
+		return;
+	slot = owners_lookup(a->owners, s->inode);
+	if (slot < 0 || (unsigned)slot >= a->nslots_ns)
+		return;
+	t->ncounts[(size_t)slot * NKEYS + (size_t)key]++;
+	/* A process's sockets normally live in its own namespace; one
+	 * holding sockets in several is shown under the last one seen. */
+	t->slot_ns[slot] = netns;
+	add_listener(t, (unsigned)slot, s, key, netns);
 }
 
 /* Orders processes by their label values, so equal owners are adjacent. */
@@ -186,9 +276,24 @@ static int cmp_owner(const struct sort_ctx *c, unsigned sa, unsigned sb)
 	return r;
 }
 
-static int cmp_slots(const void *x, const void *y, void *arg)
+/* One process's counts in one namespace (0: the host dump). */
+struct row {
+	unsigned slot;
+	uint64_t netns;
+	const uint64_t *counts; /* NKEYS */
+};
+
+static int cmp_u64(uint64_t a, uint64_t b)
 {
-	return cmp_owner(arg, *(const unsigned *)x, *(const unsigned *)y);
+	return (a > b) - (a < b);
+}
+
+static int cmp_rows(const void *x, const void *y, void *arg)
+{
+	const struct row *a = x, *b = y;
+	int r = cmp_owner(arg, a->slot, b->slot);
+
+	return r ? r : cmp_u64(a->netns, b->netns);
 }
 
 static int cmp_listeners(const void *x, const void *y, void *arg)
@@ -196,6 +301,8 @@ static int cmp_listeners(const void *x, const void *y, void *arg)
 	const struct listener *a = x, *b = y;
 	int r = cmp_owner(arg, a->slot, b->slot);
 
+	if (r == 0)
+		r = cmp_u64(a->netns, b->netns);
 	if (r == 0)
 		r = (a->protocol > b->protocol) - (a->protocol < b->protocol);
 	if (r == 0)
@@ -209,13 +316,16 @@ static int cmp_listeners(const void *x, const void *y, void *arg)
 
 /* The owner labels of one process: comm, then the optional ones. */
 struct owner_labels {
-	struct expo_label l[4];
+	struct expo_label l[5];
 	size_t n;
 	char user[64];
 	char pid[16];
+	char netns[24];
 };
 
-static void owner_labels(const struct tally *a, const struct owners_proc *p, struct owner_labels *ol)
+/* netns: the namespace the sockets were dumped in; 0 (the host dump): no label. */
+static void owner_labels(const struct tally *a, const struct owners_proc *p, uint64_t netns,
+			 struct owner_labels *ol)
 {
 	ol->n = 0;
 	ol->l[ol->n++] = (struct expo_label){"comm", p->comm};
@@ -237,6 +347,10 @@ static void owner_labels(const struct tally *a, const struct owners_proc *p, str
 	if (a->opts.pid) {
 		snprintf(ol->pid, sizeof(ol->pid), "%d", p->pid);
 		ol->l[ol->n++] = (struct expo_label){"pid", ol->pid};
+	}
+	if (netns != 0) {
+		snprintf(ol->netns, sizeof(ol->netns), "%llu", (unsigned long long)netns);
+		ol->l[ol->n++] = (struct expo_label){"netns", ol->netns};
 	}
 }
 
@@ -262,7 +376,7 @@ static struct expo_family *family(const struct tally *a, struct expo *e, enum ta
 static void add_with(struct expo_family *f, uint64_t v, const struct owner_labels *ol,
 		     const struct expo_label *extra, size_t nextra)
 {
-	struct expo_label l[8];
+	struct expo_label l[9];
 	size_t n = 0;
 
 	for (size_t i = 0; i < ol->n; i++)
@@ -275,36 +389,43 @@ static void add_with(struct expo_family *f, uint64_t v, const struct owner_label
 static int emit_sockets(struct tally *a, struct expo *e, const struct sort_ctx *sc)
 {
 	struct worker_tally *t0 = &a->t[0];
+	unsigned nns = a->nworkers_ns ? a->nslots_ns : 0;
 	struct expo_family *f;
-	unsigned *order = NULL, n = 0;
+	struct row *order = NULL;
+	unsigned n = 0;
 	int ret = 0;
 
-	order = malloc((a->nslots ? a->nslots : 1) * sizeof(*order));
+	order = malloc((a->nslots + nns + 1) * sizeof(*order));
 	if (order == NULL) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (unsigned s = 0; s < a->nslots; s++) {
-		uint64_t sum = 0;
+	for (int sect = 0; sect < 2; sect++) {
+		unsigned nslots = sect ? nns : a->nslots;
 
-		if (owners_proc_at(a->owners, s) == NULL)
-			continue;
-		for (int k = 0; k < NKEYS; k++)
-			sum += t0->counts[(size_t)s * NKEYS + (size_t)k];
-		if (sum > 0)
-			order[n++] = s;
+		for (unsigned s = 0; s < nslots; s++) {
+			const uint64_t *c = (sect ? t0->ncounts : t0->counts) + (size_t)s * NKEYS;
+			uint64_t sum = 0;
+
+			if (owners_proc_at(a->owners, s) == NULL)
+				continue;
+			for (int k = 0; k < NKEYS; k++)
+				sum += c[k];
+			if (sum > 0)
+				order[n++] = (struct row){s, sect ? t0->slot_ns[s] : 0, c};
+		}
 	}
-	qsort_r(order, n, sizeof(*order), cmp_slots, (void *)sc);
+	qsort_r(order, n, sizeof(*order), cmp_rows, (void *)sc);
 	f = family(a, e, TALLY_METRIC_PROCESS_SOCKETS);
 	for (unsigned i = 0; i < n;) {
 		uint64_t sum[NKEYS] = {0};
 		struct owner_labels ol;
 		unsigned j = i;
 
-		for (; j < n && cmp_owner(sc, order[i], order[j]) == 0; j++)
+		for (; j < n && cmp_rows(&order[i], &order[j], (void *)sc) == 0; j++)
 			for (int k = 0; k < NKEYS; k++)
-				sum[k] += t0->counts[(size_t)order[j] * NKEYS + (size_t)k];
-		owner_labels(a, owners_proc_at(a->owners, order[i]), &ol);
+				sum[k] += order[j].counts[k];
+		owner_labels(a, owners_proc_at(a->owners, order[i].slot), order[i].netns, &ol);
 		for (int k = 0; k < NKEYS; k++)
 			if (sum[k] > 0)
 				add_with(f, sum[k], &ol, EXPO_LABELS({"protocol", key_protocol(k)},
@@ -335,7 +456,7 @@ static void emit_listeners(struct tally *a, struct expo *e, const struct sort_ct
 		prev = l;
 		inet_ntop(l->addr_family == AF_INET ? AF_INET : AF_INET6, l->addr, addr, sizeof(addr));
 		snprintf(port, sizeof(port), "%u", l->port);
-		owner_labels(a, owners_proc_at(a->owners, l->slot), &ol);
+		owner_labels(a, owners_proc_at(a->owners, l->slot), l->netns, &ol);
 		add_with(f, 1, &ol, EXPO_LABELS({"protocol", l->protocol == IPPROTO_UDP ? "udp" : "tcp"},
 						{"address", addr}, {"port", port}));
 	}
@@ -358,15 +479,25 @@ static void merge(struct tally *a)
 {
 	struct worker_tally *t0 = &a->t[0];
 
-	for (unsigned w = 1; w < a->nworkers; w++) {
+	unsigned nw = a->nworkers > a->nworkers_ns ? a->nworkers : a->nworkers_ns;
+
+	for (unsigned w = 1; w < nw; w++) {
 		struct worker_tally *t = &a->t[w];
 		size_t room;
 
-		for (size_t i = 0; i < (size_t)a->nslots * NKEYS; i++)
-			t0->counts[i] += t->counts[i];
+		if (w < a->nworkers)
+			for (size_t i = 0; i < (size_t)a->nslots * NKEYS; i++)
+				t0->counts[i] += t->counts[i];
+		if (w < a->nworkers_ns) {
+			for (size_t i = 0; i < (size_t)a->nslots_ns * NKEYS; i++)
+				t0->ncounts[i] += t->ncounts[i];
+			for (size_t i = 0; i < a->nslots_ns; i++)
+				if (t->slot_ns[i] != 0)
+					t0->slot_ns[i] = t->slot_ns[i];
+		}
 		for (int r = 0; r < REASON_COUNT; r++)
 			for (int k = 0; k < NKEYS; k++)
-				t0->unknown[r][k] += t->unknown[r][k];
+				t0->unknown[r][k] += w < a->nworkers ? t->unknown[r][k] : 0;
 		room = TALLY_MAX_LISTENERS - t0->nlisteners;
 		room = t->nlisteners < room ? t->nlisteners : room;
 		memcpy(t0->listeners + t0->nlisteners, t->listeners, room * sizeof(*t->listeners));
@@ -375,6 +506,8 @@ static void merge(struct tally *a)
 		room = t->nmissing < room ? t->nmissing : room;
 		memcpy(t0->missing + t0->nmissing, t->missing, room * sizeof(*t->missing));
 		t0->nmissing += room;
+		t->nlisteners = 0;
+		t->nmissing = 0;
 	}
 	a->nworkers = 1;
 }
@@ -395,6 +528,11 @@ int tally_emit(struct tally *a, struct expo *e)
 		goto out;
 	emit_listeners(a, e, &sc);
 	emit_unknown(a, e);
+	/* The netns section is one scrape's; the listeners go with it. */
+	if (a->nworkers_ns) {
+		drop_listeners(&a->t[0], true);
+		a->nworkers_ns = 0;
+	}
 out:
 	return ret;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -61,6 +62,28 @@ out:
 	return ret;
 }
 
+int diag_nl_adopt(struct diag_nl *d, int fd)
+{
+	int ret = 0;
+
+	close_socket(d);
+	d->adopted = true;
+	d->nl = mnl_socket_fdopen(fd);
+	if (d->nl == NULL) {
+		ret = errno ? -errno : -ENOMEM;
+		close(fd);
+		goto out;
+	}
+	if (mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		close_socket(d);
+		goto out;
+	}
+	d->portid = mnl_socket_get_portid(d->nl);
+out:
+	return ret;
+}
+
 /* Stands between the batch walk and the consumer: once the consumer returns
  * non-zero it sees no more sockets, but the reply is still read to its end,
  * so the kernel finishes the dump (the next request would get EBUSY). */
@@ -96,6 +119,10 @@ int diag_nl_dump(struct diag_nl *d, uint8_t family, uint8_t protocol,
 
 	if (bc != NULL && (bc->len == 0 || bc->len > DIAG_BC_MAX_LEN)) {
 		ret = -EINVAL;
+		goto out;
+	}
+	if (d->nl == NULL && d->adopted) {
+		ret = -ENOTCONN;
 		goto out;
 	}
 	if (d->nl == NULL) {

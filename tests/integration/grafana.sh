@@ -49,7 +49,21 @@ Programs
 Peers
 Retransmissions, resets and errors
 Exporter health
-Service health'
+Service health
+Pods'
 got=$(jq -r '.panels[] | select(.type == "row") | .title' "$D")
 [ "$got" = "$want" ] || fail "rows are: $got"
+# The Pods row has a pod picker (and a namespace one): every selector in the
+# panels below it is filtered by both.
+for v in namespace pod; do
+	check "[.templating.list[] | select(.name == \"$v\" and .type == \"query\" and .multi and .includeAll and (.query.query | test(\"netstat_netns_info\")))] | length == 1" \
+		"no $v picker on netstat_netns_info"
+done
+pods=$(jq -r '.panels | (map(.type == "row" and .title == "Pods") | index(true)) as $i | .[$i + 1:]
+	| ((map(.type == "row") | index(true)) // length) as $j | .[:$j][] | .targets[].expr' "$D")
+[ -n "$pods" ] || fail "the Pods row has no queries"
+while IFS= read -r sel; do
+	[[ "$sel" == *'namespace=~"$namespace"'* && "$sel" == *'pod=~"$pod"'* ]] ||
+		fail "Pods row selector not filtered by the namespace and pod pickers: $sel"
+done < <(grep -oE '[a-z_:]+\{[^}]*\}' <<<"$pods")
 echo "grafana: $(jq '[.panels[] | select(.type != "row")] | length' "$D") panels, $(jq '[.panels[].targets[]?] | length' "$D") queries"

@@ -14,7 +14,10 @@ for bad in --bogus --web.listen-address=nowhere --web.max-requests=lots --log.le
 	grep -q -- "${bad%%=*}" "$TMP/err" || fail "$bad: error does not name the flag: $(cat "$TMP/err")"
 done
 "$NE_BIN" --version | grep -q '^netstat_exporter, version ' || fail "--version"
-"$NE_BIN" --help | grep -q -- '--web.listen-address' || fail "--help"
+# Into a file: grep -q would stop reading early, and a help longer than one
+# write would then die of SIGPIPE (a failed pipeline under pipefail).
+"$NE_BIN" --help >"$TMP/help" || fail "--help exits non-zero"
+grep -q -- '--web.listen-address' "$TMP/help" || fail "--help"
 
 ne_start --web.timeout=2 --web.max-connections-per-ip=8
 

@@ -13,13 +13,21 @@
 #     descriptions; so do the stopped-reading alert (a server that never
 #     reads, port 7003) and the UDP-drop alert (a receiver with a tiny
 #     SO_RCVBUF under a steady stream, port 5300).
+#   - in a "pod" (a network namespace whose first process sits in a
+#     Kubernetes-shaped cgroup, with a kubelet-style /var/log/pods entry), a
+#     TIME_WAIT burst against the pod's own port range, a SYN flood and a
+#     CLOSE_WAIT leak make the per-pod alerts active, labelled with the pod,
+#     its namespace and container, and the host alerts do not take them.
 #
 # Prometheus loads a test copy of the rules in which every `for:` is 0s
 # (generated below by one sed substitution: s/for: .*/for: 0s/); thresholds
 # are the real ones. The namespace's sysctls are lowered so that small
-# populations cross them: tcp_max_tw_buckets=1000, tcp_max_syn_backlog=256.
+# populations cross them: tcp_max_tw_buckets=1000, tcp_max_syn_backlog=256;
+# the pod's port range is 1000 ports wide.
+# Runs in private PID, mount and network namespaces, so the netns collector
+# sees the pod and nothing of other tests.
 source "$(dirname "$0")/../lib/common.sh"
-ne_enter_netns
+ne_enter_private_ns
 
 for tool in prometheus jq nft curl; do
 	command -v "$tool" >/dev/null || fail "$tool not installed"
@@ -40,7 +48,21 @@ stop_prometheus() {
 	PROM_PID=""
 }
 FLOOD_PID=""
-trap '[ -z "$FLOOD_PID" ] || { kill -TERM "$FLOOD_PID"; wait "$FLOOD_PID"; } 2>/dev/null; stop_prometheus; ne_cleanup' EXIT
+POD_FLOOD_PID=""
+CGROOT=/sys/fs/cgroup/unified
+[ -w "$CGROOT/cgroup.procs" ] || CGROOT=/sys/fs/cgroup
+CG="$CGROOT/issue10i-e2e-${TMP##*/}"
+cleanup() {
+	local p
+	for p in "$FLOOD_PID" "$POD_FLOOD_PID"; do
+		[ -z "$p" ] || { kill -TERM "$p"; wait "$p"; } 2>/dev/null
+	done
+	stop_prometheus
+	ne_cleanup
+	[ ! -d "$CG" ] || find "$CG" -depth -type d -exec rmdir {} \; 2>/dev/null
+	true
+}
+trap cleanup EXIT
 
 prom_fail() {
 	echo "--- prometheus log" >&2
@@ -140,13 +162,29 @@ sysctl -qw net.ipv4.tcp_max_tw_buckets=1000
 sysctl -qw net.ipv4.tcp_max_syn_backlog=256
 sysctl -qw net.ipv4.tcp_syncookies=1
 
+# --- the pod: its first process (the holder of its namespace, as a pause
+# container is) in the cgroup containerd and the kubelet's systemd driver
+# make, its name and namespace in a /var/log/pods directory name. Its own
+# port range of 1000 ports; no TIME_WAIT reuse, so a burst keeps its ports.
+POD_NS=issue10i-shop POD=web-0 POD_UID=7c0f3b2e-5d4a-4e8f-9a1b-2c3d4e5f6a7b
+POD_CID=$(printf 'e%.0s' $(seq 64))
+CG_POD="$CG/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${POD_UID//-/_}.slice/cri-containerd-$POD_CID.scope"
+mkdir -p "$CG_POD" "$TMP/pods/${POD_NS}_${POD}_$POD_UID/app"
+in_cgroup "$CG_POD" unshare -n sh -c 'ip link set lo up && sysctl -qw net.ipv4.ip_local_port_range="40000 40999" \
+	net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_syncookies=1 && exec "$0" "$@"' "$POP" \
+	L,127.0.0.1,8080,64 L,127.0.0.1,9100 W,25,127.0.0.5,127.0.0.1,9100 >"$TMP/pod" 2>&1 &
+POD_PID=$!
+wait_ready "$TMP/pod"
+IN_POD=(nsenter --net=/proc/$POD_PID/ns/net)
+POD_NETNS=$(readlink /proc/$POD_PID/ns/net | tr -dc 0-9)
+
 # --- exporter and Prometheus; a GeoIP database of the documentation ranges
 # (tests/helpers/make_mmdb.pl) for the country family.
 perl "$SRC/tests/helpers/make_mmdb.pl" maxmind "$TMP/geo.mmdb" || fail "cannot build the GeoIP database"
 ip addr add 192.0.2.1/32 dev lo
 ip addr add 198.51.100.7/32 dev lo
 ne_start --collector.sockets.ports=8080,8081,9000,9100 --collector.sockets.peer-min-sockets=1 --collector.processes \
-	--collector.sockets.tcp-info --geoip.database="$TMP/geo.mmdb"
+	--collector.sockets.tcp-info --geoip.database="$TMP/geo.mmdb" --collector.netns.pods-root="$TMP/pods"
 
 sed -E 's/^( *)for: .*/\1for: 0s/' "$RULES" >"$TMP/rules.yml"
 grep -q 'for: 0s' "$TMP/rules.yml" || fail "test copy of the rules has no for: 0s"
@@ -203,11 +241,11 @@ table inet e2e {
 }
 EOF
 "$POP" L,127.0.0.1,8080,256 >"$TMP/flood" &
-syn_flood() {
+syn_flood() { # [COMMAND PREFIX: nsenter into the namespace]
 	local batches=()
 	trap 'kill "${batches[@]}" 2>/dev/null; wait; exit 0' TERM
 	while :; do
-		"$POP" S,80,127.0.0.2,127.0.0.1,8080 >/dev/null &
+		"$@" "$POP" S,80,127.0.0.2,127.0.0.1,8080 >/dev/null &
 		batches+=($!)
 		if [ "${#batches[@]}" -gt 10 ]; then
 			kill "${batches[0]}"
@@ -241,10 +279,28 @@ for f in flood queue tw leak send geo; do wait_ready "$TMP/$f"; done
 # Resets: connections to a port nobody listens on.
 for _ in $(seq 20); do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null || true; done
 
+# In the pod: a SYN flood on its port 8080 (backlog 64: its queue overflows
+# into SYN cookies), and 800 connections to one destination closed by the
+# client: 800 TIME_WAIT holding 80% of its port range. Its CLOSE_WAIT leak
+# (25) is the holder's own.
+"${IN_POD[@]}" nft -f - <<'EOF' || fail "nft in the pod"
+table inet issue10i {
+	chain out {
+		type filter hook output priority 0;
+		tcp sport 8080 tcp flags & (syn | ack) == (syn | ack) drop
+	}
+}
+EOF
+syn_flood "${IN_POD[@]}" &
+POD_FLOOD_PID=$!
+"${IN_POD[@]}" "$POP" L,127.0.0.1,9000 T,800,127.0.0.4,127.0.0.1,9000 >"$TMP/podtw" 2>&1 &
+wait_ready "$TMP/podtw"
+
 # --- alerts: the SYN flood, accept-queue and TIME_WAIT alerts must fire.
 want_alerts="NetstatSynFlood NetstatSynBacklogNearMax NetstatSynCookiesSent NetstatListenDrops
 NetstatAcceptQueueNearBacklog NetstatTimeWaitNearLimit NetstatTimeWaitOverflow NetstatCloseWaitLeak
-NetstatServiceStoppedReading NetstatUDPPortDropping"
+NetstatServiceStoppedReading NetstatUDPPortDropping
+NetstatPodTimeWaitExhaustion NetstatPodSynFlood NetstatPodCloseWaitLeak"
 for _ in $(seq 60); do
 	curl -sf "$PROM/api/v1/alerts" >"$TMP/alerts.json" || prom_fail "GET /api/v1/alerts"
 	missing=""
@@ -281,6 +337,23 @@ alert NetstatServiceStoppedReading | jq -r '.[0].annotations.description' | grep
 	fail "NetstatUDPPortDropping: $(alert NetstatUDPPortDropping)"
 [ "$(alert NetstatSynFlood | jq -r '.[0].annotations.connections')" = "http://$INSTANCE/connections?state=syn_recv&port=8080" ] ||
 	fail "NetstatSynFlood link: $(alert NetstatSynFlood | jq -r '.[0].annotations.connections')"
+# The per-pod alerts: one each, for the pod, with its identity; the pod and
+# its namespace in every description, the leaking program in the leak's.
+for a in NetstatPodTimeWaitExhaustion NetstatPodSynFlood NetstatPodCloseWaitLeak; do
+	[ "$(alert "$a" | jq length)" = 1 ] || fail "$a: want one alert, got $(alert "$a")"
+	[ "$(alert "$a" | jq -r '.[0].labels | [.netns, .namespace, .pod, .container] | join(" ")')" = \
+		"$POD_NETNS $POD_NS $POD $POD_CID" ] || fail "$a labels: $(alert "$a" | jq -c '.[0].labels')"
+	alert "$a" | jq -r '.[0].annotations.description' | grep -q "^Pod $POD in namespace $POD_NS on $INSTANCE " ||
+		fail "$a description lacks the pod: $(alert "$a" | jq -r '.[0].annotations.description')"
+	alert "$a" | jq -r '.[0].annotations.description' | grep -q "(netns $POD_NETNS, oldest process sockpop; census .* old)\.$" ||
+		fail "$a description lacks the namespace's identity: $(alert "$a" | jq -r '.[0].annotations.description')"
+done
+alert NetstatPodTimeWaitExhaustion | jq -r '.[0].annotations.description' | grep -q 'uses 80% of its own' ||
+	fail "NetstatPodTimeWaitExhaustion: $(alert NetstatPodTimeWaitExhaustion | jq -r '.[0].annotations.description')"
+alert NetstatPodCloseWaitLeak | jq -r '.[0].annotations.description' | grep -q 'Programs holding them: sockpop: 25\.' ||
+	fail "NetstatPodCloseWaitLeak: $(alert NetstatPodCloseWaitLeak | jq -r '.[0].annotations.description')"
+alert NetstatPodSynFlood | jq -r '.[0].annotations.description' | grep -q 'Listening ports (port: backlog): [0-9: ,]*8080: 64' ||
+	fail "NetstatPodSynFlood: $(alert NetstatPodSynFlood | jq -r '.[0].annotations.description')"
 # Quiet conditions stay quiet; so do the week-long ones on a new instance.
 for a in NetstatCollectorFailing NetstatConntrackNearFull NetstatUnknownListenPort NetstatListenerOnAllAddresses NetstatNewPeerCountry; do
 	[ "$(alert "$a" | jq length)" = 0 ] || fail "$a active: $(alert "$a")"
@@ -312,7 +385,7 @@ rules_checked=$CHECKED
 subst() {
 	sed -e "s/\\\$__rate_interval/1m/g; s/\\\$__interval/15s/g; s/\\\$__range/5m/g" \
 		-e "s/\\\$job/$JOB/g; s/\\\$instance/$INSTANCE/g; s/\\\${job}/$JOB/g; s/\\\${instance}/$INSTANCE/g" \
-		-e "s/\\\$topk/10/g; s/\\\$rtt_port/.+/g"
+		-e "s/\\\$topk/10/g; s/\\\$rtt_port/.+/g; s/\\\$namespace/$POD_NS/g; s/\\\$pod/$POD/g"
 }
 CHECKED=0
 while IFS=$'\t' read -r title expr; do

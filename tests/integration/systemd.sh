@@ -16,9 +16,13 @@ systemd-analyze security --offline=yes --threshold=30 "$TMP/netstat-exporter.ser
 
 for d in 'DynamicUser=yes' 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
 	'RestrictAddressFamilies=AF_NETLINK AF_INET AF_INET6 AF_UNIX' \
-	'CapabilityBoundingSet=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH' 'AmbientCapabilities=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH'; do
+	'CapabilityBoundingSet=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_SYS_ADMIN' \
+	'AmbientCapabilities=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_SYS_ADMIN' \
+	'RestrictNamespaces=net'; do
 	grep -qx "$d" "$U" || fail "unit lacks $d"
 done
+# RestrictNamespaces=yes would refuse the netns collector's setns().
+[ "$(grep -c '^RestrictNamespaces=' "$U")" = 1 ] || fail "RestrictNamespaces= set more than once"
 # Settings that would blind the exporter must stay out.
 for d in PrivateNetwork ProtectProc ProcSubset PrivateUsers; do
 	! grep -q "^$d=" "$U" || fail "unit sets $d, which hides sockets or processes from the exporter"

@@ -52,8 +52,13 @@ ne_enter_netns() {
 }
 
 # Starts the exporter on 127.0.0.1:$NE_PORT with extra flags; waits for /healthz.
+# Without NE_NETNS=1 the netns collector is off: with the host's PID namespace
+# it would see (and dump) the namespaces of every test running on the machine;
+# tests that want it run in a PID namespace of their own (ne_enter_private_ns).
 ne_start() {
-	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" "$@" >"$TMP/ne.log" 2>&1 &
+	local own=(--no-collector.netns)
+	[ "${NE_NETNS:-}" = 1 ] && own=()
+	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" "${own[@]}" "$@" >"$TMP/ne.log" 2>&1 &
 	NE_PID=$!
 	for _ in $(seq 100); do
 		if curl -sf -o /dev/null "$NE_URL/healthz"; then
@@ -128,4 +133,27 @@ wait_until() {
 		[ "$(date +%s%N)" -lt "$end" ] || fail "timed out after ${limit}s waiting for: $*"
 		sleep 0.05
 	done
+}
+
+# Like ne_enter_netns, with private PID and mount namespaces too (its own
+# /proc): the exporter then sees only this test's processes and namespaces,
+# so ne_start leaves the netns collector on.
+ne_enter_private_ns() {
+	if [ "${NE_IN_NETNS:-}" != 1 ]; then
+		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
+		trap - EXIT
+		rm -rf "$TMP"
+		NE_IN_NETNS=1 exec unshare -m -n -p -f --mount-proc --propagation private -- bash "$0" "$BUILD" "$SRC"
+	fi
+	ip link set lo up
+	NE_NETNS=1
+}
+
+# Runs "$@" as a process of cgroup (v2 directory) $1, placed from outside any
+# new namespace (`ip netns exec` would remount /sys). Call it in the
+# background, where it replaces its subshell, so $! is the program's pid.
+in_cgroup() {
+	local cg=$1
+	shift
+	exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
 }

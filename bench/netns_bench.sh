@@ -1,0 +1,213 @@
+# Benchmark of the netns collector (issue 10): NS namespaces of PER sockets
+# each against one namespace holding the same NS*PER sockets, with and without
+# per-namespace TCP hash tables (net.ipv4.tcp_child_ehash_entries set before
+# the namespaces are made), against cAdvisor's method in the same run.
+#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release
+#   cmake --build build-rel --target netstat_exporter sockpop bench
+#   flock /tmp/netstat-bench.lock bash bench/netns_bench.sh build-rel [NS] [PER] [RUNS] [EHASH]
+# Defaults: 100 namespaces, 1000 sockets each (500 established loopback
+# pairs), 7 runs per median, tcp_child_ehash_entries=65536 for "own tables".
+# Runs in private PID, mount and network namespaces, so the exporter sees
+# only the namespaces made here (but a shared hash table is the whole host's:
+# other programs' sockets are walked too, as they would be on a node).
+# Prints, per mode (own tables, shared table):
+#   single_ms   scrape of the netns collector over one namespace of NS*PER
+#               sockets (full census every scrape)
+#   cold_ms     first scrape over the NS namespaces (opens a socket in each)
+#   steady_ms   later scrapes: own tables, full census of all; shared, the
+#               cheap tier only (budget 0)
+#   rotate_ms   shared only: median and max scrape with the default budget
+#               (250ms), and full censuses made per scrape
+#   churn_ms    scrape after 10 namespaces were replaced
+#   cadv_ms     cAdvisor's method: /proc/PID/net/tcp + tcp6 of one process
+#               per namespace, read and parsed (runs alternate with the
+#               steady scrapes, so both see the same load)
+# with the ratios the issue sets targets for, and the exporter's peak RSS.
+# Then the same for CPU time (user + system, the kernel's dump work included:
+# the exporter's from /proc/PID/stat around its scrapes, cAdvisor's method's
+# from its own clock), which a loaded machine moves less than wall time.
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: netns_bench.sh BUILD_DIR [NS] [PER] [RUNS] [EHASH]}" && pwd)
+NS=${2:-100}
+PER=${3:-1000}
+RUNS=${4:-7}
+EHASH=${5:-65536}
+
+if [ "${NE_BENCH_NETNS:-}" != 1 ]; then
+	NE_BENCH_NETNS=1 exec unshare -m -n -p -f --mount-proc --propagation private -- bash "$0" "$@"
+fi
+ip link set lo up
+ulimit -n 20000
+mkdir -p /run/netns
+mount -t tmpfs issue10c-bench /run/netns
+
+NE="$BUILD/netstat_exporter"
+POP="$BUILD/tests/sockpop"
+CADV="$BUILD/bench/procnet_tcp"
+for f in "$NE" "$POP" "$CADV"; do [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }; done
+
+TMP=$(mktemp -d /tmp/issue10c-bench.XXXXXX)
+NE_PID=""
+declare -a NSPIDS=() # one process per namespace (it holds it)
+declare -a EXTRA=()  # more workers in the single namespace
+cleanup() {
+	[ -n "$NE_PID" ] && kill "$NE_PID" 2>/dev/null
+	for p in "${NSPIDS[@]}" "${EXTRA[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+maxof() { sort -n | tail -1; }
+
+wait_ready() {
+	for _ in $(seq 600); do grep -q ready "$1" 2>/dev/null && return 0; sleep 0.05; done
+	cat "$1" >&2
+	exit 1
+}
+
+# A new namespace holding PAIRS established pairs, in the background; its
+# process's pid is appended to NSPIDS.
+new_ns() { # PAIRS TAG
+	local out="$TMP/ns.$2"
+	unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$POP" L,127.0.0.1,8080,4096 \
+		"E,$1,127.0.0.1,127.0.0.1,8080" >"$out" 2>&1 &
+	NSPIDS+=("$!")
+	wait_ready "$out"
+}
+
+drop_all() {
+	for p in "${NSPIDS[@]}" "${EXTRA[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	NSPIDS=()
+	EXTRA=()
+}
+
+# One namespace of TOTAL sockets: workers of at most 9000 pairs (fd limit).
+single_ns() { # TOTAL
+	local left=$(($1 / 2)) w=0 n out
+	n=$((left > 9000 ? 9000 : left))
+	new_ns "$n" single0
+	left=$((left - n))
+	while [ "$left" -gt 0 ]; do
+		w=$((w + 1))
+		n=$((left > 9000 ? 9000 : left))
+		out="$TMP/single.$w"
+		nsenter --net=/proc/${NSPIDS[0]}/ns/net "$POP" "L,127.0.0.1,$((8080 + w)),4096" \
+			"E,$n,127.0.0.$((1 + w)),127.0.0.1,$((8080 + w))" >"$out" 2>&1 &
+		EXTRA+=("$!")
+		wait_ready "$out"
+		left=$((left - n))
+	done
+}
+
+ne_start() {
+	"$NE" --web.listen-address=127.0.0.1:19110 --collector.disable-defaults --collector.netns \
+		--collector.netns.max-namespaces=100000 "$@" >"$TMP/ne.log" 2>&1 &
+	NE_PID=$!
+	for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:19110/healthz && return 0; sleep 0.05; done
+	cat "$TMP/ne.log" >&2
+	exit 1
+}
+RSS_MAX=0
+ne_stop() {
+	local rss
+	rss=$(awk '/VmHWM/ { print $2 }' "/proc/$NE_PID/status")
+	[ "$rss" -gt "$RSS_MAX" ] && RSS_MAX=$rss
+	kill "$NE_PID"
+	wait "$NE_PID" 2>/dev/null || true
+	NE_PID=""
+}
+HZ=$(getconf CLK_TCK)
+cpu_ms() { awk -v hz="$HZ" '{ print ($14 + $15) * 1000 / hz }' "/proc/$NE_PID/stat"; }
+scrape_ms() { curl -s -o "$TMP/last" -w '%{time_total}\n' http://127.0.0.1:19110/metrics | awk '{ print $1 * 1000 }'; }
+scrapes_ms() { for _ in $(seq "$RUNS"); do scrape_ms; done; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+run_mode() { # MODE EHASH
+	local mode=$1 single cold steady rot rotmax made churn cadv ehash
+	sysctl -qw net.ipv4.tcp_child_ehash_entries="$2"
+
+	single_ns $((NS * PER))
+	ne_start --collector.netns.census-budget=1h
+	scrape_ms >/dev/null
+	c0=$(cpu_ms)
+	single=$(scrapes_ms | median)
+	single_cpu=$(awk -v a="$c0" -v b="$(cpu_ms)" -v n="$RUNS" 'BEGIN { print (b - a) / n }')
+	ehash=$(grep -m1 '^netstat_netns_tcp_ehash_entries' "$TMP/last" | awk '{ print $2 }')
+	ne_stop
+	drop_all
+
+	for i in $(seq "$NS"); do new_ns $((PER / 2)) "$i"; done
+	if [ "$mode" = own ]; then
+		ne_start --collector.netns.census-budget=1h
+	else
+		ne_start --collector.netns.census-budget=0 --collector.netns.census-interval=1h
+	fi
+	cold=$(scrape_ms)
+	# Interleaved with cAdvisor's method, so both see the same load.
+	: >"$TMP/steady"
+	: >"$TMP/cadv"
+	: >"$TMP/cadv_cpu"
+	steady_cpu=0
+	for _ in $(seq "$RUNS"); do
+		c0=$(cpu_ms)
+		scrape_ms >>"$TMP/steady"
+		steady_cpu=$(awk -v s="$steady_cpu" -v a="$c0" -v b="$(cpu_ms)" 'BEGIN { print s + b - a }')
+		out=$("$CADV" 1 "${NSPIDS[@]}")
+		echo "$out" | sed 's/^procnet_ms=//; s/ .*//' >>"$TMP/cadv"
+		echo "$out" | sed 's/.*cpu_ms=//; s/ .*//' >>"$TMP/cadv_cpu"
+	done
+	steady=$(median <"$TMP/steady")
+	steady_cpu=$(awk -v s="$steady_cpu" -v n="$RUNS" 'BEGIN { print s / n }')
+	cadv=$(median <"$TMP/cadv")
+	cadv_cpu=$(median <"$TMP/cadv_cpu")
+	grep -q "netstat_netns_namespaces $NS\$" "$TMP/last" || { echo "expected $NS namespaces" >&2; grep netns_namespaces "$TMP/last" >&2; exit 1; }
+	# Churn: 10 namespaces replaced before each scrape.
+	: >"$TMP/churn"
+	for r in $(seq "$RUNS"); do
+		for k in $(seq 10); do
+			kill "${NSPIDS[0]}"
+			wait "${NSPIDS[0]}" 2>/dev/null || true
+			NSPIDS=("${NSPIDS[@]:1}")
+			new_ns $((PER / 2)) "c$r.$k"
+		done
+		scrape_ms >>"$TMP/churn"
+	done
+	churn=$(median <"$TMP/churn")
+	ne_stop
+	rot="-"
+	rotmax="-"
+	made="-"
+	if [ "$mode" = shared ]; then
+		ne_start
+		scrape_ms >/dev/null
+		scrapes_ms >"$TMP/rot"
+		rot=$(median <"$TMP/rot")
+		rotmax=$(maxof <"$TMP/rot")
+		made=$(grep -c '^netstat_netns_census_age_seconds{.*} 0$' "$TMP/last" || true)
+		ne_stop
+	fi
+	drop_all
+	printf '%-7s %7s %9.2f %8.2f %9.2f %9s %9s %5s %8.2f %9.2f\n' "$mode" "$ehash" "$single" "$cold" "$steady" \
+		"$rot" "$rotmax" "$made" "$churn" "$cadv"
+	printf '%-7s cpu_ms: single %.1f  steady %.1f  cadvisor %.1f  steady/single=%s  cadvisor/steady=%s\n' \
+		"$mode" "$single_cpu" "$steady_cpu" "$cadv_cpu" "$(ratio "$steady_cpu" "$single_cpu")" \
+		"$(ratio "$cadv_cpu" "$steady_cpu")" >>"$TMP/cpu"
+	if [ "$mode" = own ]; then
+		echo "own: steady/single=$(ratio "$steady" "$single") (target <= 1.5)  cadvisor/steady=$(ratio "$cadv" "$steady") (target >= 10)" >>"$TMP/ratios"
+	else
+		echo "shared: cheap-tier/single=$(ratio "$steady" "$single") (target <= 1.5)  rotating max ${rotmax} ms vs budget 250 ms  cadvisor/rotating=$(ratio "$cadv" "$rot") cadvisor/cheap=$(ratio "$cadv" "$steady") (target >= 10)" >>"$TMP/ratios"
+	fi
+}
+
+echo "netns benchmark: $NS namespaces x $PER sockets vs 1 x $((NS * PER)); medians of $RUNS scrapes (ms)"
+printf '%-7s %7s %9s %8s %9s %9s %9s %5s %8s %9s\n' mode ehash single_ms cold_ms steady_ms rotate_ms rot_max made churn_ms cadv_ms
+run_mode own "$EHASH"
+run_mode shared 0
+cat "$TMP/ratios"
+cat "$TMP/cpu"
+echo "peak RSS of the exporter: $(awk -v k="$RSS_MAX" 'BEGIN { printf "%.1f", k / 1024 }') MB (target < 24 MB)"

@@ -1,0 +1,69 @@
+/* netns/census: the small per-namespace socket census.
+ *
+ * The host's census (sockdiag/census.h) keeps about 800 KiB of port indexes;
+ * a node may have hundreds of namespaces, so each namespace keeps only what
+ * its families show: TCP states and UDP counts per family, its listeners per
+ * port (queue and backlog), and the busiest ephemeral tuple. The address
+ * table that finds that tuple, and the listener bitmap that tells outbound
+ * from inbound, are per dump thread (struct netns_scratch) and reused from
+ * namespace to namespace. Nothing is kept per socket. */
+#ifndef NETSTAT_NETNS_CENSUS_H
+#define NETSTAT_NETNS_CENSUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockdiag/reply.h"
+
+#define NETNS_MAX_TUPLES 16384 /* distinct outbound (local addr, remote addr, remote port) */
+
+struct netns_listener {
+	uint16_t port;
+	uint32_t sockets;
+	uint64_t queue;   /* accept queue lengths summed over the port's listeners */
+	uint64_t backlog; /* configured backlogs summed */
+};
+
+/* Listeners per port, SO_REUSEPORT siblings and families summed. */
+struct netns_listeners {
+	struct netns_listener *v; /* owned; sorted by port after netns_listeners_finish() */
+	size_t len, cap;
+	uint64_t tcp[2];          /* LISTEN sockets per family (ipv4, ipv6) */
+};
+
+/* The full census of a namespace. */
+struct netns_census {
+	uint64_t tcp[2][DIAG_TCP_STATE_COUNT]; /* [ipv4, ipv6][state]; LISTEN from the listeners */
+	uint64_t udp[2][2];                    /* [family][unconnected, connected] */
+	uint32_t eph_max;                      /* most outbound sockets sharing one tuple */
+	uint64_t untracked;                    /* outbound sockets the tuple table had no room for */
+};
+
+/* One dump thread's working memory. */
+struct netns_scratch {
+	uint64_t listening[65536 / 64];
+	struct tuple_slot { uint64_t hash; uint8_t key[40]; uint32_t n; } *slots; /* owned */
+	size_t nslots, n;
+};
+
+void netns_listeners_init(struct netns_listeners *l);
+void netns_listeners_fini(struct netns_listeners *l);
+void netns_listeners_reset(struct netns_listeners *l);
+/* A LISTEN socket from a LISTEN-only dump. 0 or -ENOMEM. */
+int netns_listeners_add(struct netns_listeners *l, const struct diag_sock *s);
+/* Sorts and merges the ports. */
+void netns_listeners_finish(struct netns_listeners *l);
+/* Adds src's ports into dst (the "other" namespaces' sum). 0 or -ENOMEM;
+ * dst needs netns_listeners_finish() afterwards. */
+int netns_listeners_merge(struct netns_listeners *dst, const struct netns_listeners *src);
+
+void netns_scratch_init(struct netns_scratch *sc);
+void netns_scratch_fini(struct netns_scratch *sc);
+
+/* Starts a census of a namespace whose listeners are l (finished). */
+void netns_census_begin(struct netns_census *c, struct netns_scratch *sc,
+			const struct netns_listeners *l);
+/* One socket of the namespace's non-listening TCP or UDP dumps. 0 or -ENOMEM. */
+int netns_census_add(struct netns_census *c, struct netns_scratch *sc, const struct diag_sock *s);
+
+#endif

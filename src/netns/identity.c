@@ -1,0 +1,135 @@
+/* netns/identity: the I/O around the pure parsers of netns/cgroup_path,
+ * netns/pod_logs and netns/docker_config. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "expo/strbuf.h"
+#include "netns/cgroup_path.h"
+#include "netns/docker_config.h"
+#include "netns/identity.h"
+#include "netns/pod_logs.h"
+#include "procfs/pid_parse.h"
+#include "procfs/reader.h"
+
+/* /proc/PID/cgroup: one line per v1 hierarchy (about a dozen), each path at
+ * most PATH_MAX. */
+#define CGROUP_FILE_MAX (64u * 1024)
+/* Most entries of pods_root looked at per lookup; a node runs at most a few
+ * hundred pods (kubelet's default --max-pods is 110). */
+#define PODS_SCAN_MAX 16384u
+
+static const char *root_or_default(const char *root, const char *def)
+{
+	return root ? root : def;
+}
+
+/* Namespace and name of pod uid from the names under root. Nothing when the
+ * root is missing, or no entry or more than one matches. */
+static void pod_lookup(const char *root, const char *uid, struct netns_identity *id)
+{
+	char ns[NETNS_K8S_NAMESPACE_MAX + 1], pod[NETNS_K8S_POD_MAX + 1];
+	unsigned matches = 0, seen = 0;
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	if (root[0] == '\0')
+		return;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL && seen++ < PODS_SCAN_MAX)
+		if (netns_pod_logs_match(de->d_name, uid, ns, pod) == 0)
+			matches++;
+	closedir(dir);
+	if (matches == 1 && seen <= PODS_SCAN_MAX) {
+		snprintf(id->namespace_, sizeof(id->namespace_), "%s", ns);
+		snprintf(id->pod, sizeof(id->pod), "%s", pod);
+	}
+}
+
+/* Docker's name for container cid, when root holds its config.v2.json. */
+static int docker_lookup(const char *root, const char *cid, struct netns_identity *id)
+{
+	struct strbuf sb;
+	char path[NETNS_CONTAINER_ID_LEN + 32];
+	int fd, rc;
+
+	if (root[0] == '\0')
+		return -ENOENT;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	sb_init(&sb);
+	snprintf(path, sizeof(path), "%s/config.v2.json", cid);
+	rc = procfs_read(fd, path, NETNS_DOCKER_CONFIG_MAX, &sb);
+	if (rc == 0)
+		rc = netns_docker_name_parse(sb.buf ? sb.buf : "", sb.len, cid, id->container,
+					     sizeof(id->container));
+	sb_fini(&sb);
+	close(fd);
+	return rc;
+}
+
+int netns_identify(int procfs_fd, int pid, const struct netns_identity_opts *opts,
+		   struct netns_identity *id)
+{
+	struct netns_cgroup cg;
+	struct strbuf sb;
+	char path[32];
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	if (pid <= 0)
+		return -EINVAL;
+	sb_init(&sb);
+	snprintf(path, sizeof(path), "%d/comm", pid);
+	rc = procfs_read(procfs_fd, path, 64, &sb);
+	if (rc < 0)
+		goto out;
+	if (sb.len > 0) {
+		size_t n = sb.len;
+
+		if (sb.buf[n - 1] == '\n')
+			n--;
+		if (n > PROC_COMM_MAX)
+			n = PROC_COMM_MAX;
+		memcpy(id->comm, sb.buf, n);
+		id->comm[n] = '\0';
+		pid_clean_name(id->comm);
+	}
+
+	snprintf(path, sizeof(path), "%d/cgroup", pid);
+	rc = procfs_read(procfs_fd, path, CGROUP_FILE_MAX, &sb);
+	if (rc < 0)
+		goto out;
+	/* A file of another shape says nothing: labels stay empty. */
+	if (netns_cgroup_parse(sb.buf ? sb.buf : "", sb.len, &cg) < 0)
+		goto out;
+	memcpy(id->pod_uid, cg.pod_uid, sizeof(cg.pod_uid));
+	memcpy(id->unit, cg.unit, sizeof(cg.unit));
+	if (cg.pod_uid[0])
+		pod_lookup(root_or_default(opts ? opts->pods_root : NULL, NETNS_PODS_ROOT_DEFAULT),
+			   cg.pod_uid, id);
+	/* The ID where Docker does not know it (or its name is too long). */
+	if (cg.container_id[0] &&
+	    docker_lookup(root_or_default(opts ? opts->docker_root : NULL, NETNS_DOCKER_ROOT_DEFAULT),
+			  cg.container_id, id) < 0)
+		memcpy(id->container, cg.container_id, sizeof(cg.container_id));
+out:
+	sb_fini(&sb);
+	if (rc < 0) {
+		memset(id, 0, sizeof(*id));
+		return rc;
+	}
+	return 0;
+}

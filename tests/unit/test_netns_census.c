@@ -1,0 +1,138 @@
+/* netns/census: the small per-namespace census over hand-built sockets. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "netns/census.h"
+
+static struct diag_sock sock4(uint8_t kstate, uint8_t proto, uint16_t sport, uint16_t dport,
+			      uint8_t src_last, uint8_t dst_last)
+{
+	struct diag_sock s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = s.addr_family = AF_INET;
+	s.protocol = proto;
+	s.kstate = kstate;
+	s.sport = sport;
+	s.dport = dport;
+	s.src[0] = 10; s.src[3] = src_last;
+	s.dst[0] = 10; s.dst[3] = dst_last;
+	return s;
+}
+
+static void test_listeners(void **state)
+{
+	struct netns_listeners l, o;
+	struct diag_sock s = sock4(DIAG_KSTATE_LISTEN, IPPROTO_TCP, 8080, 0, 1, 0);
+
+	(void)state;
+	netns_listeners_init(&l);
+	netns_listeners_init(&o);
+	s.rqueue = 3;
+	s.wqueue = 128;
+	assert_int_equal(netns_listeners_add(&l, &s), 0);
+	s.family = AF_INET6; /* the IPv6 sibling of the same port */
+	s.rqueue = 1;
+	assert_int_equal(netns_listeners_add(&l, &s), 0);
+	s = sock4(DIAG_KSTATE_LISTEN, IPPROTO_TCP, 22, 0, 1, 0);
+	s.wqueue = 16;
+	assert_int_equal(netns_listeners_add(&l, &s), 0);
+	netns_listeners_finish(&l);
+	assert_int_equal(l.len, 2);
+	assert_int_equal(l.v[0].port, 22);
+	assert_int_equal(l.v[1].port, 8080);
+	assert_int_equal(l.v[1].sockets, 2);
+	assert_true(l.v[1].queue == 4 && l.v[1].backlog == 256);
+	assert_true(l.tcp[0] == 2 && l.tcp[1] == 1);
+
+	/* Summing two namespaces for netns="other". */
+	assert_int_equal(netns_listeners_merge(&o, &l), 0);
+	assert_int_equal(netns_listeners_merge(&o, &l), 0);
+	netns_listeners_finish(&o);
+	assert_int_equal(o.len, 2);
+	assert_true(o.v[1].queue == 8 && o.tcp[0] == 4);
+
+	/* An empty set finishes empty. */
+	netns_listeners_reset(&o);
+	netns_listeners_finish(&o);
+	assert_int_equal(o.len, 0);
+	netns_listeners_fini(&l);
+	netns_listeners_fini(&o);
+}
+
+static void test_census(void **state)
+{
+	struct netns_listeners l;
+	struct netns_scratch sc;
+	struct netns_census c;
+	struct diag_sock s = sock4(DIAG_KSTATE_LISTEN, IPPROTO_TCP, 8080, 0, 1, 0);
+
+	(void)state;
+	netns_listeners_init(&l);
+	netns_scratch_init(&sc);
+	assert_int_equal(netns_listeners_add(&l, &s), 0);
+	netns_listeners_finish(&l);
+	netns_census_begin(&c, &sc, &l);
+	assert_true(c.tcp[0][DIAG_TCP_LISTEN] == 1);
+
+	/* Inbound (local port 8080 listens): counted, no tuple. */
+	for (int i = 0; i < 5; i++) {
+		s = sock4(DIAG_KSTATE_ESTABLISHED, IPPROTO_TCP, 8080, (uint16_t)(40000 + i), 1, 2);
+		assert_int_equal(netns_census_add(&c, &sc, &s), 0);
+	}
+	/* Outbound: 3 to 10.0.0.9:443, 2 to 10.0.0.9:80, one TIME_WAIT among them. */
+	for (int i = 0; i < 3; i++) {
+		s = sock4(i ? DIAG_KSTATE_ESTABLISHED : DIAG_KSTATE_TIME_WAIT, IPPROTO_TCP,
+			  (uint16_t)(50000 + i), 443, 1, 9);
+		assert_int_equal(netns_census_add(&c, &sc, &s), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		s = sock4(DIAG_KSTATE_SYN_SENT, IPPROTO_TCP, (uint16_t)(51000 + i), 80, 1, 9);
+		assert_int_equal(netns_census_add(&c, &sc, &s), 0);
+	}
+	/* A request socket counts as syn_recv; LISTEN from a full dump is ignored. */
+	s = sock4(DIAG_KSTATE_NEW_SYN_RECV, IPPROTO_TCP, 8080, 40100, 1, 3);
+	assert_int_equal(netns_census_add(&c, &sc, &s), 0);
+	s = sock4(DIAG_KSTATE_LISTEN, IPPROTO_TCP, 9999, 0, 1, 0);
+	assert_int_equal(netns_census_add(&c, &sc, &s), 0);
+	/* UDP: one unconnected, one connected (IPv6). */
+	s = sock4(DIAG_KSTATE_CLOSE, IPPROTO_UDP, 53, 0, 1, 0);
+	assert_int_equal(netns_census_add(&c, &sc, &s), 0);
+	s.family = AF_INET6;
+	s.dport = 53;
+	assert_int_equal(netns_census_add(&c, &sc, &s), 0);
+
+	assert_true(c.tcp[0][DIAG_TCP_ESTABLISHED] == 7);
+	assert_true(c.tcp[0][DIAG_TCP_TIME_WAIT] == 1);
+	assert_true(c.tcp[0][DIAG_TCP_SYN_SENT] == 2);
+	assert_true(c.tcp[0][DIAG_TCP_SYN_RECV] == 1);
+	assert_true(c.tcp[0][DIAG_TCP_LISTEN] == 1);
+	assert_true(c.udp[0][0] == 1 && c.udp[1][1] == 1);
+	assert_int_equal(c.eph_max, 3);
+	assert_true(c.untracked == 0);
+
+	/* The next namespace starts from nothing. */
+	netns_listeners_reset(&l);
+	netns_census_begin(&c, &sc, &l);
+	s = sock4(DIAG_KSTATE_ESTABLISHED, IPPROTO_TCP, 8080, 40000, 1, 2);
+	assert_int_equal(netns_census_add(&c, &sc, &s), 0);
+	assert_int_equal(c.eph_max, 1); /* 8080 does not listen here: outbound */
+	netns_scratch_fini(&sc);
+	netns_listeners_fini(&l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listeners),
+		cmocka_unit_test(test_census),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,207 @@
+/* netns/discovery and netns/handle's pure parts: the ns link and
+ * tcp_ehash_entries parsers, and discovery over a fixture /proc tree made
+ * here (symlinks like the kernel's ns/net links, stat files with start
+ * times, a named-namespace directory). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "netns/discovery.h"
+#include "netns/handle.h"
+
+static void test_parse_link(void **state)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		uint64_t ino;
+	} cases[] = {
+		{"net:[4026531993]", 0, 4026531993ull},
+		{"net:[1]", 0, 1},
+		{"net:[18446744073709551615]", 0, UINT64_MAX},
+		{"net:[18446744073709551616]", -EINVAL, 0},
+		{"net:[]", -EINVAL, 0},
+		{"net:[12a]", -EINVAL, 0},
+		{"net:[-1]", -EINVAL, 0},
+		{"net:[123", -EINVAL, 0},
+		{"net:123]", -EINVAL, 0},
+		{"pid:[4026531836]", -EINVAL, 0},
+		{"net:", -EINVAL, 0},
+		{"", -EINVAL, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t ino = 0;
+		assert_int_equal(netns_parse_link(cases[i].s, strlen(cases[i].s), &ino), cases[i].ret);
+		if (cases[i].ret == 0)
+			assert_true(ino == cases[i].ino);
+	}
+}
+
+static void test_parse_ehash(void **state)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		int v;
+	} cases[] = {
+		{"-262144\n", 0, -262144},
+		{"65536\n", 0, 65536},
+		{"0\n", 0, 0},
+		{"65536", -EINVAL, 0},   /* a sysctl file ends with a newline */
+		{"65536 1\n", -EINVAL, 0},
+		{"abc\n", -EINVAL, 0},
+		{"\n", -EINVAL, 0},
+		{"", -EINVAL, 0},
+		{"99999999999\n", -EINVAL, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int v = 12345;
+		assert_int_equal(netns_parse_ehash(cases[i].s, strlen(cases[i].s), &v), cases[i].ret);
+		if (cases[i].ret == 0)
+			assert_int_equal(v, cases[i].v);
+	}
+}
+
+/* ---- discovery over a fixture tree ---- */
+
+static char root[64];
+
+static void put(const char *rel, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void proc(int pid, const char *link, unsigned long long start)
+{
+	char path[256], stat[256];
+
+	snprintf(path, sizeof(path), "%s/proc/%d", root, pid);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/%d/ns", root, pid);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/%d/ns/net", root, pid);
+	assert_int_equal(symlink(link, path), 0);
+	snprintf(path, sizeof(path), "proc/%d/stat", pid);
+	snprintf(stat, sizeof(stat), "%d (p %d) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n",
+		 pid, pid, start);
+	put(path, stat);
+}
+
+static int setup(void **state)
+{
+	char path[256];
+
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/issue10c-unit.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/proc", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/run", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	/* ns 100: pids 10 (younger) and 11 (older); ns 200: pid 12; ns 300
+	 * (ours): pid 13; pid 14 has junk for a link; "self" is pid 13. */
+	proc(10, "net:[100]", 500);
+	proc(11, "net:[100]", 400);
+	proc(12, "net:[200]", 100);
+	proc(13, "net:[300]", 50);
+	proc(14, "mnt:[100]", 10);
+	snprintf(path, sizeof(path), "%s/proc/self", root);
+	assert_int_equal(symlink("13", path), 0);
+	/* Not processes: a thread-like name, a file. */
+	put("proc/sys", "");
+	/* A plain file in the named-namespace directory is no bind mount. */
+	put("run/issue10c-plain", "");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int keep_hint(void *arg, uint64_t ino, uint64_t *start)
+{
+	(void)arg;
+	if (ino == 100) {
+		*start = 500;
+		return 10; /* remembered: still a member, so kept */
+	}
+	return 0;
+}
+
+static void test_discover(void **state)
+{
+	char path[256], run[256];
+	struct netns_list l;
+	uint64_t self = 0;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/proc", root);
+	snprintf(run, sizeof(run), "%s/run", root);
+	fd = open(path, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(netns_ino_of(fd, 0, &self), 0);
+	assert_true(self == 300);
+
+	netns_list_init(&l);
+	assert_int_equal(netns_discover(fd, run, self, NULL, NULL, &l), 0);
+	assert_int_equal(l.len, 2);
+	assert_true(l.v[0].ino == 100);
+	assert_int_equal(l.v[0].pid, 11); /* the oldest, not the lowest pid */
+	assert_true(l.v[0].start == 400);
+	assert_int_equal(l.v[0].nprocs, 2);
+	assert_string_equal(l.v[0].name, "");
+	assert_true(l.v[1].ino == 200);
+	assert_int_equal(l.v[1].pid, 12);
+
+	/* A remembered member is kept without reading start times. */
+	assert_int_equal(netns_discover(fd, run, self, keep_hint, NULL, &l), 0);
+	assert_int_equal(l.v[0].pid, 10);
+
+	/* The exporter's own namespace is listed when not skipped. */
+	assert_int_equal(netns_discover(fd, NULL, 0, NULL, NULL, &l), 0);
+	assert_int_equal(l.len, 3);
+
+	/* A missing named-namespace directory is no error. */
+	snprintf(run, sizeof(run), "%s/nonexistent", root);
+	assert_int_equal(netns_discover(fd, run, self, NULL, NULL, &l), 0);
+	assert_int_equal(l.len, 2);
+	netns_list_fini(&l);
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_link),
+		cmocka_unit_test(test_parse_ehash),
+		cmocka_unit_test_setup_teardown(test_discover, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

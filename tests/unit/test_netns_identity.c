@@ -1,0 +1,251 @@
+/* netns_identify() on fixture trees built in a temp dir: a /proc with
+ * PID/cgroup and PID/comm, a kubelet /var/log/pods and a Docker
+ * /var/lib/docker/containers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "netns/identity.h"
+
+#define UID "0125ec2f-b64a-4868-8f5b-94b56cbab864"
+#define UID_ "0125ec2f_b64a_4868_8f5b_94b56cbab864"
+#define CID "ee4b20e90ac7f42a10bd004d05646b13d8ab5e2c5e7cbc01abf8006bac016459"
+
+struct tree {
+	char root[64];
+	char proc[96], pods[96], docker[96];
+	int procfs_fd;
+	struct netns_identity_opts opts;
+};
+
+static void put(const char *dir, const char *rel, const char *content)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void mk(const char *dir, const char *rel)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
+static void add_proc(struct tree *t, int pid, const char *comm, const char *cgroup)
+{
+	char rel[32];
+
+	snprintf(rel, sizeof(rel), "%d", pid);
+	mk(t->proc, rel);
+	snprintf(rel, sizeof(rel), "%d/comm", pid);
+	put(t->proc, rel, comm);
+	snprintf(rel, sizeof(rel), "%d/cgroup", pid);
+	put(t->proc, rel, cgroup);
+}
+
+static int setup(void **state)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	snprintf(t->root, sizeof(t->root), "/tmp/issue10i-identity-XXXXXX");
+	assert_non_null(mkdtemp(t->root));
+	snprintf(t->proc, sizeof(t->proc), "%s/proc", t->root);
+	snprintf(t->pods, sizeof(t->pods), "%s/pods", t->root);
+	snprintf(t->docker, sizeof(t->docker), "%s/docker", t->root);
+	assert_int_equal(mkdir(t->proc, 0755), 0);
+	assert_int_equal(mkdir(t->pods, 0755), 0);
+	assert_int_equal(mkdir(t->docker, 0755), 0);
+	t->procfs_fd = open(t->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(t->procfs_fd >= 0);
+	t->opts.pods_root = t->pods;
+	t->opts.docker_root = t->docker;
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct tree *t = *state;
+	char cmd[128];
+
+	close(t->procfs_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->root);
+	assert_int_equal(system(cmd), 0);
+	free(t);
+	return 0;
+}
+
+static void test_pod(void **state)
+{
+	struct tree *t = *state;
+	struct netns_identity id;
+
+	add_proc(t, 100, "pause\n",
+		 "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice/cri-containerd-" CID ".scope\n");
+	mk(t->pods, "default_nginx-7c5ddbdf54-2xk9p_" UID);
+	mk(t->pods, "default_other_1864dd0546310be9937c37cf88024cb8");
+	mk(t->pods, "kube-system_coredns-5d78c9869d-abcde_" "74c13223-5a00-11e9-b385-42010a80018d");
+	assert_int_equal(netns_identify(t->procfs_fd, 100, &t->opts, &id), 0);
+	assert_string_equal(id.pod_uid, UID);
+	assert_string_equal(id.pod, "nginx-7c5ddbdf54-2xk9p");
+	assert_string_equal(id.namespace_, "default");
+	assert_string_equal(id.container, CID); /* containerd: no name without its API */
+	assert_string_equal(id.unit, "");
+	assert_string_equal(id.comm, "pause");
+
+	/* Lookups switched off: the UID alone. */
+	{
+		struct netns_identity_opts off = {"", ""};
+
+		assert_int_equal(netns_identify(t->procfs_fd, 100, &off, &id), 0);
+		assert_string_equal(id.pod_uid, UID);
+		assert_string_equal(id.pod, "");
+		assert_string_equal(id.namespace_, "");
+	}
+	/* Two directories claim the UID: no guess. */
+	mk(t->pods, "staging_nginx-7c5ddbdf54-2xk9p_" UID);
+	assert_int_equal(netns_identify(t->procfs_fd, 100, &t->opts, &id), 0);
+	assert_string_equal(id.pod_uid, UID);
+	assert_string_equal(id.pod, "");
+	assert_string_equal(id.namespace_, "");
+}
+
+static void test_pod_without_logs(void **state)
+{
+	struct tree *t = *state;
+	struct netns_identity id;
+	struct netns_identity_opts missing = {"/nonexistent/issue10i", "/nonexistent/issue10i"};
+
+	add_proc(t, 101, "sleep\n", "0::/kubepods/burstable/pod" UID "/" CID "\n");
+	assert_int_equal(netns_identify(t->procfs_fd, 101, &missing, &id), 0);
+	assert_string_equal(id.pod_uid, UID);
+	assert_string_equal(id.pod, "");
+	assert_string_equal(id.namespace_, "");
+	assert_string_equal(id.container, CID);
+	assert_string_equal(id.comm, "sleep");
+}
+
+static void test_docker(void **state)
+{
+	struct tree *t = *state;
+	struct netns_identity id;
+	char long_name[200], json[512];
+
+	add_proc(t, 200, "nginx\n", "0::/system.slice/docker-" CID ".scope\n");
+	mk(t->docker, CID);
+	put(t->docker, CID "/config.v2.json",
+	    "{\"ID\":\"" CID "\",\"Name\":\"/web-1\",\"MountPoints\":{\"/d\":{\"Name\":\"vol\"}}}");
+	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
+	assert_string_equal(id.container, "web-1");
+	assert_string_equal(id.pod_uid, "");
+	assert_string_equal(id.unit, "");
+	assert_string_equal(id.comm, "nginx");
+
+	/* A name longer than the label holds: the ID, not a cut name. */
+	memset(long_name, 'n', 150);
+	long_name[150] = '\0';
+	snprintf(json, sizeof(json), "{\"ID\":\"" CID "\",\"Name\":\"/%s\"}", long_name);
+	put(t->docker, CID "/config.v2.json", json);
+	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
+	assert_string_equal(id.container, CID);
+
+	/* Unreadable as JSON: the ID. */
+	put(t->docker, CID "/config.v2.json", "{\"ID\":");
+	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
+	assert_string_equal(id.container, CID);
+
+	/* A FIFO where the file should be (no writer: a blocking open would
+	 * hang), then a directory: the ID. */
+	assert_int_equal(chdir(t->docker), 0);
+	assert_int_equal(unlink(CID "/config.v2.json"), 0);
+	assert_int_equal(mkfifo(CID "/config.v2.json", 0600), 0);
+	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
+	assert_string_equal(id.container, CID);
+	assert_int_equal(unlink(CID "/config.v2.json"), 0);
+	assert_int_equal(mkdir(CID "/config.v2.json", 0755), 0);
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
+	assert_string_equal(id.container, CID);
+}
+
+static void test_unit_and_comm(void **state)
+{
+	struct tree *t = *state;
+	struct netns_identity id;
+
+	add_proc(t, 300, "resolve\x01\xff\n", "1:name=systemd:/system.slice/systemd-resolved.service\n0::/system.slice/systemd-resolved.service\n");
+	assert_int_equal(netns_identify(t->procfs_fd, 300, NULL, &id), 0);
+	assert_string_equal(id.unit, "systemd-resolved.service");
+	assert_string_equal(id.container, "");
+	assert_string_equal(id.pod_uid, "");
+	assert_string_equal(id.comm, "resolve??");
+
+	/* A cgroup file of no known shape: only comm. */
+	add_proc(t, 301, "averyveryverylongcomm\n", "garbage\n");
+	assert_int_equal(netns_identify(t->procfs_fd, 301, NULL, &id), 0);
+	assert_string_equal(id.comm, "averyveryverylo");
+	assert_string_equal(id.unit, "");
+}
+
+static void test_gone(void **state)
+{
+	struct tree *t = *state;
+	struct netns_identity id;
+
+	memset(&id, 'x', sizeof(id));
+	assert_int_equal(netns_identify(t->procfs_fd, 999, &t->opts, &id), -ENOENT);
+	assert_string_equal(id.comm, "");
+	assert_string_equal(id.pod_uid, "");
+	assert_int_equal(netns_identify(t->procfs_fd, 0, &t->opts, &id), -EINVAL);
+	/* comm readable, cgroup gone (the process exited in between). */
+	mk(t->proc, "400");
+	put(t->proc, "400/comm", "x\n");
+	memset(&id, 'x', sizeof(id));
+	assert_int_equal(netns_identify(t->procfs_fd, 400, &t->opts, &id), -ENOENT);
+	assert_string_equal(id.comm, "");
+}
+
+/* The real /proc: this process, whatever cgroup the machine put it in. */
+static void test_real_proc(void **state)
+{
+	struct netns_identity id;
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(netns_identify(fd, getpid(), NULL, &id), 0);
+	assert_string_equal(id.comm, "test_netns_iden");
+	close(fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pod, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pod_without_logs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_docker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unit_and_comm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gone, setup, teardown),
+		cmocka_unit_test(test_real_proc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

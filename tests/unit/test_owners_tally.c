@@ -1,0 +1,168 @@
+/* owners/tally: per-process counts of the host's dump and of other network
+ * namespaces' dumps (netns label), over an owners cache of a fixture /proc
+ * tree built in a temp dir, rendered and compared line by line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "expo/expo.h"
+#include "owners/cache.h"
+#include "owners/tally.h"
+
+static const struct expo_desc desc[TALLY_METRIC_COUNT] = {
+	[TALLY_METRIC_PROCESS_SOCKETS] = {"netstat_process_sockets", EXPO_GAUGE, "s"},
+	[TALLY_METRIC_LISTENER] = {"netstat_listener", EXPO_INFO, "l"},
+	[TALLY_METRIC_UNATTRIBUTED_SOCKETS] = {"netstat_unattributed_sockets", EXPO_GAUGE, "u"},
+};
+
+static char root[64];
+
+static void add_proc(int pid, const char *comm, const uint32_t *inodes, size_t n)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%d", root, pid);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/%d/fd", root, pid);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/%d/stat", root, pid);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0 "
+		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, pid);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/%d/comm", root, pid);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", comm);
+	fclose(f);
+	for (size_t i = 0; i < n; i++) {
+		char target[32];
+		snprintf(p, sizeof(p), "%s/%d/fd/%zu", root, pid, i + 3);
+		snprintf(target, sizeof(target), "socket:[%u]", inodes[i]);
+		assert_int_equal(symlink(target, p), 0);
+	}
+}
+
+static struct diag_sock sk(uint8_t kstate, uint16_t sport, uint32_t inode)
+{
+	struct diag_sock s;
+
+	memset(&s, 0, sizeof(s));
+	s.family = s.addr_family = AF_INET;
+	s.protocol = IPPROTO_TCP;
+	s.kstate = kstate;
+	s.sport = sport;
+	s.dport = kstate == DIAG_KSTATE_LISTEN ? 0 : 40000;
+	s.src[0] = 127;
+	s.src[3] = 1;
+	s.inode = inode;
+	return s;
+}
+
+static void render(struct expo *e, struct strbuf *out)
+{
+	sb_reset(out);
+	assert_int_equal(expo_render(e, EXPO_FMT_TEXT, out), 0);
+	sb_putc(out, '\0');
+}
+
+static void test_netns_section(void **state)
+{
+	static const uint32_t host_socks[] = {100, 101};
+	static const uint32_t pod_socks[] = {200, 201, 202};
+	struct tally_opts opts = {0};
+	struct owners *o;
+	struct tally *t;
+	struct expo *e;
+	struct strbuf out;
+	struct diag_sock s;
+	int fd;
+	char cmd[128];
+
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/issue10c-tally.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	add_proc(10, "nginx", host_socks, 2);
+	add_proc(20, "nginx", pod_socks, 3);
+	fd = open(root, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	o = owners_new(0, 0);
+	assert_non_null(o);
+	assert_int_equal(owners_refresh(o, fd, 1), 0);
+	t = tally_new(o, &opts, desc);
+	assert_non_null(t);
+	sb_init(&out);
+
+	/* The host's dump, then a pod's (namespace 4026532999). */
+	assert_int_equal(tally_begin(t, 1), 0);
+	s = sk(DIAG_KSTATE_LISTEN, 80, 100);
+	tally_add(t, 0, &s);
+	s = sk(DIAG_KSTATE_ESTABLISHED, 80, 101);
+	tally_add(t, 0, &s);
+	s = sk(DIAG_KSTATE_TIME_WAIT, 80, 0);
+	tally_add(t, 0, &s);
+	assert_int_equal(tally_begin_netns(t, 2), 0);
+	s = sk(DIAG_KSTATE_LISTEN, 80, 200);
+	tally_add_netns(t, 0, &s, 4026532999ull);
+	s = sk(DIAG_KSTATE_CLOSE_WAIT, 80, 201);
+	tally_add_netns(t, 1, &s, 4026532999ull); /* another worker */
+	s = sk(DIAG_KSTATE_CLOSE_WAIT, 80, 202);
+	tally_add_netns(t, 0, &s, 4026532999ull);
+	s = sk(DIAG_KSTATE_TIME_WAIT, 80, 0);      /* no owner: not in unattributed */
+	tally_add_netns(t, 1, &s, 4026532999ull);
+	s = sk(DIAG_KSTATE_ESTABLISHED, 80, 999);  /* unknown inode: likewise */
+	tally_add_netns(t, 0, &s, 4026532999ull);
+
+	e = expo_new();
+	assert_int_equal(tally_emit(t, e), 0);
+	render(e, &out);
+	assert_non_null(strstr(out.buf, "netstat_process_sockets{comm=\"nginx\",protocol=\"tcp\",state=\"established\"} 1\n"));
+	assert_non_null(strstr(out.buf, "netstat_process_sockets{comm=\"nginx\",protocol=\"tcp\",state=\"listen\"} 1\n"));
+	assert_non_null(strstr(out.buf, "netstat_process_sockets{comm=\"nginx\",netns=\"4026532999\",protocol=\"tcp\",state=\"close_wait\"} 2\n"));
+	assert_non_null(strstr(out.buf, "netstat_process_sockets{comm=\"nginx\",netns=\"4026532999\",protocol=\"tcp\",state=\"listen\"} 1\n"));
+	assert_non_null(strstr(out.buf, "netstat_listener_info{comm=\"nginx\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"));
+	assert_non_null(strstr(out.buf, "netstat_listener_info{comm=\"nginx\",netns=\"4026532999\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"));
+	assert_non_null(strstr(out.buf, "netstat_unattributed_sockets{protocol=\"tcp\",state=\"time_wait\",reason=\"kernel\"} 1\n"));
+	assert_null(strstr(out.buf, "reason=\"not_found\""));
+	expo_free(e);
+
+	/* The next scrape without namespaces: the host's alone, nothing stale. */
+	assert_int_equal(tally_begin(t, 1), 0);
+	s = sk(DIAG_KSTATE_LISTEN, 80, 100);
+	tally_add(t, 0, &s);
+	e = expo_new();
+	assert_int_equal(tally_emit(t, e), 0);
+	render(e, &out);
+	assert_null(strstr(out.buf, "netns="));
+	assert_non_null(strstr(out.buf, "netstat_process_sockets{comm=\"nginx\",protocol=\"tcp\",state=\"listen\"} 1\n"));
+	expo_free(e);
+
+	sb_fini(&out);
+	tally_free(t);
+	owners_free(o);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_netns_section),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
