@@ -5,6 +5,9 @@
  * capabilities the enabled collectors use:
  *   - CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH when the processes collector is
  *     on (reading other users' /proc/PID/fd; see docs/deploy.md);
+ *   - CAP_SYS_ADMIN (setns into other network namespaces) and CAP_SYS_PTRACE
+ *     (other users' /proc/PID/ns/net) when the netns collector is on (see
+ *     docs/netns.md);
  *   - CAP_NET_BIND_SERVICE when a listen port is below 1024 (to bind it);
  * and nothing else: sock_diag in the exporter's own network namespace, the
  * /proc/net counters and the sysctls need no capability. Capabilities the
@@ -20,6 +23,7 @@
 
 struct privs_need {
 	bool attribution; /* the processes collector is enabled */
+	bool netns;       /* the netns collector is enabled */
 	bool low_port;    /* a listen port is below 1024 */
 };
 

@@ -25,9 +25,15 @@ static void privs_needed(const struct config *cfg, struct privs_need *need)
 	size_t n = 0;
 
 	need->attribution = false;
-	for (size_t i = 0; i < collector_count; i++)
-		if (cfg->enabled[i] && strcmp(collector_registry[i]->name, "processes") == 0)
+	need->netns = false;
+	for (size_t i = 0; i < collector_count; i++) {
+		if (!cfg->enabled[i])
+			continue;
+		if (strcmp(collector_registry[i]->name, "processes") == 0)
 			need->attribution = true;
+		if (strcmp(collector_registry[i]->name, "netns") == 0)
+			need->netns = true;
+	}
 	for (size_t i = 0; i < cfg->nlisten; i++)
 		low[n++] = cfg->listen[i];
 	if (cfg->healthz_listen)

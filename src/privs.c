@@ -27,6 +27,7 @@ static const struct {
 	{CAP_SYS_PTRACE, "cap_sys_ptrace"},
 	{CAP_DAC_READ_SEARCH, "cap_dac_read_search"},
 	{CAP_NET_BIND_SERVICE, "cap_net_bind_service"},
+	{CAP_SYS_ADMIN, "cap_sys_admin"},
 };
 
 int privs_drop(const struct privs_need *need, struct strbuf *kept)
@@ -38,6 +39,8 @@ int privs_drop(const struct privs_need *need, struct strbuf *kept)
 
 	if (need->attribution)
 		want |= 1ull << CAP_SYS_PTRACE | 1ull << CAP_DAC_READ_SEARCH;
+	if (need->netns)
+		want |= 1ull << CAP_SYS_ADMIN | 1ull << CAP_SYS_PTRACE;
 	if (need->low_port)
 		want |= 1ull << CAP_NET_BIND_SERVICE;
 	memset(d, 0, sizeof(d));
