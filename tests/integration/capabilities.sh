@@ -83,11 +83,17 @@ done
 
 # Root of a user namespace of its own has every capability there, and none
 # over the host's processes: the warning says so, not that it lacks them.
-start_as_nobody "" userns
-ne_scrape >"$TMP/userns"
-ne_stop
-! grep -Eq '^netstat_(process_sockets|listener_info)\{comm="sockpop"' "$TMP/userns" || fail "attributed a root program's sockets from another user namespace"
-grep -q 'processes: cannot read the fd tables of .* are in another user namespace than the exporter' "$TMP/ne.log" ||
-	fail "user namespace: the warning does not say why: $(grep warn "$TMP/ne.log")"
-! grep -q 'lacks' "$TMP/ne.log" || fail "user namespace: the warning blames missing capabilities"
+# The kernel refuses new user namespaces inside a chroot (as in a fresh-root
+# check); there the case is skipped with a line saying so (CI runs it).
+if unshare --user --map-root-user true 2>/dev/null; then
+	start_as_nobody "" userns
+	ne_scrape >"$TMP/userns"
+	ne_stop
+	! grep -Eq '^netstat_(process_sockets|listener_info)\{comm="sockpop"' "$TMP/userns" || fail "attributed a root program's sockets from another user namespace"
+	grep -q 'processes: cannot read the fd tables of .* are in another user namespace than the exporter' "$TMP/ne.log" ||
+		fail "user namespace: the warning does not say why: $(grep warn "$TMP/ne.log")"
+	! grep -q 'lacks' "$TMP/ne.log" || fail "user namespace: the warning blames missing capabilities"
+else
+	echo "capabilities: SKIPPED the user-namespace case: this machine refuses unshare --user (a chroot?)"
+fi
 echo "capabilities: $unit_caps attribute a root program's sockets and count another namespace's; none, or either of the first two alone, do not attribute; without sys_admin the namespace has counters and no census"
