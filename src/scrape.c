@@ -256,6 +256,27 @@ static bool busy(struct scrape *s, size_t i)
 	return b;
 }
 
+/* A stream dump starts: the provider and its consumers (whose state the dump
+ * feeds) are inside it until unmark_stream(). */
+static void mark_stream(struct scrape *s, struct run *r, size_t provider, const size_t *who,
+			size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	r->in_stream = true;
+	r->stream[provider] = true;
+	for (size_t k = 0; k < n; k++)
+		r->stream[who[k]] = true;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void unmark_stream(struct scrape *s, struct run *r)
+{
+	pthread_mutex_lock(&s->lock);
+	r->in_stream = false;
+	memset(r->stream, 0, sizeof(r->stream));
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* The other namespaces' sockets (collector.h, stream_netns_run), to the
  * consumers that take them and whose host dump succeeded. The provider runs
  * even with no consumer: its own census rides on the same pass. */
@@ -284,22 +305,14 @@ static bool run_netns_stream(struct scrape *s, struct run *r, const struct colle
 			explained[i] = true;
 			break;
 		}
-		pthread_mutex_lock(&s->lock);
-		r->in_stream = true;
-		r->stream[i] = true;
-		for (size_t k = 0; k < sinks.n; k++)
-			r->stream[mine[k]] = true;
-		pthread_mutex_unlock(&s->lock);
+		mark_stream(s, r, i, mine, sinks.n);
 		set_current(s, r, i);
 		t0 = scrape_now();
 		said = log_said();
 		rc = s->collectors[i]->stream_netns_run(s->state[i], ctx, &sinks);
 		if (collector_returned(s, r))
 			return false;
-		pthread_mutex_lock(&s->lock);
-		r->in_stream = false;
-		memset(r->stream, 0, sizeof(r->stream));
-		pthread_mutex_unlock(&s->lock);
+		unmark_stream(s, r);
 		secs[i] += scrape_now() - t0;
 		if (rc) {
 			failed[i] = rc;
@@ -368,22 +381,14 @@ static bool run_stream(struct scrape *s, struct run *r, const struct collect_ctx
 	}
 	if (provider < 0 || sinks.n == 0)
 		goto netns;
-	pthread_mutex_lock(&s->lock);
-	r->in_stream = true;
-	r->stream[provider] = true;
-	for (size_t k = 0; k < sinks.n; k++)
-		r->stream[who[k]] = true; /* their state is fed by the dump */
-	pthread_mutex_unlock(&s->lock);
+	mark_stream(s, r, (size_t)provider, who, sinks.n);
 	set_current(s, r, (size_t)provider);
 	t0 = scrape_now();
 	said = log_said();
 	rc = s->collectors[provider]->stream_run(s->state[provider], ctx, &sinks);
 	if (collector_returned(s, r))
 		return false;
-	pthread_mutex_lock(&s->lock);
-	r->in_stream = false;
-	memset(r->stream, 0, sizeof(r->stream));
-	pthread_mutex_unlock(&s->lock);
+	unmark_stream(s, r);
 	secs[provider] += scrape_now() - t0;
 	for (size_t k = 0; k < sinks.n; k++) {
 		failed[who[k]] = sinks.rc[k] ? sinks.rc[k] : rc;

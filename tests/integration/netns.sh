@@ -253,6 +253,12 @@ for _ in 1 2 3; do
 done
 [ "$(metric_value "$M" process_open_fds)" = "$FDS0" ] || {
 	fd_kinds >"$TMP/fds1"
+	# Which kind of socket stayed: netlink (a namespace handle) or TCP (HTTP).
+	for ino in $(ls -l /proc/$NE_PID/fd | grep -o 'socket:\[[0-9]*\]' | tr -dc '0-9\n'); do
+		grep -qw "$ino" /proc/$NE_PID/net/netlink && echo "netlink $ino"
+		grep -qw "$ino" /proc/$NE_PID/net/tcp /proc/$NE_PID/net/tcp6 && echo "tcp $ino"
+	done >"$TMP/socks"
+	echo "sockets: $(tr '\n' ' ' <"$TMP/socks")" >&2
 	fail "process_open_fds $(metric_value "$M" process_open_fds), want $FDS0: $(diff "$TMP/fds0" "$TMP/fds1" | tr '\n' ' ')"
 }
 
