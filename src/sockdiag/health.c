@@ -143,8 +143,7 @@ int health_add_tcp(struct health *h, enum census_dir dir, uint16_t port, const s
 	p->info_sockets++;
 	p->rtt[rtt_bucket(s->info.rtt_us)]++;
 	p->rtt_us_sum += s->info.rtt_us;
-	p->retransmitting += s->info.retrans > 0 || s->info.ca_state == DIAG_TCP_CA_RECOVERY ||
-			     s->info.ca_state == DIAG_TCP_CA_LOSS;
+	p->retransmitting += diag_tcp_retransmitting(&s->info);
 	p->total_retrans += s->info.total_retrans;
 	p->bytes_acked += s->info.bytes_acked;
 	p->bytes_received += s->info.bytes_received;
