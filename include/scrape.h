@@ -11,11 +11,20 @@
  * collection, and collector state is only touched by the collection thread,
  * without locks.
  *
- * Deadline: a waiter still waiting at its deadline is told -ETIMEDOUT (and
- * which collector is still running); the collection goes on, and a later
- * waiter shares it. The result of a collection nobody waits for any more is
- * kept as the latest, but only a waiter that joined it is given it: a
- * timed-out scrape never gets an older result passed off as new.
+ * Deadline: when a waiter's deadline passes while its collection is inside a
+ * collector, the collection is published as it stands: the collectors that
+ * finished are in it, that collector and those not run yet are failed
+ * (netstat_exporter_collector_success 0), and that collector's
+ * netstat_exporter_collector_timeouts_total goes up. Every waiter of that
+ * collection gets this result. The collector is left to finish on the
+ * collection's thread, which then exits; until it returns it is busy: later
+ * collections (on a new thread) run the others and report it failed without
+ * starting it, and when it is stuck inside the socket stream's dump, the
+ * provider and every consumer of the stream wait with it (their state is in
+ * use). One log line when it is left, one when it returns. A waiter whose
+ * collection is not inside a collector at its deadline (not started yet) is
+ * told -ETIMEDOUT. A timed-out scrape never gets an older result passed off
+ * as new.
  *
  * A collection: the socket stream's consumers prepare(), its provider runs
  * the one sock_diag dump, then every collector's collect(), each into a set

@@ -1,6 +1,7 @@
 /* netstat_exporter: command line, signals and lifecycle. Everything else is
  * in the netstat_core library. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,10 +9,40 @@
 #include <unistd.h>
 
 #include "cli/flags.h"
+#include "collectors/collector.h"
+#include "http/listen_addr.h"
 #include "geoip/geoip.h"
 #include "http/server.h"
+#include "http/web_state.h"
 #include "log.h"
+#include "privs.h"
 #include "scrape.h"
+
+/* What privs_drop() must keep for this command line. */
+static void privs_needed(const struct config *cfg, struct privs_need *need)
+{
+	const char *low[CONFIG_MAX_LISTEN + 1];
+	size_t n = 0;
+
+	need->attribution = false;
+	for (size_t i = 0; i < collector_count; i++)
+		if (cfg->enabled[i] && strcmp(collector_registry[i]->name, "processes") == 0)
+			need->attribution = true;
+	for (size_t i = 0; i < cfg->nlisten; i++)
+		low[n++] = cfg->listen[i];
+	if (cfg->healthz_listen)
+		low[n++] = cfg->healthz_listen;
+	need->low_port = false;
+	for (size_t i = 0; i < n; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (listen_addr_parse(low[i], &ss, &len) == 0 &&
+		    ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+						  : ((struct sockaddr_in6 *)&ss)->sin6_port) < 1024)
+			need->low_port = true;
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -41,13 +72,42 @@ int main(int argc, char **argv)
 	}
 	log_set_level(cfg.log_level);
 
+	/* The web config is checked whole (files, key, hashes) before anything
+	 * starts: a mistake is exit status 2 with the key that is wrong. */
+	if (cfg.web_config_file) {
+		struct web_state *web = NULL;
+		int rc = web_state_load(cfg.web_config_file, &web, &err);
+
+		web_state_free(web);
+		if (rc) {
+			fprintf(stderr, "netstat_exporter: --web.config.file: %s\n",
+				err.buf ? err.buf : strerror(-rc));
+			status = 2;
+			goto out;
+		}
+	}
+	/* Before any thread exists: capabilities are per thread. */
+	{
+		struct privs_need need;
+		int rc;
+
+		privs_needed(&cfg, &need);
+		rc = privs_drop(&need, &out);
+		if (rc) {
+			fprintf(stderr, "netstat_exporter: cannot drop capabilities: %s\n", strerror(-rc));
+			goto out;
+		}
+		log_msg(LOG_INFO, "capabilities kept: %s", out.buf ? out.buf : "none");
+		sb_reset(&out);
+	}
+
 	/* Block the stop signals before any thread starts, so every thread
 	 * inherits the mask and only sigwait() below sees them. SIGPIPE from a
 	 * client that hung up must not kill us. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGHUP); /* reopen the GeoIP databases */
+	sigaddset(&stop, SIGHUP); /* re-read --web.config.file, reopen GeoIP databases */
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -66,8 +126,9 @@ int main(int argc, char **argv)
 		if (sig == SIGHUP) {
 			log_msg(LOG_INFO, "received SIGHUP, reopening GeoIP databases");
 			geoip_request_reload();
-			sig = 0;
+			http_reload(srv); /* says "web config ... reloaded" when there is one */
 		}
+		sig = 0;
 	}
 	log_msg(LOG_INFO, "received %s, shutting down", strsignal(sig));
 	status = 0;

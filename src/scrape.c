@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +18,21 @@ struct scrape_result {
 	struct expo *expo;
 	int refs; /* guarded by scrape.lock */
 	struct scrape *owner;
+};
+
+/* One collection, as far as it got: filled by the thread running it, read
+ * by the dispatcher, both under scrape.lock. */
+struct run {
+	struct expo *e;       /* what succeeded so far; NULL once published early */
+	double secs[CONFIG_MAX_COLLECTORS];
+	bool good[CONFIG_MAX_COLLECTORS];
+	bool stream[CONFIG_MAX_COLLECTORS]; /* in the dump now (provider, consumers) */
+	bool in_stream;       /* inside the socket stream (prepare() or the dump) */
+	bool in_collector;    /* inside a collector (current, since t0) */
+	size_t current;
+	double t0;
+	bool abandoned;       /* published at a deadline: its thread exits when back */
+	bool marked[CONFIG_MAX_COLLECTORS]; /* made busy by its abandonment */
 };
 
 struct scrape {
@@ -48,6 +64,15 @@ struct scrape {
 	unsigned long stuck_logged;    /* the collection last reported as stuck */
 	struct scrape_result *latest;  /* the last finished collection */
 	struct scrape_waiter *waiters; /* not told yet */
+	/* Deadlines: a collector still running at a scrape's deadline is
+	 * reported failed, counted, and left to finish on its collection's
+	 * thread (abandoned); until it returns it is busy: no collection starts
+	 * it, nor anything that shares its data (the socket stream). */
+	struct run *run;               /* the running collection */
+	bool busy[CONFIG_MAX_COLLECTORS];
+	uint64_t timeouts[CONFIG_MAX_COLLECTORS];
+	unsigned abandoned_threads;    /* still inside a collector */
+	bool no_collector;             /* no collection thread to join */
 };
 
 static void *collector_main(void *arg);
@@ -170,10 +195,10 @@ void scrape_free(struct scrape *s)
 		pthread_mutex_lock(&s->lock);
 		s->stopping = true;
 		pthread_cond_signal(&s->want);
-		while (!s->collector_exited &&
+		while ((!s->collector_exited || s->abandoned_threads) &&
 		       pthread_cond_timedwait(&s->news, &s->lock, &until) != ETIMEDOUT)
 			;
-		exited = s->collector_exited;
+		exited = s->collector_exited && !s->abandoned_threads;
 		stuck = s->current;
 		waited = scrape_now() - s->started;
 		pthread_mutex_unlock(&s->lock);
@@ -181,10 +206,12 @@ void scrape_free(struct scrape *s)
 			/* It uses s and the collectors' state: leave them to it. */
 			log_msg(LOG_WARN, "exiting while collector %s has been running for %.0f s",
 				stuck ? stuck : "(none)", waited);
-			pthread_detach(s->collector);
+			if (!s->no_collector)
+				pthread_detach(s->collector);
 			return;
 		}
-		pthread_join(s->collector, NULL);
+		if (!s->no_collector)
+			pthread_join(s->collector, NULL);
 	}
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
@@ -196,20 +223,45 @@ void scrape_free(struct scrape *s)
 	free(s);
 }
 
-/* Names the collector running now (for the stuck-collection report). */
-static void set_current(struct scrape *s, const char *name)
+/* Collector i of run r starts (for the stuck report and the deadline). */
+static void set_current(struct scrape *s, struct run *r, size_t i)
 {
 	pthread_mutex_lock(&s->lock);
-	s->current = name;
+	s->current = s->collectors[i]->name;
+	r->current = i;
+	r->in_collector = true;
+	r->t0 = scrape_now();
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* Back from a collector: whether the run was abandoned meanwhile. */
+static bool collector_returned(struct scrape *s, struct run *r)
+{
+	bool abandoned;
+
+	pthread_mutex_lock(&s->lock);
+	r->in_collector = false;
+	abandoned = r->abandoned;
+	pthread_mutex_unlock(&s->lock);
+	return abandoned;
+}
+
+static bool busy(struct scrape *s, size_t i)
+{
+	bool b;
+
+	pthread_mutex_lock(&s->lock);
+	b = s->busy[i];
+	pthread_mutex_unlock(&s->lock);
+	return b;
 }
 
 /* The socket stream (collector.h): every active consumer's prepare(), then
  * the provider's one dump. Times each to its collector; a consumer left
  * without data gets its error in failed[], and explained[] when the cause
  * was logged already (by it, or by the provider for a failed dump). */
-static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *secs,
-		       int *failed, bool *explained)
+static bool run_stream(struct scrape *s, struct run *r, const struct collect_ctx *ctx,
+		       double *secs, int *failed, bool *explained)
 {
 	struct collector_sinks sinks = {0};
 	size_t who[CONFIG_MAX_COLLECTORS];
@@ -226,12 +278,19 @@ static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *
 			provider = (int)i;
 		if (st == NULL)
 			continue;
-		set_current(s, s->collectors[i]->name);
+		if (busy(s, i)) { /* still inside an abandoned collection */
+			failed[i] = -EBUSY;
+			explained[i] = true;
+			continue;
+		}
+		set_current(s, r, i);
 		t0 = scrape_now();
 		said = log_said();
 		log_mute(ctx->procfs_fd < 0); /* as in collect_all() */
 		rc = st->prepare ? st->prepare(s->state[i], ctx) : 0;
 		log_mute(false);
+		if (collector_returned(s, r))
+			return false;
 		secs[i] += scrape_now() - t0;
 		if (rc) {
 			failed[i] = rc;
@@ -242,17 +301,38 @@ static void run_stream(struct scrape *s, const struct collect_ctx *ctx, double *
 		sinks.ops[sinks.n] = st;
 		sinks.state[sinks.n++] = s->state[i];
 	}
+	if (provider >= 0 && busy(s, (size_t)provider)) {
+		/* No dump while the last one is stuck: the consumers have no data. */
+		for (size_t k = 0; k < sinks.n; k++) {
+			failed[who[k]] = -EBUSY;
+			explained[who[k]] = true;
+		}
+		return true;
+	}
 	if (provider < 0 || sinks.n == 0)
-		return;
-	set_current(s, s->collectors[provider]->name);
+		return true;
+	pthread_mutex_lock(&s->lock);
+	r->in_stream = true;
+	r->stream[provider] = true;
+	for (size_t k = 0; k < sinks.n; k++)
+		r->stream[who[k]] = true; /* their state is fed by the dump */
+	pthread_mutex_unlock(&s->lock);
+	set_current(s, r, (size_t)provider);
 	t0 = scrape_now();
 	said = log_said();
 	rc = s->collectors[provider]->stream_run(s->state[provider], ctx, &sinks);
+	if (collector_returned(s, r))
+		return false;
+	pthread_mutex_lock(&s->lock);
+	r->in_stream = false;
+	memset(r->stream, 0, sizeof(r->stream));
+	pthread_mutex_unlock(&s->lock);
 	secs[provider] += scrape_now() - t0;
 	for (size_t k = 0; k < sinks.n; k++) {
 		failed[who[k]] = sinks.rc[k] ? sinks.rc[k] : rc;
 		explained[who[k]] = !sinks.rc[k] && rc && log_said() != said;
 	}
+	return true;
 }
 
 /* Who may use a family name (collector.h, .owns): the exporter's own
@@ -283,27 +363,63 @@ static bool keep_family(const char *name, bool taken, void *arg)
 	return owner == NULL;
 }
 
-/* Runs every active collector into a new set. A collector's families land in
- * a private set first and are merged only when it succeeds, so a failing
- * collector cannot leave half a family behind or poison the others. */
-static struct expo *collect_all(struct scrape *s)
+/* The exporter's own families for a collection: a collector that did not
+ * succeed (failed, skipped as busy, or not finished at the deadline) is 0 in
+ * netstat_exporter_collector_success. Called with the lock held. */
+static void add_meta_locked(struct scrape *s, struct run *r, struct expo *e)
 {
-	struct expo *e = expo_new();
-	struct expo_family *dur, *ok, *drop;
-	double secs[CONFIG_MAX_COLLECTORS] = {0};
+	struct expo_family *dur, *ok, *drop, *tmo;
+
+	dur = expo_family(e, "netstat_exporter_collector_duration_seconds", EXPO_GAUGE,
+			  "Time a collector took in the last scrape (until its deadline when it "
+			  "did not finish).");
+	for (size_t i = 0; i < s->ncollectors; i++)
+		if (s->active[i])
+			expo_add_f64(dur, r->in_collector && r->current == i
+					  ? r->secs[i] + scrape_now() - r->t0 : r->secs[i],
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
+	ok = expo_family(e, "netstat_exporter_collector_success", EXPO_GAUGE,
+			 "Whether a collector succeeded in the last scrape (1) or failed (0).");
+	for (size_t i = 0; i < s->ncollectors; i++)
+		if (s->active[i])
+			expo_add_u64(ok, r->good[i],
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
+	drop = expo_family(e, "netstat_exporter_collector_dropped_families", EXPO_GAUGE,
+			   "Families a collector made in the last scrape that were left out because "
+			   "another collector or the exporter owns the name.");
+	for (size_t i = 0; i < s->ncollectors; i++)
+		if (s->active[i])
+			expo_add_u64(drop, r->good[i] ? s->dropped[i] : 0,
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
+	tmo = expo_family(e, "netstat_exporter_collector_timeouts", EXPO_COUNTER,
+			  "Scrapes whose deadline passed while the collector was running: it was "
+			  "reported failed then, and not started again until it returned.");
+	for (size_t i = 0; i < s->ncollectors; i++)
+		if (s->active[i])
+			expo_add_u64(tmo, s->timeouts[i],
+				     EXPO_LABELS({"collector", s->collectors[i]->name}));
+	self_collect(e, s->start_time);
+}
+
+/* Runs every active collector that is not busy into r->e. A collector's
+ * families land in a private set first and are merged (under the lock, so
+ * the dispatcher may publish r->e at a deadline) only when it succeeds, so a
+ * failing collector cannot leave half a family behind or poison the
+ * others. Returns false when the run was abandoned: the caller's thread then
+ * has nothing more to do. */
+static bool collect_run(struct scrape *s, struct run *r)
+{
 	int failed[CONFIG_MAX_COLLECTORS] = {0};
 	bool explained[CONFIG_MAX_COLLECTORS] = {0}; /* the failure was said already */
-	bool good[CONFIG_MAX_COLLECTORS] = {0};
 	struct collect_ctx ctx;
+	bool alive = true;
 
-	if (!e)
-		return NULL;
 	ctx.procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctx.procfs_fd < 0)
 		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s; the collectors that read it "
 			"fail until it opens", s->cfg->procfs, strerror(errno));
-	run_stream(s, &ctx, secs, failed, explained);
-	for (size_t i = 0; i < s->ncollectors; i++) {
+	alive = run_stream(s, r, &ctx, r->secs, failed, explained);
+	for (size_t i = 0; alive && i < s->ncollectors; i++) {
 		const struct collector_ops *c = s->collectors[i];
 		struct expo *mine;
 		unsigned long said;
@@ -312,7 +428,9 @@ static struct expo *collect_all(struct scrape *s)
 
 		if (!s->active[i])
 			continue;
-		set_current(s, c->name);
+		if (busy(s, i))
+			continue; /* reported failed; said when it was left */
+		set_current(s, r, i);
 		t0 = scrape_now();
 		mine = expo_new();
 		rc = failed[i];
@@ -325,12 +443,19 @@ static struct expo *collect_all(struct scrape *s)
 			log_mute(false);
 			explained[i] = rc && ctx.procfs_fd >= 0 && log_said() != said;
 		}
+		if (collector_returned(s, r)) {
+			expo_free(mine);
+			alive = false;
+			break;
+		}
 		if (rc == 0 && expo_error(mine))
 			rc = expo_error(mine);
 		if (rc == 0) {
 			struct name_rule rule = {s, i, s->dropped[i] == 0};
 
-			rc = expo_merge(e, mine, keep_family, &rule);
+			pthread_mutex_lock(&s->lock);
+			rc = expo_merge(r->e, mine, keep_family, &rule);
+			pthread_mutex_unlock(&s->lock);
 			s->dropped[i] = rc > 0 ? (unsigned)rc : 0;
 			rc = rc > 0 ? 0 : rc;
 		}
@@ -338,33 +463,30 @@ static struct expo *collect_all(struct scrape *s)
 		if (rc && !explained[i] && !(ctx.procfs_fd < 0 && rc == -EBADF))
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		expo_free(mine);
-		secs[i] += scrape_now() - t0;
-		good[i] = rc == 0;
+		pthread_mutex_lock(&s->lock);
+		r->secs[i] += scrape_now() - t0;
+		r->good[i] = rc == 0;
+		pthread_mutex_unlock(&s->lock);
 	}
 	if (ctx.procfs_fd >= 0)
 		close(ctx.procfs_fd);
+	return alive;
+}
 
-	dur = expo_family(e, "netstat_exporter_collector_duration_seconds", EXPO_GAUGE,
-			  "Time a collector took in the last scrape.");
-	for (size_t i = 0; i < s->ncollectors; i++)
-		if (s->active[i])
-			expo_add_f64(dur, secs[i],
-				     EXPO_LABELS({"collector", s->collectors[i]->name}));
-	ok = expo_family(e, "netstat_exporter_collector_success", EXPO_GAUGE,
-			 "Whether a collector succeeded in the last scrape (1) or failed (0).");
-	for (size_t i = 0; i < s->ncollectors; i++)
-		if (s->active[i])
-			expo_add_u64(ok, good[i],
-				     EXPO_LABELS({"collector", s->collectors[i]->name}));
-	drop = expo_family(e, "netstat_exporter_collector_dropped_families", EXPO_GAUGE,
-			   "Families a collector made in the last scrape that were left out because "
-			   "another collector or the exporter owns the name.");
-	for (size_t i = 0; i < s->ncollectors; i++)
-		if (s->active[i])
-			expo_add_u64(drop, good[i] ? s->dropped[i] : 0,
-				     EXPO_LABELS({"collector", s->collectors[i]->name}));
-	self_collect(e, s->start_time);
-	return e;
+/* A result made of set e (taken). NULL means ENOMEM (e is freed). */
+static struct scrape_result *result_new(struct scrape *s, struct expo *e)
+{
+	struct scrape_result *res = e ? calloc(1, sizeof(*res)) : NULL;
+
+	if (!res || expo_error(e)) {
+		free(res);
+		expo_free(e);
+		return NULL;
+	}
+	res->expo = e;
+	res->refs = 1; /* s->latest's */
+	res->owner = s;
+	return res;
 }
 
 /* Whether a waiter waits for a collection that has not started. */
@@ -376,41 +498,61 @@ static bool wanted_locked(const struct scrape *s)
 	return false;
 }
 
-/* The collection thread: one collection at a time, when someone waits. */
+/* The collection thread: one collection at a time, when someone waits. A
+ * thread whose collection was abandoned at a deadline exits when its
+ * collector returns; the dispatcher has started another meanwhile. */
 static void *collector_main(void *arg)
 {
 	struct scrape *s = arg;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		struct scrape_result *r;
+		struct scrape_result *res = NULL;
+		struct run *r;
 
 		while (!s->stopping && !wanted_locked(s))
 			pthread_cond_wait(&s->want, &s->lock);
 		if (s->stopping)
 			break;
+		r = calloc(1, sizeof(*r));
+		if (r && !(r->e = expo_new())) {
+			free(r);
+			r = NULL;
+		}
 		s->running = true;
+		s->run = r;
 		s->started = scrape_now();
 		pthread_mutex_unlock(&s->lock);
 
-		r = calloc(1, sizeof(*r));
-		if (r) {
-			r->expo = collect_all(s);
-			r->refs = 1; /* s->latest's */
-			r->owner = s;
-			if (!r->expo) {
-				free(r);
-				r = NULL;
-			}
+		if (r && !collect_run(s, r)) {
+			/* Abandoned: its result is out; what it held is free again. */
+			pthread_mutex_lock(&s->lock);
+			for (size_t i = 0; i < s->ncollectors; i++)
+				if (r->marked[i])
+					s->busy[i] = false;
+			log_msg(LOG_INFO, "collector %s returned after %.1f s; it runs again from "
+				"the next scrape", s->collectors[r->current]->name, scrape_now() - r->t0);
+			expo_free(r->e);
+			free(r);
+			s->abandoned_threads--;
+			pthread_cond_broadcast(&s->news);
+			pthread_mutex_unlock(&s->lock);
+			return NULL;
 		}
 
 		pthread_mutex_lock(&s->lock);
 		if (r) {
-			result_unref_locked(s->latest);
-			s->latest = r;
+			add_meta_locked(s, r, r->e);
+			res = result_new(s, r->e);
+			free(r);
 		}
-		s->failed = !r;
+		if (res) {
+			result_unref_locked(s->latest);
+			s->latest = res;
+		}
+		s->failed = !res;
 		s->running = false;
+		s->run = NULL;
 		s->current = NULL;
 		s->generation++;
 		pthread_cond_broadcast(&s->news);
@@ -419,6 +561,52 @@ static void *collector_main(void *arg)
 	pthread_cond_broadcast(&s->news);
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
+}
+
+/* A waiter's deadline passed while the running collection is inside a
+ * collector: the collection is published as it stands (that collector and
+ * those not run yet failed), and its thread is left to finish the collector
+ * alone. The collector (with the whole socket stream when it is inside the
+ * dump) is busy until then; a new thread takes the next collections.
+ * Returns false when it could not. */
+static bool abandon_locked(struct scrape *s)
+{
+	struct run *r = s->run;
+	struct scrape_result *res;
+	size_t c = r->current;
+
+	s->timeouts[c]++;
+	add_meta_locked(s, r, r->e);
+	res = result_new(s, r->e);
+	r->e = NULL;
+	if (!res) {
+		s->timeouts[c]--;
+		return false;
+	}
+	r->abandoned = true;
+	for (size_t i = 0; i < s->ncollectors; i++)
+		r->marked[i] = i == c || (r->in_stream && r->stream[i]);
+	for (size_t i = 0; i < s->ncollectors; i++)
+		s->busy[i] = s->busy[i] || r->marked[i];
+	result_unref_locked(s->latest);
+	s->latest = res;
+	s->failed = false;
+	s->generation++;
+	s->running = false;
+	s->run = NULL;
+	s->current = NULL;
+	s->abandoned_threads++;
+	pthread_detach(s->collector);
+	if (pthread_create(&s->collector, NULL, collector_main, s)) {
+		/* No new thread: no collection will run; waiters time out. */
+		log_msg(LOG_ERROR, "cannot start a collection thread: %s", strerror(errno));
+		s->collector_exited = true;
+		s->no_collector = true;
+	}
+	log_msg(LOG_WARN, "collector %s still running at a scrape's deadline after %.1f s: "
+		"reported failed, and not started again until it returns",
+		s->collectors[c]->name, scrape_now() - r->t0);
+	return true;
 }
 
 /* Takes off s->waiters those whose answer is known, filled in; returns them
@@ -441,6 +629,9 @@ static struct scrape_waiter *take_ready_locked(struct scrape *s, double now, dou
 			}
 		} else if (s->closing) {
 			w->status = -ECANCELED;
+		} else if (now >= w->deadline && s->running && s->run && s->run->in_collector &&
+			   w->gen == s->generation + 1 && abandon_locked(s)) {
+			continue; /* the generation moved on: w is ready now, looked at again */
 		} else if (now >= w->deadline) {
 			w->status = -ETIMEDOUT;
 			w->stuck = s->current;
@@ -481,7 +672,7 @@ static void *dispatcher_main(void *arg)
 			pthread_mutex_unlock(&s->lock);
 			if (stuck)
 				log_msg(LOG_WARN, "collector %s still running after %.0f s; waiting "
-					"scrapes get 503 (see --web.timeout)", stuck, ran);
+					"scrapes get 503", stuck, ran);
 			while (ready) {
 				struct scrape_waiter *w = ready;
 

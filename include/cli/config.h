@@ -31,6 +31,10 @@ struct config {
 	unsigned max_connections_per_ip;       /* --web.max-connections-per-ip */
 	unsigned timeout_seconds;              /* --web.timeout */
 	enum log_level log_level;              /* --log.level */
+	const char *web_config_file;           /* --web.config.file, NULL: none */
+	unsigned scrape_timeout_seconds;       /* --web.scrape-timeout */
+	unsigned header_timeout_seconds;       /* --web.header-timeout */
+	const char *healthz_listen;            /* --web.healthz-listen-address, NULL: none */
 	bool enable_connections;               /* --web.enable-connections */
 	const char *geoip_database;            /* --geoip.database, NULL = none */
 	const char *geoip_asn_database;        /* --geoip.asn-database, NULL = none */

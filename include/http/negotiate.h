@@ -18,4 +18,10 @@ enum expo_format neg_format(const char *accept);
 /* True when Accept-Encoding accepts gzip (or *) with a q-value above zero. */
 bool neg_gzip(const char *accept_encoding);
 
+/* Seconds a scrape may take: Prometheus' X-Prometheus-Scrape-Timeout-Seconds
+ * (a positive decimal) less a tenth, kept for rendering and sending, and at
+ * most cap (--web.scrape-timeout). cap when the header is absent or not a
+ * positive finite number. */
+double neg_scrape_timeout(const char *header, double cap);
+
 #endif

@@ -25,5 +25,8 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 /* Closes the scrape (waiting scrapes get 503 at once), stops accepting,
  * waits for running requests, frees. Accepts NULL. */
 void http_stop(struct http_server *srv);
+/* SIGHUP: re-reads --web.config.file now (it is also re-read when it
+ * changes). A broken file is logged and the old one stays in use. */
+void http_reload(struct http_server *srv);
 
 #endif

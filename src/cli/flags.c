@@ -124,6 +124,35 @@ static int set_disable_defaults(struct config *cfg, const char *v)
 	return 0;
 }
 
+static int set_web_config(struct config *cfg, const char *v)
+{
+	if (!*v)
+		return -EINVAL;
+	cfg->web_config_file = v;
+	return 0;
+}
+
+static int set_scrape_timeout(struct config *cfg, const char *v)
+{
+	return set_uint(&cfg->scrape_timeout_seconds, v, 1, 3600);
+}
+
+static int set_header_timeout(struct config *cfg, const char *v)
+{
+	return set_uint(&cfg->header_timeout_seconds, v, 1, 3600);
+}
+
+static int set_healthz_listen(struct config *cfg, const char *v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (listen_addr_parse(v, &ss, &len))
+		return -EINVAL;
+	cfg->healthz_listen = v;
+	return 0;
+}
+
 static const struct core_flag core_flags[] = {
 	{"web.listen-address", "ADDR", ":" CONFIG_DEFAULT_PORT,
 	 "Address to listen on: host:port, :port or [v6]:port. Repeatable.", set_listen},
@@ -134,8 +163,8 @@ static const struct core_flag core_flags[] = {
 	 set_max_conn},
 	{"web.max-connections-per-ip", "N", "16",
 	 "Maximum open HTTP connections from one client address. 0 means no limit.", set_max_conn_ip},
-	{"web.timeout", "SECONDS", "10", "Idle HTTP connections are closed after this long, and a "
-	 "scrape whose collection takes longer gets 503.", set_timeout},
+	{"web.timeout", "SECONDS", "10", "Idle HTTP connections are closed after this long (a "
+	 "scrape's deadline is --web.scrape-timeout).", set_timeout},
 	{"path.procfs", "PATH", "/proc", "procfs mountpoint.", set_procfs},
 	{"log.level", "LEVEL", "info", "Only log messages at or above: debug, info, warn, error.",
 	 set_log_level},
@@ -151,6 +180,19 @@ static const struct core_flag core_flags[] = {
 	 set_geoip_asn},
 	{"collector.disable-defaults", NULL, NULL,
 	 "Disable every collector; enable the wanted ones with --collector.NAME.", set_disable_defaults},
+	{"web.config.file", "PATH", NULL,
+	 "Web config (TLS, client certificates, basic auth, headers) in the exporter-toolkit's "
+	 "format; re-read when it changes and on SIGHUP. See README, Securing the exporter.",
+	 set_web_config},
+	{"web.scrape-timeout", "SECONDS", "10",
+	 "Longest a scrape may take; X-Prometheus-Scrape-Timeout-Seconds can only shorten it. "
+	 "A collector still running then is reported failed for that scrape.", set_scrape_timeout},
+	{"web.header-timeout", "SECONDS", "5",
+	 "A connection must send complete request headers within this long of opening (or of its "
+	 "previous request), however slowly it trickles them.", set_header_timeout},
+	{"web.healthz-listen-address", "ADDR", NULL,
+	 "Also serve /healthz, and nothing else, over plain HTTP without authentication here "
+	 "(for liveness probes that cannot present a client certificate).", set_healthz_listen},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 

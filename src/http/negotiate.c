@@ -1,6 +1,8 @@
 #include "http/negotiate.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
@@ -141,4 +143,23 @@ bool neg_gzip(const char *accept_encoding)
 	}
 	/* An explicit gzip entry wins over the wildcard. */
 	return q_gzip >= 0 ? q_gzip > 0 : q_star > 0;
+}
+
+double neg_scrape_timeout(const char *header, double cap)
+{
+	double v;
+	char *end;
+
+	if (!header)
+		return cap;
+	errno = 0;
+	v = strtod(header, &end);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	/* strtod also takes "inf", "nan", hex and exponents: only plain decimals. */
+	if (errno || *end || end == header || !(v > 0) || v > 1e6 ||
+	    strspn(header, " \t0123456789.") != strlen(header))
+		return cap;
+	v *= 0.9;
+	return v < cap ? v : cap;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "procfs/reader.h"
+#include "procfs/open.h"
 
 /* An open-addressing map from non-zero uint32 keys to uint32 values. */
 struct u32map {
@@ -236,7 +237,7 @@ void owners_free(struct owners *o)
 /* A directory under the procfs dirfd, for readdir. NULL with errno set. */
 static DIR *opendir_at(int dirfd, const char *path)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = procfs_open(dirfd, path, O_RDONLY | O_DIRECTORY);
 	DIR *dir;
 
 	if (fd < 0)

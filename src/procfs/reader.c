@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "procfs/open.h"
 #include "procfs/reader.h"
 
 /* procfs reports size 0 for its files: read a page at a time. */
@@ -18,7 +19,7 @@ int procfs_read(int dirfd, const char *path, size_t cap, struct strbuf *out)
 	sb_reset(out);
 	/* Non-blocking: a FIFO or device planted under --path.procfs must not
 	 * block the open; fstat then refuses it before any read. */
-	fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	fd = procfs_open(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
 		goto out;

@@ -103,9 +103,31 @@ static void test_gzip_table(void **state)
 				 ? gzip_cases[i].header : "(null)", gzip_cases[i].want);
 }
 
+static void test_scrape_timeout(void **state)
+{
+	static const struct {
+		const char *header;
+		double want;
+	} cases[] = {
+		{NULL, 10},   {"10", 9},   {"5", 4.5},  {"0.5", 0.45}, {"120", 10},
+		{"", 10},     {"0", 10},   {"-1", 10},  {"abc", 10},   {"inf", 10},
+		{"nan", 10},  {"1e3", 10}, {"0x10", 10}, {"4 ", 3.6},  {"4s", 10},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double got = neg_scrape_timeout(cases[i].header, 10);
+
+		if (got < cases[i].want - 1e-9 || got > cases[i].want + 1e-9)
+			fail_msg("'%s': got %g, want %g", cases[i].header ? cases[i].header : "(null)",
+				 got, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scrape_timeout),
 		cmocka_unit_test(test_accept_table),
 		cmocka_unit_test(test_accept_huge_header),
 		cmocka_unit_test(test_gzip_table),

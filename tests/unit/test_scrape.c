@@ -1,6 +1,6 @@
 /* The scrape loop: concurrent scrapes share one collection, a waiter past its
- * deadline is told which collector is still running, closing tells waiters at
- * once, a failing collector is reported and does not take the others down, a
+ * deadline gets the collection as it stands and the late collector is not
+ * started again until it returns, closing tells waiters at once, a failing collector is reported and does not take the others down, a
  * bad option fails init with the collector's message.
  *
  * No fixed sleeps: the "gated" collector blocks until the test opens its gate, and
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -125,6 +126,69 @@ static const struct collector_ops picky = {
 	.init = picky_init, .collect = failing_collect, .fini = plain_fini,
 };
 
+/* Deadlines: "quick" and "late" count their collections; "stuck" blocks
+ * reading a pipe until the test writes a byte to it. */
+static int pipe_fds[2];
+static int quick_runs, late_runs, stuck_runs; /* read after the threads are done */
+
+static int count_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	int *n = state;
+
+	(void)ctx;
+	(*n)++;
+	expo_add_u64(expo_family(e, n == &quick_runs ? "test_quick" : "test_late", EXPO_GAUGE,
+				 "Runs."), (uint64_t)*n, EXPO_NOLABELS);
+	return 0;
+}
+
+static int stuck_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
+{
+	char c;
+
+	(void)state;
+	(void)ctx;
+	__atomic_add_fetch(&stuck_runs, 1, __ATOMIC_SEQ_CST);
+	if (read(pipe_fds[0], &c, 1) != 1)
+		return -EIO;
+	expo_add_u64(expo_family(e, "test_stuck", EXPO_GAUGE, "Returned."), 1, EXPO_NOLABELS);
+	return 0;
+}
+
+static int quick_init(void **state, const struct config *cfg, struct strbuf *err)
+{
+	(void)cfg;
+	(void)err;
+	*state = &quick_runs;
+	return 0;
+}
+
+static int late_init(void **state, const struct config *cfg, struct strbuf *err)
+{
+	(void)cfg;
+	(void)err;
+	*state = &late_runs;
+	return 0;
+}
+
+static void no_fini(void *state)
+{
+	(void)state;
+}
+
+static const struct collector_ops quick_c = {
+	.name = "quick", .help = "counts", .default_enabled = true,
+	.init = quick_init, .collect = count_collect, .fini = no_fini,
+};
+static const struct collector_ops stuck_c = {
+	.name = "stuck", .help = "blocks", .default_enabled = true,
+	.init = quick_init, .collect = stuck_collect, .fini = no_fini,
+};
+static const struct collector_ops late_c = {
+	.name = "late", .help = "counts", .default_enabled = true,
+	.init = late_init, .collect = count_collect, .fini = no_fini,
+};
+
 static struct config enabled_config(size_t n)
 {
 	struct config cfg;
@@ -215,12 +279,12 @@ static void test_concurrent_scrapes_share_a_collection(void **state)
 	sb_fini(&err);
 }
 
-static void test_deadline_does_not_stop_the_collection(void **state)
+static void test_deadline_publishes_what_finished(void **state)
 {
 	const struct collector_ops *const list[] = {&gated};
 	struct config cfg = enabled_config(1);
-	struct scrape_waiter late, joined;
-	struct scrape_result *r;
+	struct scrape_waiter first, w;
+	struct scrape_result *r = NULL;
 	struct scrape *s;
 	struct strbuf err;
 	char *body;
@@ -230,54 +294,45 @@ static void test_deadline_does_not_stop_the_collection(void **state)
 	tally.told = 0;
 	sb_init(&err);
 	assert_int_equal(scrape_new_with(&cfg, list, 1, &s, &err), 0);
-	/* A deadline already past: told at once. */
-	submit(s, &late, scrape_now());
-	wait_told(1);
-	assert_int_equal(late.status, -ETIMEDOUT);
-	assert_null(late.result);
-	/* A waiter without one shares the collection, whether it started
-	 * for the first or starts for this one, and gets its result. */
-	submit(s, &joined, INFINITY);
-	gate_wait_entered();
-	gate_open();
-	wait_told(2);
-	assert_int_equal(joined.status, 0);
-	body = render(joined.result);
-	assert_non_null(strstr(body, "\ntest_collections 1\n"));
-	free(body);
-	scrape_result_put(joined.result);
-	/* The next scrape starts a new collection. */
-	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
-	body = render(r);
-	assert_non_null(strstr(body, "\ntest_collections 2\n"));
-	free(body);
-	scrape_result_put(r);
-	scrape_free(s);
-	sb_fini(&err);
-}
-
-static void test_timed_out_waiter_is_told_the_collector(void **state)
-{
-	const struct collector_ops *const list[] = {&gated};
-	struct config cfg = enabled_config(1);
-	struct scrape_waiter first, w;
-	struct scrape *s;
-	struct strbuf err;
-
-	(void)state;
-	gate_close();
-	tally.told = 0;
-	sb_init(&err);
-	assert_int_equal(scrape_new_with(&cfg, list, 1, &s, &err), 0);
 	submit(s, &first, INFINITY);
 	gate_wait_entered();
+	/* A deadline that passes while "gated" runs: the collection is
+	 * published as it stands, to both waiters of it. */
 	submit(s, &w, scrape_now() + 0.05);
-	wait_told(1);
-	assert_int_equal(w.status, -ETIMEDOUT);
-	assert_string_equal(w.stuck, "gated");
-	gate_open();
 	wait_told(2);
+	assert_int_equal(w.status, 0);
+	assert_int_equal(first.status, 0);
+	assert_ptr_equal(w.result, first.result);
+	body = render(w.result);
+	assert_null(strstr(body, "test_collections"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"gated\"} 0\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_timeouts_total{collector=\"gated\"} 1\n"));
+	free(body);
+	scrape_result_put(w.result);
 	scrape_result_put(first.result);
+	/* Still running: the next scrape is answered without starting it. */
+	assert_int_equal(scrape_get(s, 5, &r), 0);
+	body = render(r);
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"gated\"} 0\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_timeouts_total{collector=\"gated\"} 1\n"));
+	free(body);
+	scrape_result_put(r);
+	/* Once it returned, it runs again. */
+	gate_open();
+	body = NULL;
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(scrape_get(s, 5, &r), 0);
+		body = render(r);
+		scrape_result_put(r);
+		if (strstr(body, "\ntest_collections 2\n"))
+			break;
+		free(body);
+		body = NULL;
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	assert_non_null(body);
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"gated\"} 1\n"));
+	free(body);
 	scrape_free(s);
 	sb_fini(&err);
 }
@@ -408,12 +463,84 @@ static void test_bad_collector_option(void **state)
 	sb_fini(&err);
 }
 
+static int stuck_runs_now(void)
+{
+	return __atomic_load_n(&stuck_runs, __ATOMIC_SEQ_CST);
+}
+
+static void test_deadline_serves_the_rest(void **state)
+{
+	const struct collector_ops *const list[] = {&quick_c, &stuck_c, &late_c};
+	struct config cfg = enabled_config(3);
+	struct scrape_result *r;
+	struct scrape *s;
+	struct strbuf err;
+	double t0;
+	char *body;
+
+	(void)state;
+	sb_init(&err);
+	assert_int_equal(pipe(pipe_fds), 0);
+	assert_int_equal(scrape_new_with(&cfg, list, 3, &s, &err), 0);
+
+	/* 1. At the deadline: quick's families, stuck and late failed, one timeout. */
+	t0 = scrape_now();
+	assert_int_equal(scrape_get(s, 0.3, &r), 0);
+	assert_true(scrape_now() - t0 < 1.0);
+	body = render(r);
+	assert_non_null(strstr(body, "\ntest_quick 1\n"));
+	assert_null(strstr(body, "test_late"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"quick\"} 1\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"stuck\"} 0\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"late\"} 0\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_timeouts_total{collector=\"stuck\"} 1\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_timeouts_total{collector=\"quick\"} 0\n"));
+	free(body);
+	scrape_result_put(r);
+
+	/* 2. Still stuck: not started again; the others run, in time. */
+	t0 = scrape_now();
+	assert_int_equal(scrape_get(s, 5, &r), 0);
+	assert_true(scrape_now() - t0 < 1.0);
+	body = render(r);
+	assert_int_equal(stuck_runs_now(), 1);
+	assert_non_null(strstr(body, "\ntest_quick 2\n"));
+	assert_non_null(strstr(body, "\ntest_late 1\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"stuck\"} 0\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"late\"} 1\n"));
+	assert_non_null(strstr(body, "netstat_exporter_collector_timeouts_total{collector=\"stuck\"} 1\n"));
+	free(body);
+	scrape_result_put(r);
+
+	/* 3. Let it return: from the next collection on it runs again. */
+	/* One byte for the old run, one for each of the next two. */
+	assert_int_equal(write(pipe_fds[1], "xyz", 3), 3);
+	for (int i = 0; i < 100 && stuck_runs_now() < 2; i++) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+
+		assert_int_equal(scrape_get(s, 5, &r), 0);
+		scrape_result_put(r);
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(stuck_runs_now(), 2);
+	assert_int_equal(scrape_get(s, 5, &r), 0);
+	body = render(r);
+	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"stuck\"} 1\n"));
+	assert_non_null(strstr(body, "\ntest_stuck 1\n"));
+	free(body);
+	scrape_result_put(r);
+	close(pipe_fds[1]); /* any further run fails at once */
+	scrape_free(s);
+	close(pipe_fds[0]);
+	sb_fini(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_concurrent_scrapes_share_a_collection),
-		cmocka_unit_test(test_deadline_does_not_stop_the_collection),
-		cmocka_unit_test(test_timed_out_waiter_is_told_the_collector),
+		cmocka_unit_test(test_deadline_publishes_what_finished),
+		cmocka_unit_test(test_deadline_serves_the_rest),
 		cmocka_unit_test(test_close_tells_waiters),
 		cmocka_unit_test(test_duration_is_the_collection_time),
 		cmocka_unit_test(test_failing_collector_is_reported),

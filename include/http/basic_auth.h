@@ -1,0 +1,52 @@
+/* http/basic_auth: HTTP basic authentication against bcrypt hashes.
+ *
+ * basic_auth_parse() is pure: an Authorization header in, user and password
+ * out. struct basic_auth verifies with libxcrypt's crypt_r() and remembers
+ * successful verifications, as the exporter-toolkit does, since bcrypt costs
+ * tens of milliseconds by design. Only successes are cached, so a wrong
+ * password always pays the full bcrypt and can never be answered from the
+ * cache. The cache holds a keyed hash (HMAC-SHA-256 under a random key made at
+ * start) of user, hash and password, never a password. Comparisons of
+ * secrets are constant-time. */
+#ifndef NETSTAT_HTTP_BASIC_AUTH_H
+#define NETSTAT_HTTP_BASIC_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/web_config.h"
+
+/* Longest user and password accepted, each. */
+#define BASIC_AUTH_MAX 256
+/* Successful verifications remembered (oldest replaced first). */
+#define BASIC_AUTH_CACHE_SLOTS 64
+
+/* Splits "Basic base64(user:password)" (scheme case-insensitive, standard
+ * base64 with padding, split at the first ':'). user and pass receive
+ * NUL-terminated strings of at most BASIC_AUTH_MAX bytes. Returns 0, or
+ * -EINVAL for a missing or malformed header, other schemes, and NUL bytes in
+ * the decoded text (they would truncate what crypt_r sees). */
+int basic_auth_parse(const char *header, char user[BASIC_AUTH_MAX + 1],
+		     char pass[BASIC_AUTH_MAX + 1]);
+
+struct basic_auth;
+
+/* NULL means ENOMEM (or no randomness for the cache key). */
+struct basic_auth *basic_auth_new(void);
+void basic_auth_free(struct basic_auth *ba);
+
+/* The hash of user in users, or NULL. Runs over every user, so the time does
+ * not say which one matched. */
+const char *basic_auth_hash_of(const struct web_user *users, size_t n, const char *user);
+
+/* Whether (user, hash, pass) verified before. Cheap; thread-safe. */
+bool basic_auth_cached(struct basic_auth *ba, const char *user, const char *hash,
+		       const char *pass);
+/* Runs bcrypt: true when pass matches hash (then cached). A NULL hash (an
+ * unknown user) is checked against a fixed hash and always fails, so that
+ * unknown users cost the same time as known ones. Thread-safe; calls are
+ * serialised, so at most one CPU does bcrypt at a time. */
+bool basic_auth_verify(struct basic_auth *ba, const char *user, const char *hash,
+		       const char *pass);
+
+#endif

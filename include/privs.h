@@ -1,0 +1,31 @@
+/* privs: least privilege after start.
+ *
+ * main() calls privs_drop() once, before any thread starts (capabilities are
+ * per thread, and threads inherit them), so the whole process keeps only the
+ * capabilities the enabled collectors use:
+ *   - CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH when the processes collector is
+ *     on (reading other users' /proc/PID/fd; see docs/deploy.md);
+ *   - CAP_NET_BIND_SERVICE when a listen port is below 1024 (to bind it);
+ * and nothing else: sock_diag in the exporter's own network namespace, the
+ * /proc/net counters and the sysctls need no capability. Capabilities the
+ * process did not have are not gained. The bounding and ambient sets are
+ * emptied of everything else, and no_new_privs is set, so nothing the process
+ * could run would get more. */
+#ifndef NETSTAT_PRIVS_H
+#define NETSTAT_PRIVS_H
+
+#include <stdbool.h>
+
+#include "expo/strbuf.h"
+
+struct privs_need {
+	bool attribution; /* the processes collector is enabled */
+	bool low_port;    /* a listen port is below 1024 */
+};
+
+/* Drops every other capability from the calling thread (call it while it is
+ * the only thread). Appends the capabilities kept to kept ("none" if none).
+ * 0 or a negative errno. */
+int privs_drop(const struct privs_need *need, struct strbuf *kept);
+
+#endif

@@ -1,0 +1,23 @@
+/* --web.config.file: YAML from a file an operator (or whoever can write to
+ * it) controls; and the duration syntax of rate_limit.interval. */
+#include "fuzz.h"
+#include "http/web_config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct web_config cfg;
+	struct strbuf err;
+	char *s = fuzz_cstr(data, size);
+	uint64_t ns;
+
+	if (!s)
+		return 0;
+	sb_init(&err);
+	web_config_parse((const char *)data, size, &cfg, &err);
+	web_config_fini(&cfg);
+	sb_fini(&err);
+	web_config_parse_duration(s, &ns);
+	(void)web_config_bcrypt_shape(s);
+	free(s);
+	return 0;
+}

@@ -1,0 +1,68 @@
+# Least privilege, proven on the running process: started as root with every
+# capability, the exporter keeps in every thread (effective, permitted and
+# bounding sets) exactly CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH with the
+# processes collector on, none with it off, CAP_NET_BIND_SERVICE only while a
+# listen port is below 1024; no ambient or inheritable capabilities and
+# no_new_privs set. A world-writable web config (or certificate) is refused
+# at start with exit status 2. (integration.capabilities proves that each
+# kept capability is needed.)
+source "$(dirname "$0")/../lib/common.sh"
+ne_enter_netns
+
+# Prints the distinct "Field: value" lines of field $1 over every thread.
+thread_caps() {
+	cat /proc/"$NE_PID"/task/*/status | awk -v f="$1:" '$1 == f { print $2 }' | sort -u
+}
+
+# Checks every thread of the running exporter against mask $1 (hex, 16 digits).
+expect_caps() {
+	local want=$1 f got
+	[ "$(ls /proc/"$NE_PID"/task | wc -l)" -ge 2 ] || fail "expected several threads"
+	for f in CapEff CapPrm CapBnd; do
+		got=$(thread_caps "$f")
+		[ "$got" = "$want" ] || fail "$f is '$got', want $want (args: $2)"
+	done
+	for f in CapInh CapAmb; do
+		got=$(thread_caps "$f")
+		[ "$got" = 0000000000000000 ] || fail "$f is '$got', want none (args: $2)"
+	done
+	[ "$(thread_caps NoNewPrivs)" = 1 ] || fail "no_new_privs is not set in every thread"
+}
+
+# bit 2 CAP_DAC_READ_SEARCH, bit 19 CAP_SYS_PTRACE, bit 10 CAP_NET_BIND_SERVICE
+ne_start
+ne_scrape >/dev/null
+expect_caps 0000000000080004 "default"
+grep -q 'capabilities kept: cap_sys_ptrace,cap_dac_read_search' "$TMP/ne.log" || fail "no log line of the kept capabilities"
+ne_stop
+
+ne_start --no-collector.processes
+ne_scrape >/dev/null
+expect_caps 0000000000000000 "--no-collector.processes"
+ne_stop
+
+# A port below 1024 for /healthz probes keeps the bind capability.
+ne_start --no-collector.processes --web.healthz-listen-address=127.0.0.1:81
+expect_caps 0000000000000400 "--web.healthz-listen-address=127.0.0.1:81"
+ne_stop
+
+# A web config anyone can write is refused, naming the file.
+printf 'basic_auth_users:\n  alice: $2y$04$oGzqgE6Cd/RppFFxEor4NO5/tpT1Zt3Tw51oW/Sbl63DRPPs6rHy2\n' >"$TMP/web.yml"
+chmod 0666 "$TMP/web.yml"
+rc=0
+"$NE_BIN" --web.listen-address=127.0.0.1:$NE_PORT --web.config.file="$TMP/web.yml" 2>"$TMP/err" || rc=$?
+[ "$rc" = 2 ] || fail "world-writable web config: exit status $rc, want 2"
+grep -q "world-writable" "$TMP/err" || fail "world-writable web config: message: $(cat "$TMP/err")"
+chmod 0644 "$TMP/web.yml"
+ne_start_hz() {
+	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" --web.healthz-listen-address=127.0.0.1:$((NE_PORT + 1)) "$@" >"$TMP/ne.log" 2>&1 &
+	NE_PID=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$((NE_PORT + 1))/healthz"
+}
+ne_start_hz --web.config.file="$TMP/web.yml"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$NE_URL/metrics")
+[ "$code" = 401 ] || fail "no password: $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' -u alice:quick "$NE_URL/metrics")
+[ "$code" = 200 ] || fail "once the config is not world-writable: $code"
+ne_stop
+echo "privileges: capabilities per thread as required; world-writable web config refused"
