@@ -35,9 +35,9 @@ ip netns add "$PEER"
 ip link add veth-a type veth peer name veth-b netns "$PEER"
 ip addr add 10.13.0.1/24 dev veth-a
 ip link set veth-a up
-ip -n "$PEER" link set lo up
-ip -n "$PEER" addr add 10.13.0.2/24 dev veth-b
-ip -n "$PEER" link set veth-b up
+nsenter --net=/run/netns/"$PEER" ip link set lo up
+nsenter --net=/run/netns/"$PEER" ip addr add 10.13.0.2/24 dev veth-b
+nsenter --net=/run/netns/"$PEER" ip link set veth-b up
 # Loss-based congestion control (reno is allowed in a child namespace
 # here, cubic is not): BBR would keep the FIFO short.
 sysctl -qw net.ipv4.tcp_congestion_control=reno
