@@ -14,6 +14,9 @@
 # limit=100, A's API unfiltered with limit=100, A's grouped view by remote
 # address; B's scrape; the ratios the issue bounds (API/scrape <= 1.3,
 # GeoIP scrape/plain scrape <= 1.10), and A's peak RSS (VmHWM, < 24 MB).
+# A third exporter C has --collector.sockets.tcp-info (its API rows carry
+# RTT and retransmissions): its scrape and the same two API queries, against
+# A's plain scrape, and its peak RSS.
 # Then bench/geoip_lookup's per-lookup cost, cached and not.
 set -euo pipefail
 
@@ -55,32 +58,40 @@ A_PID=$!
 PIDS+=("$A_PID")
 "$NE" --web.listen-address=127.0.0.1:19201 --web.enable-connections --geoip.database="$GEODB" >"$TMP/b.log" 2>&1 &
 PIDS+=("$!")
-for port in 19200 19201; do
+"$NE" --web.listen-address=127.0.0.1:19202 --web.enable-connections --collector.sockets.tcp-info >"$TMP/c.log" 2>&1 &
+C_PID=$!
+PIDS+=("$C_PID")
+for port in 19200 19201 19202; do
 	for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 done
 
 # Interleaved: A's scrape and each API query alternate, so load from other
 # work on the machine hits both alike.
-A=http://127.0.0.1:19200 B=http://127.0.0.1:19201
+A=http://127.0.0.1:19200 B=http://127.0.0.1:19201 C=http://127.0.0.1:19202
 FILTER='state=established&port=20001&limit=100'
 declare -A R
 for i in $(seq "$RUNS"); do
-	for q in scrape api_filter api_all group scrape_geo; do
+	for q in scrape api_filter api_all group scrape_geo scrape_ti api_filter_ti api_all_ti; do
 		case $q in
 		scrape) u="$A/metrics" ;;
 		api_filter) u="$A/api/v1/connections?$FILTER" ;;
 		api_all) u="$A/api/v1/connections?limit=100" ;;
 		group) u="$A/api/v1/connections?group=remote&limit=100" ;;
 		scrape_geo) u="$B/metrics" ;;
+		scrape_ti) u="$C/metrics" ;;
+		api_filter_ti) u="$C/api/v1/connections?$FILTER" ;;
+		api_all_ti) u="$C/api/v1/connections?limit=100" ;;
 		esac
 		R[$q]+="$(curl -s -o /dev/null -w '%{time_total}' "$u") "
 	done
 done
 med() { tr ' ' '\n' <<<"${R[$1]}" | awk 'NF { print $1 * 1000 }' | median; }
 rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$A_PID/status")
+rss_ti=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$C_PID/status")
 total=$(curl -s "$A/api/v1/connections?limit=1" | jq '.total')
 matched=$(curl -s "$A/api/v1/connections?$FILTER" | jq '.total')
 sc=$(med scrape) af=$(med api_filter) aa=$(med api_all) gr=$(med group) sg=$(med scrape_geo)
+st=$(med scrape_ti) aft=$(med api_filter_ti) aat=$(med api_all_ti)
 printf 'sockets=%s (filter %s matches %s) runs=%s\n' "$total" "$FILTER" "$matched" "$RUNS"
 printf '%-34s %9s %7s\n' measurement ms ratio
 printf '%-34s %9.2f %7s\n' "scrape (no GeoIP)" "$sc" 1.00
@@ -88,6 +99,9 @@ printf '%-34s %9.2f %7.2f\n' "api, filter + limit=100" "$af" "$(awk -v a="$af" -
 printf '%-34s %9.2f %7.2f\n' "api, limit=100" "$aa" "$(awk -v a="$aa" -v b="$sc" 'BEGIN { print a / b }')"
 printf '%-34s %9.2f %7.2f\n' "api, group=remote" "$gr" "$(awk -v a="$gr" -v b="$sc" 'BEGIN { print a / b }')"
 printf '%-34s %9.2f %7.2f\n' "scrape with GeoIP" "$sg" "$(awk -v a="$sg" -v b="$sc" 'BEGIN { print a / b }')"
-printf 'peak RSS of the exporter serving the API: %s MB\n' "$rss"
+printf '%-34s %9.2f %7.2f\n' "tcp-info: scrape" "$st" "$(awk -v a="$st" -v b="$sc" 'BEGIN { print a / b }')"
+printf '%-34s %9.2f %7.2f\n' "tcp-info: api, filter + limit=100" "$aft" "$(awk -v a="$aft" -v b="$sc" 'BEGIN { print a / b }')"
+printf '%-34s %9.2f %7.2f\n' "tcp-info: api, limit=100" "$aat" "$(awk -v a="$aat" -v b="$sc" 'BEGIN { print a / b }')"
+printf 'peak RSS of the exporter serving the API: %s MB; with tcp-info: %s MB\n' "$rss" "$rss_ti"
 curl -s "$B/metrics" | grep '^netstat_tcp_peer_country_sockets' >&2
 "$LOOKUP" "$GEODB" "$SIZE"

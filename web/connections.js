@@ -4,7 +4,7 @@
 'use strict';
 
 const FIELDS = ['state', 'port', 'remote', 'program', 'country', 'direction', 'proto',
-	'group', 'limit', 'sort', 'order'];
+	'retransmitting', 'group', 'limit', 'sort', 'order'];
 const ROW_COLUMNS = [
 	// [header, sort key, render(row), class]
 	['Proto', 'proto', (r) => r.proto, ''],
@@ -19,8 +19,10 @@ const ROW_COLUMNS = [
 	['User', 'uid', (r) => r.user, 'wide'],
 	['Country', 'country', (r) => (r.country === null ? '' : r.country), 'geo'],
 	['Network', null, (r) => asText(r), 'geo wide'],
-	['RTT ms', 'rtt', (r) => (r.rtt_ms === null ? '' : String(r.rtt_ms)), 'num wide'],
-	['Retrans', 'retrans', (r) => (r.retrans === null ? '' : String(r.retrans)), 'num wide'],
+	// rtt: seconds with microseconds; retrans: segments over the socket's
+	// life, "now" while it is retransmitting (null without tcp_info).
+	['RTT ms', 'rtt', (r) => (r.rtt === null ? '' : (r.rtt * 1000).toFixed(3)), 'num wide'],
+	['Retrans', 'retrans', (r) => (r.retrans === null ? '' : r.retrans + (r.retransmitting ? ' now' : '')), 'num wide'],
 	['Namespace / pod', null, (r) => [r.netns, r.pod, r.container].filter((v) => v !== null).join(' / '), 'wide'],
 ];
 const GROUP_FILTER = { remote: 'remote', program: 'program', port: 'port', country: 'country' };

@@ -8,6 +8,9 @@
 #include "sockdiag/health.h"
 
 extern const struct collector_ops sockets_collector;
+/* Whether --collector.sockets.tcp-info is on (the connections explorer
+ * follows it: its rows carry tcp_info only then). */
+bool sockets_tcp_info(const struct config *cfg);
 /* The names, types and HELP of the census families it emits. */
 extern const struct expo_desc sockets_metrics[CENSUS_METRIC_COUNT];
 /* ... and of the per-port health families. */

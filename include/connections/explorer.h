@@ -10,9 +10,12 @@
  *
  * Rows carry the program (comm, pid) from an owner cache of the explorer's
  * own (owners/cache.h), the socket's uid and user, and with --geoip.database
- * the remote country and, with --geoip.asn-database, the AS. RTT,
- * retransmissions, network namespace, pod and container are in every row
- * as null until the dump collects them. */
+ * the remote country and, with --geoip.asn-database, the AS. With
+ * --collector.sockets.tcp-info the TCP dump asks INET_DIAG_INFO too (the
+ * explorer follows the sockets collector's flag: one switch for tcp_info's
+ * cost), and rows of full TCP sockets carry RTT and retransmissions; else
+ * those are null. Network namespace, pod and container are in every row as
+ * null until the dump collects them. */
 #ifndef NETSTAT_CONNECTIONS_EXPLORER_H
 #define NETSTAT_CONNECTIONS_EXPLORER_H
 

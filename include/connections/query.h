@@ -16,6 +16,8 @@
  *   limit=N          rows (or groups) returned; default CONN_LIMIT_DEFAULT,
  *                    at most CONN_LIMIT_MAX
  *   group=remote|program|port|country   the grouped view instead of rows
+ *   retransmitting=true|false  TCP sockets retransmitting now (or not), as
+ *                    tcp_info says; sockets without tcp_info match neither
  * An empty parameter value means "no filter". Unknown or repeated
  * parameters, bad values, bad percent-encoding and control characters are
  * errors. */
@@ -85,6 +87,11 @@ const char *conn_group_name(enum conn_group g);
 #define CONN_PROTO_TCP 1u
 #define CONN_PROTO_UDP 2u
 
+/* conn_query.retransmitting */
+#define CONN_RETRANSMITTING_ANY 0
+#define CONN_RETRANSMITTING_YES 1
+#define CONN_RETRANSMITTING_NO 2
+
 struct conn_query {
 	uint32_t states;     /* bit per enum conn_state; 0: any */
 	uint8_t protos;      /* CONN_PROTO_* bits; 0: any */
@@ -96,6 +103,7 @@ struct conn_query {
 	uint8_t remote[16];    /* network order, bits past remote_len zero */
 	char program[CONN_COMM_MAX + 1];
 	char country[8];       /* "DE", "unknown" or "none" */
+	uint8_t retransmitting; /* CONN_RETRANSMITTING_* */
 	enum conn_column sort;
 	bool desc;
 	unsigned limit;

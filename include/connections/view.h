@@ -41,6 +41,10 @@ struct conn_row {
 	uint8_t src[16], dst[16];
 	uint32_t rqueue, wqueue, inode, uid;
 	int32_t pid;         /* -1: no visible owner */
+	bool has_info;       /* the dump carried tcp_info for it: the three below are set */
+	bool retransmitting; /* diag_tcp_retransmitting() */
+	uint32_t rtt_us;     /* tcpi_rtt */
+	uint32_t total_retrans; /* tcpi_total_retrans */
 	char comm[CONN_COMM_MAX + 1]; /* "" when no owner */
 };
 
@@ -80,7 +84,8 @@ uint64_t conn_view_untracked(const struct conn_view *v);
 const struct conn_group_rec *const *conn_view_groups(const struct conn_view *v, size_t *n);
 
 /* Compares two rows by the query's sort column (then the whole tuple):
- * negative when a comes first. */
+ * negative when a comes first. Sorted by rtt or retrans, rows without
+ * tcp_info come after the others in either order. */
 int conn_row_cmp(const struct conn_query *q, const struct conn_row *a, const struct conn_row *b);
 
 #endif

@@ -39,7 +39,8 @@ enum MHD_Result http_conns_handle(struct http_conns *hc, struct MHD_Connection *
 void http_conns_completed(void *state);
 
 /* For MHD_OPTION_UNESCAPE_CALLBACK: leaves query arguments form-encoded,
- * so the query parser sees the bytes the client sent. */
+ * so the query parser sees the bytes the client sent. libmicrohttpd calls
+ * it on the path too, which the server's request handler then decodes. */
 size_t http_conns_no_unescape(void *cls, struct MHD_Connection *conn, char *s);
 
 #endif

@@ -58,6 +58,20 @@ enum census_table {
  * that never left the host have them. */
 enum census_scope census_scope_of(uint8_t addr_family, const uint8_t *addr);
 
+/* The top-N rule of every per-port family (netstat_tcp_port_sockets here,
+ * the service-health families in sockdiag/health.c): a candidate port
+ * (seen, not allowlisted) and its ranking key. */
+struct census_rank {
+	uint64_t key[2];   /* compared in order, larger first */
+	uint16_t port;
+	const void *entry; /* the caller's */
+};
+/* Sorts cand best first (key[0], then key[1], descending; ties to the lower
+ * port) and returns how many of the first have their own series: at most
+ * top, and with need_key only ports whose key is not zero (a port with
+ * nothing to show never enters). The rest are summed as port="other". */
+size_t census_rank_ports(struct census_rank *cand, size_t n, unsigned top, bool need_key);
+
 /* What census_emit() shows; owned by the caller. */
 struct census_opts {
 	uint64_t ports[65536 / 64]; /* allowlist bitmap: always their own series */

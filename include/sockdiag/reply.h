@@ -73,6 +73,12 @@ struct diag_tcp_info {
 #define DIAG_TCP_CA_RECOVERY 3
 #define DIAG_TCP_CA_LOSS 4
 
+/* Whether a socket is retransmitting now: in loss recovery (ca_state
+ * Recovery or Loss) or with retransmitted segments not yet acknowledged
+ * (tcpi_retrans; ss -ti's retrans:N/ with N > 0). The health families and the
+ * connections explorer use this one rule. */
+bool diag_tcp_retransmitting(const struct diag_tcp_info *i);
+
 /* One socket as the dump reports it. Addresses are in network byte order;
  * an IPv4 address (also an IPv4-mapped one from an AF_INET6 socket) fills
  * the first 4 bytes and addr_family says AF_INET, so consumers classify

@@ -52,7 +52,7 @@ static const struct collector_flag flags[FLAG_COUNT + 1] = {
 	[FLAG_THREADS] = {"collector.sockets.threads", "N", "2",
 	 "Threads sharing the netlink dumps (1-4).", false},
 	[FLAG_TCP_INFO] = {"collector.sockets.tcp-info", NULL, "false",
-	 "Per-port RTT, retransmissions and bytes from tcp_info of established sockets (costs a scrape more, see docs/sockets.md).", false},
+	 "Per-port RTT, retransmissions and bytes from tcp_info of established sockets, and RTT and retransmissions in /api/v1/connections rows (costs a scrape more, see docs/sockets.md).", false},
 	[FLAG_TOP_COUNTRIES] = {"collector.sockets.top-countries", "N", "20",
 	 "Countries per direction in netstat_tcp_peer_country_sockets (with --geoip.database); the rest are country=\"other\".", false},
 	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
@@ -212,6 +212,11 @@ static int get_uint(const struct config *cfg, enum flag f, unsigned lo, unsigned
 	return -EINVAL;
 }
 
+bool sockets_tcp_info(const struct config *cfg)
+{
+	return collector_flag_bool(cfg, &flags[FLAG_TCP_INFO]);
+}
+
 static int sockets_init(void **state, const struct config *cfg, struct strbuf *err)
 {
 	struct sockets *s = calloc(1, sizeof(*s));
@@ -235,7 +240,7 @@ static int sockets_init(void **state, const struct config *cfg, struct strbuf *e
 	    (ret = get_uint(cfg, FLAG_THREADS, 1, DIAG_DUMP_MAX_WORKERS, &s->threads, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_TOP_COUNTRIES, 0, GEOIP_CC_COUNT, &s->opts.top_countries, err)) < 0)
 		goto out;
-	s->tcp_info = collector_flag_bool(cfg, &flags[FLAG_TCP_INFO]);
+	s->tcp_info = sockets_tcp_info(cfg);
 	if (cfg->geoip_database) {
 		ret = geoip_open(cfg->geoip_database, cfg->geoip_asn_database, &s->geo, err);
 		if (ret < 0)

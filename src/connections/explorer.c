@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collectors/sockets.h"
 #include "connections/view.h"
 #include "expo/json.h"
 #include "geoip/geoip.h"
@@ -45,6 +46,7 @@ struct conn_explorer {
 	struct conn_view *views[MAX_BATCH];
 	size_t nviews;
 	bool need_cc;
+	bool tcp_info;              /* --collector.sockets.tcp-info: ask INET_DIAG_INFO */
 	uint64_t listening[65536 / 64]; /* TCP ports with a listener, this dump */
 	uint32_t missing[THREADS][MAX_MISSING];
 	size_t nmissing[THREADS];
@@ -99,6 +101,12 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 	r.uid = sk->uid;
 	r.pid = -1;
 	r.cc = CONN_CC_UNSET;
+	if (sk->have & DIAG_HAVE_TCP_INFO) {
+		r.has_info = true;
+		r.rtt_us = sk->info.rtt_us;
+		r.total_retrans = sk->info.total_retrans;
+		r.retransmitting = diag_tcp_retransmitting(&sk->info);
+	}
 	if (r.state == DIAG_TCP_LISTEN && r.proto == CONN_PROTO_TCP) {
 		r.direction = CONN_DIR_LISTEN;
 		bit_set(x->listening, r.sport); /* only the one listener worker writes */
@@ -204,7 +212,8 @@ static int run_dump(struct conn_explorer *x)
 	for (int f = 0; f < 2 && mask; f++) {
 		for (int h = 0; h < 2; h++)
 			jobs[njobs++] = (struct diag_dump_job){f ? AF_INET6 : AF_INET, IPPROTO_TCP,
-							      mask, &x->half[h]};
+							      mask, &x->half[h],
+							      x->tcp_info ? NL_DIAG_EXT_INFO : 0};
 	}
 	if (want_udp(x)) {
 		jobs[njobs++] = (struct diag_dump_job){AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, NULL};
@@ -322,8 +331,13 @@ static void render_row(struct conn_explorer *x, struct users *u, const struct co
 	} else {
 		sb_puts(sb, "null,\"asn\":null,\"as_org\":null");
 	}
-	/* Not collected by this dump yet: tcp_info, namespaces, pod identity. */
-	sb_puts(sb, ",\"rtt_ms\":null,\"retrans\":null,\"netns\":null,\"pod\":null,\"container\":null}");
+	if (r->has_info)
+		sb_printf(sb, ",\"rtt\":%u.%06u,\"retrans\":%u,\"retransmitting\":%s", r->rtt_us / 1000000,
+			  r->rtt_us % 1000000, r->total_retrans, r->retransmitting ? "true" : "false");
+	else
+		sb_puts(sb, ",\"rtt\":null,\"retrans\":null,\"retransmitting\":null");
+	/* Not collected by this dump yet: namespaces, pod identity. */
+	sb_puts(sb, ",\"netns\":null,\"pod\":null,\"container\":null}");
 }
 
 static void render_group_key(const struct conn_query *q, const struct conn_group_rec *g,
@@ -397,9 +411,10 @@ static void render(struct conn_explorer *x, struct conn_view *v, struct strbuf *
 	const struct conn_row *rows;
 
 	sb_printf(sb, "{\"total\":%llu,\"limit\":%u,\"dump\":%llu,\"geoip\":%s,\"asn\":%s,"
-		      "\"missing\":[\"rtt_ms\",\"retrans\",\"netns\",\"pod\",\"container\"]",
+		      "\"tcp_info\":%s,\"missing\":[%s\"netns\",\"pod\",\"container\"]",
 		  (unsigned long long)conn_view_total(v), q->limit, (unsigned long long)x->dump_id, x->geo ? "true" : "false",
-		  x->geo && geoip_has_asn(x->geo) ? "true" : "false");
+		  x->geo && geoip_has_asn(x->geo) ? "true" : "false", x->tcp_info ? "true" : "false",
+		  x->tcp_info ? "" : "\"rtt\",\"retrans\",\"retransmitting\",");
 	if (q->group != CONN_GROUP_NONE) {
 		render_groups(x, v, sb);
 		return;
@@ -511,6 +526,7 @@ int conn_explorer_new(const struct config *cfg, struct conn_explorer **out, stru
 	if (x == NULL)
 		goto out;
 	x->cfg = cfg;
+	x->tcp_info = sockets_tcp_info(cfg);
 	pthread_mutex_init(&x->lock, NULL);
 	pthread_cond_init(&x->wake, NULL);
 	if (cfg->geoip_database) {

@@ -214,12 +214,12 @@ static int parse_limit(struct conn_query *q, const char *v)
 
 enum param {
 	P_STATE = 0, P_PROTO, P_DIRECTION, P_PORT, P_RPORT, P_REMOTE, P_PROGRAM, P_COUNTRY,
-	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_COUNT
+	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_RETRANSMITTING, P_COUNT
 };
 
 static const char *const param_names[P_COUNT] = {
 	"state", "proto", "direction", "port", "rport", "remote", "program", "country",
-	"sort", "order", "limit", "group",
+	"sort", "order", "limit", "group", "retransmitting",
 };
 
 /* What a bad value of each parameter gets told. */
@@ -238,6 +238,7 @@ static const char *const param_wants[P_COUNT] = {
 	"asc or desc",
 	"an integer from 1 to 5000",
 	"remote, program, port or country",
+	"true or false",
 };
 
 static int apply(struct conn_query *q, enum param p, const char *v)
@@ -294,6 +295,14 @@ static int apply(struct conn_query *q, enum param p, const char *v)
 		if (i <= 0)
 			return -EINVAL;
 		q->group = (enum conn_group)i;
+		return 0;
+	case P_RETRANSMITTING:
+		if (strcmp(v, "true") == 0)
+			q->retransmitting = CONN_RETRANSMITTING_YES;
+		else if (strcmp(v, "false") == 0)
+			q->retransmitting = CONN_RETRANSMITTING_NO;
+		else
+			return -EINVAL;
 		return 0;
 	default:
 		return -EINVAL;

@@ -118,15 +118,25 @@ static int cmp_col(enum conn_column c, const struct conn_row *a, const struct co
 		return cmp_u(a->uid, b->uid);
 	case CONN_COL_COUNTRY:
 		return cmp_u(a->cc, b->cc);
+	case CONN_COL_RTT:
+		return cmp_u(a->rtt_us, b->rtt_us);
+	case CONN_COL_RETRANS:
+		r = cmp_u(a->total_retrans, b->total_retrans);
+		return r ? r : cmp_u(a->retransmitting, b->retransmitting);
 	default:
-		return 0; /* rtt, retrans: not collected yet, all equal */
+		return 0;
 	}
 }
 
 int conn_row_cmp(const struct conn_query *q, const struct conn_row *a, const struct conn_row *b)
 {
-	int r = cmp_col(q->sort, a, b);
+	int r;
 
+	/* Rows without tcp_info (UDP, TIME_WAIT, request sockets, or tcp-info
+	 * off) have nothing to rank: last, whichever the order. */
+	if ((q->sort == CONN_COL_RTT || q->sort == CONN_COL_RETRANS) && a->has_info != b->has_info)
+		return a->has_info ? -1 : 1;
+	r = cmp_col(q->sort, a, b);
 	if (r)
 		return q->desc ? -r : r;
 	/* The whole tuple, so the order is total and the same every time. */
@@ -153,6 +163,9 @@ static bool match(const struct conn_query *q, const struct conn_row *r)
 	if (!conn_query_remote_match(q, r->addr_family, r->dst))
 		return false;
 	if (q->has_program && strcmp(r->comm, q->program) != 0)
+		return false;
+	if (q->retransmitting && (!r->has_info ||
+				  r->retransmitting != (q->retransmitting == CONN_RETRANSMITTING_YES)))
 		return false;
 	if (q->has_country) {
 		unsigned want = strcmp(q->country, "none") == 0 ? CONN_CC_NONE

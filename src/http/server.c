@@ -356,11 +356,15 @@ static enum MHD_Result serve_metrics(struct request *req, struct MHD_Connection 
 	return MHD_YES;
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+/* Longest path routed; a longer one is answered 404 (no route is that long). */
+#define MAX_PATH 1024
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *raw_url,
 			      const char *method, const char *version,
 			      const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	struct http_server *srv = cls;
+	char url[MAX_PATH];
 
 	(void)version;
 	(void)upload_data;
@@ -404,6 +408,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			break;
 		}
 	}
+	/* The unescape callback leaves everything raw, for the query arguments
+	 * the connections API decodes itself; the path is decoded here, as
+	 * libmicrohttpd's default would (/metric%73 is /metrics). */
+	if (strlen(raw_url) >= sizeof(url))
+		return send_text(srv, conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
+	strcpy(url, raw_url);
+	/* A %00 would cut the path short: no route has one. */
+	if (MHD_http_unescape(url) != strlen(url))
+		return send_text(srv, conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
 	if (srv->conns && http_conns_route(url))
 		return http_conns_handle(srv->conns, conn, url, &((struct request *)*con_cls)->conns);
 	if (strcmp(url, srv->cfg->telemetry_path) == 0)

@@ -589,14 +589,26 @@ static int cmp_pick_port(const void *a, const void *b)
 	return (x->port > y->port) - (x->port < y->port);
 }
 
-static int cmp_port_rank(const void *a, const void *b)
+static int cmp_rank(const void *a, const void *b)
 {
-	const struct port_entry *x = *(const struct port_entry *const *)a;
-	const struct port_entry *y = *(const struct port_entry *const *)b;
+	const struct census_rank *x = a, *y = b;
 
-	if (x->total != y->total)
-		return x->total < y->total ? 1 : -1;
+	for (int i = 0; i < 2; i++)
+		if (x->key[i] != y->key[i])
+			return x->key[i] < y->key[i] ? 1 : -1;
 	return (x->port > y->port) - (x->port < y->port);
+}
+
+size_t census_rank_ports(struct census_rank *cand, size_t n, unsigned top, bool need_key)
+{
+	size_t k = 0;
+
+	if (n > 1)
+		qsort(cand, n, sizeof(*cand), cmp_rank);
+	/* Zero keys sort last, so the chosen ones are a prefix. */
+	while (k < n && k < top && (!need_key || cand[k].key[0] || cand[k].key[1]))
+		k++;
+	return k;
 }
 
 static void port_label(char buf[8], uint16_t port)
@@ -609,13 +621,13 @@ static void port_label(char buf[8], uint16_t port)
 static int emit_ports(struct emit *em, const struct census *c, const struct census_opts *o)
 {
 	struct expo_family *f = family(em, CENSUS_METRIC_TCP_PORT_SOCKETS);
-	const struct port_entry **rank = NULL;
+	struct census_rank *rank = NULL;
 	struct pick *picks = NULL;
 	int ret = 0;
 
 	for (int d = 0; d < CENSUS_DIR_COUNT; d++) {
 		const struct port_table *t = &c->ports[d];
-		size_t nrank = 0, npicks = 0, nallow = 0;
+		size_t nrank = 0, npicks = 0, nallow = 0, ntop;
 		uint32_t other[DIAG_TCP_STATE_COUNT] = {0};
 		bool any_other = false;
 		char pbuf[8];
@@ -639,17 +651,19 @@ static int emit_ports(struct emit *em, const struct census *c, const struct cens
 		}
 		for (size_t i = 0; i < t->n; i++)
 			if (!bit_get(o->ports, t->ents[i].port))
-				rank[nrank++] = &t->ents[i];
-		qsort(rank, nrank, sizeof(*rank), cmp_port_rank);
+				rank[nrank++] = (struct census_rank){{t->ents[i].total, 0}, t->ents[i].port,
+								    &t->ents[i]};
+		ntop = census_rank_ports(rank, nrank, o->top_ports, false);
 		for (size_t i = 0; i < nrank; i++) {
-			if (i < o->top_ports) {
-				picks[npicks].port = rank[i]->port;
-				picks[npicks++].entry = rank[i];
+			const struct port_entry *pe = rank[i].entry;
+			if (i < ntop) {
+				picks[npicks].port = pe->port;
+				picks[npicks++].entry = pe;
 				continue;
 			}
 			any_other = true;
 			for (int s = 0; s < DIAG_TCP_STATE_COUNT; s++)
-				other[s] += rank[i]->n[s];
+				other[s] += pe->n[s];
 		}
 		qsort(picks, npicks, sizeof(*picks), cmp_pick_port);
 		for (size_t i = 0; i < npicks; i++) {

@@ -143,8 +143,7 @@ int health_add_tcp(struct health *h, enum census_dir dir, uint16_t port, const s
 	p->info_sockets++;
 	p->rtt[rtt_bucket(s->info.rtt_us)]++;
 	p->rtt_us_sum += s->info.rtt_us;
-	p->retransmitting += s->info.retrans > 0 || s->info.ca_state == DIAG_TCP_CA_RECOVERY ||
-			     s->info.ca_state == DIAG_TCP_CA_LOSS;
+	p->retransmitting += diag_tcp_retransmitting(&s->info);
 	p->total_retrans += s->info.total_retrans;
 	p->bytes_acked += s->info.bytes_acked;
 	p->bytes_received += s->info.bytes_received;
@@ -229,46 +228,33 @@ struct row {
 	bool allowed;
 };
 
-static int cmp_tcp_rank(const void *a, const void *b)
+/* Ranking keys (census_rank_ports): TCP ports by sockets, as the census
+ * ranks them; UDP ports by drops, then queued bytes. */
+static void tcp_key(const void *e, uint64_t key[2])
 {
-	const struct tcp_port *x = *(const struct tcp_port *const *)a;
-	const struct tcp_port *y = *(const struct tcp_port *const *)b;
-
-	if (x->sockets != y->sockets)
-		return x->sockets < y->sockets ? 1 : -1;
-	return (x->port > y->port) - (x->port < y->port);
+	const struct tcp_port *p = e;
+	key[0] = p->sockets;
+	key[1] = 0;
 }
 
-static int cmp_udp_rank(const void *a, const void *b)
-{
-	const struct udp_port *x = *(const struct udp_port *const *)a;
-	const struct udp_port *y = *(const struct udp_port *const *)b;
-
-	if (x->drops != y->drops)
-		return x->drops < y->drops ? 1 : -1;
-	if (x->rqueue != y->rqueue)
-		return x->rqueue < y->rqueue ? 1 : -1;
-	return (x->port > y->port) - (x->port < y->port);
-}
-
-/* Does a UDP port earn a place in the top N at all? */
-static bool udp_notable(const void *e)
+static void udp_key(const void *e, uint64_t key[2])
 {
 	const struct udp_port *p = e;
-	return p->drops > 0 || p->rqueue > 0;
+	key[0] = p->drops;
+	key[1] = p->rqueue;
 }
 
 /* The rows of one table, in port order, then "other" (summed into *other)
- * when some ports are left out. rank sorts candidates best first; notable
- * (may be NULL) says which may enter the top N. Returns the row count, or
- * -ENOMEM. *rows is the caller's to free. */
+ * when some ports are left out. key gives a candidate's ranking key; with
+ * need_key a port whose key is zero never enters the top N. Returns the row
+ * count, or -ENOMEM. *rows is the caller's to free. */
 static long pick_rows(const struct ptab *t, const struct health_opts *o,
-		      int (*rank)(const void *, const void *), bool (*notable)(const void *),
+		      void (*key)(const void *, uint64_t[2]), bool need_key,
 		      void (*sum)(void *, const void *), void *other, const void *zero, struct row **rows)
 {
-	const uint8_t **cand = NULL;
+	struct census_rank *cand = NULL;
 	bool *chosen = NULL;
-	size_t nallow = 0, ncand = 0, nrows = 0;
+	size_t nallow = 0, ncand = 0, nrows = 0, ntop;
 	bool any_other = false;
 	long ret;
 
@@ -285,20 +271,20 @@ static long pick_rows(const struct ptab *t, const struct health_opts *o,
 		const uint8_t *e = ptab_at(t, i);
 		uint16_t port;
 		memcpy(&port, e, sizeof(port));
-		if (!bit_get(o->ports, port))
-			cand[ncand++] = e;
+		if (bit_get(o->ports, port))
+			continue;
+		cand[ncand].port = port;
+		cand[ncand].entry = e;
+		key(e, cand[ncand++].key);
 	}
-	qsort(cand, ncand, sizeof(*cand), rank);
-	for (size_t i = 0, top = 0; i < ncand; i++) {
-		uint16_t port;
-		memcpy(&port, cand[i], sizeof(port));
-		if (top < o->top_ports && (notable == NULL || notable(cand[i]))) {
-			chosen[port] = true;
-			top++;
+	ntop = census_rank_ports(cand, ncand, o->top_ports, need_key);
+	for (size_t i = 0; i < ncand; i++) {
+		if (i < ntop) {
+			chosen[cand[i].port] = true;
 			continue;
 		}
 		any_other = true;
-		sum(other, cand[i]);
+		sum(other, cand[i].entry);
 	}
 	for (uint32_t port = 0; port < 65536; port++) {
 		bool allowed = bit_get(o->ports, (uint16_t)port);
@@ -409,14 +395,14 @@ int health_emit(const struct health *h, const struct health_opts *o, struct heal
 	memset(tcp_other, 0, sizeof(tcp_other));
 	memset(&udp_other, 0, sizeof(udp_other));
 	for (int d = 0; d < CENSUS_DIR_COUNT; d++) {
-		nrows[d] = pick_rows(&h->tcp[d], o, cmp_tcp_rank, NULL, sum_tcp, &tcp_other[d],
+		nrows[d] = pick_rows(&h->tcp[d], o, tcp_key, false, sum_tcp, &tcp_other[d],
 				     &tcp_zero, &rows[d]);
 		if (nrows[d] < 0) {
 			ret = (int)nrows[d];
 			goto out;
 		}
 	}
-	nurows = pick_rows(&h->udp, o, cmp_udp_rank, udp_notable, sum_udp, &udp_other, &udp_zero, &urows);
+	nurows = pick_rows(&h->udp, o, udp_key, true, sum_udp, &udp_other, &udp_zero, &urows);
 	if (nurows < 0) {
 		ret = (int)nurows;
 		goto out;

@@ -39,6 +39,11 @@ int diag_tcp_state(uint8_t kstate)
 	return -1;
 }
 
+bool diag_tcp_retransmitting(const struct diag_tcp_info *i)
+{
+	return i->retrans > 0 || i->ca_state == DIAG_TCP_CA_RECOVERY || i->ca_state == DIAG_TCP_CA_LOSS;
+}
+
 static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 static const uint8_t zero16[16];
 

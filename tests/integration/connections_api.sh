@@ -92,8 +92,10 @@ expect_jq '[.rows[] | [.local, .port, .family, .program, .direction]]' \
 api 'program=apid'
 expect_jq '.total' 1 "program=apid"
 expect_jq '.rows[0] | del(.inode)' \
-	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt_ms\":null,\"retrans\":null,\"netns\":null,\"pod\":null,\"container\":null}" \
+	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt\":null,\"retrans\":null,\"retransmitting\":null,\"netns\":null,\"pod\":null,\"container\":null}" \
 	"apid's listener row"
+expect_jq '[.tcp_info, .missing]' '[false,["rtt","retrans","retransmitting","netns","pod","container"]]' \
+	"tcp_info off: missing"
 inode=$(jq '.rows[0].inode' "$TMP/api.json")
 ls -l "/proc/$APID_PID/fd" | grep -q "socket:\[$inode\]" || fail "apid does not hold inode $inode"
 
@@ -220,6 +222,83 @@ for path in /connections /connections.js /connections.css; do
 	grep -qi '^x-content-type-options: nosniff' "$TMP/h" || fail "$path lacks nosniff"
 done
 curl -sf "$NE_URL/connections" | grep -qi '<script>' && fail "the page has an inline script"
+ne_stop
+
+# tcp_info in the rows (--collector.sockets.tcp-info): 3 senders to a sink on
+# port 7102 over loopback, 1 in 20 of their segments dropped by nftables
+# `numgen random` on input, so they retransmit. Then the senders are stopped
+# (SIGSTOP; the sink keeps reading) until their queues drain and `ss -ti`
+# says the same twice: RTT and retransmission counts are stable and compared
+# exactly with `ss -tin` taken before and after the request.
+nft add rule inet issue12_conns in tcp dport 7102 numgen random mod 20 == 0 drop
+"$BUILD/tests/traffic" -t 40 sink,127.0.0.1,7102 >"$TMP/sink.out" 2>&1 &
+SINK_PID=$!
+wait_ready "$TMP/sink.out"
+"$BUILD/tests/traffic" -t 40 send,3,127.0.0.1,127.0.0.1,7102,65536 >"$TMP/send.out" 2>&1 &
+SEND_PID=$!
+wait_ready "$TMP/send.out"
+ne_start --web.enable-connections --collector.sockets.tcp-info
+# `ss -tin` of the senders: "LOCALPORT RTT_US TOTAL_RETRANS UNACKED_RETRANS" lines.
+ss_senders() {
+	ss -tinH state established "( dport = :7102 )" | awk '
+		/^[0-9]/ { split($3, a, ":"); lp = a[length(a)]; next }
+		{
+			rtt = ""; tr = 0; ur = 0
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^rtt:/) { split(substr($i, 5), r, "/"); rtt = r[1] * 1000 }
+				if ($i ~ /^retrans:/) { split(substr($i, 9), r, "/"); ur = r[1]; tr = r[2] }
+			}
+			if (rtt != "") printf "%s %.0f %d %d\n", lp, rtt, tr, ur
+		}' | sort
+}
+# While they send: sorted by retransmissions, rows without tcp_info last.
+for _ in $(seq 50); do
+	[ "$(ss_senders | awk '$3 > 0' | wc -l)" -gt 0 ] && break
+	sleep 0.1
+done
+api 'port=7102&sort=retrans&order=desc'
+expect_jq '[.tcp_info, .missing, .total]' '[true,["netns","pod","container"],4]' "tcp_info on"
+expect_jq '[.rows[] | .state]' '["established","established","established","listen"]' "retrans sort: the listener last"
+api 'rport=7102&sort=retrans&order=desc'
+jq -e '[.rows[] | .retrans] as $k | ($k | length) == 3 and $k == ($k | sort | reverse) and $k[0] > 0' \
+	"$TMP/api.json" >/dev/null || fail "senders, sort=retrans order=desc: $(jq -c '[.rows[] | .retrans]' "$TMP/api.json")"
+api 'rport=7102&sort=rtt'
+jq -e '[.rows[] | .rtt] as $k | ($k | length) == 3 and $k == ($k | sort)' "$TMP/api.json" >/dev/null ||
+	fail "sort=rtt: $(jq -c '[.rows[] | .rtt]' "$TMP/api.json")"
+kill -STOP "$SEND_PID"
+stable=0
+for _ in $(seq 100); do
+	ss_senders >"$TMP/before"
+	sleep 0.2
+	api 'rport=7102&limit=10'
+	ss_senders >"$TMP/after"
+	if cmp -s "$TMP/before" "$TMP/after" && [ "$(wc -l <"$TMP/before")" = 3 ] &&
+		[ "$(ss -tnH state established '( dport = :7102 )' | awk '{ s += $2 } END { print s + 0 }')" = 0 ]; then
+		stable=1
+		break
+	fi
+done
+[ "$stable" = 1 ] || fail "the stopped senders' tcp_info never settled: $(cat "$TMP/before") / $(cat "$TMP/after")"
+jq -r '.rows[] | "\(.port) \(.rtt * 1000000 | round) \(.retrans) \(if .retransmitting then 1 else 0 end)"' \
+	"$TMP/api.json" | sort >"$TMP/got"
+awk '{ print $1, $2, $3, ($4 > 0) }' "$TMP/after" >"$TMP/want"
+cmp -s "$TMP/got" "$TMP/want" || fail "rows' rtt (us), retrans, retransmitting differ from ss -tin:
+got:
+$(cat "$TMP/got")
+want:
+$(cat "$TMP/want")"
+[ "$(awk '{ s += $3 } END { print s }' "$TMP/want")" -gt 0 ] || fail "the lossy senders never retransmitted: $(cat "$TMP/want")"
+# The filter: retransmitting now or not, among the sockets with tcp_info.
+api 'rport=7102&retransmitting=false'
+expect_jq '.total' "$(awk '$4 == 0' "$TMP/after" | wc -l)" "retransmitting=false"
+api 'rport=7102&retransmitting=true'
+expect_jq '.total' "$(awk '$4 > 0' "$TMP/after" | wc -l)" "retransmitting=true"
+api 'state=time_wait&retransmitting=false'
+expect_jq '.total' 0 "retransmitting=false: TIME_WAIT has no tcp_info"
+code=$(curl -s -o "$TMP/err" -w '%{http_code}' "$NE_URL/api/v1/connections?retransmitting=maybe")
+[ "$code" = 400 ] && grep -qF "bad value for 'retransmitting'" "$TMP/err" || fail "retransmitting=maybe: $code $(cat "$TMP/err")"
+kill "$SEND_PID" "$SINK_PID" 2>/dev/null; kill -CONT "$SEND_PID" 2>/dev/null || true
+wait "$SEND_PID" "$SINK_PID" 2>/dev/null || true
 ne_stop
 
 # The API counts against --web.max-requests with the scrapes: with a scrape

@@ -3,7 +3,9 @@
 # DOM after the page's JavaScript ran (rows, a filter taken from the URL,
 # the grouped view), no Content-Security-Policy violation or script error
 # in the console, a program named `<img src=x onerror=alert(1)>` shown as
-# text, and screenshots (wide and narrow) saved to the build directory.
+# text, RTT and retransmissions from tcp_info (--collector.sockets.tcp-info)
+# as the API gives them, and screenshots (wide and narrow) saved to the
+# build directory.
 #   bash tests/integration/connections_page.sh BUILD_DIR SRC_DIR
 source "$(dirname "$0")/../lib/common.sh"
 ne_enter_netns
@@ -18,7 +20,7 @@ wait_ready "$TMP/evil.out"
 "$POP" L,127.0.0.1,8080 E,3,127.0.0.2,127.0.0.1,8080 >"$TMP/pop.out" 2>&1 &
 wait_ready "$TMP/pop.out"
 
-ne_start --web.enable-connections
+ne_start --web.enable-connections --collector.sockets.tcp-info
 
 # Loads URL in a fresh headless Chromium; the DOM after JavaScript ran goes
 # to $TMP/dom.html, the console to $TMP/console.log.
@@ -66,6 +68,21 @@ browse '/connections?state=listen&port=9090' --dump-dom
 [ "$(rows)" = 1 ] || fail "state=listen&port=9090: $(rows) rows"
 grep -q 'id="status"[^>]*>1 sockets match; showing 1\.' "$TMP/dom.html" || fail "filtered status line"
 grep -q '<td>127.0.0.1:9090</td><td>0.0.0.0:0</td><td>listen</td>' "$TMP/dom.html" || fail "filtered row"
+
+# RTT and retransmissions (tcp_info): idle loopback pairs keep the RTT of
+# their handshake, so the page shows what the API says, to the microsecond.
+browse '/connections?state=established&program=sockpop&retransmitting=false&sort=local' --dump-dom
+[ "$(rows)" = 6 ] || fail "sockpop established, retransmitting=false: $(rows) rows"
+curl -sf "$NE_URL/api/v1/connections?state=established&program=sockpop&retransmitting=false&sort=local" |
+	jq -r '.rows[] | "<td class=\"num wide\">\(.rtt * 1000 * 1000 | round / 1000 | tostring)"' >"$TMP/rtt.want"
+[ "$(wc -l <"$TMP/rtt.want")" = 6 ] || fail "API rows with tcp_info: $(cat "$TMP/rtt.want")"
+grep -o '<td class="num wide">[0-9.]*</td><td class="num wide">0</td>' "$TMP/dom.html" |
+	sed 's|</td><td class="num wide">0</td>||' >"$TMP/rtt.got"
+# jq prints 0.05 where the page prints 0.050: compare as numbers.
+paste <(sed 's/.*>//' "$TMP/rtt.got") <(sed 's/.*>//' "$TMP/rtt.want") |
+	awk 'NF != 2 || $1 + 0 != $2 + 0 || $1 + 0 <= 0 { bad = 1 } END { exit bad }' ||
+	fail "RTT cells: page $(tr '\n' ' ' <"$TMP/rtt.got"), API $(tr '\n' ' ' <"$TMP/rtt.want")"
+[ "$(wc -l <"$TMP/rtt.got")" = 6 ] || fail "RTT cells: $(cat "$TMP/rtt.got")"
 
 # A bad filter from the URL: the API's message is shown.
 browse '/connections?port=99999' --dump-dom

@@ -11,9 +11,10 @@
 
 # A private mount namespace for the overlay and /proc, gone with the test.
 if [ "${DEB_IN_MNTNS:-}" != 1 ]; then
-	DEB_IN_MNTNS=1 exec unshare -m --propagation private -- bash "$0" "$@"
+	DEB_IN_MNTNS=1 exec unshare -m --propagation unchanged -- bash "$0" "$@"
 fi
 source "$(dirname "$0")/../lib/common.sh"
+ne_private_mounts
 
 for t in lintian debootstrap help2man file dpkg-shlibdeps systemd-analyze promtool nsenter; do
 	command -v "$t" >/dev/null || fail "$t not installed (see the README's test line)"

@@ -52,6 +52,12 @@ curl -sf "$NE_URL/" | grep -q 'href="/metrics"' || fail "landing page links /met
 [ "$(code "$NE_URL/healthz")" = 200 ] || fail "/healthz"
 [ "$(code "$NE_URL/nope")" = 404 ] || fail "unknown path is not 404"
 [ "$(code "$NE_URL/metrics/../etc/passwd")" = 404 ] || fail "path traversal is not 404"
+# The path is percent-decoded (only the connections API's query arguments stay raw).
+curl -sf -o "$TMP/esc" "$NE_URL/metric%73" || fail "/metric%73 is not /metrics: HTTP $(code "$NE_URL/metric%73")"
+grep -q '^netstat_exporter_build_info' "$TMP/esc" || fail "/metric%73 did not answer the metrics"
+[ "$(code "$NE_URL/%68ealthz")" = 200 ] || fail "/%68ealthz is not /healthz"
+[ "$(code "$NE_URL/metrics%00")" = 404 ] || fail "/metrics%00 is not 404"
+[ "$(code "$NE_URL/$(head -c 3000 /dev/zero | tr '\0' a)")" = 404 ] || fail "a 3000-byte path is not 404"
 [ "$(code -I "$NE_URL/metrics")" = 200 ] || fail "HEAD /metrics"
 for m in POST PUT DELETE PATCH OPTIONS TRACE; do
 	curl -s -o /dev/null -D "$TMP/h" -X "$m" -d 'x=1' "$NE_URL/metrics"

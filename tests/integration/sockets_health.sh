@@ -49,7 +49,7 @@ tc class add dev veth-a parent 1: classid 1:20 htb rate 10gbit quantum 60000
 tc qdisc add dev veth-a parent 1:10 handle 10: bfifo limit 4000000
 tc filter add dev veth-a parent 1: protocol ip prio 1 u32 match ip dport 7001 0xffff flowid 1:10
 # --- 7002 lossy
-ip netns exec "$PEER" nft -f - <<'EOF' || fail "nft"
+nsenter --net=/run/netns/"$PEER" nft -f - <<'EOF' || fail "nft"
 table inet issue13_health {
 	chain in {
 		type filter hook input priority 0;
@@ -61,12 +61,12 @@ EOF
 ne_start --collector.sockets.tcp-info --collector.sockets.ports=7001,7002,7003,5300
 
 # --- traffic: servers first, then senders
-ip netns exec "$PEER" "$TRAFFIC" -t 40 sink,10.13.0.2,7001 sink,10.13.0.2,7002 >"$TMP/peer_srv" 2>&1 &
+nsenter --net=/run/netns/"$PEER" "$TRAFFIC" -t 40 sink,10.13.0.2,7001 sink,10.13.0.2,7002 >"$TMP/peer_srv" 2>&1 &
 "$TRAFFIC" -t 40 stall,10.13.0.1,7003 udprecv,10.13.0.1,5300,1024 >"$TMP/a_srv" 2>&1 &
 wait_ready "$TMP/peer_srv"
 wait_ready "$TMP/a_srv"
 "$TRAFFIC" -t 40 send,4,10.13.0.1,10.13.0.2,7001,16384 send,4,10.13.0.1,10.13.0.2,7002 >"$TMP/a_send" 2>&1 &
-ip netns exec "$PEER" "$TRAFFIC" -t 40 send,3,10.13.0.2,10.13.0.1,7003 \
+nsenter --net=/run/netns/"$PEER" "$TRAFFIC" -t 40 send,3,10.13.0.2,10.13.0.1,7003 \
 	udpsend,10.13.0.2,10.13.0.1,5300,300,200 >"$TMP/peer_send" 2>&1 &
 wait_ready "$TMP/a_send"
 wait_ready "$TMP/peer_send"

@@ -143,10 +143,27 @@ ne_enter_private_ns() {
 		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
 		trap - EXIT
 		rm -rf "$TMP"
-		NE_IN_NETNS=1 exec unshare -m -n -p -f --mount-proc --propagation private -- bash "$0" "$BUILD" "$SRC"
+		# Not --propagation private / --mount-proc: they change /'s
+		# propagation, which fails in a chroot (/ is no mount point there).
+		NE_IN_NETNS=1 exec unshare -m -n -p -f --propagation unchanged --kill-child -- \
+			bash "$0" "$BUILD" "$SRC"
 	fi
+	ne_private_mounts
+	mount -t proc proc /proc || fail "cannot mount a private /proc"
 	ip link set lo up
 	NE_NETNS=1
+}
+
+# In a new mount namespace: makes every mount private, so what the test
+# mounts (tmpfs on /run/netns, /proc, overlays) never reaches the host. Where
+# / is no mount point (a chroot), mount by mount.
+ne_private_mounts() {
+	mount --make-rprivate / 2>/dev/null && return 0
+	local m
+	awk '{ print $5 }' /proc/self/mountinfo | sort -u | while read -r m; do
+		[ -d "$m" ] && mount --make-private "$m" 2>/dev/null
+	done
+	return 0
 }
 
 # Runs "$@" as a process of cgroup (v2 directory) $1, placed from outside any

@@ -90,6 +90,12 @@ static void test_query_values(void **st)
 	/* The program name is compared exactly, any bytes but controls. */
 	assert_int_equal(conn_query_parse(&q, "program=%3Cimg%20src%3Dx%3E", &err), 0);
 	assert_string_equal(q.program, "<img src=x>");
+	assert_int_equal(conn_query_parse(&q, "retransmitting=true&sort=rtt", &err), 0);
+	assert_int_equal(q.retransmitting, CONN_RETRANSMITTING_YES);
+	assert_int_equal(q.sort, CONN_COL_RTT);
+	assert_int_equal(conn_query_parse(&q, "retransmitting=false&sort=retrans", &err), 0);
+	assert_int_equal(q.retransmitting, CONN_RETRANSMITTING_NO);
+	assert_int_equal(q.sort, CONN_COL_RETRANS);
 	assert_int_equal(conn_query_parse(&q, "program=%C3%A9t%C3%A9", &err), 0);
 	assert_string_equal(q.program, "\xc3\xa9t\xc3\xa9");
 	sb_fini(&err);
@@ -120,6 +126,8 @@ static const struct {
 	{"sort=name", "bad value for 'sort'"},
 	{"order=up", "bad value for 'order'"},
 	{"group=state", "bad value for 'group'"},
+	{"retransmitting=yes", "bad value for 'retransmitting'"},
+	{"retransmitting=1", "bad value for 'retransmitting'"},
 	{"proto=sctp", "bad value for 'proto'"},
 	{"direction=sideways", "bad value for 'direction'"},
 	{"program=abcdefghijklmnopq", "bad value for 'program'"},
@@ -226,6 +234,13 @@ static struct conn_row mkrow(unsigned i)
 	r.pid = (int32_t)(i % 4);
 	r.cc = (uint16_t)(1 + i % 3);
 	snprintf(r.comm, sizeof(r.comm), "prog%u", i % 4);
+	/* tcp_info on most TCP rows; RTT and counts with ties. */
+	if (r.proto == CONN_PROTO_TCP && i % 5 != 0) {
+		r.has_info = true;
+		r.rtt_us = (i * 37u) % 400;
+		r.total_retrans = i % 6;
+		r.retransmitting = i % 4 == 1;
+	}
 	return r;
 }
 
@@ -276,6 +291,49 @@ static void test_view_heap_matches_sort(void **st)
 	}
 }
 
+/* Sorted by rtt or retrans, rows without tcp_info come last in both orders,
+ * and the others are in order of the column. */
+static void test_view_sort_tcp_info(void **st)
+{
+	enum { N = 200 };
+
+	(void)st;
+	for (int c = CONN_COL_RTT; c <= CONN_COL_RETRANS; c++) {
+		for (int desc = 0; desc < 2; desc++) {
+			struct conn_query q;
+			struct conn_view *v;
+			const struct conn_row *got;
+			size_t n, ninfo = 0;
+
+			conn_query_init(&q);
+			q.sort = (enum conn_column)c;
+			q.desc = desc;
+			q.limit = N;
+			v = conn_view_new(&q, 2);
+			assert_non_null(v);
+			for (unsigned i = 0; i < N; i++) {
+				struct conn_row r = mkrow(i);
+				ninfo += r.has_info;
+				assert_int_equal(conn_view_add(v, i % 2, &r), 0);
+			}
+			assert_int_equal(conn_view_finish(v), 0);
+			got = conn_view_rows(v, &n);
+			assert_int_equal(n, N);
+			assert_true(ninfo > 0 && ninfo < N);
+			for (size_t i = 0; i < n; i++) {
+				assert_int_equal(got[i].has_info, i < ninfo);
+				if (i == 0 || i >= ninfo)
+					continue;
+				uint64_t a = c == CONN_COL_RTT ? got[i - 1].rtt_us : got[i - 1].total_retrans;
+				uint64_t b = c == CONN_COL_RTT ? got[i].rtt_us : got[i].total_retrans;
+				if (desc ? a < b : a > b)
+					fail_msg("sort=%s desc=%d: row %zu out of order", conn_column_name(c), desc, i);
+			}
+			conn_view_free(v);
+		}
+	}
+}
+
 static void test_view_filters(void **st)
 {
 	struct strbuf err;
@@ -286,7 +344,8 @@ static void test_view_filters(void **st)
 	static const char *const queries[] = {
 		"state=syn_sent", "port=1003", "rport=40010", "remote=192.0.2.5", "remote=192.0.2.0/30",
 		"program=prog2", "country=AB", "direction=local", "proto=udp", "state=connected",
-		"state=established&port=1000&program=prog0",
+		"state=established&port=1000&program=prog0", "retransmitting=true",
+		"retransmitting=false",
 	};
 	for (size_t k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
 		struct conn_query q;
@@ -313,6 +372,9 @@ static void test_view_filters(void **st)
 			if (q.directions && r.direction != CONN_DIR_LOCAL)
 				m = false;
 			if (q.protos && r.proto != CONN_PROTO_UDP)
+				m = false;
+			if (q.retransmitting && (!r.has_info ||
+						 r.retransmitting != (q.retransmitting == CONN_RETRANSMITTING_YES)))
 				m = false;
 			want += m;
 			conn_view_add(v, 0, &r);
@@ -387,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_query_bad),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_view_heap_matches_sort),
+		cmocka_unit_test(test_view_sort_tcp_info),
 		cmocka_unit_test(test_view_filters),
 		cmocka_unit_test(test_view_groups),
 	};

@@ -267,6 +267,40 @@ static void test_port_cut(void **state)
 	census_free(c);
 }
 
+/* The top-N rule both the census and the health families use: larger key
+ * first (key[0], then key[1]), ties to the lower port; with need_key, zero
+ * keys never enter. */
+static void test_rank_ports(void **state)
+{
+	static const struct {
+		unsigned top;
+		bool need_key;
+		size_t want_top;
+		uint16_t want[6]; /* ports in ranked order */
+	} cases[] = {
+		{10, false, 6, {80, 443, 22, 53, 25, 8080}},
+		{3, false, 3, {80, 443, 22, 53, 25, 8080}},
+		{0, false, 0, {80, 443, 22, 53, 25, 8080}},
+		{10, true, 5, {80, 443, 22, 53, 25, 8080}},
+		{4, true, 4, {80, 443, 22, 53, 25, 8080}},
+	};
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		/* 443 and 80 tie on key[0]: key[1] decides; 22 and 53 tie on both:
+		 * the lower port; 8080 has a zero key. */
+		struct census_rank r[6] = {
+			{{0, 0}, 8080, NULL}, {{5, 0}, 53, NULL}, {{9, 1}, 443, NULL},
+			{{2, 7}, 25, NULL}, {{5, 0}, 22, NULL}, {{9, 3}, 80, NULL},
+		};
+		size_t n = census_rank_ports(r, 6, cases[c].top, cases[c].need_key);
+		assert_int_equal(n, cases[c].want_top);
+		for (size_t i = 0; i < 6; i++)
+			assert_int_equal(r[i].port, cases[c].want[i]);
+	}
+	/* Nothing to rank. */
+	assert_int_equal(census_rank_ports(NULL, 0, 10, true), 0);
+}
+
 static void test_listen_cut(void **state)
 {
 	struct census *c = census_new();
@@ -551,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_empty_has_every_state),
 		cmocka_unit_test(test_directions_and_listeners),
 		cmocka_unit_test(test_port_cut),
+		cmocka_unit_test(test_rank_ports),
 		cmocka_unit_test(test_listen_cut),
 		cmocka_unit_test(test_top_peers),
 		cmocka_unit_test(test_ephemeral),
