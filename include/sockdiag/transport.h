@@ -22,7 +22,7 @@
 struct mnl_socket;
 
 struct diag_nl {
-	struct mnl_socket *nl; /* owned; NULL until the first dump, or after a failure */
+	struct mnl_socket *nl; /* owned; NULL until opened, or after a failure */
 	uint32_t portid;
 	uint32_t seq;          /* last request's sequence number */
 	uint8_t *buf;          /* NL_DIAG_BUF_SIZE bytes: owned after diag_nl_init(); a
@@ -34,6 +34,11 @@ struct diag_nl {
 /* Allocates the buffer; the socket is opened lazily. 0 or -ENOMEM. */
 int diag_nl_init(struct diag_nl *d);
 void diag_nl_fini(struct diag_nl *d);
+
+/* Opens the socket now unless it is open: diag_nl_dump() does it when
+ * needed. An adopted socket that failed is not replaced: -ENOTCONN. 0 or a
+ * negative errno. */
+int diag_nl_open(struct diag_nl *d);
 
 /* Takes over fd, a NETLINK_SOCK_DIAG socket created elsewhere (e.g. inside
  * another network namespace: a netlink socket stays bound to the namespace

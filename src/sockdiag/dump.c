@@ -18,6 +18,11 @@ int diag_dump_init(struct diag_dump *sc, unsigned nworkers)
 		if (ret < 0)
 			goto out;
 		sc->nworkers = i + 1;
+		/* Every worker's socket now: opened at its first job, it would
+		 * come whenever a scrape first had a job left for that thread,
+		 * and the exporter's fd count would depend on thread timing. A
+		 * failure here is retried (and reported) by the first dump. */
+		(void)diag_nl_open(&sc->nl[i]);
 	}
 out:
 	if (ret < 0)

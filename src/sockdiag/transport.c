@@ -62,6 +62,15 @@ out:
 	return ret;
 }
 
+int diag_nl_open(struct diag_nl *d)
+{
+	if (d->nl != NULL)
+		return 0;
+	if (d->adopted)
+		return -ENOTCONN;
+	return open_socket(d);
+}
+
 int diag_nl_adopt(struct diag_nl *d, int fd)
 {
 	int ret = 0;
@@ -121,15 +130,9 @@ int diag_nl_dump(struct diag_nl *d, uint8_t family, uint8_t protocol,
 		ret = -EINVAL;
 		goto out;
 	}
-	if (d->nl == NULL && d->adopted) {
-		ret = -ENOTCONN;
+	ret = diag_nl_open(d);
+	if (ret < 0)
 		goto out;
-	}
-	if (d->nl == NULL) {
-		ret = open_socket(d);
-		if (ret < 0)
-			goto out;
-	}
 	memset(&msg, 0, sizeof(msg));
 	nlh = mnl_nlmsg_put_header(msg.bytes);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;

@@ -253,7 +253,9 @@ for _ in 1 2 3; do
 done
 [ "$(metric_value "$M" process_open_fds)" = "$FDS0" ] || {
 	fd_kinds >"$TMP/fds1"
-	# Which kind of socket stayed: netlink (a namespace handle) or TCP (HTTP).
+	# Which kind of socket stayed: netlink or TCP (HTTP) in the exporter's
+	# own namespace (netlink: a dump worker's), or neither: a namespace's
+	# handle, which lives in that namespace.
 	for ino in $(ls -l /proc/$NE_PID/fd | grep -o 'socket:\[[0-9]*\]' | tr -dc '0-9\n'); do
 		grep -qw "$ino" /proc/$NE_PID/net/netlink && echo "netlink $ino"
 		grep -qw "$ino" /proc/$NE_PID/net/tcp /proc/$NE_PID/net/tcp6 && echo "tcp $ino"
