@@ -20,6 +20,7 @@
 #include <linux/inet_diag.h>
 
 #include "sockdiag/reply.h"
+#include "diag_fixture.h"
 
 #define MAX_SOCKS 16
 
@@ -36,22 +37,6 @@ static int collect(const struct diag_sock *s, void *arg)
 		c->s[c->n] = *s;
 	c->n++;
 	return 0;
-}
-
-static uint8_t *load(const char *name, size_t *len)
-{
-	char path[512];
-	FILE *f;
-	uint8_t *buf = malloc(65536);
-
-	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_non_null(buf);
-	*len = fread(buf, 1, 65536, f);
-	fclose(f);
-	assert_true(*len > sizeof(struct nlmsghdr));
-	return buf;
 }
 
 static void parse_all(const uint8_t *buf, size_t len, uint8_t protocol, struct collected *c)

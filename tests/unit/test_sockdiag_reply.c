@@ -18,6 +18,7 @@
 #include <linux/inet_diag.h>
 
 #include "sockdiag/reply.h"
+#include "diag_fixture.h"
 
 #define MAX_SOCKS 64
 
@@ -37,22 +38,6 @@ static int collect(const struct diag_sock *s, void *arg)
 	if (c->stop_at != 0 && (int)c->n == c->stop_at)
 		return -ECANCELED;
 	return 0;
-}
-
-static uint8_t *load(const char *name, size_t *len)
-{
-	char path[512];
-	FILE *f;
-	uint8_t *buf = malloc(65536);
-
-	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_non_null(buf);
-	*len = fread(buf, 1, 65536, f);
-	fclose(f);
-	assert_true(*len > sizeof(struct nlmsghdr));
-	return buf;
 }
 
 /* The batch identity of a recording: its first message's. */
