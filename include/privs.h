@@ -19,7 +19,7 @@
 
 #include <stdbool.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 struct privs_need {
 	bool attribution; /* the processes collector is enabled */

@@ -44,7 +44,7 @@
 #include "collectors/collector.h"
 #include "cli/config.h"
 #include "expo/expo.h"
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 /* How long scrape_free() waits for a running collection before leaving it. */
 #define SCRAPE_STOP_GRACE_SECONDS 2.0

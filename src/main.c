@@ -10,7 +10,7 @@
 
 #include "cli/flags.h"
 #include "collectors/collector.h"
-#include "http/listen_addr.h"
+#include "util/listen_addr.h"
 #include "geoip/geoip.h"
 #include "http/server.h"
 #include "http/web_state.h"

@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 #include "procfs/pid_parse.h"
 #include "procfs/reader.h"
 

@@ -6,7 +6,7 @@
 #define NETSTAT_CLI_FLAGS_H
 
 #include "cli/config.h"
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 enum cli_result {
 	CLI_RUN = 0,  /* start the exporter */

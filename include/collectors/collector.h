@@ -15,7 +15,7 @@
 
 #include "cli/config.h"
 #include "expo/expo.h"
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 #define COLLECTOR_INACTIVE 1
 

@@ -21,7 +21,7 @@
 
 #include "cli/config.h"
 #include "connections/query.h"
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 struct conn_explorer;
 

@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 #define CONN_LIMIT_DEFAULT 100
 #define CONN_LIMIT_MAX 5000

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 enum expo_type {
 	EXPO_COUNTER = 0, /* family name without _total; samples get _total */

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 void json_str(struct strbuf *sb, const char *s);
 void json_strn(struct strbuf *sb, const char *s, size_t n);

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 /* Country codes as small integers: 0 = not in the database, else
  * 1 + (first letter * 26 + second letter). */

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 
 #include "cli/config.h"
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 struct http_conns;
 

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 /* Appends the gzip encoding of in[0..n) to out. 0 or a negative errno. */
 int gzip_compress(const char *in, size_t n, struct strbuf *out);

@@ -13,7 +13,7 @@
 
 #include "cli/config.h"
 #include "scrape.h"
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 struct http_server;
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 /* Larger files are refused before parsing. */
 #define WEB_CONFIG_MAX_BYTES (1024 * 1024)

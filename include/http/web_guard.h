@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 #define WEB_GUARD_MAX_PENDING 64
 /* Options web_guard_mhd_options() may add, plus the terminator. */

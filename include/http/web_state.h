@@ -22,7 +22,7 @@
 #include <gnutls/gnutls.h>
 #include <stdbool.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 #include "http/web_config.h"
 
 struct web_state {

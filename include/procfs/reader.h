@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <stddef.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 /* What procfs_read() returns (negated) for a file that is not a regular
  * file; procfs_strerror() says so in words. */

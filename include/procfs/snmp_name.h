@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #include "expo/expo.h"
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 #define SNMP_NAME_ACRONYMS                                              \
 	"AO ACK CE DSACK DSS ECT HP IP MD5 MLD MP MPTCP MTUP OFO PAWS PF " \

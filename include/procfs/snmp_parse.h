@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 
 struct snmp_stat {
 	const char *proto;  /* "TcpExt", not NUL-terminated; borrowed from the text */

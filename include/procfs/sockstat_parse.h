@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 
 struct sockstat_stat {
 	const char *proto; /* "TCP6", borrowed from the text, not NUL-terminated */

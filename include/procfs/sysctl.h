@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 
 struct sysctl_port_range {
 	unsigned lo, hi; /* 0 <= lo <= hi <= 65535 */

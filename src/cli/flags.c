@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "collectors/collector.h"
-#include "http/listen_addr.h"
-#include "procfs/numbers.h"
+#include "util/listen_addr.h"
+#include "util/numbers.h"
 
 /* NETSTAT_VERSION and NETSTAT_REVISION come from CMakeLists.txt. */
 

@@ -11,7 +11,7 @@
 
 #include "collectors/limits.h"
 #include "log.h"
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 #include "procfs/reader.h"
 #include "procfs/sysctl.h"
 

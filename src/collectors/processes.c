@@ -13,7 +13,7 @@
 #include "owners/tally.h"
 #include "log.h"
 #include "owners/cache.h"
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 #include "procfs/reader.h"
 #include "sockdiag/dump.h"
 

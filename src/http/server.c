@@ -14,7 +14,7 @@
 #include "http/conn_guard.h"
 #include "http/connections.h"
 #include "http/gzip.h"
-#include "http/listen_addr.h"
+#include "util/listen_addr.h"
 #include "log.h"
 #include "http/negotiate.h"
 #include "http/web_guard.h"

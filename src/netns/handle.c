@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <linux/netlink.h>
 
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 
 void netns_handle_init(struct netns_handle *h)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 #include "netns/cgroup_path.h"
 #include "netns/docker_config.h"
 #include "netns/identity.h"

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 
 int pid_parse_stat(const char *stat, size_t len, struct pid_stat *out)
 {

@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 #include "procfs/reader.h"
 
 /* The file is one short line; anything much longer is not it. */

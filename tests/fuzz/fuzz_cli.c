@@ -4,7 +4,7 @@
 
 #include "cli/flags.h"
 #include "fuzz.h"
-#include "http/listen_addr.h"
+#include "util/listen_addr.h"
 
 #define MAX_ARGS 32
 

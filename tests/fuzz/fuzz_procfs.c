@@ -4,7 +4,7 @@
  * every parsed field. Each input goes through every parser: a /proc file can
  * be any of them under a wrong --path.procfs. */
 #include "fuzz.h"
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 #include "procfs/snmp_name.h"
 #include "procfs/snmp_parse.h"
 #include "procfs/sockstat_parse.h"

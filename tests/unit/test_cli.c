@@ -13,7 +13,7 @@
 
 #include "cli/flags.h"
 #include "collectors/collector.h"
-#include "http/listen_addr.h"
+#include "util/listen_addr.h"
 
 /* Parses a NULL-terminated list of flags; argv copies live until the next call. */
 static enum cli_result parse(struct config *cfg, struct strbuf *err, const char *const *flags)

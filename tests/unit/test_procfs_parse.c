@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <errno.h>
 
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 #include "procfs/snmp_parse.h"
 #include "procfs/sockstat_parse.h"
 #include "procfs/sysctl.h"

@@ -16,7 +16,7 @@
 #include "collectors/sockets.h"
 #include "sockdiag/census.h"
 #include "expo/expo.h"
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 /* A TCP (or UDP) socket record. Addresses without ':' on an AF_INET6 socket
  * stand for IPv4-mapped ones, as diag_parse un-maps them. */

@@ -1,11 +1,11 @@
-/* expo/strbuf: a growable byte buffer with a sticky error flag.
+/* util/strbuf: a growable byte buffer with a sticky error flag.
  *
  * Appends never fail loudly: after the first allocation failure every later
  * append is a no-op and sb->err stays -ENOMEM, so a writer checks once at the
  * end instead of after every call. The buffer is always NUL-terminated when
  * err == 0 and len > 0 (or buf may be NULL when nothing was appended). */
-#ifndef NETSTAT_EXPO_STRBUF_H
-#define NETSTAT_EXPO_STRBUF_H
+#ifndef NETSTAT_UTIL_STRBUF_H
+#define NETSTAT_UTIL_STRBUF_H
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "http/listen_addr.h"
+#include "util/listen_addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 
 static int parse_port(const char *s, in_port_t *port)
 {

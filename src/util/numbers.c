@@ -1,8 +1,8 @@
-/* procfs/numbers: number and line helpers shared by the procfs text parsers. */
+/* util/numbers: the one home of number and line parsing (unsigned, signed, sysctl lists). */
 #include <errno.h>
 #include <string.h>
 
-#include "procfs/numbers.h"
+#include "util/numbers.h"
 
 int num_parse_u64_prefix(const char *p, size_t n, uint64_t *out, size_t *used)
 {

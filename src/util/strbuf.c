@@ -1,4 +1,4 @@
-#include "expo/strbuf.h"
+#include "util/strbuf.h"
 
 #include <errno.h>
 #include <stdio.h>

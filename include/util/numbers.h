@@ -1,10 +1,10 @@
-/* procfs/numbers: number and line helpers shared by the procfs text parsers.
+/* util/numbers: the one home of number and line parsing (unsigned, signed, sysctl lists).
  *
  * Pure: no I/O, no logging, no globals. The parsers built on these report a
  * problem as a negative errno plus a struct parse_error naming the line and
  * what was wrong, and the caller (a collector) decides how to log it. */
-#ifndef NETSTAT_PROCFS_NUMBERS_H
-#define NETSTAT_PROCFS_NUMBERS_H
+#ifndef NETSTAT_UTIL_NUMBERS_H
+#define NETSTAT_UTIL_NUMBERS_H
 
 #include <stddef.h>
 #include <stdint.h>

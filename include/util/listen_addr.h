@@ -1,9 +1,9 @@
-/* http/listen_addr: parses a --web.listen-address value.
+/* util/listen_addr: parses a --web.listen-address value.
  *
  * Accepted forms: "host:port" with a numeric IPv4 host or "localhost",
  * ":port" (every address, IPv6 and IPv4), "[v6addr]:port". Pure. */
-#ifndef NETSTAT_HTTP_LISTEN_ADDR_H
-#define NETSTAT_HTTP_LISTEN_ADDR_H
+#ifndef NETSTAT_UTIL_LISTEN_ADDR_H
+#define NETSTAT_UTIL_LISTEN_ADDR_H
 
 #include <sys/socket.h>
 
