@@ -175,6 +175,45 @@ static void test_seconds_flags(void **state)
 	sb_fini(&err);
 }
 
+/* A DURATION flag takes the whole grammar (util/duration.h), checked by its
+ * collector's init. */
+static void test_duration_flag(void **state)
+{
+	static const struct {
+		const char *flag;
+		int rc;
+	} cases[] = {
+		{"--collector.processes.rescan-interval=1h30m", 0},
+		{"--collector.processes.rescan-interval=1d", 0},
+		{"--collector.processes.rescan-interval=0", 0},
+		{"--collector.processes.rescan-interval=1s1m", -EINVAL},
+		{"--collector.processes.rescan-interval=90", -EINVAL},
+	};
+	const struct collector_ops *processes = NULL;
+	struct config cfg;
+	struct strbuf err;
+
+	(void)state;
+	for (size_t i = 0; i < collector_count; i++)
+		if (strcmp(collector_registry[i]->name, "processes") == 0)
+			processes = collector_registry[i];
+	assert_non_null(processes);
+	sb_init(&err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const argv[] = {cases[i].flag, NULL};
+		void *st = NULL;
+		int rc;
+
+		assert_int_equal(parse(&cfg, &err, argv), CLI_RUN);
+		rc = processes->init(&st, &cfg, &err);
+		if (rc != cases[i].rc || (rc && !strstr(err.buf, "rescan-interval")))
+			fail_msg("%s: rc %d '%s'", cases[i].flag, rc, err.buf ? err.buf : "");
+		if (rc == 0)
+			processes->fini(st);
+	}
+	sb_fini(&err);
+}
+
 static void test_help_and_version(void **state)
 {
 	char a0[] = "netstat_exporter", a1[] = "--help", a2[] = "--version";
@@ -203,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_accepted_forms),
 		cmocka_unit_test(test_errors_name_the_flag),
 		cmocka_unit_test(test_seconds_flags),
+		cmocka_unit_test(test_duration_flag),
 		cmocka_unit_test(test_help_and_version),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
