@@ -53,11 +53,10 @@ in_cgroup "$CG_A" nsenter --net=$NSA "$POP" L,0.0.0.0,8080,64 L,127.0.0.1,9090,3
 	E,12,127.0.0.1,127.0.0.1,8080 W,3,127.0.0.1,127.0.0.1,8080 Q,3,127.0.0.1,127.0.0.1,7070 \
 	>"$TMP/a.out" 2>&1 &
 wait_ready "$TMP/a.out"
-nsenter --net=$NSA nft add table inet issue10c
-nsenter --net=$NSA nft add chain inet issue10c out '{ type filter hook output priority 0; }'
-nsenter --net=$NSA nft add rule inet issue10c out tcp sport 9090 'tcp flags & (syn|ack) == (syn|ack)' drop
+nsenter --net=$NSA bash -c "$(declare -f drop_syn_acks); drop_syn_acks issue10c 9090"
 nsenter --net=$NSA "$POP" S,9,127.0.0.2,127.0.0.1,9090 >"$TMP/a2.out" 2>&1 &
 wait_ready "$TMP/a2.out"
+wait_until 10 syn_recv_count_is 9 nsenter --net=$NSA
 
 # B: a Docker container held by its process alone: IPv6 pairs and TIME_WAIT.
 in_cgroup "$CG_B" unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$POP" \

@@ -42,6 +42,7 @@ wait_ready "$TMP/pop.out"
 drop_syn_acks census 9090
 "$POP" S,25,127.0.0.66,127.0.0.1,9090 >"$TMP/flood.out" 2>&1 &
 wait_ready "$TMP/flood.out"
+wait_until 10 syn_recv_count_is 25
 
 # Population counts (the exporter's own sockets, all on port $NE_PORT, are
 # read from its allowlisted series and added).

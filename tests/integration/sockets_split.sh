@@ -30,6 +30,7 @@ wait_ready "$TMP/pop.out"
 drop_syn_acks split 9090
 "$POP" S,60,127.0.0.66,127.0.0.1,9090 >"$TMP/flood.out" 2>&1 &
 wait_ready "$TMP/flood.out"
+wait_until 10 syn_recv_count_is 60
 
 # The kernel's view of the split, before any exporter socket exists.
 "$SPLIT" 40000 40099 >"$TMP/split.out" 2>&1 || fail "diag_split: $(cat "$TMP/split.out")"

@@ -116,10 +116,20 @@ wait_ready() {
 
 # Drops SYN-ACKs sent from local port $2 (nftables table $1): connects to a
 # listener there leave request sockets (SYN_RECV) behind, a real SYN backlog.
+# The SYN-ACKs are dropped where they arrive (input), not where they leave:
+# a SYN-ACK refused on output makes its retransmission fail, and the kernel
+# (6.18 here) then drops the request socket at once, so SYN_RECV would come
+# and go with the clients' SYN retries instead of lasting ~63 s.
 drop_syn_acks() {
 	nft add table inet "$1"
-	nft add chain inet "$1" out '{ type filter hook output priority 0; }'
-	nft add rule inet "$1" out tcp sport "$2" 'tcp flags & (syn|ack) == (syn|ack)' drop
+	nft add chain inet "$1" in '{ type filter hook input priority 0; }'
+	nft add rule inet "$1" in tcp sport "$2" 'tcp flags & (syn|ack) == (syn|ack)' drop
+}
+
+# Whether exactly $1 request sockets (SYN_RECV) exist in this namespace
+# (after "${@:2}", e.g. nsenter into another one), for wait_until.
+syn_recv_count_is() {
+	[ "$("${@:2}" ss -tanH state syn-recv | wc -l)" = "$1" ]
 }
 
 # Waits until command "$2..." succeeds, polling every 50 ms, for at most $1
