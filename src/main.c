@@ -77,6 +77,15 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_set_level(cfg.log_level);
+	{
+		size_t on = 0;
+
+		for (size_t i = 0; i < collector_count; i++)
+			on += cfg.enabled[i];
+		if (!on)
+			log_msg(LOG_WARN, "no collector is enabled (--collector.disable-defaults and no "
+					  "--collector.NAME): /metrics serves only the exporter's own metrics");
+	}
 
 	/* The web config is checked whole (files, key, hashes) before anything
 	 * starts: a mistake is exit status 2 with the key that is wrong. */
