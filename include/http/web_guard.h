@@ -69,7 +69,11 @@ void web_guard_conn_closed(struct web_guard *g, void *conn_state);
 enum web_verdict web_guard_check(struct web_guard *g, struct MHD_Connection *conn, void **slot,
 				 enum MHD_Result *rc);
 void web_guard_request_done(struct web_guard *g, void **slot);
-/* Adds http_server_config.headers to a response. */
+/* Adds http_server_config.headers to a response; call it on every response,
+ * after the response's own headers. A Content-Security-Policy is added even
+ * when the response has its own (browsers enforce both: the intersection);
+ * any other header the response already has keeps the response's value.
+ * Accepts a NULL g (no web config: nothing to add). */
 void web_guard_headers(struct web_guard *g, struct MHD_Response *resp);
 /* SIGHUP: re-read the files now. */
 void web_guard_reload(struct web_guard *g);

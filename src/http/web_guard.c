@@ -106,6 +106,9 @@ int web_guard_new(const char *path, struct web_guard **out, struct strbuf *err)
 	if (g->tls)
 		log_msg(LOG_INFO, "TLS on, client_auth_type %s, GnuTLS priorities %s",
 			web_config_client_auth_name(st->cfg.client_auth), st->priority);
+	else if (st->cfg.nusers)
+		log_msg(LOG_WARN, "basic auth on plain HTTP: passwords cross the network readable "
+				  "by anyone on the path; add tls_server_config to %s", path);
 out:
 	if (rc) {
 		web_guard_free(g);
@@ -346,9 +349,17 @@ void web_guard_headers(struct web_guard *g, struct MHD_Response *resp)
 	if (!g)
 		return;
 	st = web_watch_current(g->watch);
-	for (int h = 0; h < WEB_HDR_COUNT; h++)
-		if (st->cfg.headers[h])
-			MHD_add_response_header(resp, web_config_header_name(h), st->cfg.headers[h]);
+	for (int h = 0; h < WEB_HDR_COUNT; h++) {
+		const char *name = web_config_header_name(h);
+
+		/* A second Content-Security-Policy narrows the first (browsers
+		 * enforce every one); any other header the response sets itself
+		 * stays alone (X-Frame-Options DENY and nosniff are the strictest
+		 * values there are). */
+		if (st->cfg.headers[h] &&
+		    (h == WEB_HDR_CSP || !MHD_get_response_header(resp, name)))
+			MHD_add_response_header(resp, name, st->cfg.headers[h]);
+	}
 	web_watch_put(g->watch, st);
 }
 
