@@ -174,12 +174,6 @@ http_server_config:
     X-Frame-Options: sameorigin
     X-XSS-Protection: 1; mode=block
 YML
-ne_start_hz() {
-	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" --web.healthz-listen-address=127.0.0.1:$((NE_PORT + 1)) \
-		--no-collector.netns "$@" >"$TMP/ne.log" 2>&1 &
-	NE_PID=$!
-	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$((NE_PORT + 1))/healthz"
-}
 ne_start_hz --web.config.file="$TMP/web.yml" --web.enable-connections
 grep -q 'level=warn msg="basic auth on plain HTTP' "$TMP/ne.log" || fail "no warning of basic auth without TLS: $(cat "$TMP/ne.log")"
 # $1 status wanted, $2 "page" for the connections page's own headers, then curl's arguments.

@@ -81,11 +81,6 @@ rc=0
 [ "$rc" = 2 ] || fail "world-writable web config: exit status $rc, want 2"
 grep -q "world-writable" "$TMP/err" || fail "world-writable web config: message: $(cat "$TMP/err")"
 chmod 0644 "$TMP/web.yml"
-ne_start_hz() {
-	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" --web.healthz-listen-address=127.0.0.1:$((NE_PORT + 1)) "$@" >"$TMP/ne.log" 2>&1 &
-	NE_PID=$!
-	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$((NE_PORT + 1))/healthz"
-}
 ne_start_hz --web.config.file="$TMP/web.yml"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$NE_URL/metrics")
 [ "$code" = 401 ] || fail "no password: $code"
