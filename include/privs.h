@@ -2,9 +2,11 @@
  *
  * main() calls privs_drop() once, before any thread starts (capabilities are
  * per thread, and threads inherit them), so the whole process keeps only the
- * capabilities the enabled collectors use:
- *   - CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH when the processes collector is
- *     on (reading other users' /proc/PID/fd; see docs/deploy.md);
+ * capabilities its enabled features use:
+ *   - CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to attribute sockets to
+ *     programs (reading other users' /proc/PID/fd; see docs/deploy.md): the
+ *     processes collector, and the connections explorer
+ *     (--web.enable-connections), which shows each socket's program;
  *   - CAP_SYS_ADMIN (setns into other network namespaces) and CAP_SYS_PTRACE
  *     (other users' /proc/PID/ns/net) when the netns collector is on (see
  *     docs/netns.md);
@@ -18,18 +20,33 @@
 #define NETSTAT_PRIVS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "util/strbuf.h"
 
-struct privs_need {
-	bool attribution; /* the processes collector is enabled */
-	bool netns;       /* the netns collector is enabled */
-	bool low_port;    /* a listen port is below 1024 */
+/* The features that need a capability. */
+enum privs_feature {
+	PRIVS_PROCESSES = 0, /* the processes collector: attribution */
+	PRIVS_EXPLORER,      /* --web.enable-connections: attribution */
+	PRIVS_NETNS,         /* the netns collector: setns, /proc/PID/ns/net */
+	PRIVS_LOW_PORT,      /* a listen port below 1024 */
+	PRIVS_FEATURE_COUNT
 };
 
+struct privs_need {
+	bool on[PRIVS_FEATURE_COUNT]; /* indexed by enum privs_feature */
+};
+
+/* The capability mask (bit n: capability n) the enabled features need.
+ * Appends to why, when not NULL, which features need which, e.g.
+ * "processes collector, connections explorer: cap_sys_ptrace,cap_dac_read_search
+ * (other users' /proc/PID/fd: ...)", groups joined by "; ". Pure. */
+uint64_t privs_wanted(const struct privs_need *need, struct strbuf *why);
+
 /* Drops every other capability from the calling thread (call it while it is
- * the only thread). Appends the capabilities kept to kept ("none" if none).
- * 0 or a negative errno. */
+ * the only thread). Appends the capabilities kept to kept ("none" if none),
+ * then "; why: " and privs_wanted's why when any is kept. 0 or a negative
+ * errno. */
 int privs_drop(const struct privs_need *need, struct strbuf *kept);
 
 #endif

@@ -24,21 +24,21 @@ static void privs_needed(const struct config *cfg, struct privs_need *need)
 	const char *low[CONFIG_MAX_LISTEN + 1];
 	size_t n = 0;
 
-	need->attribution = false;
-	need->netns = false;
+	memset(need, 0, sizeof(*need));
 	for (size_t i = 0; i < collector_count; i++) {
 		if (!cfg->enabled[i])
 			continue;
 		if (strcmp(collector_registry[i]->name, "processes") == 0)
-			need->attribution = true;
+			need->on[PRIVS_PROCESSES] = true;
 		if (strcmp(collector_registry[i]->name, "netns") == 0)
-			need->netns = true;
+			need->on[PRIVS_NETNS] = true;
 	}
+	/* The explorer attributes every socket to its program itself. */
+	need->on[PRIVS_EXPLORER] = cfg->enable_connections;
 	for (size_t i = 0; i < cfg->nlisten; i++)
 		low[n++] = cfg->listen[i];
 	if (cfg->healthz_listen)
 		low[n++] = cfg->healthz_listen;
-	need->low_port = false;
 	for (size_t i = 0; i < n; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len;
@@ -46,7 +46,7 @@ static void privs_needed(const struct config *cfg, struct privs_need *need)
 		if (listen_addr_parse(low[i], &ss, &len) == 0 &&
 		    ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
 						  : ((struct sockaddr_in6 *)&ss)->sin6_port) < 1024)
-			need->low_port = true;
+			need->on[PRIVS_LOW_PORT] = true;
 	}
 }
 
@@ -77,6 +77,15 @@ int main(int argc, char **argv)
 		break;
 	}
 	log_set_level(cfg.log_level);
+	{
+		size_t on = 0;
+
+		for (size_t i = 0; i < collector_count; i++)
+			on += cfg.enabled[i];
+		if (!on)
+			log_msg(LOG_WARN, "no collector is enabled (--collector.disable-defaults and no "
+					  "--collector.NAME): /metrics serves only the exporter's own metrics");
+	}
 
 	/* The web config is checked whole (files, key, hashes) before anything
 	 * starts: a mistake is exit status 2 with the key that is wrong. */

@@ -30,19 +30,72 @@ static const struct {
 	{CAP_SYS_ADMIN, "cap_sys_admin"},
 };
 
+#define CAP(c) (1ull << (c))
+#define ATTRIBUTION (CAP(CAP_SYS_PTRACE) | CAP(CAP_DAC_READ_SEARCH))
+
+/* What each feature needs, and why. Features with the same need and purpose
+ * are said together. */
+static const struct {
+	const char *name;
+	uint64_t caps;
+	const char *purpose;
+} features[PRIVS_FEATURE_COUNT] = {
+	[PRIVS_PROCESSES] = {"processes collector", ATTRIBUTION, "other users' /proc/PID/fd: which program holds a socket"},
+	[PRIVS_EXPLORER] = {"connections explorer", ATTRIBUTION,
+			    "other users' /proc/PID/fd: which program holds a socket"},
+	[PRIVS_NETNS] = {"netns collector", CAP(CAP_SYS_ADMIN) | CAP(CAP_SYS_PTRACE),
+			 "setns, other users' /proc/PID/ns/net"},
+	[PRIVS_LOW_PORT] = {"listen port below 1024", CAP(CAP_NET_BIND_SERVICE), "bind"},
+};
+
+static void append_caps(struct strbuf *sb, uint64_t caps)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (caps & CAP(names[i].cap))
+			sb_printf(sb, "%s%s", n++ ? "," : "", names[i].name);
+	if (!n)
+		sb_puts(sb, "none");
+}
+
+uint64_t privs_wanted(const struct privs_need *need, struct strbuf *why)
+{
+	uint64_t want = 0;
+	bool said[PRIVS_FEATURE_COUNT] = {false};
+	int groups = 0;
+
+	for (int f = 0; f < PRIVS_FEATURE_COUNT; f++) {
+		if (!need->on[f] || said[f])
+			continue;
+		want |= features[f].caps;
+		if (!why)
+			continue;
+		sb_puts(why, groups++ ? "; " : "");
+		for (int g = f, n = 0; g < PRIVS_FEATURE_COUNT; g++) {
+			if (!need->on[g] || features[g].caps != features[f].caps ||
+			    strcmp(features[g].purpose, features[f].purpose) != 0)
+				continue;
+			said[g] = true;
+			sb_printf(why, "%s%s", n++ ? ", " : "", features[g].name);
+		}
+		sb_puts(why, ": ");
+		append_caps(why, features[f].caps);
+		sb_printf(why, " (%s)", features[f].purpose);
+	}
+	return want;
+}
+
 int privs_drop(const struct privs_need *need, struct strbuf *kept)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
-	uint64_t want = 0, have;
-	int rc = 0, n = 0;
+	struct strbuf why;
+	uint64_t want, have;
+	int rc = 0;
 
-	if (need->attribution)
-		want |= 1ull << CAP_SYS_PTRACE | 1ull << CAP_DAC_READ_SEARCH;
-	if (need->netns)
-		want |= 1ull << CAP_SYS_ADMIN | 1ull << CAP_SYS_PTRACE;
-	if (need->low_port)
-		want |= 1ull << CAP_NET_BIND_SERVICE;
+	sb_init(&why);
+	want = privs_wanted(need, &why);
 	memset(d, 0, sizeof(d));
 	if (cap_get(&h, d)) {
 		rc = -errno;
@@ -52,9 +105,9 @@ int privs_drop(const struct privs_need *need, struct strbuf *kept)
 	want &= have;
 	/* The bounding set first: dropping from it needs CAP_SETPCAP, which
 	 * goes with the capset below. EINVAL: a capability this kernel lacks. */
-	if (have & 1ull << CAP_SETPCAP) {
+	if (have & CAP(CAP_SETPCAP)) {
 		for (int c = 0; c <= 63; c++) {
-			if (want & 1ull << c)
+			if (want & CAP(c))
 				continue;
 			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL) {
 				rc = -errno;
@@ -77,11 +130,10 @@ int privs_drop(const struct privs_need *need, struct strbuf *kept)
 		rc = -errno;
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (want & 1ull << names[i].cap)
-			sb_printf(kept, "%s%s", n++ ? "," : "", names[i].name);
-	if (!n)
-		sb_puts(kept, "none");
+	append_caps(kept, want);
+	if (want && why.buf)
+		sb_printf(kept, "; why: %s", why.buf);
 out:
+	sb_fini(&why);
 	return rc;
 }

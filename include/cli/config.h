@@ -38,7 +38,9 @@ struct config {
 	bool enable_connections;               /* --web.enable-connections */
 	const char *geoip_database;            /* --geoip.database, NULL = none */
 	const char *geoip_asn_database;        /* --geoip.asn-database, NULL = none */
-	bool enabled[CONFIG_MAX_COLLECTORS];   /* indexed like collector_registry */
+	bool disable_defaults;                 /* --collector.disable-defaults */
+	bool enabled[CONFIG_MAX_COLLECTORS];   /* indexed like collector_registry; resolved
+						* from the flags and disable_defaults */
 	struct config_value values[CONFIG_MAX_VALUES]; /* collector options, in order given */
 	size_t nvalues;
 };

@@ -35,18 +35,28 @@ struct basic_auth;
 struct basic_auth *basic_auth_new(void);
 void basic_auth_free(struct basic_auth *ba);
 
-/* The hash of user in users, or NULL. Runs over every user, so the time does
- * not say which one matched. */
-const char *basic_auth_hash_of(const struct web_user *users, size_t n, const char *user);
+/* Length of a bcrypt hash: "$2y$NN$", then 53 characters. */
+#define BASIC_AUTH_HASH_LEN 60
+
+/* The hash to check user's password against, into out: user's own from
+ * users (n >= 1; *known true), or else a decoy (*known false) with the
+ * variant and cost of one of the configured users, picked by a digest of
+ * the name and every configured hash (whose salts the client does not know).
+ * So an unknown name costs what some known user's wrong password costs, the
+ * same every time, and with users of several costs its time does not say
+ * whether the name exists. Runs over every user, so the time does not say
+ * which one matched. Pure. */
+void basic_auth_hash_of(const struct web_user *users, size_t n, const char *user,
+			char out[BASIC_AUTH_HASH_LEN + 1], bool *known);
 
 /* Whether (user, hash, pass) verified before. Cheap; thread-safe. */
 bool basic_auth_cached(struct basic_auth *ba, const char *user, const char *hash,
 		       const char *pass);
-/* Runs bcrypt: true when pass matches hash (then cached). A NULL hash (an
- * unknown user) is checked against a fixed hash and always fails, so that
- * unknown users cost the same time as known ones. Thread-safe; calls are
- * serialised, so at most one CPU does bcrypt at a time. */
-bool basic_auth_verify(struct basic_auth *ba, const char *user, const char *hash,
+/* Runs bcrypt over hash (basic_auth_hash_of's): true when known and pass
+ * matches (then cached); a decoy always fails, after the same work.
+ * Thread-safe; calls are serialised, so at most one CPU does bcrypt at a
+ * time. */
+bool basic_auth_verify(struct basic_auth *ba, const char *user, const char *hash, bool known,
 		       const char *pass);
 
 #endif

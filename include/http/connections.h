@@ -6,7 +6,8 @@
  * suspended while the explorer (connections/explorer.h) answers it on its
  * own thread, so a waiting request holds no HTTP thread; the explorer's
  * answer resumes it. The page's three files are served from the binary
- * with a strict Content-Security-Policy. */
+ * with a strict Content-Security-Policy. Every response also carries the web
+ * config's headers (http_server_config.headers). */
 #ifndef NETSTAT_HTTP_CONNECTIONS_H
 #define NETSTAT_HTTP_CONNECTIONS_H
 
@@ -19,11 +20,14 @@
 
 struct http_conns;
 
+struct web_guard;
+
 /* in_flight and limit are the server's scrape limit (0: none); in_flight
- * must outlive the result. -EINVAL with one line in err on a bad GeoIP
- * database. */
+ * must outlive the result. guard (NULL: none) adds the web config's headers
+ * to every response; it must outlive the result. -EINVAL with one line in
+ * err on a bad GeoIP database. */
 int http_conns_new(const struct config *cfg, atomic_uint *in_flight, unsigned limit,
-		   struct http_conns **out, struct strbuf *err);
+		   struct web_guard *guard, struct http_conns **out, struct strbuf *err);
 /* Answers waiting requests, and any later one, with 503 and stops the
  * explorer; call before the daemons stop, free after. Accepts NULL. */
 void http_conns_close(struct http_conns *hc);

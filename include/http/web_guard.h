@@ -13,7 +13,10 @@
  * the connection is suspended, so neither a wrong password nor a first
  * scrape holds an event-loop thread for bcrypt's ~50-100 ms: other clients
  * on that thread are served meanwhile. At most WEB_GUARD_MAX_PENDING checks
- * wait at a time; more get 503.
+ * wait at a time, and at most WEB_GUARD_MAX_PENDING_PER_CLIENT of one client
+ * address (IPv6: one /64); more get 503. The worker takes the clients' checks
+ * in turn (fair queueing), so a client arriving during another's flood waits
+ * for one check of each other client, not for the flood.
  *
  * The users, headers and rate limit come from the current web_state, re-read
  * at most once a second when the files change (see http/web_state). */
@@ -27,6 +30,7 @@
 #include "util/strbuf.h"
 
 #define WEB_GUARD_MAX_PENDING 64
+#define WEB_GUARD_MAX_PENDING_PER_CLIENT 8
 /* Options web_guard_mhd_options() may add, plus the terminator. */
 #define WEB_GUARD_MAX_OPTIONS 3
 
@@ -69,7 +73,11 @@ void web_guard_conn_closed(struct web_guard *g, void *conn_state);
 enum web_verdict web_guard_check(struct web_guard *g, struct MHD_Connection *conn, void **slot,
 				 enum MHD_Result *rc);
 void web_guard_request_done(struct web_guard *g, void **slot);
-/* Adds http_server_config.headers to a response. */
+/* Adds http_server_config.headers to a response; call it on every response,
+ * after the response's own headers. A Content-Security-Policy is added even
+ * when the response has its own (browsers enforce both: the intersection);
+ * any other header the response already has keeps the response's value.
+ * Accepts a NULL g (no web config: nothing to add). */
 void web_guard_headers(struct web_guard *g, struct MHD_Response *resp);
 /* SIGHUP: re-read the files now. */
 void web_guard_reload(struct web_guard *g);

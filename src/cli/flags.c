@@ -105,10 +105,10 @@ static int set_log_level(struct config *cfg, const char *v)
 	return log_parse_level(v, &cfg->log_level);
 }
 
+/* A boolean's setter gets "true" or "false": the last one given wins. */
 static int set_enable_connections(struct config *cfg, const char *v)
 {
-	(void)v;
-	cfg->enable_connections = true;
+	cfg->enable_connections = strcmp(v, "true") == 0;
 	return 0;
 }
 
@@ -128,11 +128,11 @@ static int set_geoip_asn(struct config *cfg, const char *v)
 	return 0;
 }
 
+/* Applied after every flag is read (resolve_collectors), so order does not
+ * matter: a collector named explicitly keeps what it was told. */
 static int set_disable_defaults(struct config *cfg, const char *v)
 {
-	(void)v;
-	for (size_t i = 0; i < collector_count; i++)
-		cfg->enabled[i] = false;
+	cfg->disable_defaults = strcmp(v, "true") == 0;
 	return 0;
 }
 
@@ -191,7 +191,8 @@ static const struct core_flag core_flags[] = {
 	 "MaxMind DB with autonomous_system_number/_organization (GeoLite2-ASN, ip-location-db asn).",
 	 set_geoip_asn},
 	{"collector.disable-defaults", NULL, NULL,
-	 "Disable every collector; enable the wanted ones with --collector.NAME.", set_disable_defaults},
+	 "Disable every collector not enabled by --collector.NAME (in any order).",
+	 set_disable_defaults},
 	{"web.config.file", "PATH", NULL,
 	 "Web config (TLS, client certificates, basic auth, headers) in the exporter-toolkit's "
 	 "format; re-read when it changes and on SIGHUP. See README, Securing the exporter.",
@@ -217,8 +218,17 @@ static void defaults(struct config *cfg)
 	for (const struct core_flag *f = core_flags; f->name; f++)
 		if (f->def && f->set != set_listen)
 			f->set(cfg, f->def); /* test_cli checks each is accepted */
+}
+
+/* As node_exporter: a collector's --collector.NAME / --no-collector.NAME (the
+ * last one given) wins wherever --collector.disable-defaults stands; the
+ * others take their default, or off with --collector.disable-defaults.
+ * explicit[i]: -1 not named, else 0 or 1. */
+static void resolve_collectors(struct config *cfg, const signed char *explicit)
+{
 	for (size_t i = 0; i < collector_count && i < CONFIG_MAX_COLLECTORS; i++)
-		cfg->enabled[i] = collector_registry[i]->default_enabled;
+		cfg->enabled[i] = explicit[i] >= 0 ? explicit[i] == 1
+				  : !cfg->disable_defaults && collector_registry[i]->default_enabled;
 }
 
 /* prog: the name the program was run as (netstat_exporter from a build,
@@ -299,7 +309,10 @@ static int add_value(struct config *cfg, const char *name, const char *value)
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
 			  struct strbuf *out, struct strbuf *err)
 {
+	signed char explicit[CONFIG_MAX_COLLECTORS];
+
 	defaults(cfg);
+	memset(explicit, -1, sizeof(explicit));
 	for (int i = 1; i < argc; i++) {
 		char *arg = argv[i], *name, *value = NULL, *eq;
 		bool negated = false, b;
@@ -340,7 +353,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
 					  negated ? "no-" : "", name, value);
 				return CLI_ERROR;
 			}
-			cfg->enabled[idx] = b;
+			if (idx < CONFIG_MAX_COLLECTORS)
+				explicit[idx] = b;
 			continue;
 		}
 
@@ -357,10 +371,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
 				sb_printf(err, "--%s: expected true or false, got '%s'", name, value);
 				return CLI_ERROR;
 			}
-			if (core) {
-				if (b)
-					core->set(cfg, "true");
-			} else if (add_value(cfg, cf->name, b ? "true" : "false")) {
+			if (core)
+				core->set(cfg, b ? "true" : "false");
+			else if (add_value(cfg, cf->name, b ? "true" : "false")) {
 				sb_printf(err, "--%s: too many collector options", name);
 				return CLI_ERROR;
 			}
@@ -385,5 +398,6 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
 	}
 	if (cfg->nlisten == 0)
 		set_listen(cfg, find_core_flag("web.listen-address")->def);
+	resolve_collectors(cfg, explicit);
 	return CLI_RUN;
 }

@@ -6,14 +6,17 @@
 #include <gnutls/gnutls.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define DIGEST_LEN 32 /* SHA-256 */
 
-/* A hash no password matches in practice; used for unknown users. */
-static const char fake_hash[] = "$2y$10$netstatexporterfakehaeyQ0shZwimB0RbzjA2uANKJEl/2AXJEW";
+/* Salt and digest of the decoy for unknown users, after a configured
+ * user's "$2y$NN$": a hash no password matches in practice. */
+static const char decoy_tail[] = "netstatexporterfakehaeyQ0shZwimB0RbzjA2uANKJEl/2AXJEW";
+_Static_assert(sizeof(decoy_tail) - 1 + 7 == BASIC_AUTH_HASH_LEN, "bcrypt hash length");
 
 struct basic_auth {
 	pthread_mutex_t lock;   /* guards the cache */
@@ -129,14 +132,36 @@ void basic_auth_free(struct basic_auth *ba)
 	free(ba);
 }
 
-const char *basic_auth_hash_of(const struct web_user *users, size_t n, const char *user)
+void basic_auth_hash_of(const struct web_user *users, size_t n, const char *user,
+			char out[BASIC_AUTH_HASH_LEN + 1], bool *known)
 {
-	const char *found = NULL;
+	const char *found = NULL, *like = users[0].hash;
+	unsigned char d[DIGEST_LEN];
+	gnutls_hash_hd_t h;
 
 	for (size_t i = 0; i < n; i++)
 		if (ct_streq(users[i].name, user))
 			found = users[i].hash;
-	return found;
+	/* Computed for every name, known or not, for the same time. */
+	if (n > 1 && gnutls_hash_init(&h, GNUTLS_DIG_SHA256) == 0) {
+		uint64_t pick = 0;
+
+		for (size_t i = 0; i < n; i++)
+			gnutls_hash(h, users[i].hash, strlen(users[i].hash) + 1);
+		gnutls_hash(h, user, strlen(user));
+		gnutls_hash_deinit(h, d);
+		for (int i = 0; i < 8; i++)
+			pick = pick << 8 | d[i];
+		like = users[pick % n].hash;
+		explicit_bzero(d, sizeof(d));
+	}
+	*known = found != NULL;
+	if (found) {
+		snprintf(out, BASIC_AUTH_HASH_LEN + 1, "%s", found);
+	} else {
+		memcpy(out, like, 7); /* "$2y$NN$": shape checked by web_config */
+		memcpy(out + 7, decoy_tail, sizeof(decoy_tail));
+	}
 }
 
 /* HMAC(key, len(user) user len(hash) hash pass): lengths first, so no two
@@ -173,7 +198,7 @@ bool basic_auth_cached(struct basic_auth *ba, const char *user, const char *hash
 	return hit;
 }
 
-bool basic_auth_verify(struct basic_auth *ba, const char *user, const char *hash,
+bool basic_auth_verify(struct basic_auth *ba, const char *user, const char *hash, bool known,
 		       const char *pass)
 {
 	struct crypt_data *cd = calloc(1, sizeof(*cd));
@@ -184,10 +209,10 @@ bool basic_auth_verify(struct basic_auth *ba, const char *user, const char *hash
 	if (!cd)
 		return false;
 	pthread_mutex_lock(&ba->bcrypt);
-	out = crypt_r(pass, hash ? hash : fake_hash, cd);
+	out = crypt_r(pass, hash, cd);
 	pthread_mutex_unlock(&ba->bcrypt);
 	/* crypt_r returns "*0"/"*1" or NULL on a setting it refuses. */
-	ok = hash && out && out[0] == '$' && ct_streq(out, hash);
+	ok = known && out && out[0] == '$' && ct_streq(out, hash);
 	if (ok && digest(ba, user, hash, pass, d) == 0) {
 		pthread_mutex_lock(&ba->lock);
 		memcpy(ba->slots[ba->next], d, DIGEST_LEN);

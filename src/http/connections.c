@@ -8,6 +8,7 @@
 
 #include "connections/explorer.h"
 #include "http/assets.h"
+#include "http/web_guard.h"
 #include "log.h"
 
 #define API_PATH "/api/v1/connections"
@@ -17,6 +18,7 @@ struct http_conns {
 	struct conn_explorer *x;
 	atomic_uint *in_flight;
 	unsigned limit;
+	struct web_guard *guard; /* the server's; NULL without --web.config.file */
 };
 
 /* One API request; lives from its first handler call to completion. */
@@ -29,7 +31,7 @@ struct api_req {
 };
 
 int http_conns_new(const struct config *cfg, atomic_uint *in_flight, unsigned limit,
-		   struct http_conns **out, struct strbuf *err)
+		   struct web_guard *guard, struct http_conns **out, struct strbuf *err)
 {
 	struct http_conns *hc = calloc(1, sizeof(*hc));
 	int ret = -ENOMEM;
@@ -39,6 +41,7 @@ int http_conns_new(const struct config *cfg, atomic_uint *in_flight, unsigned li
 		goto out;
 	hc->in_flight = in_flight;
 	hc->limit = limit;
+	hc->guard = guard;
 	ret = conn_explorer_new(cfg, &hc->x, err);
 	if (ret < 0)
 		goto out;
@@ -76,15 +79,18 @@ size_t http_conns_no_unescape(void *cls, struct MHD_Connection *conn, char *s)
 	return strlen(s);
 }
 
-static void security_headers(struct MHD_Response *resp)
+/* The page's own, then the web config's (a second Content-Security-Policy,
+ * which browsers intersect with this one; see web_guard_headers). */
+static void security_headers(const struct http_conns *hc, struct MHD_Response *resp)
 {
 	MHD_add_response_header(resp, "Content-Security-Policy", HTTP_ASSET_CSP);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	web_guard_headers(hc->guard, resp);
 }
 
-static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *type,
+static enum MHD_Result send_buf(const struct http_conns *hc, struct MHD_Connection *conn, unsigned status, const char *type,
 				void *buf, size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, buf, mode);
@@ -94,13 +100,14 @@ static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, co
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	security_headers(resp);
+	security_headers(hc, resp);
 	rc = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, const char *msg)
+static enum MHD_Result send_error(const struct http_conns *hc, struct MHD_Connection *conn,
+				  unsigned status, const char *msg)
 {
 	size_t len = strlen(msg);
 	char *buf = malloc(len + 2);
@@ -110,10 +117,11 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, unsigned status, 
 	memcpy(buf, msg, len);
 	buf[len] = '\n';
 	buf[len + 1] = '\0';
-	return send_buf(conn, status, "text/plain; charset=utf-8", buf, len + 1, MHD_RESPMEM_MUST_FREE);
+	return send_buf(hc, conn, status, "text/plain; charset=utf-8", buf, len + 1, MHD_RESPMEM_MUST_FREE);
 }
 
-static enum MHD_Result serve_asset(struct MHD_Connection *conn, const struct http_asset *a)
+static enum MHD_Result serve_asset(const struct http_conns *hc, struct MHD_Connection *conn,
+				   const struct http_asset *a)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
@@ -123,7 +131,7 @@ static enum MHD_Result serve_asset(struct MHD_Connection *conn, const struct htt
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-	security_headers(resp);
+	security_headers(hc, resp);
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -184,15 +192,15 @@ static enum MHD_Result answer(struct api_req *req)
 	switch (req->r.ret) {
 	case 0:
 		body = sb_steal(&req->r.body, &len);
-		return send_buf(conn, MHD_HTTP_OK, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
+		return send_buf(req->hc, conn, MHD_HTTP_OK, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
 	case -ENOTSUP:
-		return send_error(conn, MHD_HTTP_BAD_REQUEST,
+		return send_error(req->hc, conn, MHD_HTTP_BAD_REQUEST,
 				  "country filters, sorting and grouping need --geoip.database");
 	case -ECANCELED:
-		return send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Shutting down.");
+		return send_error(req->hc, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Shutting down.");
 	default:
 		snprintf(msg, sizeof(msg), "Cannot list connections: %s.", strerror(-req->r.ret));
-		return send_error(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
+		return send_error(req->hc, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, msg);
 	}
 }
 
@@ -215,12 +223,12 @@ static enum MHD_Result start_api(struct http_conns *hc, struct MHD_Connection *c
 	a = (struct args){.q = &req->r.query, .err = &err};
 	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, each_arg, &a);
 	if (a.ret < 0) {
-		rc = send_error(conn, MHD_HTTP_BAD_REQUEST, err.buf ? err.buf : "bad query string");
+		rc = send_error(hc, conn, MHD_HTTP_BAD_REQUEST, err.buf ? err.buf : "bad query string");
 		goto out;
 	}
 	if (hc->limit && atomic_fetch_add(hc->in_flight, 1) >= hc->limit) {
 		atomic_fetch_sub(hc->in_flight, 1);
-		rc = send_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		rc = send_error(hc, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				"Too many requests in flight; see --web.max-requests.");
 		goto out;
 	}
@@ -251,8 +259,8 @@ enum MHD_Result http_conns_handle(struct http_conns *hc, struct MHD_Connection *
 		return start_api(hc, conn, state);
 	asset = http_asset_find(url);
 	if (asset == NULL)
-		return send_error(conn, MHD_HTTP_NOT_FOUND, "Not found.");
-	return serve_asset(conn, asset);
+		return send_error(hc, conn, MHD_HTTP_NOT_FOUND, "Not found.");
+	return serve_asset(hc, conn, asset);
 }
 
 void http_conns_completed(void *state)

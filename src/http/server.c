@@ -115,29 +115,64 @@ static void headers_done(struct http_server *srv, struct MHD_Connection *conn)
 		conn_guard_headers(srv->deadlines, cs->watch);
 }
 
-static enum MHD_Result count_content_length(void *cls, enum MHD_ValueKind kind, const char *key,
-					    const char *value)
+/* The framing headers of a request, as sent. */
+struct framing {
+	const char *length[2]; /* the first Content-Length, and a differing one */
+	const char *te;        /* the first Transfer-Encoding */
+	unsigned nte;          /* how many Transfer-Encoding headers */
+};
+
+static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
 {
-	const char **first = cls;
+	struct framing *f = cls;
 
 	(void)kind;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
-		return MHD_YES;
-	if (!first[0])
-		first[0] = value;
-	else if (strcmp(first[0], value) != 0)
-		first[1] = value; /* a second, different one */
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (!f->length[0])
+			f->length[0] = value;
+		else if (strcmp(f->length[0], value) != 0)
+			f->length[1] = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		if (!f->nte++)
+			f->te = value;
+	}
 	return MHD_YES;
 }
 
-/* RFC 9112 6.3: differing Content-Length headers make the message length
- * unknowable; a proxy in front could frame it otherwise (smuggling). */
-static bool conflicting_content_length(struct MHD_Connection *conn)
+/* RFC 9112 6.1 and 6.3: a request whose length a proxy in front could frame
+ * otherwise than libmicrohttpd (0.9.75 prefers a chunked body to a
+ * Content-Length, and waits for the end of a body of unknown coding until
+ * the timeout) is refused before its body is read, and its connection
+ * closed, so no second request can be smuggled in it. Returns 0, or the
+ * status with *why. */
+static unsigned bad_framing(struct MHD_Connection *conn, const char **why)
 {
-	const char *seen[2] = {NULL, NULL};
+	struct framing f = {{NULL, NULL}, NULL, 0};
+	size_t n;
 
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, seen);
-	return seen[1] != NULL;
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_framing, &f);
+	if (f.length[1]) {
+		*why = "Conflicting Content-Length headers.\n";
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	if (!f.nte)
+		return 0;
+	if (f.length[0]) {
+		*why = "Both Transfer-Encoding and Content-Length.\n";
+		return MHD_HTTP_BAD_REQUEST;
+	}
+	/* Only "chunked", once (optional whitespace around it). */
+	while (*f.te == ' ' || *f.te == '\t')
+		f.te++;
+	n = strlen(f.te);
+	while (n && (f.te[n - 1] == ' ' || f.te[n - 1] == '\t'))
+		n--;
+	if (f.nte > 1 || n != 7 || strncasecmp(f.te, "chunked", 7) != 0) {
+		*why = "Transfer-Encoding not implemented (only chunked is).\n";
+		return MHD_HTTP_NOT_IMPLEMENTED;
+	}
+	return 0;
 }
 
 static enum MHD_Result send_text(struct http_server *srv, struct MHD_Connection *conn,
@@ -152,7 +187,11 @@ static enum MHD_Result send_text(struct http_server *srv, struct MHD_Connection 
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	web_guard_headers(srv ? srv->guard : NULL, resp);
+	/* Only bad_framing()'s refusals are 400 or 501 here: the request's end
+	 * is unknowable, so is the start of the next. */
+	if (status == MHD_HTTP_BAD_REQUEST || status == MHD_HTTP_NOT_IMPLEMENTED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	web_guard_headers(srv->guard, resp);
 	rc = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -365,9 +404,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
 	struct http_server *srv = cls;
 	char url[MAX_PATH];
+	const char *why;
+	unsigned bad;
 
 	(void)version;
 	(void)upload_data;
+	if (!*con_cls && (bad = bad_framing(conn, &why)))
+		return send_text(srv, conn, bad, "text/plain; charset=utf-8", why);
 	/* Refused before any body is read; libmicrohttpd then closes. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_text(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
@@ -379,9 +422,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		struct request *req;
 
 		headers_done(srv, conn);
-		if (conflicting_content_length(conn))
-			return send_text(srv, conn, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
-					 "Conflicting Content-Length headers.\n");
 		req = calloc(1, sizeof(*req));
 		if (!req)
 			return MHD_NO;
@@ -434,17 +474,23 @@ static enum MHD_Result handle_healthz(void *cls, struct MHD_Connection *conn, co
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_size, void **con_cls)
 {
+	struct http_server *srv = cls;
+	const char *why;
+	unsigned bad;
+
 	(void)version;
 	(void)upload_data;
 	(void)upload_size;
 	(void)con_cls;
-	headers_done(cls, conn);
+	headers_done(srv, conn);
+	if ((bad = bad_framing(conn, &why)))
+		return send_text(srv, conn, bad, "text/plain; charset=utf-8", why);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return send_text(NULL, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+		return send_text(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				 "Method not allowed.\n");
 	if (strcmp(url, "/healthz") == 0)
-		return send_text(NULL, conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "OK\n");
-	return send_text(NULL, conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
+		return send_text(srv, conn, MHD_HTTP_OK, "text/plain; charset=utf-8", "OK\n");
+	return send_text(srv, conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "Not found.\n");
 }
 
 /* libmicrohttpd is done with a request (answered, failed or closed). */
@@ -538,7 +584,8 @@ int http_start(const struct config *cfg, struct scrape *scrape,
 	}
 	web_guard_mhd_options(srv->guard, guard_opts);
 	if (cfg->enable_connections) {
-		rc = http_conns_new(cfg, &srv->in_flight, cfg->max_requests, &srv->conns, err);
+		rc = http_conns_new(cfg, &srv->in_flight, cfg->max_requests, srv->guard, &srv->conns,
+				    err);
 		if (rc)
 			goto out;
 	}

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,13 +12,22 @@
 #include "log.h"
 #include "util/clock.h"
 
+/* A client address as the bcrypt queue tells clients apart: IPv4 (as
+ * ::ffff:a.b.c.d) whole, IPv6 by its /64 (what one host usually holds). */
+struct client_key {
+	unsigned char b[16];
+};
+
 /* One bcrypt check waiting for, or done by, the worker. */
 struct job {
 	struct MHD_Connection *conn;
 	char user[BASIC_AUTH_MAX + 1];
 	char pass[BASIC_AUTH_MAX + 1];
-	char *hash;  /* copy; NULL for an unknown user */
+	char hash[BASIC_AUTH_HASH_LEN + 1]; /* the user's, or a decoy */
+	bool known;                         /* a configured user */
 	bool done, ok;
+	struct client_key from;
+	uint64_t round;                     /* the worker takes the lowest first */
 	struct job *next;
 };
 
@@ -28,8 +38,9 @@ struct web_guard {
 	char *cert_pem, *key_pem; /* the daemons' start-up credentials (libmicrohttpd wants some) */
 	pthread_mutex_t lock;     /* guards everything below */
 	pthread_cond_t wake;
-	struct job *head, *tail;
+	struct job *head, *tail;       /* in arrival order */
 	unsigned pending;
+	uint64_t round;                /* of the job the worker took last */
 	bool stopping, started;
 	pthread_t worker;
 	/* rate_limit: a token bucket like Go's rate.Limiter (full at start) */
@@ -37,6 +48,71 @@ struct web_guard {
 	double last; /* util_mono_now() of the last request */
 	uint64_t rate_interval_ns, rate_burst;
 };
+
+static struct client_key client_key_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct client_key k;
+
+	memset(&k, 0, sizeof(k));
+	if (!ci || !ci->client_addr)
+		return k;
+	if (ci->client_addr->sa_family == AF_INET) {
+		k.b[10] = k.b[11] = 0xff;
+		memcpy(k.b + 12, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, 4);
+	} else if (ci->client_addr->sa_family == AF_INET6) {
+		const unsigned char *a =
+			((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr.s6_addr;
+		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+		memcpy(k.b, a, memcmp(a, mapped, 12) == 0 ? 16 : 8);
+	}
+	return k;
+}
+
+/* Fair queueing over client addresses, with every check counted as one:
+ * a client's k-th waiting check runs in round (the current one + k), and
+ * the worker takes the lowest round first (the oldest of a round first).
+ * So a client that arrives while another has a full share waiting is
+ * served after at most one check of each other client, not after them
+ * all. Call with the lock held; returns the round of j, and counts in
+ * *mine the checks of j's client already waiting. */
+static uint64_t enqueue_round(const struct web_guard *g, const struct job *j, unsigned *mine)
+{
+	uint64_t round = g->round;
+
+	*mine = 0;
+	for (const struct job *q = g->head; q; q = q->next) {
+		if (memcmp(&q->from, &j->from, sizeof(j->from)) != 0)
+			continue;
+		++*mine;
+		if (q->round > round)
+			round = q->round;
+	}
+	return round + 1;
+}
+
+/* Unlinks the waiting check of the lowest round (the oldest of it). Lock
+ * held, queue not empty. */
+static struct job *take_next(struct web_guard *g)
+{
+	struct job *j = g->head, *prev = NULL;
+
+	for (struct job *p = g->head, *q = g->head->next; q; p = q, q = q->next)
+		if (q->round < j->round) {
+			j = q;
+			prev = p;
+		}
+	if (prev)
+		prev->next = j->next;
+	else
+		g->head = j->next;
+	if (g->tail == j)
+		g->tail = prev;
+	g->round = j->round;
+	return j;
+}
 
 static void *worker(void *arg)
 {
@@ -50,13 +126,10 @@ static void *worker(void *arg)
 			pthread_cond_wait(&g->wake, &g->lock);
 		if (!g->head)
 			break;
-		j = g->head;
-		g->head = j->next;
-		if (!g->head)
-			g->tail = NULL;
+		j = take_next(g);
 		if (!g->stopping) {
 			pthread_mutex_unlock(&g->lock);
-			j->ok = basic_auth_verify(g->auth, j->user, j->hash, j->pass);
+			j->ok = basic_auth_verify(g->auth, j->user, j->hash, j->known, j->pass);
 			pthread_mutex_lock(&g->lock);
 		}
 		j->done = true;
@@ -106,6 +179,9 @@ int web_guard_new(const char *path, struct web_guard **out, struct strbuf *err)
 	if (g->tls)
 		log_msg(LOG_INFO, "TLS on, client_auth_type %s, GnuTLS priorities %s",
 			web_config_client_auth_name(st->cfg.client_auth), st->priority);
+	else if (st->cfg.nusers)
+		log_msg(LOG_WARN, "basic auth on plain HTTP: passwords cross the network readable "
+				  "by anyone on the path; add tls_server_config to %s", path);
 out:
 	if (rc) {
 		web_guard_free(g);
@@ -242,8 +318,8 @@ enum web_verdict web_guard_check(struct web_guard *g, struct MHD_Connection *con
 {
 	struct web_state *st;
 	struct job *j = *slot;
-	const char *hash;
 	enum web_verdict v = WEB_ALLOW;
+	unsigned mine;
 
 	if (j) { /* resumed: the worker has answered */
 		bool ok = j->done && j->ok;
@@ -288,18 +364,19 @@ enum web_verdict web_guard_check(struct web_guard *g, struct MHD_Connection *con
 		v = WEB_ANSWERED;
 		goto out;
 	}
-	hash = basic_auth_hash_of(st->cfg.users, st->cfg.nusers, j->user);
-	if (basic_auth_cached(g->auth, j->user, hash, j->pass)) {
+	basic_auth_hash_of(st->cfg.users, st->cfg.nusers, j->user, j->hash, &j->known);
+	if (j->known && basic_auth_cached(g->auth, j->user, j->hash, j->pass)) {
 		explicit_bzero(j, sizeof(*j));
 		free(j);
 		goto out;
 	}
 	j->conn = conn;
-	j->hash = hash ? strdup(hash) : NULL;
+	j->from = client_key_of(conn);
 	pthread_mutex_lock(&g->lock);
-	if ((hash && !j->hash) || g->pending >= WEB_GUARD_MAX_PENDING || g->stopping) {
+	j->round = enqueue_round(g, j, &mine);
+	if (g->pending >= WEB_GUARD_MAX_PENDING || mine >= WEB_GUARD_MAX_PENDING_PER_CLIENT ||
+	    g->stopping) {
 		pthread_mutex_unlock(&g->lock);
-		free(j->hash);
 		explicit_bzero(j, sizeof(*j));
 		free(j);
 		*rc = refuse(g, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -332,7 +409,6 @@ void web_guard_request_done(struct web_guard *g, void **slot)
 	(void)g;
 	if (!j)
 		return;
-	free(j->hash);
 	explicit_bzero(j, sizeof(*j));
 	free(j);
 	*slot = NULL;
@@ -345,9 +421,17 @@ void web_guard_headers(struct web_guard *g, struct MHD_Response *resp)
 	if (!g)
 		return;
 	st = web_watch_current(g->watch);
-	for (int h = 0; h < WEB_HDR_COUNT; h++)
-		if (st->cfg.headers[h])
-			MHD_add_response_header(resp, web_config_header_name(h), st->cfg.headers[h]);
+	for (int h = 0; h < WEB_HDR_COUNT; h++) {
+		const char *name = web_config_header_name(h);
+
+		/* A second Content-Security-Policy narrows the first (browsers
+		 * enforce every one); any other header the response sets itself
+		 * stays alone (X-Frame-Options DENY and nosniff are the strictest
+		 * values there are). */
+		if (st->cfg.headers[h] &&
+		    (h == WEB_HDR_CSP || !MHD_get_response_header(resp, name)))
+			MHD_add_response_header(resp, name, st->cfg.headers[h]);
+	}
 	web_watch_put(g->watch, st);
 }
 

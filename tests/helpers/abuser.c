@@ -9,9 +9,13 @@
  *   slow  sends a request's headers one byte a second, never finishing
  *   tls   sends a TLS handshake record full of garbage, then waits
  *   junk  sends bytes that are not HTTP, then waits
- * A closed slot is opened again a second later, so the rate of new
- * connections stays below N per second. One poll() loop, no threads. Prints,
- * per mode, the connections opened and how many of them the server ended. */
+ *   auth  sends one request for /metrics as user alice with a wrong password,
+ *         waits for the answer and the close
+ * A closed slot is opened again a second later (auth: 0.5 s later, a
+ * sustained flood of password checks), so the rate of new connections stays
+ * below N (2 N) per second. One poll() loop, no threads. Prints, per mode,
+ * the connections opened and how many of them the server ended, and for
+ * auth how many answers were 401 and 503. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { IDLE = 0, SLOW, TLS, JUNK, MODE_COUNT };
-static const char *const mode_names[MODE_COUNT] = {"idle", "slow", "tls", "junk"};
+enum mode { IDLE = 0, SLOW, TLS, JUNK, AUTH, MODE_COUNT };
+static const char *const mode_names[MODE_COUNT] = {"idle", "slow", "tls", "junk", "auth"};
 
 #define MAX_SLOTS 8192
 
@@ -36,6 +40,10 @@ struct slot {
 	size_t sent;    /* bytes of the mode's script sent */
 	double next;    /* when to send the next byte (slow) */
 };
+
+/* alice:wrong */
+static const char auth_script[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n"
+				  "Authorization: Basic YWxpY2U6d3Jvbmc=\r\nConnection: close\r\n\r\n";
 
 static const char slow_script[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Padding: "
 				  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -48,7 +56,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static unsigned long opened[MODE_COUNT], ended[MODE_COUNT], next_src;
+static unsigned long opened[MODE_COUNT], ended[MODE_COUNT], next_src, got401, got503;
 
 static int open_one(struct slot *s, int port, int sources)
 {
@@ -74,7 +82,7 @@ static int open_one(struct slot *s, int port, int sources)
 	return 0;
 }
 
-/* Sends what the mode sends at once (tls, junk). */
+/* Sends what the mode sends at once (tls, junk, auth). */
 static void burst(struct slot *s)
 {
 	unsigned char buf[600];
@@ -83,6 +91,11 @@ static void burst(struct slot *s)
 		return;
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (unsigned char)rand();
+	if (s->mode == AUTH) {
+		if (send(s->fd, auth_script, sizeof(auth_script) - 1, MSG_NOSIGNAL) > 0)
+			s->sent = sizeof(auth_script) - 1;
+		return;
+	}
 	if (s->mode == TLS) {
 		/* handshake record, TLS 1.0 framing, ClientHello type, then noise */
 		buf[0] = 0x16, buf[1] = 0x03, buf[2] = 0x01, buf[3] = 0x02, buf[4] = 0x00, buf[5] = 0x01;
@@ -139,7 +152,8 @@ int main(int argc, char **argv)
 				open_one(s, port, sources);
 			pfd[i].fd = s->fd;
 			pfd[i].events = POLLIN;
-			if (s->fd >= 0 && (s->mode == TLS || s->mode == JUNK) && !s->sent)
+			if (s->fd >= 0 && (s->mode == TLS || s->mode == JUNK || s->mode == AUTH) &&
+			    !s->sent)
 				pfd[i].events |= POLLOUT;
 			if (s->fd >= 0 && s->mode == SLOW && t >= s->next)
 				pfd[i].events |= POLLOUT;
@@ -157,18 +171,22 @@ int main(int argc, char **argv)
 					if (send(s->fd, slow_script + s->sent, 1, MSG_NOSIGNAL) == 1)
 						s->sent++;
 					s->next = now_s() + 1.0;
-				} else if (s->mode == TLS || s->mode == JUNK) {
+				} else if (s->mode == TLS || s->mode == JUNK || s->mode == AUTH) {
 					burst(s);
 				}
 			}
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
 				ssize_t r = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
+				if (s->mode == AUTH && r >= 12 && !memcmp(buf, "HTTP/1.1 401", 12))
+					got401++;
+				if (s->mode == AUTH && r >= 12 && !memcmp(buf, "HTTP/1.1 503", 12))
+					got503++;
 				if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) ||
 				    (pfd[i].revents & (POLLHUP | POLLERR))) {
 					close(s->fd);
 					s->fd = -1;
-					s->next = now_s() + 1.0;
+					s->next = now_s() + (s->mode == AUTH ? 0.5 : 1.0);
 					ended[s->mode]++;
 				}
 			}
@@ -181,5 +199,7 @@ int main(int argc, char **argv)
 		if (opened[m])
 			printf("%s: %lu opened, %lu ended by the server\n", mode_names[m], opened[m],
 			       ended[m]);
+	if (opened[AUTH])
+		printf("auth: %lu answered 401, %lu answered 503\n", got401, got503);
 	return 0;
 }

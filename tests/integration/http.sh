@@ -1,5 +1,6 @@
 # End to end over HTTP: formats, content types, promtool, routes, methods,
-# hostile requests, limits, bad flags and shutdown.
+# hostile requests, request smuggling, the web config's headers on every
+# response, limits, bad flags and shutdown.
 source "$(dirname "$0")/../lib/common.sh"
 ne_enter_netns
 
@@ -126,6 +127,92 @@ expect_value "$TMP/fifo" 'netstat_exporter_collector_success{collector="processe
 expect_value "$TMP/fifo" 'netstat_exporter_collector_success{collector="sockets"}' 1
 grep -q 'netstat: cannot read net/snmp: not a regular file' "$TMP/ne.log" ||
 	fail "no clear message for a FIFO at net/snmp: $(cat "$TMP/ne.log")"
+ne_stop
+ne_start
+
+# Request smuggling (RFC 9112 6.1, 6.3): a request framed both by
+# Content-Length and by a chunked Transfer-Encoding gets 400, an unknown
+# Transfer-Encoding 501, and either closes the connection at once (EOF long
+# before --web.timeout's 10 s), so the request hidden after the body is never
+# answered. A plain chunked request is still served, and so is the next one.
+# Prints every status line of the answers to raw request $1, then "eof".
+raw_statuses() {
+	local rc=0
+	# In one write (the exporter may close as soon as it has the headers);
+	# cat may then end with ECONNRESET: the exporter closed on the unread rest.
+	printf "$1" >"$TMP/req"
+	timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$NE_PORT; cat '$TMP/req' >&3; cat <&3" >"$TMP/raw" 2>/dev/null || rc=$?
+	[ "$rc" != 124 ] || fail "no end of the connection within 5 s after: $1"
+	grep -a '^HTTP/' "$TMP/raw" | cut -d' ' -f2 | tr '\n' ' '
+	echo eof
+}
+smuggled='GET /nope HTTP/1.1\r\nHost: x\r\n\r\n'
+got=$(raw_statuses "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n$smuggled")
+[ "$got" = "400 eof" ] || fail "Content-Length with Transfer-Encoding: chunked: answers '$got', want '400 eof'"
+got=$(raw_statuses "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n0\r\n\r\n$smuggled")
+[ "$got" = "400 eof" ] || fail "Transfer-Encoding before Content-Length: answers '$got', want '400 eof'"
+for te in gzip 'gzip, chunked' 'chunked, chunked' identity; do
+	got=$(raw_statuses "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: $te\r\n\r\n$smuggled")
+	[ "$got" = "501 eof" ] || fail "Transfer-Encoding: $te: answers '$got', want '501 eof'"
+done
+got=$(raw_statuses "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+[ "$got" = "200 404 eof" ] || fail "a chunked request and the next: answers '$got', want '200 404 eof'"
+ne_stop
+
+# The web config's headers are on every response: each route, the
+# connections page, its assets and API, and every refusal (401, 404, 405,
+# 400, 501). Where the page has its own Content-Security-Policy both are
+# sent (browsers enforce each: the stricter wins); its X-Frame-Options DENY
+# stays alone.
+cat >"$TMP/web.yml" <<'YML'
+basic_auth_users:
+  alice: $2y$04$oGzqgE6Cd/RppFFxEor4NO5/tpT1Zt3Tw51oW/Sbl63DRPPs6rHy2
+http_server_config:
+  headers:
+    Strict-Transport-Security: max-age=31536000
+    Content-Security-Policy: default-src 'self'; img-src 'none'
+    X-Frame-Options: sameorigin
+    X-XSS-Protection: 1; mode=block
+YML
+ne_start_hz --web.config.file="$TMP/web.yml" --web.enable-connections
+grep -q 'level=warn msg="basic auth on plain HTTP' "$TMP/ne.log" || fail "no warning of basic auth without TLS: $(cat "$TMP/ne.log")"
+# $1 status wanted, $2 "page" for the connections page's own headers, then curl's arguments.
+expect_headers() {
+	local want=$1 page=$2 got n
+	shift 2
+	got=$(curl -s -m 10 -o /dev/null -D "$TMP/h" -w '%{http_code}' "$@") || true
+	[ "$got" = "$want" ] || fail "$*: HTTP $got, want $want"
+	grep -qi '^strict-transport-security: max-age=31536000' "$TMP/h" || fail "$*: no HSTS: $(cat "$TMP/h")"
+	grep -qi '^x-xss-protection: 1; mode=block' "$TMP/h" || fail "$*: no X-XSS-Protection: $(cat "$TMP/h")"
+	grep -qi "^content-security-policy: default-src 'self'; img-src 'none'" "$TMP/h" || fail "$*: no configured CSP: $(cat "$TMP/h")"
+	n=$(grep -ci '^content-security-policy:' "$TMP/h")
+	if [ "$page" = page ]; then
+		[ "$n" = 2 ] || fail "$*: $n Content-Security-Policy headers, want the page's and the configured one"
+		grep -qi "^content-security-policy: default-src 'none'" "$TMP/h" || fail "$*: no page CSP: $(cat "$TMP/h")"
+		[ "$(grep -ci '^x-frame-options:' "$TMP/h")" = 1 ] && grep -qi '^x-frame-options: DENY' "$TMP/h" ||
+			fail "$*: X-Frame-Options is not the page's DENY alone: $(grep -i frame "$TMP/h")"
+	else
+		[ "$n" = 1 ] || fail "$*: $n Content-Security-Policy headers, want 1"
+		grep -qi '^x-frame-options: sameorigin' "$TMP/h" || fail "$*: no X-Frame-Options: $(cat "$TMP/h")"
+	fi
+}
+A=(-u alice:quick)
+expect_headers 200 - "${A[@]}" "$NE_URL/metrics"
+expect_headers 200 - "${A[@]}" "$NE_URL/"
+expect_headers 200 - "${A[@]}" "$NE_URL/healthz"
+expect_headers 401 - "$NE_URL/metrics"
+expect_headers 401 - -u alice:wrong "$NE_URL/connections"
+expect_headers 404 - "${A[@]}" "$NE_URL/nope"
+expect_headers 405 - "${A[@]}" -X POST "$NE_URL/metrics"
+expect_headers 501 - "${A[@]}" -H 'Transfer-Encoding: gzip' "$NE_URL/metrics"
+expect_headers 200 page "${A[@]}" "$NE_URL/connections"
+expect_headers 200 page "${A[@]}" "$NE_URL/connections.js"
+expect_headers 200 page "${A[@]}" "$NE_URL/connections.css"
+expect_headers 200 page "${A[@]}" "$NE_URL/api/v1/connections"
+expect_headers 400 page "${A[@]}" "$NE_URL/api/v1/connections?bogus=1"
+# The probe listener answers without the web config's users; with its headers.
+expect_headers 200 - "http://127.0.0.1:$((NE_PORT + 1))/healthz"
+expect_headers 404 - "http://127.0.0.1:$((NE_PORT + 1))/metrics"
 ne_stop
 ne_start
 

@@ -1,7 +1,7 @@
 # Least privilege, proven on the running process: started as root with every
 # capability, the exporter keeps in every thread (effective, permitted and
 # bounding sets) exactly CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH with the
-# processes collector on, none with it off, CAP_NET_BIND_SERVICE only while a
+# processes collector or the connections explorer on, none with both off, CAP_NET_BIND_SERVICE only while a
 # listen port is below 1024; no ambient or inheritable capabilities and
 # no_new_privs set. A world-writable web config (or certificate) is refused
 # at start with exit status 2. (integration.capabilities proves that each
@@ -41,6 +41,25 @@ ne_scrape >/dev/null
 expect_caps 0000000000000000 "--no-collector.processes"
 ne_stop
 
+# The connections explorer attributes sockets to programs itself: with the
+# processes collector off it keeps the same two, says why, and names the
+# program of another user's sockets.
+setpriv --reuid=65534 --regid=65534 --clear-groups "$POP" L,127.0.0.1,9300 E,2,127.0.0.1,127.0.0.1,9300 >"$TMP/pop" &
+wait_ready "$TMP/pop"
+ne_start --web.enable-connections --no-collector.processes
+curl -sf "$NE_URL/api/v1/connections?port=9300" >"$TMP/api" || fail "connections API"
+expect_caps 0000000000080004 "--web.enable-connections --no-collector.processes"
+grep -q "capabilities kept: cap_sys_ptrace,cap_dac_read_search; why: connections explorer: " "$TMP/ne.log" ||
+	fail "explorer: log line of the kept capabilities: $(grep kept "$TMP/ne.log")"
+got=$(jq -c '[.rows[] | .program] | unique' "$TMP/api")
+[ "$got" = '["sockpop"]' ] || fail "explorer: programs of nobody's sockets on port 9300: $got, want [\"sockpop\"]"
+# the listener and the two connections it accepted
+[ "$(jq '.total' "$TMP/api")" = 3 ] || fail "explorer: local port 9300: $(jq '.total' "$TMP/api") sockets, want 3"
+ne_stop
+ne_start --web.enable-connections --no-web.enable-connections --no-collector.processes
+expect_caps 0000000000000000 "--web.enable-connections --no-web.enable-connections --no-collector.processes"
+ne_stop
+
 # The netns collector keeps setns's CAP_SYS_ADMIN (bit 21) and CAP_SYS_PTRACE
 # for other users' /proc/PID/ns/net.
 NE_NETNS=1 ne_start --no-collector.processes --collector.netns
@@ -62,11 +81,6 @@ rc=0
 [ "$rc" = 2 ] || fail "world-writable web config: exit status $rc, want 2"
 grep -q "world-writable" "$TMP/err" || fail "world-writable web config: message: $(cat "$TMP/err")"
 chmod 0644 "$TMP/web.yml"
-ne_start_hz() {
-	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" --web.healthz-listen-address=127.0.0.1:$((NE_PORT + 1)) "$@" >"$TMP/ne.log" 2>&1 &
-	NE_PID=$!
-	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$((NE_PORT + 1))/healthz"
-}
 ne_start_hz --web.config.file="$TMP/web.yml"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$NE_URL/metrics")
 [ "$code" = 401 ] || fail "no password: $code"

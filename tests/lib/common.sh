@@ -184,3 +184,15 @@ in_cgroup() {
 	shift
 	exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
 }
+
+# Like ne_start, for an exporter whose /healthz needs credentials (a web
+# config with users or client certificates): also serves /healthz alone on
+# 127.0.0.1:$((NE_PORT + 1)) (--web.healthz-listen-address) and waits there.
+ne_start_hz() {
+	local own=(--no-collector.netns)
+	[ "${NE_NETNS:-}" = 1 ] && own=()
+	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" --web.healthz-listen-address="127.0.0.1:$((NE_PORT + 1))" \
+		"${own[@]}" "$@" >"$TMP/ne.log" 2>&1 &
+	NE_PID=$!
+	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$((NE_PORT + 1))/healthz"
+}

@@ -139,6 +139,101 @@ static void test_errors_name_the_flag(void **state)
 	sb_fini(&err);
 }
 
+/* Every boolean flag, core or collector: the last one given wins. */
+static void test_booleans_last_wins(void **state)
+{
+	static const struct {
+		const char *flags[4];
+		bool want;
+	} cases[] = {
+		{{"--web.enable-connections", NULL}, true},
+		{{"--web.enable-connections", "--no-web.enable-connections", NULL}, false},
+		{{"--web.enable-connections", "--web.enable-connections=false", NULL}, false},
+		{{"--web.enable-connections=0", NULL}, false},
+		{{"--no-web.enable-connections", "--web.enable-connections", NULL}, true},
+		{{"--web.enable-connections=false", "--web.enable-connections=true", NULL}, true},
+	};
+	const struct collector_flag *tcp_info = NULL;
+	struct config cfg;
+	struct strbuf err;
+
+	(void)state;
+	sb_init(&err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(&cfg, &err, cases[i].flags), CLI_RUN);
+		if (cfg.enable_connections != cases[i].want)
+			fail_msg("case %zu (%s %s): enable_connections %d, want %d", i,
+				 cases[i].flags[0], cases[i].flags[1] ? cases[i].flags[1] : "",
+				 cfg.enable_connections, cases[i].want);
+	}
+	/* A collector's boolean option, through the accessor collectors use. */
+	for (const struct collector_flag *f = collector_registry[collector_index("sockets")]->flags;
+	     f && f->name; f++)
+		if (strcmp(f->name, "collector.sockets.tcp-info") == 0)
+			tcp_info = f;
+	assert_non_null(tcp_info);
+	assert_int_equal(parse(&cfg, &err, (const char *const[]){"--collector.sockets.tcp-info",
+		"--no-collector.sockets.tcp-info", NULL}), CLI_RUN);
+	assert_false(collector_flag_bool(&cfg, tcp_info));
+	assert_int_equal(parse(&cfg, &err, (const char *const[]){"--collector.sockets.tcp-info=false",
+		"--collector.sockets.tcp-info", NULL}), CLI_RUN);
+	assert_true(collector_flag_bool(&cfg, tcp_info));
+	sb_fini(&err);
+}
+
+/* --collector.disable-defaults turns off the collectors not named, wherever
+ * it stands (node_exporter); for a named one the last of --collector.X /
+ * --no-collector.X wins. */
+static void test_disable_defaults_any_order(void **state)
+{
+	static const struct {
+		const char *flags[4];
+		const char *on; /* the collectors enabled, comma-separated, registry order */
+	} cases[] = {
+		{{"--collector.sockets", "--collector.disable-defaults", NULL}, "sockets"},
+		{{"--collector.disable-defaults", "--collector.sockets", NULL}, "sockets"},
+		{{"--collector.sockets", "--collector.disable-defaults", "--collector.netstat", NULL},
+		 "sockets,netstat"},
+		{{"--collector.sockets", "--no-collector.sockets", "--collector.disable-defaults", NULL},
+		 ""},
+		{{"--collector.disable-defaults", "--collector.sockets", "--no-collector.sockets", NULL},
+		 ""},
+		{{"--no-collector.sockets", "--collector.disable-defaults",
+		  "--collector.sockets=true", NULL}, "sockets"},
+		{{"--collector.disable-defaults", "--no-collector.disable-defaults",
+		  "--no-collector.netstat", NULL}, NULL}, /* the defaults but netstat */
+		{{"--collector.disable-defaults", NULL}, ""},
+	};
+	struct config cfg;
+	struct strbuf err, on;
+
+	(void)state;
+	sb_init(&err);
+	sb_init(&on);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(&cfg, &err, cases[i].flags), CLI_RUN);
+		sb_reset(&on);
+		for (size_t c = 0; c < collector_count; c++) {
+			bool want = cases[i].on ? false
+				: collector_registry[c]->default_enabled &&
+				  strcmp(collector_registry[c]->name, "netstat") != 0;
+
+			if (cfg.enabled[c])
+				sb_printf(&on, "%s%s", on.len ? "," : "", collector_registry[c]->name);
+			if (!cases[i].on && cfg.enabled[c] != want)
+				fail_msg("case %zu: %s is %s", i, collector_registry[c]->name,
+					 cfg.enabled[c] ? "on" : "off");
+		}
+		if (cases[i].on && strcmp(on.buf ? on.buf : "", cases[i].on) != 0)
+			fail_msg("case %zu (%s %s %s): enabled '%s', want '%s'", i, cases[i].flags[0],
+				 cases[i].flags[1] ? cases[i].flags[1] : "",
+				 cases[i].flags[1] && cases[i].flags[2] ? cases[i].flags[2] : "",
+				 on.buf ? on.buf : "", cases[i].on);
+	}
+	sb_fini(&on);
+	sb_fini(&err);
+}
+
 /* Flags documented as SECONDS: a bare number stays seconds; the duration
  * grammar (util/duration.h) is accepted too, in whole seconds. */
 static void test_seconds_flags(void **state)
@@ -237,6 +332,8 @@ static void test_help_and_version(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_booleans_last_wins),
+		cmocka_unit_test(test_disable_defaults_any_order),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_collector_defaults_accepted),
 		cmocka_unit_test(test_accepted_forms),
