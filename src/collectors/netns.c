@@ -170,8 +170,8 @@ struct netns_state {
 
 	/* one scrape's */
 	int procfs_fd;
-	struct collector_sinks *sinks; /* during netns_stream_run() */
-	bool ran;                      /* netns_stream_run() completed */
+	struct stream_out *out;        /* during netns_provide() */
+	bool ran;                      /* netns_provide() completed */
 	struct ns **census_jobs;
 	size_t ncensus_jobs;
 	double scrape_start;     /* monotonic seconds */
@@ -589,7 +589,7 @@ static int on_sock(const struct diag_sock *sk, void *arg)
 {
 	struct dump_ctx *c = arg;
 
-	collector_sinks_add_netns(c->s->sinks, c->worker, sk, c->n->ino);
+	stream_add(c->s->out, c->worker, sk, c->n->ino);
 	if (c->census == NULL)
 		return sk->kstate == DIAG_KSTATE_LISTEN ? netns_listeners_add(&c->n->d.lis, sk) : 0;
 	return netns_census_add(c->census, &c->s->w[c->worker].scratch, sk);
@@ -1126,7 +1126,7 @@ out:
 
 /* The whole scrape's work, before any collector's collect(): the sockets go
  * to the consumers of the stream (per-process attribution) as they stream. */
-static int netns_stream_run(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks)
+static int netns_provide(void *state, const struct collect_ctx *ctx, struct stream_out *out)
 {
 	struct netns_state *s = state;
 	uint64_t self_ino = 0;
@@ -1135,7 +1135,7 @@ static int netns_stream_run(void *state, const struct collect_ctx *ctx, struct c
 	s->ran = false;
 	s->scrape_start = now_s();
 	s->procfs_fd = ctx->procfs_fd;
-	s->sinks = sinks;
+	s->out = out;
 	if (netns_ino_of(ctx->procfs_fd, 0, &self_ino) < 0)
 		self_ino = 0;
 	ret = netns_discover(ctx->procfs_fd, s->run_dir, self_ino, hint, s, &s->found);
@@ -1148,7 +1148,7 @@ static int netns_stream_run(void *state, const struct collect_ctx *ctx, struct c
 		goto out;
 	open_new(s);
 	identify(s);
-	collector_sinks_begin_netns(sinks, s->threads);
+	stream_begin(out, s->threads);
 	run_parallel(s, cheap_tier);
 	ret = plan_census(s);
 	if (ret < 0)
@@ -1157,7 +1157,7 @@ static int netns_stream_run(void *state, const struct collect_ctx *ctx, struct c
 	run_parallel(s, full_census);
 	s->ran = true;
 out:
-	s->sinks = NULL;
+	s->out = NULL;
 	return ret;
 }
 
@@ -1177,6 +1177,11 @@ static bool netns_owns(const char *family)
 	return strcmp(family, fams[F_INFO].name) == 0 || strncmp(family, "netstat_netns_", 14) == 0;
 }
 
+static const struct collector_provider netns_provider = {
+	.scope = STREAM_OTHER_NETNS,
+	.run = netns_provide,
+};
+
 const struct collector_ops netns_collector = {
 	.name = "netns",
 	.help = "Per-network-namespace (pods, containers) socket census, counters and identity.",
@@ -1186,5 +1191,5 @@ const struct collector_ops netns_collector = {
 	.collect = netns_collect,
 	.fini = netns_fini,
 	.owns = netns_owns,
-	.stream_netns_run = netns_stream_run,
+	.provider = &netns_provider,
 };

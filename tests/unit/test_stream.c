@@ -55,21 +55,23 @@ static void counter_fini(void *state)
 	free(state);
 }
 
-static int counter_begin(void *state, unsigned nworkers)
+static int counter_begin(void *state, const struct stream_pass *p)
 {
 	struct counter *c = state;
 
-	assert_int_equal(nworkers, 2);
-	memset(c, 0, sizeof(*c));
+	assert_int_equal(p->nworkers, 2);
+	if (p->scope == STREAM_OWN_NETNS)
+		memset(c, 0, sizeof(*c));
 	return 0;
 }
 
-static void counter_add(void *state, unsigned worker, const struct diag_sock *s)
+static void counter_add(void *state, unsigned worker, const struct diag_sock *s, uint64_t netns)
 {
 	struct counter *c = state;
 
 	(void)s;
-	c->n[worker]++;
+	if (netns == 0)
+		c->n[worker]++;
 }
 
 static void emit_count(struct expo *e, const char *name, const struct counter *c)
@@ -79,15 +81,15 @@ static void emit_count(struct expo *e, const char *name, const struct counter *c
 }
 
 /* The provider: NSOCKS sockets over two workers; also a consumer itself. */
-static int src_run(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks)
+static int src_run(void *state, const struct collect_ctx *ctx, struct stream_out *out)
 {
 	struct diag_sock s = {.family = AF_INET, .protocol = IPPROTO_TCP};
 
 	(void)state;
 	(void)ctx;
-	collector_sinks_begin(sinks, 2);
+	stream_begin(out, 2);
 	for (unsigned i = 0; i < NSOCKS; i++)
-		collector_sinks_add(sinks, i % 2, &s);
+		stream_add(out, i % 2, &s, 0);
 	return want.dump_rc;
 }
 
@@ -108,9 +110,9 @@ static int sink_prepare(void *state, const struct collect_ctx *ctx)
 	return want.sink_prepare_rc;
 }
 
-static int sink_begin(void *state, unsigned nworkers)
+static int sink_begin(void *state, const struct stream_pass *p)
 {
-	int rc = counter_begin(state, nworkers);
+	int rc = counter_begin(state, p);
 
 	return rc ? rc : want.sink_begin_rc;
 }
@@ -123,22 +125,25 @@ static int sink_collect(void *state, const struct collect_ctx *ctx, struct expo 
 	return 0;
 }
 
-static const struct collector_stream src_stream = {
+static const struct collector_consumer src_consumer = {
 	.begin = counter_begin, .add = counter_add,
 };
-static const struct collector_stream sink_stream = {
+static const struct collector_provider src_provider = {
+	.scope = STREAM_OWN_NETNS, .run = src_run,
+};
+static const struct collector_consumer sink_consumer = {
 	.prepare = sink_prepare, .begin = sink_begin, .add = counter_add,
 };
 /* The consumer first, as `processes` comes before `sockets` in the registry. */
 static const struct collector_ops sink = {
 	.name = "sink", .help = "consumes", .default_enabled = true,
 	.init = counter_init, .collect = sink_collect, .fini = counter_fini,
-	.stream = &sink_stream,
+	.consumer = &sink_consumer,
 };
 static const struct collector_ops src = {
 	.name = "src", .help = "provides", .default_enabled = true,
 	.init = counter_init, .collect = src_collect, .fini = counter_fini,
-	.stream = &src_stream, .stream_run = src_run,
+	.consumer = &src_consumer, .provider = &src_provider,
 };
 
 static char *scrape_once(bool src_enabled)
