@@ -1,43 +1,27 @@
 /* collectors/netns: per-network-namespace socket census, counters and
  * attribution, labelled with the namespace's identity. See docs/netns.md.
  *
- * Tables and collect(); the work is elsewhere: the namespaces and their
- * handles are kept by netns/table, the censuses are chosen by netns/schedule,
- * and the dumps fan out over util/parallel. Every scrape, as a provider of
- * other namespaces' sockets (collector.h), over the dump threads:
- *   1. the cheap tier for every namespace: a LISTEN-only dump (walks only the
- *      listening hash), ip_local_port_range, and the counter files
- *      /proc/PID/net/{snmp,netstat,sockstat,sockstat6} of its oldest process;
- *   2. the full census (every TCP state, UDP, ephemeral tuples) of the
- *      namespaces the schedule picks. Each census keeps its time; its age
- *      is exported.
- * Every socket dumped also goes to the stream's consumers. A dump the kernel
- * flags inconsistent makes the pass run once more. The largest namespaces
- * (by sockets) get their own series, the rest are summed under
- * netns="other". */
+ * Flags, metric tables and collect(); the work is elsewhere: netns/table
+ * keeps the namespaces and their handles, netns/pass runs each scrape's
+ * dumps and counter reads over the threads (netns/schedule choosing the full
+ * censuses). As the socket stream's provider of other namespaces
+ * (collector.h), the pass's sockets go to the stream's consumers. The
+ * largest namespaces (by sockets) get their own series, the rest are summed
+ * under netns="other". */
 #include "collectors/netns.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "log.h"
 #include "netns/census.h"
-#include "netns/schedule.h"
+#include "netns/pass.h"
 #include "netns/table.h"
 #include "owners/tally.h"
-#include "procfs/reader.h"
 #include "procfs/snmp_name.h"
-#include "procfs/snmp_parse.h"
-#include "procfs/sockstat_parse.h"
-#include "procfs/sysctl.h"
 #include "util/clock.h"
-#include "util/parallel.h"
 
 #define FLAG_PODS_ROOT "collector.netns.pods-root"
 #define FLAG_DOCKER_ROOT "collector.netns.docker-root"
@@ -77,15 +61,11 @@ static const struct collector_flag flags[] = {
 
 #define MAX_THREADS 4
 _Static_assert(TALLY_MAX_WORKERS >= MAX_THREADS, "tally takes every netns thread");
-_Static_assert(UTIL_PARALLEL_MAX_WORKERS >= MAX_THREADS, "every netns thread can run");
+_Static_assert(NETNS_PASS_MAX_THREADS >= MAX_THREADS, "the pass takes every netns thread");
 
-/* Counter files: small; anything near the cap is not one. */
-#define FILE_CAP (1u << 20)
 
 /* The counters alerts need (the rest are one `nsenter -n nstat` away). */
-static const struct {
-	const char *proto, *field;
-} counters[] = {
+static const struct netns_counter counters[] = {
 	{"Tcp", "RetransSegs"},     {"Tcp", "OutRsts"},
 	{"Tcp", "EstabResets"},     {"Tcp", "AttemptFails"},
 	{"TcpExt", "ListenOverflows"}, {"TcpExt", "ListenDrops"},
@@ -94,81 +74,35 @@ static const struct {
 };
 #define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
 
-enum sockstat_val {
-	SS_TCP_INUSE4 = 0,
-	SS_TCP_INUSE6,
-	SS_TCP_ORPHAN,
-	SS_TCP_TW,
-	SS_UDP_INUSE4,
-	SS_UDP_INUSE6,
-	SS_COUNT
-};
-
-static const struct {
-	const char *proto, *key;
-} sockstat_rows[SS_COUNT] = {
-	[SS_TCP_INUSE4] = {"TCP", "inuse"}, [SS_TCP_INUSE6] = {"TCP6", "inuse"},
-	[SS_TCP_ORPHAN] = {"TCP", "orphan"}, [SS_TCP_TW] = {"TCP", "tw"},
-	[SS_UDP_INUSE4] = {"UDP", "inuse"}, [SS_UDP_INUSE6] = {"UDP6", "inuse"},
-};
-
-/* What one namespace showed; summed for netns="other". */
-struct nsdata {
-	struct netns_listeners lis; bool has_lis;
-	struct netns_census census; bool has_census;
-	double census_time;                 /* monotonic seconds */
-	uint64_t ctr[NCOUNTERS]; bool has_ctr;
-	uint64_t ss[SS_COUNT]; bool has_ss;
-	unsigned range_lo, range_hi;        /* hi < lo: unknown */
-	double eph_ratio; bool has_eph;
-	uint64_t rank;                      /* sockets, for the largest-first order */
-	bool censused;                      /* a census was made in this scrape's first pass */
-};
-
-/* One dump thread's buffers. */
-struct worker {
-	uint8_t *buf;            /* NL_DIAG_BUF_SIZE, lent to the handle dumped */
-	struct netns_scratch scratch;
-	struct strbuf text[4];
-	struct snmp_list snmp;
-	struct sockstat_list sockstat;
-};
-
 struct netns_state {
 	unsigned max_ns, max_listen_ports, threads;
 	char *counter_names[NCOUNTERS]; /* owned: netstat_netns_..., without _total */
 
-	struct netns_table table;  /* entries' data: struct nsdata */
-	struct netns_schedule sched;
-	struct worker w[MAX_THREADS];
+	struct netns_table table;  /* entries' data: struct netns_data */
+	struct netns_pass pass;
 
 	/* one scrape's */
 	int procfs_fd;
 	struct stream_out *out;        /* during netns_provide() */
 	bool ran;                      /* netns_provide() completed */
-	atomic_bool interrupted;       /* a dump of this pass came back inconsistent */
-	bool again;                    /* the pass is the second (run_pass()) */
-	struct netns_census_job *jobs; /* this pass's census candidates */
-	size_t njobs;
 	double scrape_start;           /* clock seconds */
 };
 
-#define D(e) ((struct nsdata *)(e)->data)
+#define D(e) NETNS_DATA(e)
 
-static void nsdata_init(void *data)
+/* The pass's sockets go to the stream's consumers. */
+static void pass_begin(void *arg, unsigned nworkers)
 {
-	struct nsdata *d = data;
+	struct netns_state *s = arg;
 
-	netns_listeners_init(&d->lis);
-	d->range_hi = 0;
-	d->range_lo = 1;
+	stream_begin(s->out, nworkers);
 }
 
-static void nsdata_fini(void *data)
+static void pass_sock(void *arg, unsigned worker, const struct diag_sock *sk, uint64_t netns)
 {
-	struct nsdata *d = data;
+	struct netns_state *s = arg;
 
-	netns_listeners_fini(&d->lis);
+	stream_add(s->out, worker, sk, netns);
 }
 
 static void netns_fini(void *state)
@@ -178,15 +112,7 @@ static void netns_fini(void *state)
 	if (s == NULL)
 		return;
 	netns_table_fini(&s->table);
-	free(s->jobs);
-	for (int i = 0; i < MAX_THREADS; i++) {
-		free(s->w[i].buf);
-		netns_scratch_fini(&s->w[i].scratch);
-		for (int f = 0; f < 4; f++)
-			sb_fini(&s->w[i].text[f]);
-		snmp_list_fini(&s->w[i].snmp);
-		sockstat_list_fini(&s->w[i].sockstat);
-	}
+	netns_pass_fini(&s->pass);
 	for (size_t i = 0; i < NCOUNTERS; i++)
 		free(s->counter_names[i]);
 	free(s);
@@ -264,9 +190,9 @@ static int netns_init(void **state, const struct config *cfg, struct strbuf *err
 {
 	struct netns_state *s = calloc(1, sizeof(*s));
 	struct netns_table_opts topts = {
-		.data_size = sizeof(struct nsdata),
-		.data_init = nsdata_init,
-		.data_fini = nsdata_fini,
+		.data_size = sizeof(struct netns_data),
+		.data_init = netns_data_init,
+		.data_fini = netns_data_fini,
 		.clock = util_mono_now,
 	};
 	double budget, interval;
@@ -289,7 +215,6 @@ static int netns_init(void **state, const struct config *cfg, struct strbuf *err
 	    (ret = get_duration(cfg, FLAG_BUDGET, DEF_BUDGET, &budget, err)) < 0 ||
 	    (ret = get_duration(cfg, FLAG_INTERVAL, DEF_INTERVAL, &interval, err)) < 0)
 		goto out;
-	netns_schedule_init(&s->sched, util_mono_now, budget, interval);
 	ret = netns_table_sees_others(cfg->procfs);
 	if (ret < 0) {
 		log_msg(LOG_INFO, "netns collector off: the exporter sees no other network namespace "
@@ -312,18 +237,13 @@ static int netns_init(void **state, const struct config *cfg, struct strbuf *err
 			goto out;
 		}
 	}
-	for (unsigned i = 0; i < s->threads; i++) {
-		s->w[i].buf = malloc(NL_DIAG_BUF_SIZE);
-		if (s->w[i].buf == NULL) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		netns_scratch_init(&s->w[i].scratch);
-		for (int f = 0; f < 4; f++)
-			sb_init(&s->w[i].text[f]);
-		snmp_list_init(&s->w[i].snmp);
-		sockstat_list_init(&s->w[i].sockstat);
-	}
+	ret = netns_pass_init(&s->pass, s->threads, counters, NCOUNTERS, util_mono_now, budget,
+			      interval);
+	if (ret < 0)
+		goto out;
+	s->pass.begin = pass_begin;
+	s->pass.on_sock = pass_sock;
+	s->pass.arg = s;
 	netns_table_raise_fd_limit();
 	*state = s;
 	s = NULL;
@@ -335,234 +255,9 @@ out:
 
 /* ---- the two tiers, spread over the dump threads ---- */
 
-struct dump_ctx {
-	struct netns_state *s;
-	struct netns_entry *n;
-	unsigned worker;
-	struct netns_census *census; /* NULL: the LISTEN dump */
-};
-
-static int on_sock(const struct diag_sock *sk, void *arg)
-{
-	struct dump_ctx *c = arg;
-
-	stream_add(c->s->out, c->worker, sk, c->n->ino);
-	if (c->census == NULL)
-		return sk->kstate == DIAG_KSTATE_LISTEN ? netns_listeners_add(&D(c->n)->lis, sk) : 0;
-	return netns_census_add(c->census, &c->s->w[c->worker].scratch, sk);
-}
-
-/* One dump through the namespace's own socket, with the worker's buffer. */
-static int dump(struct dump_ctx *c, uint8_t family, uint8_t protocol, uint32_t states)
-{
-	struct diag_nl *nl = &c->n->h.nl;
-	int ret;
-
-	nl->buf = c->s->w[c->worker].buf;
-	ret = diag_nl_dump(nl, family, protocol, states, 0, NULL, on_sock, c);
-	nl->buf = NULL;
-	/* No such family in the namespace (IPv6 disabled): no such sockets. An
-	 * inconsistent dump (-EINTR) delivered every socket, some perhaps
-	 * twice: the pass runs once more (netns_provide()). */
-	if (ret == -EINTR) {
-		atomic_store(&c->s->interrupted, true);
-		ret = 0;
-	}
-	if (ret == -ENOENT)
-		ret = 0;
-	return ret;
-}
-
-static int cmp_stat(const char *s, size_t n, const char *want)
-{
-	return strlen(want) == n && memcmp(s, want, n) == 0;
-}
-
-/* /proc/PID/net/{snmp,netstat}: the counters; {sockstat,sockstat6}. */
-static void read_counters(struct netns_state *s, struct worker *w, struct netns_entry *n)
-{
-	static const char *const files[4] = {"net/snmp", "net/netstat", "net/sockstat", "net/sockstat6"};
-	struct parse_error perr;
-	char path[64];
-	bool ok = true;
-
-	D(n)->has_ctr = D(n)->has_ss = false;
-	if (n->pid <= 0)
-		return;
-	for (int f = 0; f < 4; f++) {
-		snprintf(path, sizeof(path), "%d/%s", n->pid, files[f]);
-		if (procfs_read(s->procfs_fd, path, FILE_CAP, &w->text[f]) < 0 && f < 3)
-			ok = false; /* sockstat6 is missing without IPv6 */
-	}
-	if (!ok)
-		return;
-	w->snmp.len = 0;
-	if (snmp_parse_pairs(w->text[0].buf, w->text[0].len, &w->snmp, &perr) == 0 &&
-	    snmp_parse_pairs(w->text[1].buf, w->text[1].len, &w->snmp, &perr) == 0) {
-		memset(D(n)->ctr, 0, sizeof(D(n)->ctr));
-		for (size_t i = 0; i < w->snmp.len; i++) {
-			const struct snmp_stat *st = &w->snmp.v[i];
-			for (size_t c = 0; c < NCOUNTERS; c++)
-				if (cmp_stat(st->proto, st->proto_len, counters[c].proto) &&
-				    cmp_stat(st->field, st->field_len, counters[c].field))
-					D(n)->ctr[c] = st->negative ? 0 : st->value;
-		}
-		D(n)->has_ctr = true;
-	}
-	w->sockstat.len = 0;
-	if (sockstat_parse(w->text[2].buf, w->text[2].len, &w->sockstat, &perr) == 0 &&
-	    (w->text[3].len == 0 ||
-	     sockstat_parse(w->text[3].buf, w->text[3].len, &w->sockstat, &perr) == 0)) {
-		memset(D(n)->ss, 0, sizeof(D(n)->ss));
-		for (size_t i = 0; i < w->sockstat.len; i++) {
-			const struct sockstat_stat *st = &w->sockstat.v[i];
-			for (int r = 0; r < SS_COUNT; r++)
-				if (cmp_stat(st->proto, st->proto_len, sockstat_rows[r].proto) &&
-				    cmp_stat(st->key, st->key_len, sockstat_rows[r].key))
-					D(n)->ss[r] = st->value;
-		}
-		D(n)->has_ss = true;
-	}
-}
-
-static void read_range(struct netns_entry *n)
-{
-	struct sysctl_port_range r;
-	struct parse_error perr;
-	char buf[64];
-	ssize_t len;
-
-	D(n)->range_lo = 1;
-	D(n)->range_hi = 0;
-	if (n->h.range_fd < 0)
-		return;
-	len = pread(n->h.range_fd, buf, sizeof(buf), 0);
-	if (len <= 0)
-		return;
-	if (sysctl_parse_port_range(buf, (size_t)len, &r, &perr) == 0 && r.lo >= 1) {
-		D(n)->range_lo = r.lo;
-		D(n)->range_hi = r.hi;
-	}
-}
-
-/* Whether sockstat says the namespace may have TCP sockets of a family
- * (TIME_WAIT is counted for both together); true when it could not be read. */
-static bool has4(const struct nsdata *d)
-{
-	return !d->has_ss || d->ss[SS_TCP_INUSE4] > 0 || d->ss[SS_TCP_TW] > 0;
-}
-
-static bool has6(const struct nsdata *d)
-{
-	return !d->has_ss || d->ss[SS_TCP_INUSE6] > 0 || d->ss[SS_TCP_TW] > 0;
-}
-
-/* The cheap tier of namespace i: counters, the port range, the listeners. */
-static int cheap_tier(void *arg, unsigned worker, size_t i)
-{
-	struct netns_state *s = arg;
-	struct netns_entry *n = s->table.v[i];
-	struct dump_ctx c = {s, n, worker, NULL};
-
-	read_counters(s, &s->w[worker], n);
-	netns_listeners_reset(&D(n)->lis);
-	D(n)->has_lis = false;
-	if (!netns_handle_ok(&n->h))
-		return 0;
-	read_range(n);
-	/* A family with no TCP socket in use has no listener either. */
-	if ((!has4(D(n)) || dump(&c, AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0) &&
-	    (!has6(D(n)) || dump(&c, AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0)) {
-		netns_listeners_finish(&D(n)->lis);
-		D(n)->has_lis = true;
-	}
-	return 0;
-}
-
-/* Kernel states 1..12 but LISTEN, as the sockets collector dumps them. */
-#define TCP_NON_LISTEN_STATES \
-	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
-
-/* The dumps of a full census. A family whose sockstat counts say it has no
- * such sockets is not dumped: with a shared hash table each TCP dump walks
- * every socket of the node. */
-static int dump_census(struct dump_ctx *c, const struct netns_entry *n)
-{
-	const struct nsdata *d = D(n);
-	bool tcp4 = has4(d), tcp6 = has6(d);
-	bool udp4 = !d->has_ss || d->ss[SS_UDP_INUSE4] > 0;
-	bool udp6 = !d->has_ss || d->ss[SS_UDP_INUSE6] > 0;
-	int ret = 0;
-
-	if (tcp4 && (ret = dump(c, AF_INET, IPPROTO_TCP, TCP_NON_LISTEN_STATES)) < 0)
-		goto out;
-	if (tcp6 && (ret = dump(c, AF_INET6, IPPROTO_TCP, TCP_NON_LISTEN_STATES)) < 0)
-		goto out;
-	if (udp4 && (ret = dump(c, AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES)) < 0)
-		goto out;
-	if (udp6)
-		ret = dump(c, AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES);
-out:
-	return ret;
-}
-
-/* The full census of job i, when the schedule (netns/schedule.h) says so. */
-static int full_census(void *arg, unsigned worker, size_t i)
-{
-	struct netns_state *s = arg;
-	const struct netns_census_job *job = &s->jobs[i];
-	struct netns_entry *n = job->ref;
-	struct netns_census census;
-	struct dump_ctx c = {s, n, worker, &census};
-	double t0;
-
-	if (s->again) {
-		if (!D(n)->censused || !D(n)->has_lis)
-			return 0;
-		t0 = s->sched.clock();
-	} else if (!netns_schedule_take(&s->sched, job, &t0)) {
-		return 0;
-	}
-	D(n)->censused = true;
-	netns_census_begin(&census, &s->w[worker].scratch, &D(n)->lis);
-	if (dump_census(&c, n) < 0)
-		return 0;
-	D(n)->census = census;
-	D(n)->has_census = true;
-	D(n)->census_time = netns_schedule_done(&s->sched, job, t0);
-	return 0;
-}
-
-/* The namespaces whose listeners were dumped are the census candidates. */
-static int plan_census(struct netns_state *s)
-{
-	const struct netns_table *t = &s->table;
-	struct netns_census_job *jobs = realloc(s->jobs, (t->len ? t->len : 1) * sizeof(*jobs));
-
-	if (jobs == NULL)
-		return -ENOMEM;
-	s->jobs = jobs;
-	s->njobs = 0;
-	for (size_t i = 0; i < t->len; i++) {
-		struct netns_entry *n = t->v[i];
-
-		D(n)->censused = false;
-		if (netns_handle_ok(&n->h) && D(n)->has_lis)
-			jobs[s->njobs++] = (struct netns_census_job){
-				.own_table = n->h.ehash > 0,
-				.has_census = D(n)->has_census,
-				.census_time = D(n)->census_time,
-				.first_seen = n->first_seen,
-				.ref = n,
-			};
-	}
-	netns_schedule_start(&s->sched, jobs, s->njobs);
-	return 0;
-}
-
 /* ---- emission ---- */
 
-static uint64_t sockets_of(const struct nsdata *d)
+static uint64_t sockets_of(const struct netns_data *d)
 {
 	uint64_t sum = 0;
 
@@ -573,8 +268,8 @@ static uint64_t sockets_of(const struct nsdata *d)
 			sum += d->census.udp[f][0] + d->census.udp[f][1];
 		}
 	} else if (d->has_ss) {
-		sum = d->ss[SS_TCP_INUSE4] + d->ss[SS_TCP_INUSE6] + d->ss[SS_TCP_TW] +
-		      d->ss[SS_UDP_INUSE4] + d->ss[SS_UDP_INUSE6];
+		sum = d->ss[NETNS_SS_TCP_INUSE4] + d->ss[NETNS_SS_TCP_INUSE6] + d->ss[NETNS_SS_TCP_TW] +
+		      d->ss[NETNS_SS_UDP_INUSE4] + d->ss[NETNS_SS_UDP_INUSE6];
 	}
 	return sum + d->lis.tcp[0] + d->lis.tcp[1];
 }
@@ -596,7 +291,7 @@ static int cmp_ino(const void *a, const void *b)
 }
 
 /* Adds src into the netns="other" sum. */
-static int add_other(struct nsdata *o, const struct nsdata *d)
+static int add_other(struct netns_data *o, const struct netns_data *d)
 {
 	if (d->has_lis) {
 		if (netns_listeners_merge(&o->lis, &d->lis) < 0)
@@ -618,7 +313,7 @@ static int add_other(struct nsdata *o, const struct nsdata *d)
 		o->has_ctr = true;
 	}
 	if (d->has_ss) {
-		for (int r = 0; r < SS_COUNT; r++)
+		for (int r = 0; r < NETNS_SS_COUNT; r++)
 			o->ss[r] += d->ss[r];
 		o->has_ss = true;
 	}
@@ -723,7 +418,7 @@ static void emit_listeners(struct emit_ctx *c, struct labels *L, const struct ne
 }
 
 /* One namespace's series; n is NULL for netns="other". */
-static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struct nsdata *d)
+static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struct netns_data *d)
 {
 	struct labels L = {{
 		{"netns", n ? n->label : "other"},
@@ -763,20 +458,20 @@ static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struc
 		expo_add_i64(c->f[F_EHASH], n->h.ehash, L.l, 4);
 	if (d->has_ss) {
 		for (int f = 0; f < 2; f++) {
-			expo_add_u64(c->f[F_SS_TCP_INUSE], d->ss[f ? SS_TCP_INUSE6 : SS_TCP_INUSE4], L.l,
+			expo_add_u64(c->f[F_SS_TCP_INUSE], d->ss[f ? NETNS_SS_TCP_INUSE6 : NETNS_SS_TCP_INUSE4], L.l,
 				     with(&L, EXPO_LABELS({"family", family_names[f]})));
-			expo_add_u64(c->f[F_SS_UDP_INUSE], d->ss[f ? SS_UDP_INUSE6 : SS_UDP_INUSE4], L.l,
+			expo_add_u64(c->f[F_SS_UDP_INUSE], d->ss[f ? NETNS_SS_UDP_INUSE6 : NETNS_SS_UDP_INUSE4], L.l,
 				     with(&L, EXPO_LABELS({"family", family_names[f]})));
 		}
-		expo_add_u64(c->f[F_SS_TCP_ORPHAN], d->ss[SS_TCP_ORPHAN], L.l, 4);
-		expo_add_u64(c->f[F_SS_TCP_TW], d->ss[SS_TCP_TW], L.l, 4);
+		expo_add_u64(c->f[F_SS_TCP_ORPHAN], d->ss[NETNS_SS_TCP_ORPHAN], L.l, 4);
+		expo_add_u64(c->f[F_SS_TCP_TW], d->ss[NETNS_SS_TCP_TW], L.l, 4);
 	}
 	if (d->has_ctr)
 		for (size_t k = 0; k < NCOUNTERS; k++)
 			expo_add_u64(c->ctr[k], d->ctr[k], L.l, 4);
 }
 
-static void eph_ratio(struct nsdata *d)
+static void eph_ratio(struct netns_data *d)
 {
 	d->has_eph = d->has_census && d->range_lo >= 1 && d->range_hi >= d->range_lo;
 	if (d->has_eph)
@@ -787,7 +482,7 @@ static int emit(struct netns_state *s, struct expo *e)
 {
 	struct emit_ctx c = {.s = s, .now = s->scrape_start};
 	struct netns_entry **order = NULL;
-	struct nsdata other;
+	struct netns_data other;
 	size_t n = 0, own;
 	bool any_other = false;
 	int ret = 0;
@@ -836,34 +531,12 @@ static int emit(struct netns_state *s, struct expo *e)
 		     n, EXPO_NOLABELS);
 	ret = expo_error(e);
 out:
-	nsdata_fini(&other);
+	netns_data_fini(&other);
 	free(order);
 	return ret;
 }
 
 /* ---- the scrape ---- */
-
-/* One pass over every namespace: the cheap tier, then the censuses. The
- * first pass asks the schedule which censuses to make; a second one (again)
- * makes the same ones, so the consumers, told to forget the first, get the
- * same namespaces' sockets. 0, -EINTR when a dump came back inconsistent, or
- * -ENOMEM. */
-static int run_pass(struct netns_state *s, bool again)
-{
-	int ret = 0;
-
-	atomic_store(&s->interrupted, false);
-	s->again = again;
-	stream_begin(s->out, s->threads);
-	util_parallel_for(s->threads, s->table.len, cheap_tier, s);
-	if (!again && (ret = plan_census(s)) < 0)
-		goto out;
-	util_parallel_for(s->threads, s->njobs, full_census, s);
-	if (atomic_load(&s->interrupted))
-		ret = -EINTR;
-out:
-	return ret;
-}
 
 /* The whole scrape's work, before any collector's collect(): the sockets go
  * to the consumers of the stream (per-process attribution) as they stream. */
@@ -873,15 +546,13 @@ static int netns_provide(void *state, const struct collect_ctx *ctx, struct stre
 	int ret;
 
 	s->ran = false;
-	s->scrape_start = s->sched.clock();
+	s->scrape_start = util_mono_now();
 	s->procfs_fd = ctx->procfs_fd;
 	s->out = out;
 	ret = netns_table_refresh(&s->table, ctx->procfs_fd);
 	if (ret < 0)
 		goto out;
-	ret = run_pass(s, false);
-	if (ret == -EINTR) /* the kernel said a dump was inconsistent: once more */
-		ret = run_pass(s, true);
+	ret = netns_pass_run(&s->pass, &s->table, ctx->procfs_fd);
 	if (ret == -EINTR)
 		log_msg(LOG_WARN, "netns: a sock_diag dump came back inconsistent twice");
 	s->ran = ret == 0;
