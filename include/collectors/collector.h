@@ -49,9 +49,8 @@ struct collect_ctx {
  * Per scrape (scrape.c), in three phases:
  *  1. every active consumer's prepare();
  *  2. every provider's run(), those of the exporter's own namespace
- *     (STREAM_OWN_NETNS) first: run() calls stream_begin(), then
- *     stream_add() for every socket, which calls begin() and add() of every
- *     consumer still in;
+ *     (STREAM_OWN_NETNS) first: run() calls stream_begin() (begin() of every
+ *     consumer still in), then stream_add() for every socket (their add());
  *  3. the collect() of every collector that has not failed.
  * So nothing is kept per socket, and:
  *  - a consumer's families, success and duration are its own: its prepare()
@@ -71,7 +70,10 @@ struct collect_ctx {
  *    never count a socket twice. */
 struct diag_sock;
 
-/* Which sockets a provider's pass carries. */
+/* Which sockets a provider's pass carries. A consumer's begin() forgets
+ * what it counted of the pass's scope, so each scope has one provider today
+ * (sockets, netns); a second provider of one scope would need consumers that
+ * keep what each provider fed apart. */
 enum stream_scope {
 	STREAM_OWN_NETNS = 0, /* the exporter's own namespace: netns == 0 */
 	STREAM_OTHER_NETNS,   /* other namespaces: netns != 0 */
