@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util/clock.h"
 
 /* The config file and the three files it may name. */
 enum watched {
@@ -47,7 +48,8 @@ struct web_watch {
 	char *path;
 	struct web_state_ref *cur;
 	struct web_state_ref *old;   /* retired states, freed when unused */
-	struct timespec checked;     /* last look at the files */
+	util_clock_fn clock;         /* paces the looks */
+	double checked;              /* last look at the files, on clock */
 	struct stamp failed[W_COUNT]; /* the file set that last failed: logged once */
 };
 
@@ -447,6 +449,11 @@ static struct web_state_ref *ref_of(struct web_state *st)
 
 struct web_watch *web_watch_new(const char *path, struct web_state *first)
 {
+	return web_watch_new_clock(path, first, util_mono_now);
+}
+
+struct web_watch *web_watch_new_clock(const char *path, struct web_state *first, util_clock_fn clock)
+{
 	struct web_watch *w = calloc(1, sizeof(*w));
 
 	if (!w || !(w->path = strdup(path))) {
@@ -455,7 +462,8 @@ struct web_watch *web_watch_new(const char *path, struct web_state *first)
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	w->cur = ref_of(first);
-	clock_gettime(CLOCK_MONOTONIC, &w->checked);
+	w->clock = clock;
+	w->checked = clock();
 	return w;
 }
 
@@ -548,11 +556,10 @@ out:
 struct web_state *web_watch_current(struct web_watch *w)
 {
 	struct web_state_ref *r;
-	struct timespec now;
+	double now = w->clock();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&w->lock);
-	if (now.tv_sec > w->checked.tv_sec) {
+	if (now - w->checked >= 1.0) {
 		w->checked = now;
 		reload_locked(w, false);
 	}
