@@ -14,7 +14,7 @@
 # /run/netns), so it sees no other test's namespaces.
 #   bash tests/integration/netns.sh BUILD_DIR SRC_DIR
 source "$(dirname "$0")/../lib/common.sh"
-ne_enter_private_ns
+ne_enter_netns
 mkdir -p /run/netns
 mount -t tmpfs issue10c-netns /run/netns
 
@@ -22,7 +22,7 @@ mount -t tmpfs issue10c-netns /run/netns
 command -v nft >/dev/null || fail "nft (nftables) is required"
 CGROOT=/sys/fs/cgroup/unified
 [ -w "$CGROOT/cgroup.procs" ] || CGROOT=/sys/fs/cgroup
-CG="$CGROOT/issue10c-netns-$$"
+CG="$CGROOT/issue10c-netns-${TMP##*/}" # $$ is 1 in every test's PID namespace
 
 cleanup() {
 	ne_cleanup
@@ -53,9 +53,10 @@ in_cgroup "$CG_A" nsenter --net=$NSA "$POP" L,0.0.0.0,8080,64 L,127.0.0.1,9090,3
 	E,12,127.0.0.1,127.0.0.1,8080 W,3,127.0.0.1,127.0.0.1,8080 Q,3,127.0.0.1,127.0.0.1,7070 \
 	>"$TMP/a.out" 2>&1 &
 wait_ready "$TMP/a.out"
+# (Dropped on input, as drop_syn_acks does, so the request sockets stay.)
 nsenter --net=$NSA nft add table inet issue10c
-nsenter --net=$NSA nft add chain inet issue10c out '{ type filter hook output priority 0; }'
-nsenter --net=$NSA nft add rule inet issue10c out tcp sport 9090 'tcp flags & (syn|ack) == (syn|ack)' drop
+nsenter --net=$NSA nft add chain inet issue10c in '{ type filter hook input priority 0; }'
+nsenter --net=$NSA nft add rule inet issue10c in tcp sport 9090 'tcp flags & (syn|ack) == (syn|ack)' drop
 nsenter --net=$NSA "$POP" S,9,127.0.0.2,127.0.0.1,9090 >"$TMP/a2.out" 2>&1 &
 wait_ready "$TMP/a2.out"
 

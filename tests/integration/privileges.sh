@@ -43,7 +43,7 @@ ne_stop
 
 # The netns collector keeps setns's CAP_SYS_ADMIN (bit 21) and CAP_SYS_PTRACE
 # for other users' /proc/PID/ns/net.
-NE_NETNS=1 ne_start --no-collector.processes --collector.netns
+ne_start --no-collector.processes --collector.netns
 ne_scrape >/dev/null
 expect_caps 0000000000280000 "--collector.netns"
 grep -q 'capabilities kept: cap_sys_ptrace,cap_sys_admin' "$TMP/ne.log" || fail "netns: log line of the kept capabilities: $(grep kept "$TMP/ne.log")"

@@ -27,7 +27,7 @@
 # Runs in private PID, mount and network namespaces, so the netns collector
 # sees the pod and nothing of other tests.
 source "$(dirname "$0")/../lib/common.sh"
-ne_enter_private_ns
+ne_enter_netns
 
 for tool in prometheus jq nft curl; do
 	command -v "$tool" >/dev/null || fail "$tool not installed"
