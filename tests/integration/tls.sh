@@ -121,12 +121,7 @@ curl -s --rate 5/s -w '%{time_total} %{http_code}\n' --cacert "$C/ca.crt" \
 GOOD=$!
 rounds=0
 while kill -0 "$GOOD" 2>/dev/null; do
-	tcurl --cert "$C/client.crt" --key "$C/client.key" -u slow:wrong "$URL" >/dev/null
-	tcurl -u prometheus:scraper-secret "$URL" >/dev/null
-	tcurl --cert "$C/untrusted.crt" --key "$C/untrusted.key" "$URL" >/dev/null
-	tcurl --cert "$C/expired.crt" --key "$C/expired.key" "$URL" >/dev/null
-	curl -s -o /dev/null "http://127.0.0.1:$NE_PORT/metrics" || true
-	gnutls_old || true
+	refused_clients_round "$C" "$NE_PORT" slow
 	rounds=$((rounds + 1))
 done
 wait "$GOOD" || true
