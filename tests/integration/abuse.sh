@@ -48,10 +48,7 @@ base_rss=$(rss_kb)
 
 "$ABUSER" 20 "$NE_PORT" 8 idle:1500 slow:200 tls:50 junk:50 >"$TMP/abuser.log" 2>&1 &
 ABUSE=$!
-# The abuse is in place once the exporter's 64 connections (the default
-# --web.max-connections) are taken; the rest wait in its accept queue.
-flooded() { [ "$(ss -tnH state established "( sport = :$NE_PORT )" | wc -l)" -ge 64 ]; }
-wait_until 5 flooded
+wait_ready "$TMP/abuser.log" # every abusive connection has reached the exporter
 peak_fds=0
 for i in $(seq 18); do
 	good >>"$TMP/good.log"
