@@ -9,11 +9,12 @@
 # Prometheus does, then SCRAPES times more over another while every kind of
 # refused client comes back, one after the other: a wrong password for a
 # user whose bcrypt costs half a second (cost 13), no client certificate, an
-# untrusted and an expired one, plain HTTP to the TLS port, TLS 1.0/1.1. Prints the good
-# client's median scrape time alone and among the refused clients, their
-# ratio, and the worst scrape among them. (The integration test checks that
-# every good scrape is answered; a scrape that waited behind a bcrypt or a
-# handshake would show here as a worst time near half a second.)
+# untrusted and an expired one, plain HTTP to the TLS port, TLS 1.0/1.1.
+# Prints the good client's median scrape time alone and among the refused
+# clients, their ratio, and the worst scrape among them. (The integration
+# test checks that every good scrape is answered; a scrape that waited
+# behind a bcrypt or a handshake would show here as a worst time near half a
+# second.)
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: tls_bench.sh BUILD_DIR [SCRAPES]}" && pwd)
@@ -30,7 +31,6 @@ for tool in certtool gnutls-cli curl; do
 done
 PORT=19300
 HZ_PORT=19301
-URL="https://localhost:$PORT/metrics"
 C="$TMP/certs"
 make_certs "$C"
 
@@ -48,25 +48,8 @@ for _ in $(seq 200); do
 done
 curl -sf -o /dev/null "http://127.0.0.1:$HZ_PORT/healthz" || { cat "$TMP/ne.log" >&2; exit 1; }
 
-# Scrapes HALF times at 5 a second over one kept-alive connection, appending
-# "seconds status" lines to $1.
-good_client() {
-	local args=() i
-	for i in $(seq "$HALF"); do args+=(-o /dev/null "$URL"); done
-	curl -s --rate 5/s -w '%{time_total} %{http_code}\n' --cacert "$C/ca.crt" \
-		--resolve "localhost:$PORT:127.0.0.1" --cert "$C/client.crt" --key "$C/client.key" \
-		-u prometheus:scraper-secret "${args[@]}" >>"$1"
-}
-good_client "$TMP/good.raw"
-good_client "$TMP/good.raw" &
-GOOD=$!
-PIDS+=("$GOOD")
-rounds=0
-while kill -0 "$GOOD" 2>/dev/null; do
-	refused_clients_round "$C" "$PORT" slow
-	rounds=$((rounds + 1))
-done
-wait "$GOOD" || true
+good_scrapes "$C" "$PORT" "$HALF" "$TMP/good.raw"
+rounds=$(good_scrapes_among_refused "$C" "$PORT" "$HALF" "$TMP/good.raw" slow)
 [ "$(wc -l <"$TMP/good.raw")" = $((2 * HALF)) ] || { echo "good client: $(wc -l <"$TMP/good.raw") scrapes" >&2; exit 1; }
 bad=$(awk '$2 != 200' "$TMP/good.raw" | wc -l)
 ms() { awk '{ print $1 * 1000 }'; }

@@ -113,18 +113,7 @@ gnutls-cli --port "$NE_PORT" --x509cafile "$C/ca.crt" --x509certfile "$C/client.
 # refused client comes back, one after the other, the wrong password for a
 # user whose bcrypt costs half a second among them: every scrape answered.
 # (What they cost it in time is measured by bench/tls_bench.sh.)
-args=()
-for _ in $(seq 20); do args+=(-o /dev/null "$URL"); done
-curl -s --rate 5/s -w '%{time_total} %{http_code}\n' --cacert "$C/ca.crt" \
-	--resolve "localhost:$NE_PORT:127.0.0.1" --cert "$C/client.crt" --key "$C/client.key" \
-	-u prometheus:scraper-secret "${args[@]}" >"$TMP/good.raw" &
-GOOD=$!
-rounds=0
-while kill -0 "$GOOD" 2>/dev/null; do
-	refused_clients_round "$C" "$NE_PORT" slow
-	rounds=$((rounds + 1))
-done
-wait "$GOOD" || true
+rounds=$(good_scrapes_among_refused "$C" "$NE_PORT" 20 "$TMP/good.raw" slow)
 [ "$rounds" -ge 1 ] || fail "no refused client ran while the good client scraped"
 [ "$(wc -l <"$TMP/good.raw")" = 20 ] || fail "good client: $(wc -l <"$TMP/good.raw") of 20 scrapes"
 awk '$2 != 200 { bad = 1 } END { exit bad }' "$TMP/good.raw" || fail "a good scrape failed among the refused clients: $(tr '\n' ' ' <"$TMP/good.raw")"

@@ -74,3 +74,28 @@ refused_clients_round() { # DIR PORT USER
 		--x509keyfile "$d/client.key" --priority "NORMAL:-VERS-ALL:+VERS-TLS1.0:+VERS-TLS1.1" \
 		localhost </dev/null >/dev/null 2>&1 || true
 }
+
+# N scrapes of https://localhost:PORT/metrics at 5 a second over one
+# kept-alive connection (as Prometheus scrapes), with DIR's client
+# certificate and user prometheus; appends "seconds status" per scrape to OUT.
+good_scrapes() { # DIR PORT N OUT
+	local d=$1 port=$2 args=() i
+	for i in $(seq "$3"); do args+=(-o /dev/null "https://localhost:$port/metrics"); done
+	curl -s --rate 5/s -w '%{time_total} %{http_code}\n' --cacert "$d/ca.crt" \
+		--resolve "localhost:$port:127.0.0.1" --cert "$d/client.crt" --key "$d/client.key" \
+		-u prometheus:scraper-secret "${args[@]}" >>"$4" || true
+}
+
+# good_scrapes while refused_clients_round (wrong password for USER) runs
+# again and again; prints how many rounds ran.
+good_scrapes_among_refused() { # DIR PORT N OUT USER
+	local pid rounds=0
+	good_scrapes "$1" "$2" "$3" "$4" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		refused_clients_round "$1" "$2" "$5"
+		rounds=$((rounds + 1))
+	done
+	wait "$pid" || true
+	echo "$rounds"
+}
