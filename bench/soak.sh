@@ -26,15 +26,7 @@ POP="$BUILD/tests/sockpop"
 for f in "$NE" "$POP"; do [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }; done
 C="$TMP/certs"
 make_certs "$C"
-cat >"$C/web.yml" <<'YML'
-tls_server_config:
-  cert_file: server.crt
-  key_file: server.key
-  client_auth_type: RequireAndVerifyClientCert
-  client_ca_file: ca.crt
-basic_auth_users:
-  prometheus: $2y$10$9OUcBeMgBzRsJALHa7IKj.Dddug..qv5nJujWXeYLi86iD4W3dvhm
-YML
+web_config_mtls "$C"
 bench_grow_pairs "$PAIRS"
 PORT=19200
 "$NE" --web.listen-address="127.0.0.1:$PORT" --web.config.file="$C/web.yml" \

@@ -22,6 +22,7 @@
 #include <gnutls/gnutls.h>
 #include <stdbool.h>
 
+#include "util/clock.h"
 #include "util/strbuf.h"
 #include "http/web_config.h"
 
@@ -54,11 +55,16 @@ int web_state_check_sans(const struct web_state *st, gnutls_session_t session);
 
 struct web_watch;
 
-/* Takes ownership of first (from web_state_load on path). NULL means ENOMEM. */
+/* Takes ownership of first (from web_state_load on path). NULL means ENOMEM.
+ * web_watch_new_clock: the same, with the clock that paces
+ * web_watch_current's looks (web_watch_new's is util_mono_now; tests pass a
+ * fake one). */
 struct web_watch *web_watch_new(const char *path, struct web_state *first);
+struct web_watch *web_watch_new_clock(const char *path, struct web_state *first, util_clock_fn clock);
 /* Frees the watch and every state; no state may be in use any more. */
 void web_watch_free(struct web_watch *w);
-/* The current state, re-checking the files if a second has passed. Release
+/* The current state, re-checking the files if a second has passed since the
+ * last look (on the watch's clock). Release
  * with web_watch_put(). Never NULL. */
 struct web_state *web_watch_current(struct web_watch *w);
 void web_watch_put(struct web_watch *w, struct web_state *st);

@@ -48,7 +48,8 @@ struct web_watch {
 	char *path;
 	struct web_state_ref *cur;
 	struct web_state_ref *old;   /* retired states, freed when unused */
-	double checked;              /* util_mono_now() of the last look at the files */
+	util_clock_fn clock;         /* paces the looks */
+	double checked;              /* last look at the files, on clock */
 	struct stamp failed[W_COUNT]; /* the file set that last failed: logged once */
 };
 
@@ -448,6 +449,11 @@ static struct web_state_ref *ref_of(struct web_state *st)
 
 struct web_watch *web_watch_new(const char *path, struct web_state *first)
 {
+	return web_watch_new_clock(path, first, util_mono_now);
+}
+
+struct web_watch *web_watch_new_clock(const char *path, struct web_state *first, util_clock_fn clock)
+{
 	struct web_watch *w = calloc(1, sizeof(*w));
 
 	if (!w || !(w->path = strdup(path))) {
@@ -456,7 +462,8 @@ struct web_watch *web_watch_new(const char *path, struct web_state *first)
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	w->cur = ref_of(first);
-	w->checked = util_mono_now();
+	w->clock = clock;
+	w->checked = clock();
 	return w;
 }
 
@@ -549,11 +556,10 @@ out:
 struct web_state *web_watch_current(struct web_watch *w)
 {
 	struct web_state_ref *r;
-	double now = util_mono_now();
+	double now = w->clock();
 
 	pthread_mutex_lock(&w->lock);
-	/* At most once in each second of the clock. */
-	if ((time_t)now > (time_t)w->checked) {
+	if (now - w->checked >= 1.0) {
 		w->checked = now;
 		reload_locked(w, false);
 	}

@@ -13,14 +13,17 @@
  *         waits for the answer and the close
  * A closed slot is opened again a second later (auth: 0.5 s later, a
  * sustained flood of password checks), so the rate of new connections stays
- * below N (2 N) per second. One poll() loop, no threads. Prints, per mode,
- * the connections opened and how many of them the server ended, and for
- * auth how many answers were 401 and 503. */
+ * below N (2 N) per second. One poll() loop, no threads. Prints "ready" once
+ * every slot's first connection has reached the server (it connected, or the
+ * server already ended it), and at the end, per mode, the connections opened
+ * and how many of them the server ended, and for auth how many answers were
+ * 401 and 503. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +42,7 @@ struct slot {
 	int fd;
 	size_t sent;    /* bytes of the mode's script sent */
 	double next;    /* when to send the next byte (slow) */
+	bool reached;   /* a connection of this slot reached the server */
 };
 
 /* alice:wrong */
@@ -111,7 +115,7 @@ int main(int argc, char **argv)
 	static struct slot slots[MAX_SLOTS];
 	static struct pollfd pfd[MAX_SLOTS];
 	struct rlimit rl = {MAX_SLOTS + 64, MAX_SLOTS + 64};
-	size_t n = 0;
+	size_t n = 0, reached = 0;
 	double end;
 	int port, sources;
 
@@ -157,6 +161,8 @@ int main(int argc, char **argv)
 				pfd[i].events |= POLLOUT;
 			if (s->fd >= 0 && s->mode == SLOW && t >= s->next)
 				pfd[i].events |= POLLOUT;
+			if (s->fd >= 0 && !s->reached)
+				pfd[i].events |= POLLOUT;
 			pfd[i].revents = 0;
 		}
 		poll(pfd, n, 100);
@@ -166,6 +172,13 @@ int main(int argc, char **argv)
 
 			if (s->fd < 0 || !pfd[i].revents)
 				continue;
+			if (!s->reached && (pfd[i].revents & (POLLOUT | POLLIN | POLLHUP))) {
+				s->reached = true;
+				if (++reached == n) {
+					printf("ready\n");
+					fflush(stdout);
+				}
+			}
 			if (pfd[i].revents & POLLOUT) {
 				if (s->mode == SLOW && s->sent < sizeof(slow_script) - 1) {
 					if (send(s->fd, slow_script + s->sent, 1, MSG_NOSIGNAL) == 1)

@@ -4,8 +4,9 @@
  *                                    N clients connecting to it (ListenOverflows)
  *   netstat_events refused PORT N    N connects to a closed port (AttemptFails,
  *                                    OutRsts)
- *   netstat_events hold PORT N       a listener and N established pairs, held
- *                                    for 1.5 s (sockstat inuse = 2N + 1)
+ *   netstat_events hold PORT N       a listener and N established pairs (sockstat
+ *                                    inuse = 2N + 1); prints "ready" and holds
+ *                                    them until its standard input ends
  *   netstat_events retrans PORT MS   one connection sending 1000 bytes, held MS
  *                                    milliseconds; with the payload dropped by
  *                                    nftables it retransmits (RetransSegs)
@@ -117,6 +118,7 @@ static int hold(int port, int n)
 {
 	int lfd = listener(port, MAX_CLIENTS), fds[2 * MAX_CLIENTS];
 	struct sockaddr_in a = loopback(port);
+	char c;
 
 	if (lfd < 0)
 		return die("listen");
@@ -128,7 +130,10 @@ static int hold(int port, int n)
 		if (fds[2 * i + 1] < 0)
 			return die("accept");
 	}
-	sleep_ms(1500);
+	printf("ready\n");
+	fflush(stdout);
+	while (read(STDIN_FILENO, &c, 1) > 0)
+		;
 	for (int i = 0; i < 2 * n; i++)
 		abort_close(fds[i]);
 	abort_close(lfd);

@@ -48,7 +48,7 @@ base_rss=$(rss_kb)
 
 "$ABUSER" 20 "$NE_PORT" 8 idle:1500 slow:200 tls:50 junk:50 >"$TMP/abuser.log" 2>&1 &
 ABUSE=$!
-sleep 1
+wait_ready "$TMP/abuser.log" # every abusive connection has reached the exporter
 peak_fds=0
 for i in $(seq 18); do
 	good >>"$TMP/good.log"

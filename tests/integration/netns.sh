@@ -14,7 +14,7 @@
 # /run/netns), so it sees no other test's namespaces.
 #   bash tests/integration/netns.sh BUILD_DIR SRC_DIR
 source "$(dirname "$0")/../lib/common.sh"
-ne_enter_private_ns
+ne_enter_netns
 mkdir -p /run/netns
 mount -t tmpfs issue10c-netns /run/netns
 
@@ -22,7 +22,7 @@ mount -t tmpfs issue10c-netns /run/netns
 command -v nft >/dev/null || fail "nft (nftables) is required"
 CGROOT=/sys/fs/cgroup/unified
 [ -w "$CGROOT/cgroup.procs" ] || CGROOT=/sys/fs/cgroup
-CG="$CGROOT/issue10c-netns-$$"
+CG="$CGROOT/issue10c-netns-${TMP##*/}" # $$ is 1 in every test's PID namespace
 
 cleanup() {
 	ne_cleanup
@@ -179,24 +179,27 @@ expect_value "$M" "netstat_netns_tcp_listen_backlog{$L_O,port=\"7000\"}" 8
 check_states "$M" "$L_A" A4 A6
 ne_stop
 
-# ---- rotation: budget 0, interval 3s ----
+# ---- rotation: budget 0, interval 5s ----
 # C has its own hash table: a full census every scrape. A and B share the
 # host's: with no budget, a census only once it is (or the wait for the first
 # is) older than the interval; their listeners are current in every scrape.
-ne_start "${OPTS[@]}" --collector.netns.census-budget=0 --collector.netns.census-interval=3s
+ne_start "${OPTS[@]}" --collector.netns.census-budget=0 --collector.netns.census-interval=5s
 ne_scrape >"$TMP/r1" || fail "scrape failed"
 grep -q "^netstat_netns_tcp_sockets{$L_B," "$TMP/r1" && fail "B's first census should wait for the interval"
 grep -q "^netstat_netns_census_age_seconds{$L_B}" "$TMP/r1" && fail "B has no census yet: no age"
 expect_value "$TMP/r1" "netstat_netns_tcp_listen_backlog{$L_B,port=\"6379\"}" 4096
 check_states "$TMP/r1" "$L_C" C4 C6
-sleep 3.2
-ne_scrape >"$TMP/r2" || fail "scrape failed"
+# Scrapes until B's first census, due once the interval has passed.
+b_censused() { ne_scrape >"$TMP/r2" && grep -q "^netstat_netns_census_age_seconds{$L_B}" "$TMP/r2"; }
+wait_until 10 b_censused
 check_states "$TMP/r2" "$L_B" B4 B6
 expect_value "$TMP/r2" "netstat_netns_census_age_seconds{$L_B}" 0
+# New sockets in B and C, made together: the next scrape must come within
+# the interval of B's census.
 nsenter --net=/proc/$PID_B/ns/net "$POP" L,0.0.0.0,6381 T,5,127.0.0.1,127.0.0.1,6381 >"$TMP/b2.out" 2>&1 &
 PID_B2=$!
-wait_ready "$TMP/b2.out"
 nsenter --net=$NSC "$POP" L,127.0.0.1,7001 E,1,127.0.0.1,127.0.0.1,7001 >"$TMP/c2.out" 2>&1 &
+wait_ready "$TMP/b2.out"
 wait_ready "$TMP/c2.out"
 ne_scrape >"$TMP/r3" || fail "scrape failed"
 expect_value "$TMP/r3" "netstat_netns_tcp_sockets{$L_B,family=\"ipv4\",state=\"time_wait\"}" 7
@@ -205,9 +208,12 @@ age=$(metric_value "$TMP/r3" "netstat_netns_census_age_seconds{$L_B}")
 awk -v a="$age" 'BEGIN { exit !(a > 0) }' || fail "B's census should be older than this scrape: age '$age'"
 expect_value "$TMP/r3" "netstat_netns_tcp_sockets{$L_C,family=\"ipv4\",state=\"established\"}" 12
 expect_value "$TMP/r3" "netstat_netns_census_age_seconds{$L_C}" 0
-sleep 3.2
-ne_scrape >"$TMP/r4" || fail "scrape failed"
-expect_value "$TMP/r4" "netstat_netns_tcp_sockets{$L_B,family=\"ipv4\",state=\"time_wait\"}" 12
+# Scrapes until B's next census (the interval after the last) counts them.
+b_recounted() {
+	ne_scrape >"$TMP/r4" &&
+		[ "$(metric_value "$TMP/r4" "netstat_netns_tcp_sockets{$L_B,family=\"ipv4\",state=\"time_wait\"}")" = 12 ]
+}
+wait_until 10 b_recounted
 ne_stop
 
 # ---- churn: namespaces made and destroyed between and during scrapes ----

@@ -104,14 +104,16 @@ expect_value "$TMP/s1.txt" netstat_tcpext_listen_overflows_total "$(field "$TMP/
 # sockstat of B, read right after the scrape (nothing runs there any more).
 # Only the per-namespace values: TCP orphan, alloc and mem are host-wide, and
 # the exporter's own HTTP connection moves them.
-inb "$EV" hold 9304 5 &
+# held: the listener and 5 established pairs, until the helper's input ends
+mkfifo "$TMP/hold.in"
+inb "$EV" hold 9304 5 <"$TMP/hold.in" >"$TMP/hold.out" &
 HOLD=$!
-# held: the listener and 5 established pairs (it holds them 1.5 s)
-b_holding() { [ "$(awk '/^TCP:/ { print $3 }' "/proc/$B/net/sockstat")" -ge 11 ]; }
-wait_until 5 b_holding
+exec 8>"$TMP/hold.in"
+wait_ready "$TMP/hold.out"
 ne_scrape >"$TMP/s1b.txt"
 read -r _ _ used < <(grep '^sockets:' "/proc/$B/net/sockstat")
 read -r _ _ inuse _ _ _ tw _ _ _ _ < <(grep '^TCP:' "/proc/$B/net/sockstat")
+exec 8>&-
 wait "$HOLD" || fail "hold helper failed"
 [ "$inuse" -ge 11 ] || fail "hold helper did not open its sockets (inuse $inuse)"
 expect_value "$TMP/s1b.txt" netstat_sockstat_sockets_used "$used"

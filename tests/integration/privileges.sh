@@ -1,7 +1,8 @@
 # Least privilege, proven on the running process: started as root with every
 # capability, the exporter keeps in every thread (effective, permitted and
 # bounding sets) exactly CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH with the
-# processes collector or the connections explorer on, none with both off, CAP_NET_BIND_SERVICE only while a
+# processes collector or the connections explorer on, CAP_SYS_ADMIN and
+# CAP_SYS_PTRACE with the netns collector on, none with all off, CAP_NET_BIND_SERVICE only while a
 # listen port is below 1024; no ambient or inheritable capabilities and
 # no_new_privs set. A world-writable web config (or certificate) is refused
 # at start with exit status 2. (integration.capabilities proves that each
@@ -29,16 +30,25 @@ expect_caps() {
 	[ "$(thread_caps NoNewPrivs)" = 1 ] || fail "no_new_privs is not set in every thread"
 }
 
-# bit 2 CAP_DAC_READ_SEARCH, bit 19 CAP_SYS_PTRACE, bit 10 CAP_NET_BIND_SERVICE
+# Another network namespace, so that the netns collector (on by default) has
+# one to see.
+unshare -n sleep 600 &
+HOLDER=$!
+other_ns() { [ "$(readlink /proc/$HOLDER/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
+wait_until 5 other_ns
+
+# bit 2 CAP_DAC_READ_SEARCH, bit 19 CAP_SYS_PTRACE, bit 21 CAP_SYS_ADMIN,
+# bit 10 CAP_NET_BIND_SERVICE
 ne_start
 ne_scrape >/dev/null
-expect_caps 0000000000080004 "default"
-grep -q 'capabilities kept: cap_sys_ptrace,cap_dac_read_search' "$TMP/ne.log" || fail "no log line of the kept capabilities"
+expect_caps 0000000000280004 "default"
+grep -q 'capabilities kept: cap_sys_ptrace,cap_dac_read_search,cap_sys_admin' "$TMP/ne.log" ||
+	fail "no log line of the kept capabilities: $(grep kept "$TMP/ne.log")"
 ne_stop
 
-ne_start --no-collector.processes
+ne_start --no-collector.processes --no-collector.netns
 ne_scrape >/dev/null
-expect_caps 0000000000000000 "--no-collector.processes"
+expect_caps 0000000000000000 "--no-collector.processes --no-collector.netns"
 ne_stop
 
 # The connections explorer attributes sockets to programs itself: with the
@@ -46,9 +56,9 @@ ne_stop
 # program of another user's sockets.
 setpriv --reuid=65534 --regid=65534 --clear-groups "$POP" L,127.0.0.1,9300 E,2,127.0.0.1,127.0.0.1,9300 >"$TMP/pop" &
 wait_ready "$TMP/pop"
-ne_start --web.enable-connections --no-collector.processes
+ne_start --web.enable-connections --no-collector.processes --no-collector.netns
 curl -sf "$NE_URL/api/v1/connections?port=9300" >"$TMP/api" || fail "connections API"
-expect_caps 0000000000080004 "--web.enable-connections --no-collector.processes"
+expect_caps 0000000000080004 "--web.enable-connections --no-collector.processes --no-collector.netns"
 grep -q "capabilities kept: cap_sys_ptrace,cap_dac_read_search; why: connections explorer: " "$TMP/ne.log" ||
 	fail "explorer: log line of the kept capabilities: $(grep kept "$TMP/ne.log")"
 got=$(jq -c '[.rows[] | .program] | unique' "$TMP/api")
@@ -56,20 +66,20 @@ got=$(jq -c '[.rows[] | .program] | unique' "$TMP/api")
 # the listener and the two connections it accepted
 [ "$(jq '.total' "$TMP/api")" = 3 ] || fail "explorer: local port 9300: $(jq '.total' "$TMP/api") sockets, want 3"
 ne_stop
-ne_start --web.enable-connections --no-web.enable-connections --no-collector.processes
-expect_caps 0000000000000000 "--web.enable-connections --no-web.enable-connections --no-collector.processes"
+ne_start --web.enable-connections --no-web.enable-connections --no-collector.processes --no-collector.netns
+expect_caps 0000000000000000 "--web.enable-connections --no-web.enable-connections --no-collector.processes --no-collector.netns"
 ne_stop
 
 # The netns collector keeps setns's CAP_SYS_ADMIN (bit 21) and CAP_SYS_PTRACE
 # for other users' /proc/PID/ns/net.
-NE_NETNS=1 ne_start --no-collector.processes --collector.netns
+ne_start --no-collector.processes --collector.netns
 ne_scrape >/dev/null
 expect_caps 0000000000280000 "--collector.netns"
 grep -q 'capabilities kept: cap_sys_ptrace,cap_sys_admin' "$TMP/ne.log" || fail "netns: log line of the kept capabilities: $(grep kept "$TMP/ne.log")"
 ne_stop
 
 # A port below 1024 for /healthz probes keeps the bind capability.
-ne_start --no-collector.processes --web.healthz-listen-address=127.0.0.1:81
+ne_start --no-collector.processes --no-collector.netns --web.healthz-listen-address=127.0.0.1:81
 expect_caps 0000000000000400 "--web.healthz-listen-address=127.0.0.1:81"
 ne_stop
 

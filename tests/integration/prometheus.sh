@@ -27,7 +27,7 @@
 # Runs in private PID, mount and network namespaces, so the netns collector
 # sees the pod and nothing of other tests.
 source "$(dirname "$0")/../lib/common.sh"
-ne_enter_private_ns
+ne_enter_netns
 
 for tool in prometheus jq nft curl; do
 	command -v "$tool" >/dev/null || fail "$tool not installed"
@@ -144,11 +144,14 @@ check_expr() {
 	if [ -z "$ops" ]; then
 		# A scrape that passed its deadline (a loaded machine) is served
 		# without the late collector, and Prometheus marks that
-		# collector's series stale until the next scrape: look once more.
-		sleep 1.5
-		n=$(pq_count "$e") || exit 1
-		[ "$n" -gt 0 ] || fail "$where: no data for $e"
-		return 0
+		# collector's series stale until the next scrape: look again,
+		# for a few scrape intervals.
+		for _ in $(seq 50); do
+			sleep 0.1
+			n=$(pq_count "$e") || exit 1
+			[ "$n" -gt 0 ] && return 0
+		done
+		fail "$where: no data for $e"
 	fi
 	while IFS= read -r op; do
 		op=$(sed -E 's/^\((.*)\)$/\1/' <<<"$op")

@@ -34,7 +34,7 @@ t=$(closed_after "")
 # Capacity for prompt clients while idle ones from 4 addresses flood.
 "$ABUSER" 8 "$NE_PORT" 4 idle:40 >"$TMP/abuser.log" &
 ABUSE=$!
-sleep 1
+wait_ready "$TMP/abuser.log" # every idle connection has reached the exporter
 for _ in $(seq 10); do
 	code=$(curl -s -m 3 -o /dev/null -w '%{http_code}' "$NE_URL/metrics") || true
 	[ "$code" = 200 ] || fail "a prompt scrape answered '$code' while idle connections flood"

@@ -27,7 +27,7 @@ for tool in tc nft ss promtool; do
 done
 TRAFFIC="$BUILD/tests/traffic"
 [ -x "$TRAFFIC" ] || fail "$TRAFFIC not built (tests/helpers/traffic.c)"
-PEER="issue13-tcpinfo-peer-$$"
+PEER="issue13-tcpinfo-peer-${TMP##*/}" # $$ is 1 in every test's PID namespace
 trap 'ip netns del "$PEER" 2>/dev/null || true; ne_cleanup' EXIT
 
 # --- the peer namespace and the veth pair

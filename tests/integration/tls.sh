@@ -3,8 +3,8 @@
 #     auth and gets the exporter's series (up == 1);
 #   - wrong password, no password, no client certificate, an untrusted or an
 #     expired client certificate, TLS 1.0/1.1 and plain HTTP to the TLS port
-#     are refused, while a good client scraping at the same time stays within
-#     a few ms of its own baseline;
+#     are refused, while a good client scraping at the same time is answered
+#     every time;
 #   - client_allowed_sans lets only the listed names in (403 otherwise);
 #   - the configured headers are sent; /healthz on the plain probe listener
 #     answers without credentials and serves nothing else;
@@ -108,40 +108,15 @@ gnutls-cli --port "$NE_PORT" --x509cafile "$C/ca.crt" --x509certfile "$C/client.
 	--x509keyfile "$C/client.key" --priority "NORMAL:-VERS-ALL:+VERS-TLS1.2" localhost \
 	</dev/null >"$TMP/gnutls.log" 2>&1 || fail "the same client with TLS 1.2 is refused: $(tail -3 "$TMP/gnutls.log")"
 
-# What the refusals cost a good client: 40 scrapes at 5 a second over one
-# kept-alive connection (as Prometheus scrapes); every kind of refused client
-# comes back, one after the other, during the last 20, the wrong password
-# for a user whose bcrypt costs half a second. The two halves are measured
-# back to back and compared.
-median_ms() { sort -n | awk '{ v[NR] = $1 } END { print int(v[int((NR + 1) / 2)] * 1000) }'; }
-args=()
-for _ in $(seq 40); do args+=(-o /dev/null "$URL"); done
-curl -s --rate 5/s -w '%{time_total} %{http_code}\n' --cacert "$C/ca.crt" \
-	--resolve "localhost:$NE_PORT:127.0.0.1" --cert "$C/client.crt" --key "$C/client.key" \
-	-u prometheus:scraper-secret "${args[@]}" >"$TMP/good.raw" &
-GOOD=$!
-sleep 4
-while kill -0 "$GOOD" 2>/dev/null; do
-	tcurl --cert "$C/client.crt" --key "$C/client.key" -u slow:wrong "$URL" >/dev/null
-	tcurl -u prometheus:scraper-secret "$URL" >/dev/null
-	tcurl --cert "$C/untrusted.crt" --key "$C/untrusted.key" "$URL" >/dev/null
-	tcurl --cert "$C/expired.crt" --key "$C/expired.key" "$URL" >/dev/null
-	curl -s -o /dev/null "http://127.0.0.1:$NE_PORT/metrics" || true
-	gnutls_old || true
-done
-wait "$GOOD" || true
-[ "$(wc -l <"$TMP/good.raw")" = 40 ] || fail "good client: $(wc -l <"$TMP/good.raw") of 40 scrapes"
+# Refused clients do not get in a good client's way: 20 scrapes at 5 a second
+# over one kept-alive connection (as Prometheus scrapes) while every kind of
+# refused client comes back, one after the other, the wrong password for a
+# user whose bcrypt costs half a second among them: every scrape answered.
+# (What they cost it in time is measured by bench/tls_bench.sh.)
+rounds=$(good_scrapes_among_refused "$C" "$NE_PORT" 20 "$TMP/good.raw" slow)
+[ "$rounds" -ge 1 ] || fail "no refused client ran while the good client scraped"
+[ "$(wc -l <"$TMP/good.raw")" = 20 ] || fail "good client: $(wc -l <"$TMP/good.raw") of 20 scrapes"
 awk '$2 != 200 { bad = 1 } END { exit bad }' "$TMP/good.raw" || fail "a good scrape failed among the refused clients: $(tr '\n' ' ' <"$TMP/good.raw")"
-alone=$(head -n 20 "$TMP/good.raw" | awk '{ print $1 }' | median_ms)
-busy=$(tail -n 20 "$TMP/good.raw" | awk '{ print $1 }' | median_ms)
-worst=$(tail -n 20 "$TMP/good.raw" | awk '{ print $1 }' | sort -n | tail -1 | awk '{ print int($1 * 1000) }')
-echo "good scrape (kept-alive connection): median ${alone} ms alone, ${busy} ms among refused clients (worst ${worst} ms)"
-# The refused clients' own CPU (and the half second of bcrypt each wrong
-# password costs) shares a 2-core machine: the medians may differ by that
-# much. A scrape that waited behind a bcrypt or a handshake would not.
-[ "$busy" -le $((alone * 2 + 20)) ] ||
-	fail "refused clients cost a good scrape $((busy - alone)) ms (median ${alone} -> ${busy} ms)"
-[ "$worst" -le $((alone * 2 + 300)) ] || fail "a good scrape took ${worst} ms among refused clients"
 
 # A real Prometheus, with a client certificate and basic auth.
 cat >"$TMP/prometheus.yml" <<YML
@@ -186,14 +161,14 @@ serial() {
 		certtool -i 2>/dev/null | awk '/Serial Number/ { print $NF; exit }'
 }
 before=$(serial)
+[ -n "$before" ] || fail "no serial of the first certificate"
 _cert "$C" server2 ca 'cn = "localhost"' 'dns_name = "localhost"' 'ip_address = "127.0.0.1"' \
 	tls_www_server signing_key 'expiration_days = 2' || fail "could not make the second certificate"
 mv "$C/server2.key" "$C/server.key"
 mv "$C/server2.crt" "$C/server.crt"
-sleep 1.2
-after=$(serial)
-[ -n "$before" ] && [ -n "$after" ] && [ "$before" != "$after" ] ||
-	fail "certificate not rotated: serial '$before' before, '$after' after"
+# The files are looked at once a second: wait for a new serial.
+rotated() { after=$(serial) && [ -n "$after" ] && [ "$after" != "$before" ]; }
+wait_until 10 rotated
 [ "$(good "$URL")" = 200 ] || fail "good client after rotation"
 grep -q 'web config .* reloaded' "$TMP/ne.log" || fail "no log line for the reload"
 ne_stop

@@ -1,7 +1,8 @@
 # Shared helpers for integration tests. Source it from a test run as
 #   bash tests/integration/NAME.sh BUILD_DIR SRC_DIR
-# Every test runs in its own network namespace (ne_enter_netns re-executes
-# the script under `unshare -n`), so fixed ports and socket counts are ours.
+# Every test runs in its own network, PID and mount namespaces (ne_enter_netns
+# re-executes the script under `unshare`), so fixed ports, socket counts,
+# processes and network namespaces are ours.
 
 set -euo pipefail
 
@@ -33,32 +34,32 @@ ne_cleanup() {
 }
 trap ne_cleanup EXIT
 
-# Re-executes the calling script inside a new network namespace with lo up,
-# and a new pid namespace with its own /proc: the exporter then sees only the
-# test's processes, so the processes collector's work (and every scrape's
-# time) does not depend on what else runs on the host.
+# Re-executes the calling script inside new network, PID and mount
+# namespaces, then makes every mount private (so what the test mounts, /run/netns
+# or overlays, never reaches the host), mounts its own /proc and brings lo up.
+# The exporter then sees only this test's processes and network namespaces, so
+# it runs with its defaults (the netns collector on), and the processes
+# collector's work (and every scrape's time) does not depend on what else runs
+# on the host.
 ne_enter_netns() {
 	if [ "${NE_IN_NETNS:-}" != 1 ]; then
 		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
 		trap - EXIT
 		rm -rf "$TMP"
-		# Not --mount-proc: it first makes / private, which fails in a chroot
-		# (/ is no mount point there); only /proc needs to be private.
-		NE_IN_NETNS=1 exec unshare -n -p -f -m --propagation unchanged --kill-child -- \
+		# Not --propagation private / --mount-proc: they change /'s
+		# propagation, which fails in a chroot (/ is no mount point there).
+		NE_IN_NETNS=1 exec unshare -m -n -p -f --propagation unchanged --kill-child -- \
 			bash "$0" "$BUILD" "$SRC"
 	fi
-	mount --make-private /proc && mount -t proc proc /proc || fail "cannot mount a private /proc"
+	ne_private_mounts
+	mount -t proc proc /proc || fail "cannot mount a private /proc"
 	ip link set lo up
 }
 
-# Starts the exporter on 127.0.0.1:$NE_PORT with extra flags; waits for /healthz.
-# Without NE_NETNS=1 the netns collector is off: with the host's PID namespace
-# it would see (and dump) the namespaces of every test running on the machine;
-# tests that want it run in a PID namespace of their own (ne_enter_private_ns).
+# Starts the exporter on 127.0.0.1:$NE_PORT with its defaults and extra flags;
+# waits for /healthz.
 ne_start() {
-	local own=(--no-collector.netns)
-	[ "${NE_NETNS:-}" = 1 ] && own=()
-	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" "${own[@]}" "$@" >"$TMP/ne.log" 2>&1 &
+	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" "$@" >"$TMP/ne.log" 2>&1 &
 	NE_PID=$!
 	for _ in $(seq 100); do
 		if curl -sf -o /dev/null "$NE_URL/healthz"; then
@@ -114,12 +115,12 @@ wait_ready() {
 	fail "population did not get ready: $(cat "$1")"
 }
 
-# Drops SYN-ACKs sent from local port $2 (nftables table $1): connects to a
-# listener there leave request sockets (SYN_RECV) behind, a real SYN backlog.
-# The SYN-ACKs are dropped where they arrive (input), not where they leave:
-# a SYN-ACK refused on output makes its retransmission fail, and the kernel
-# (6.18 here) then drops the request socket at once, so SYN_RECV would come
-# and go with the clients' SYN retries instead of lasting ~63 s.
+# Drops SYN-ACKs from local port $2 where the clients receive them (nftables
+# table $1): connects to a listener there leave request sockets (SYN_RECV)
+# behind, a real SYN backlog, for the minute the SYN-ACK retries last. (Dropped
+# on output instead, a failed retransmission makes the kernel drop the request
+# socket at its first timer, after a second, and the client's next SYN makes
+# a new one: the count then swings between 0 and N.)
 drop_syn_acks() {
 	nft add table inet "$1"
 	nft add chain inet "$1" in '{ type filter hook input priority 0; }'
@@ -143,25 +144,6 @@ wait_until() {
 		[ "$(date +%s%N)" -lt "$end" ] || fail "timed out after ${limit}s waiting for: $*"
 		sleep 0.05
 	done
-}
-
-# Like ne_enter_netns, with private PID and mount namespaces too (its own
-# /proc): the exporter then sees only this test's processes and namespaces,
-# so ne_start leaves the netns collector on.
-ne_enter_private_ns() {
-	if [ "${NE_IN_NETNS:-}" != 1 ]; then
-		[ "$(id -u)" = 0 ] || { echo "integration tests need root (network namespaces)" >&2; exit 1; }
-		trap - EXIT
-		rm -rf "$TMP"
-		# Not --propagation private / --mount-proc: they change /'s
-		# propagation, which fails in a chroot (/ is no mount point there).
-		NE_IN_NETNS=1 exec unshare -m -n -p -f --propagation unchanged --kill-child -- \
-			bash "$0" "$BUILD" "$SRC"
-	fi
-	ne_private_mounts
-	mount -t proc proc /proc || fail "cannot mount a private /proc"
-	ip link set lo up
-	NE_NETNS=1
 }
 
 # In a new mount namespace: makes every mount private, so what the test
@@ -189,10 +171,8 @@ in_cgroup() {
 # config with users or client certificates): also serves /healthz alone on
 # 127.0.0.1:$((NE_PORT + 1)) (--web.healthz-listen-address) and waits there.
 ne_start_hz() {
-	local own=(--no-collector.netns)
-	[ "${NE_NETNS:-}" = 1 ] && own=()
 	"$NE_BIN" --web.listen-address="127.0.0.1:$NE_PORT" --web.healthz-listen-address="127.0.0.1:$((NE_PORT + 1))" \
-		"${own[@]}" "$@" >"$TMP/ne.log" 2>&1 &
+		"$@" >"$TMP/ne.log" 2>&1 &
 	NE_PID=$!
 	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$((NE_PORT + 1))/healthz"
 }

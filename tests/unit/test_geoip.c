@@ -22,6 +22,7 @@
 #include "collectors/sockets.h"
 #include "geoip/geoip.h"
 #include "sockdiag/census.h"
+#include "fixture_tree.h"
 
 #define FIX FIXTURES_DIR "/geoip/"
 
@@ -184,14 +185,15 @@ static void copy(const char *from, const char *to)
  * database; the reload flag forces a reopen of an unchanged file. */
 static void test_reload(void **st)
 {
-	char dir[] = "/tmp/test_geoip.XXXXXX", path[64], tmp[64];
+	struct fixture_tree dir;
+	char path[128], tmp[128];
 	struct geoip *g;
 	unsigned gen;
 
 	(void)st;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/db.mmdb", dir);
-	snprintf(tmp, sizeof(tmp), "%s/new.mmdb", dir);
+	ftree_init(&dir);
+	ftree_path(&dir, path, sizeof(path), "db.mmdb");
+	ftree_path(&dir, tmp, sizeof(tmp), "new.mmdb");
 	copy(FIX "maxmind.mmdb", path);
 	g = open_ok(path, NULL);
 	gen = geoip_generation(g);
@@ -229,8 +231,7 @@ static void test_reload(void **st)
 	assert_int_equal(geoip_generation(g), gen + 3);
 	assert_string_equal(cc_str(g, "198.51.100.1"), "FR");
 	geoip_free(g);
-	unlink(path);
-	rmdir(dir);
+	ftree_fini(&dir);
 }
 
 static struct diag_sock est(const char *src, uint16_t sport, const char *dst, uint16_t dport)

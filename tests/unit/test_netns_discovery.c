@@ -18,6 +18,7 @@
 
 #include "netns/discovery.h"
 #include "netns/handle.h"
+#include "fixture_tree.h"
 
 static void test_parse_link(void **state)
 {
@@ -78,47 +79,26 @@ static void test_parse_ehash(void **state)
 
 /* ---- discovery over a fixture tree ---- */
 
-static char root[64];
-
-static void put(const char *rel, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
+static struct fixture_tree tree;
 
 static void proc(int pid, const char *link, unsigned long long start)
 {
-	char path[256], stat[256];
+	char rel[32];
 
-	snprintf(path, sizeof(path), "%s/proc/%d", root, pid);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/proc/%d/ns", root, pid);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/proc/%d/ns/net", root, pid);
-	assert_int_equal(symlink(link, path), 0);
-	snprintf(path, sizeof(path), "proc/%d/stat", pid);
-	snprintf(stat, sizeof(stat), "%d (p %d) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n",
-		 pid, pid, start);
-	put(path, stat);
+	ftree_mkdir(&tree, "proc/%d", pid);
+	ftree_mkdir(&tree, "proc/%d/ns", pid);
+	ftree_link(&tree, link, "proc/%d/ns/net", pid);
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+	ftree_putf(&tree, rel, "%d (p %d) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0\n",
+		   pid, pid, start);
 }
 
 static int setup(void **state)
 {
-	char path[256];
-
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/issue10c-unit.XXXXXX");
-	assert_non_null(mkdtemp(root));
-	snprintf(path, sizeof(path), "%s/proc", root);
-	assert_int_equal(mkdir(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/run", root);
-	assert_int_equal(mkdir(path, 0755), 0);
+	ftree_init(&tree);
+	ftree_mkdir(&tree, "proc");
+	ftree_mkdir(&tree, "run");
 	/* ns 100: pids 10 (younger) and 11 (older); ns 200: pid 12; ns 300
 	 * (ours): pid 13; pid 14 has junk for a link; "self" is pid 13. */
 	proc(10, "net:[100]", 500);
@@ -126,22 +106,19 @@ static int setup(void **state)
 	proc(12, "net:[200]", 100);
 	proc(13, "net:[300]", 50);
 	proc(14, "mnt:[100]", 10);
-	snprintf(path, sizeof(path), "%s/proc/self", root);
-	assert_int_equal(symlink("13", path), 0);
+	ftree_link(&tree, "13", "proc/self");
 	/* Not processes: a thread-like name, a file. */
-	put("proc/sys", "");
+	ftree_put(&tree, "proc/sys", "");
 	/* A plain file in the named-namespace directory is no bind mount. */
-	put("run/issue10c-plain", "");
+	ftree_put(&tree, "run/issue10c-plain", "");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	ftree_fini(&tree);
+	return 0;
 }
 
 static int keep_hint(void *arg, uint64_t ino, uint64_t *start)
@@ -156,15 +133,14 @@ static int keep_hint(void *arg, uint64_t ino, uint64_t *start)
 
 static void test_discover(void **state)
 {
-	char path[256], run[256];
+	char run[256];
 	struct netns_list l;
 	uint64_t self = 0;
 	int fd;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/proc", root);
-	snprintf(run, sizeof(run), "%s/run", root);
-	fd = open(path, O_RDONLY | O_DIRECTORY);
+	ftree_path(&tree, run, sizeof(run), "run");
+	fd = openat(tree.fd, "proc", O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
 	assert_int_equal(netns_ino_of(fd, 0, &self), 0);
 	assert_true(self == 300);
@@ -189,7 +165,7 @@ static void test_discover(void **state)
 	assert_int_equal(l.len, 3);
 
 	/* A missing named-namespace directory is no error. */
-	snprintf(run, sizeof(run), "%s/nonexistent", root);
+	ftree_path(&tree, run, sizeof(run), "nonexistent");
 	assert_int_equal(netns_discover(fd, run, self, NULL, NULL, &l), 0);
 	assert_int_equal(l.len, 2);
 	netns_list_fini(&l);

@@ -16,48 +16,28 @@
 #include <cmocka.h>
 
 #include "netns/identity.h"
+#include "fixture_tree.h"
 
 #define UID "0125ec2f-b64a-4868-8f5b-94b56cbab864"
 #define UID_ "0125ec2f_b64a_4868_8f5b_94b56cbab864"
 #define CID "ee4b20e90ac7f42a10bd004d05646b13d8ab5e2c5e7cbc01abf8006bac016459"
 
 struct tree {
-	char root[64];
-	char proc[96], pods[96], docker[96];
+	struct fixture_tree ft; /* proc/, pods/ and docker/ */
+	char pods[96], docker[96];
 	int procfs_fd;
 	struct netns_identity_opts opts;
 };
-
-static void put(const char *dir, const char *rel, const char *content)
-{
-	char p[512];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void mk(const char *dir, const char *rel)
-{
-	char p[512];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	assert_int_equal(mkdir(p, 0755), 0);
-}
 
 static void add_proc(struct tree *t, int pid, const char *comm, const char *cgroup)
 {
 	char rel[32];
 
-	snprintf(rel, sizeof(rel), "%d", pid);
-	mk(t->proc, rel);
-	snprintf(rel, sizeof(rel), "%d/comm", pid);
-	put(t->proc, rel, comm);
-	snprintf(rel, sizeof(rel), "%d/cgroup", pid);
-	put(t->proc, rel, cgroup);
+	ftree_mkdir(&t->ft, "proc/%d", pid);
+	snprintf(rel, sizeof(rel), "proc/%d/comm", pid);
+	ftree_put(&t->ft, rel, comm);
+	snprintf(rel, sizeof(rel), "proc/%d/cgroup", pid);
+	ftree_put(&t->ft, rel, cgroup);
 }
 
 static int setup(void **state)
@@ -65,18 +45,14 @@ static int setup(void **state)
 	struct tree *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	snprintf(t->root, sizeof(t->root), "/tmp/issue10i-identity-XXXXXX");
-	assert_non_null(mkdtemp(t->root));
-	snprintf(t->proc, sizeof(t->proc), "%s/proc", t->root);
-	snprintf(t->pods, sizeof(t->pods), "%s/pods", t->root);
-	snprintf(t->docker, sizeof(t->docker), "%s/docker", t->root);
-	assert_int_equal(mkdir(t->proc, 0755), 0);
-	assert_int_equal(mkdir(t->pods, 0755), 0);
-	assert_int_equal(mkdir(t->docker, 0755), 0);
-	t->procfs_fd = open(t->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ftree_init(&t->ft);
+	ftree_mkdir(&t->ft, "proc");
+	ftree_mkdir(&t->ft, "pods");
+	ftree_mkdir(&t->ft, "docker");
+	t->procfs_fd = openat(t->ft.fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(t->procfs_fd >= 0);
-	t->opts.pods_root = t->pods;
-	t->opts.docker_root = t->docker;
+	t->opts.pods_root = ftree_path(&t->ft, t->pods, sizeof(t->pods), "pods");
+	t->opts.docker_root = ftree_path(&t->ft, t->docker, sizeof(t->docker), "docker");
 	*state = t;
 	return 0;
 }
@@ -84,11 +60,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct tree *t = *state;
-	char cmd[128];
 
 	close(t->procfs_fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->root);
-	assert_int_equal(system(cmd), 0);
+	ftree_fini(&t->ft);
 	free(t);
 	return 0;
 }
@@ -100,9 +74,9 @@ static void test_pod(void **state)
 
 	add_proc(t, 100, "pause\n",
 		 "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_ ".slice/cri-containerd-" CID ".scope\n");
-	mk(t->pods, "default_nginx-7c5ddbdf54-2xk9p_" UID);
-	mk(t->pods, "default_other_1864dd0546310be9937c37cf88024cb8");
-	mk(t->pods, "kube-system_coredns-5d78c9869d-abcde_" "74c13223-5a00-11e9-b385-42010a80018d");
+	ftree_mkdir(&t->ft, "pods/default_nginx-7c5ddbdf54-2xk9p_" UID);
+	ftree_mkdir(&t->ft, "pods/default_other_1864dd0546310be9937c37cf88024cb8");
+	ftree_mkdir(&t->ft, "pods/kube-system_coredns-5d78c9869d-abcde_" "74c13223-5a00-11e9-b385-42010a80018d");
 	assert_int_equal(netns_identify(t->procfs_fd, 100, &t->opts, &id), 0);
 	assert_string_equal(id.pod_uid, UID);
 	assert_string_equal(id.pod, "nginx-7c5ddbdf54-2xk9p");
@@ -121,7 +95,7 @@ static void test_pod(void **state)
 		assert_string_equal(id.namespace_, "");
 	}
 	/* Two directories claim the UID: no guess. */
-	mk(t->pods, "staging_nginx-7c5ddbdf54-2xk9p_" UID);
+	ftree_mkdir(&t->ft, "pods/staging_nginx-7c5ddbdf54-2xk9p_" UID);
 	assert_int_equal(netns_identify(t->procfs_fd, 100, &t->opts, &id), 0);
 	assert_string_equal(id.pod_uid, UID);
 	assert_string_equal(id.pod, "");
@@ -150,8 +124,8 @@ static void test_docker(void **state)
 	char long_name[200], json[512];
 
 	add_proc(t, 200, "nginx\n", "0::/system.slice/docker-" CID ".scope\n");
-	mk(t->docker, CID);
-	put(t->docker, CID "/config.v2.json",
+	ftree_mkdir(&t->ft, "docker/" CID);
+	ftree_put(&t->ft, "docker/" CID "/config.v2.json",
 	    "{\"ID\":\"" CID "\",\"Name\":\"/web-1\",\"MountPoints\":{\"/d\":{\"Name\":\"vol\"}}}");
 	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
 	assert_string_equal(id.container, "web-1");
@@ -163,25 +137,23 @@ static void test_docker(void **state)
 	memset(long_name, 'n', 150);
 	long_name[150] = '\0';
 	snprintf(json, sizeof(json), "{\"ID\":\"" CID "\",\"Name\":\"/%s\"}", long_name);
-	put(t->docker, CID "/config.v2.json", json);
+	ftree_put(&t->ft, "docker/" CID "/config.v2.json", json);
 	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
 	assert_string_equal(id.container, CID);
 
 	/* Unreadable as JSON: the ID. */
-	put(t->docker, CID "/config.v2.json", "{\"ID\":");
+	ftree_put(&t->ft, "docker/" CID "/config.v2.json", "{\"ID\":");
 	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
 	assert_string_equal(id.container, CID);
 
 	/* A FIFO where the file should be (no writer: a blocking open would
 	 * hang), then a directory: the ID. */
-	assert_int_equal(chdir(t->docker), 0);
-	assert_int_equal(unlink(CID "/config.v2.json"), 0);
-	assert_int_equal(mkfifo(CID "/config.v2.json", 0600), 0);
+	ftree_rm(&t->ft, "docker/" CID "/config.v2.json");
+	assert_int_equal(mkfifoat(t->ft.fd, "docker/" CID "/config.v2.json", 0600), 0);
 	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
 	assert_string_equal(id.container, CID);
-	assert_int_equal(unlink(CID "/config.v2.json"), 0);
-	assert_int_equal(mkdir(CID "/config.v2.json", 0755), 0);
-	assert_int_equal(chdir("/"), 0);
+	ftree_rm(&t->ft, "docker/" CID "/config.v2.json");
+	ftree_mkdir(&t->ft, "docker/" CID "/config.v2.json");
 	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
 	assert_string_equal(id.container, CID);
 }
@@ -216,8 +188,8 @@ static void test_gone(void **state)
 	assert_string_equal(id.pod_uid, "");
 	assert_int_equal(netns_identify(t->procfs_fd, 0, &t->opts, &id), -EINVAL);
 	/* comm readable, cgroup gone (the process exited in between). */
-	mk(t->proc, "400");
-	put(t->proc, "400/comm", "x\n");
+	ftree_mkdir(&t->ft, "proc/400");
+	ftree_put(&t->ft, "proc/400/comm", "x\n");
 	memset(&id, 'x', sizeof(id));
 	assert_int_equal(netns_identify(t->procfs_fd, 400, &t->opts, &id), -ENOENT);
 	assert_string_equal(id.comm, "");

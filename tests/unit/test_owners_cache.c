@@ -16,61 +16,43 @@
 #include <cmocka.h>
 
 #include "owners/cache.h"
+#include "fixture_tree.h"
 
 #define MIN_MS 60000ull
 
-struct tree {
-	char root[64];
-	int fd;
-};
+#define STAT_FMT "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 %llu 0 0 0 20 0 1 0 %llu 0 0 " \
+	"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
 
-static void path_of(const struct tree *t, char *out, size_t n, const char *fmt, int pid, const char *rest)
+/* utime is field 14 of stat: a process that ran shows a different value. */
+static void set_stat_cpu(const struct fixture_tree *t, int pid, const char *comm, unsigned long long start,
+			 unsigned long long utime)
 {
-	(void)fmt;
-	snprintf(out, n, "%s/%d%s", t->root, pid, rest);
+	char rel[32];
+
+	snprintf(rel, sizeof(rel), "%d/stat", pid);
+	ftree_putf(t, rel, STAT_FMT, pid, comm, utime, start);
+}
+
+static void set_stat(const struct fixture_tree *t, int pid, const char *comm, unsigned long long start)
+{
+	set_stat_cpu(t, pid, comm, start, 0);
 }
 
 /* A process directory with a stat file and an empty fd directory. */
-static void add_proc(const struct tree *t, int pid, const char *comm, unsigned long long start)
+static void add_proc(const struct fixture_tree *t, int pid, const char *comm, unsigned long long start)
 {
-	char p[256];
-	FILE *f;
-
-	path_of(t, p, sizeof(p), NULL, pid, "");
-	assert_int_equal(mkdir(p, 0755), 0);
-	path_of(t, p, sizeof(p), NULL, pid, "/fd");
-	assert_int_equal(mkdir(p, 0755), 0);
-	path_of(t, p, sizeof(p), NULL, pid, "/stat");
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0 "
-		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, start);
-	fclose(f);
-}
-
-static void set_stat(const struct tree *t, int pid, const char *comm, unsigned long long start)
-{
-	char p[256];
-	FILE *f;
-
-	path_of(t, p, sizeof(p), NULL, pid, "/stat");
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0 "
-		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, start);
-	fclose(f);
+	ftree_mkdir(t, "%d", pid);
+	ftree_mkdir(t, "%d/fd", pid);
+	set_stat(t, pid, comm, start);
 }
 
 /* fd N of pid links to target (which need not exist: "socket:[5]" dangles). */
-static void add_fd(const struct tree *t, int pid, int n, const char *target)
+static void add_fd(const struct fixture_tree *t, int pid, int n, const char *target)
 {
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s/%d/fd/%d", t->root, pid, n);
-	assert_int_equal(symlink(target, p), 0);
+	ftree_link(t, target, "%d/fd/%d", pid, n);
 }
 
-static void add_sock(const struct tree *t, int pid, int n, uint32_t inode)
+static void add_sock(const struct fixture_tree *t, int pid, int n, uint32_t inode)
 {
 	char target[32];
 
@@ -78,48 +60,21 @@ static void add_sock(const struct tree *t, int pid, int n, uint32_t inode)
 	add_fd(t, pid, n, target);
 }
 
-static void rm_fd(const struct tree *t, int pid, int n)
-{
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s/%d/fd/%d", t->root, pid, n);
-	assert_int_equal(unlink(p), 0);
-}
-
-static void rm_tree(const char *path)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	assert_int_equal(system(cmd), 0);
-}
-
-static void rm_proc(const struct tree *t, int pid)
-{
-	char p[256];
-
-	path_of(t, p, sizeof(p), NULL, pid, "");
-	rm_tree(p);
-}
-
 static int setup(void **state)
 {
-	struct tree *t = calloc(1, sizeof(*t));
+	struct fixture_tree *t = calloc(1, sizeof(*t));
 
-	strcpy(t->root, "/tmp/test_owners.XXXXXX");
-	if (mkdtemp(t->root) == NULL)
-		return -1;
-	t->fd = open(t->root, O_RDONLY | O_DIRECTORY);
+	assert_non_null(t);
+	ftree_init(t);
 	*state = t;
-	return t->fd < 0 ? -1 : 0;
+	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 
-	close(t->fd);
-	rm_tree(t->root);
+	ftree_fini(t);
 	free(t);
 	return 0;
 }
@@ -141,10 +96,9 @@ static uint64_t reads(const struct owners *o)
 
 static void test_mapping(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct owners *o = owners_new(0, 5 * MIN_MS);
 	struct owners_stats st;
-	char p[256];
 
 	add_proc(t, 100, "web", 1000);
 	add_sock(t, 100, 0, 11);
@@ -157,15 +111,11 @@ static void test_mapping(void **state)
 	add_sock(t, 200, 3, 21);
 	add_fd(t, 200, 4, "socket:[junk]");
 	/* A thread: /proc lists only processes, and task/ is never read. */
-	path_of(t, p, sizeof(p), NULL, 200, "/task");
-	assert_int_equal(mkdir(p, 0755), 0);
-	path_of(t, p, sizeof(p), NULL, 200, "/task/201");
-	assert_int_equal(mkdir(p, 0755), 0);
+	ftree_mkdir(t, "200/task");
+	ftree_mkdir(t, "200/task/201");
 	/* Non-process entries. */
-	snprintf(p, sizeof(p), "%s/self", t->root);
-	assert_int_equal(symlink("100", p), 0);
-	snprintf(p, sizeof(p), "%s/sys", t->root);
-	assert_int_equal(mkdir(p, 0755), 0);
+	ftree_link(t, "100", "self");
+	ftree_mkdir(t, "sys");
 
 	assert_non_null(o);
 	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
@@ -187,7 +137,7 @@ static void test_mapping(void **state)
 
 static void test_shared_inode_rule(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct owners *o = owners_new(0, 5 * MIN_MS);
 
 	/* A forked server: the parent (older) and two workers hold inode 50;
@@ -216,7 +166,7 @@ static void test_shared_inode_rule(void **state)
 	assert_string_equal(owner_comm(o, 61), "systemd");
 
 	/* The master exits: its shared socket passes to the next holder. */
-	rm_proc(t, 30);
+	ftree_rm(t, "30");
 	assert_int_equal(owners_refresh(o, t->fd, 1), 0);
 	assert_int_equal(owners_proc_at(o, (unsigned)owners_lookup(o, 50))->pid, 300);
 	owners_free(o);
@@ -224,36 +174,25 @@ static void test_shared_inode_rule(void **state)
 
 static void test_unreadable_and_vanishing(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct owners *o = owners_new(0, 5 * MIN_MS);
 	struct owners_stats st;
-	char p[256];
-	FILE *f;
 
 	add_proc(t, 10, "ok", 1);
 	add_sock(t, 10, 0, 7);
 	/* An fd "table" that is a file: unreadable (as EACCES is for a
 	 * non-root exporter; root reads everything, so it is simulated). */
 	add_proc(t, 11, "locked", 1);
-	path_of(t, p, sizeof(p), NULL, 11, "/fd");
-	assert_int_equal(rmdir(p), 0);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fclose(f);
+	ftree_rm(t, "11/fd");
+	ftree_put(t, "11/fd", "");
 	/* A pid that is listed but already gone: no stat file. */
-	path_of(t, p, sizeof(p), NULL, 12, "");
-	assert_int_equal(mkdir(p, 0755), 0);
+	ftree_mkdir(t, "12");
 	/* Gone between reading stat and its fd table: no fd directory. */
 	add_proc(t, 13, "dying", 1);
-	path_of(t, p, sizeof(p), NULL, 13, "/fd");
-	assert_int_equal(rmdir(p), 0);
+	ftree_rm(t, "13/fd");
 	/* A stat file that is not one. */
 	add_proc(t, 14, "weird", 1);
-	path_of(t, p, sizeof(p), NULL, 14, "/stat");
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs("garbage\n", f);
-	fclose(f);
+	ftree_put(t, "14/stat", "garbage\n");
 	add_sock(t, 14, 0, 8);
 
 	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
@@ -272,7 +211,7 @@ static void test_unreadable_and_vanishing(void **state)
 		assert_int_equal(reads(o), before);
 	}
 	/* A process that exits disappears with its sockets. */
-	rm_proc(t, 10);
+	ftree_rm(t, "10");
 	assert_int_equal(owners_refresh(o, t->fd, 2), 0);
 	assert_null(owner_comm(o, 7));
 	owners_get_stats(o, &st);
@@ -283,7 +222,7 @@ static void test_unreadable_and_vanishing(void **state)
 
 static void test_cache_rereads_only_changes(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct owners *o = owners_new(0, 5 * MIN_MS);
 	uint64_t r;
 
@@ -307,7 +246,7 @@ static void test_cache_rereads_only_changes(void **state)
 	r = reads(o);
 
 	/* A closed socket: b again, and the inode is gone. */
-	rm_fd(t, 20, 0);
+	ftree_rm(t, "20/fd/0");
 	assert_int_equal(owners_refresh(o, t->fd, 3000), 0);
 	assert_int_equal(reads(o), r + 1);
 	assert_null(owner_comm(o, 2001));
@@ -342,11 +281,10 @@ static void test_cache_rereads_only_changes(void **state)
 
 static void test_missing_inodes(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct owners *o = owners_new(0, 5 * MIN_MS);
 	struct owners_stats st;
 	uint32_t unknown[] = {9001, 9002, 0};
-	char p[256];
 	uint64_t r;
 
 	add_proc(t, 10, "a", 1);
@@ -358,12 +296,11 @@ static void test_missing_inodes(void **state)
 	{
 		struct stat before;
 
-		path_of(t, p, sizeof(p), NULL, 10, "/fd");
-		assert_int_equal(stat(p, &before), 0);
-		rm_fd(t, 10, 0);
+		assert_int_equal(fstatat(t->fd, "10/fd", &before, 0), 0);
+		ftree_rm(t, "10/fd/0");
 		add_sock(t, 10, 0, 9001);
 		struct timespec ts[2] = {before.st_atim, before.st_mtim};
-		assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+		assert_int_equal(utimensat(t->fd, "10/fd", ts, 0), 0);
 	}
 	r = reads(o);
 	assert_int_equal(owners_refresh(o, t->fd, 1000), 0);
@@ -401,30 +338,14 @@ static void test_missing_inodes(void **state)
 	owners_free(o);
 }
 
-/* utime is field 14 of stat: a process that ran shows a different value. */
-static void set_stat_cpu(const struct tree *t, int pid, const char *comm, unsigned long long start,
-			 unsigned long long utime)
-{
-	char p[256];
-	FILE *f;
-
-	path_of(t, p, sizeof(p), NULL, pid, "/stat");
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 %llu 0 0 0 20 0 1 0 %llu 0 0 "
-		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, utime, start);
-	fclose(f);
-}
-
 /* An unknown inode in a process that ran since the last refresh is found by
  * re-reading just the processes that ran: no full read. */
 static void test_missing_found_in_active(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct owners *o = owners_new(0, 5 * MIN_MS);
 	struct owners_stats st;
 	uint32_t unknown = 9001;
-	char p[256];
 	uint64_t r;
 
 	add_proc(t, 10, "busy", 1);
@@ -435,12 +356,11 @@ static void test_missing_found_in_active(void **state)
 	{
 		struct stat before;
 
-		path_of(t, p, sizeof(p), NULL, 10, "/fd");
-		assert_int_equal(stat(p, &before), 0);
-		rm_fd(t, 10, 0);
+		assert_int_equal(fstatat(t->fd, "10/fd", &before, 0), 0);
+		ftree_rm(t, "10/fd/0");
 		add_sock(t, 10, 0, 9001);
 		struct timespec ts[2] = {before.st_atim, before.st_mtim};
-		assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+		assert_int_equal(utimensat(t->fd, "10/fd", ts, 0), 0);
 	}
 	set_stat_cpu(t, 10, "busy", 1, 5);
 	r = reads(o);
@@ -456,21 +376,14 @@ static void test_missing_found_in_active(void **state)
 
 static void test_identity(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct owners *o = owners_new(OWNERS_WANT_UID | OWNERS_WANT_EXE, 5 * MIN_MS);
 	const struct owners_proc *pr;
-	char p[256];
-	FILE *f;
 
 	add_proc(t, 10, "srv", 1);
 	add_sock(t, 10, 0, 5);
-	path_of(t, p, sizeof(p), NULL, 10, "/status");
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs("Name:\tsrv\nUid:\t0\t33\t33\t33\n", f);
-	fclose(f);
-	path_of(t, p, sizeof(p), NULL, 10, "/exe");
-	assert_int_equal(symlink("/usr/sbin/srv (deleted)", p), 0);
+	ftree_put(t, "10/status", "Name:\tsrv\nUid:\t0\t33\t33\t33\n");
+	ftree_link(t, "/usr/sbin/srv (deleted)", "10/exe");
 	add_proc(t, 11, "kthread", 1); /* no status, no exe */
 	add_sock(t, 11, 0, 6);
 
@@ -488,7 +401,7 @@ static void test_identity(void **state)
 /* Many processes and sockets: the hash maps grow and stay consistent. */
 static void test_many(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct owners *o = owners_new(0, 5 * MIN_MS);
 	struct owners_stats st;
 
@@ -502,7 +415,7 @@ static void test_many(void **state)
 		for (int i = 0; i < 30; i += 5)
 			assert_int_equal(owners_proc_at(o, (unsigned)owners_lookup(o, (uint32_t)(pid * 100 + i)))->pid, pid);
 	for (int pid = 1000; pid < 1100; pid += 2)
-		rm_proc(t, pid);
+		ftree_rm(t, "%d", pid);
 	assert_int_equal(owners_refresh(o, t->fd, 1), 0);
 	owners_get_stats(o, &st);
 	assert_int_equal(st.processes, 50);

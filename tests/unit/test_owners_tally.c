@@ -20,6 +20,7 @@
 #include "expo/expo.h"
 #include "owners/cache.h"
 #include "owners/tally.h"
+#include "fixture_tree.h"
 
 static const struct expo_desc desc[TALLY_METRIC_COUNT] = {
 	[TALLY_METRIC_PROCESS_SOCKETS] = {"netstat_process_sockets", EXPO_GAUGE, "s"},
@@ -27,33 +28,24 @@ static const struct expo_desc desc[TALLY_METRIC_COUNT] = {
 	[TALLY_METRIC_UNATTRIBUTED_SOCKETS] = {"netstat_unattributed_sockets", EXPO_GAUGE, "u"},
 };
 
-static char root[64];
+static struct fixture_tree tree;
 
 static void add_proc(int pid, const char *comm, const uint32_t *inodes, size_t n)
 {
-	char p[256];
-	FILE *f;
+	char rel[32];
 
-	snprintf(p, sizeof(p), "%s/%d", root, pid);
-	assert_int_equal(mkdir(p, 0755), 0);
-	snprintf(p, sizeof(p), "%s/%d/fd", root, pid);
-	assert_int_equal(mkdir(p, 0755), 0);
-	snprintf(p, sizeof(p), "%s/%d/stat", root, pid);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fprintf(f, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0 "
-		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, pid);
-	fclose(f);
-	snprintf(p, sizeof(p), "%s/%d/comm", root, pid);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fprintf(f, "%s\n", comm);
-	fclose(f);
+	ftree_mkdir(&tree, "%d", pid);
+	ftree_mkdir(&tree, "%d/fd", pid);
+	snprintf(rel, sizeof(rel), "%d/stat", pid);
+	ftree_putf(&tree, rel, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0 "
+		   "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, pid);
+	snprintf(rel, sizeof(rel), "%d/comm", pid);
+	ftree_putf(&tree, rel, "%s\n", comm);
 	for (size_t i = 0; i < n; i++) {
 		char target[32];
-		snprintf(p, sizeof(p), "%s/%d/fd/%zu", root, pid, i + 3);
+
 		snprintf(target, sizeof(target), "socket:[%u]", inodes[i]);
-		assert_int_equal(symlink(target, p), 0);
+		ftree_link(&tree, target, "%d/fd/%zu", pid, i + 3);
 	}
 }
 
@@ -90,19 +82,14 @@ static void test_netns_section(void **state)
 	struct expo *e;
 	struct strbuf out;
 	struct diag_sock s;
-	int fd;
-	char cmd[128];
 
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/issue10c-tally.XXXXXX");
-	assert_non_null(mkdtemp(root));
+	ftree_init(&tree);
 	add_proc(10, "nginx", host_socks, 2);
 	add_proc(20, "nginx", pod_socks, 3);
-	fd = open(root, O_RDONLY | O_DIRECTORY);
-	assert_true(fd >= 0);
 	o = owners_new(0, 0);
 	assert_non_null(o);
-	assert_int_equal(owners_refresh(o, fd, 1), 0);
+	assert_int_equal(owners_refresh(o, tree.fd, 1), 0);
 	t = tally_new(o, &opts, desc);
 	assert_non_null(t);
 	sb_init(&out);
@@ -154,9 +141,7 @@ static void test_netns_section(void **state)
 	sb_fini(&out);
 	tally_free(t);
 	owners_free(o);
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
+	ftree_fini(&tree);
 }
 
 int main(void)

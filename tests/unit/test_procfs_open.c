@@ -17,67 +17,39 @@
 
 #include "procfs/open.h"
 #include "procfs/reader.h"
+#include "fixture_tree.h"
 
-static char root[] = "/tmp/issue11-procfs-open-XXXXXX";
-
-static void mk(const char *rel, const char *content)
-{
-	char p[256];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void ln(const char *target, const char *rel)
-{
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	assert_int_equal(symlink(target, p), 0);
-}
+static struct fixture_tree tree;
 
 static int setup(void **state)
 {
-	char p[256];
-
 	(void)state;
-	if (!mkdtemp(root))
-		return -1;
-	snprintf(p, sizeof(p), "%s/proc", root);
-	mkdir(p, 0755);
-	snprintf(p, sizeof(p), "%s/proc/1", root);
-	mkdir(p, 0755);
-	mk("outside", "secret\n");
-	mk("proc/1/stat", "1 (init) S\n");
-	ln("1", "proc/self");             /* like /proc/self -> PID */
-	ln("self/stat", "proc/mystat");   /* relative, through another link: inside */
-	ln("../outside", "proc/up");      /* relative, out of the root */
-	ln("/etc/hostname", "proc/abs");  /* absolute */
+	ftree_init(&tree);
+	ftree_mkdir(&tree, "proc");
+	ftree_mkdir(&tree, "proc/1");
+	ftree_put(&tree, "outside", "secret\n");
+	ftree_put(&tree, "proc/1/stat", "1 (init) S\n");
+	ftree_link(&tree, "1", "proc/self");             /* like /proc/self -> PID */
+	ftree_link(&tree, "self/stat", "proc/mystat");   /* relative, through another link: inside */
+	ftree_link(&tree, "../outside", "proc/up");      /* relative, out of the root */
+	ftree_link(&tree, "/etc/hostname", "proc/abs");  /* absolute */
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	ftree_fini(&tree);
+	return 0;
 }
 
 static void confined(void **state)
 {
-	char p[256];
 	struct strbuf sb;
 	int dirfd, fd;
 
 	(void)state;
-	snprintf(p, sizeof(p), "%s/proc", root);
-	dirfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dirfd = openat(tree.fd, "proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dirfd >= 0);
 	sb_init(&sb);
 	assert_int_equal(procfs_read(dirfd, "mystat", 4096, &sb), 0);

@@ -16,28 +16,18 @@
 #include <cmocka.h>
 
 #include "procfs/reader.h"
-
-struct tree {
-	char dir[64];
-	int fd;
-};
+#include "fixture_tree.h"
 
 static int tree_setup(void **state)
 {
-	struct tree *t = calloc(1, sizeof(*t));
-	int f;
+	struct fixture_tree *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	strcpy(t->dir, "/tmp/netstat-reader-XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	t->fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(t->fd >= 0);
-	f = openat(t->fd, "two_lines", O_WRONLY | O_CREAT, 0644);
-	assert_int_equal(write(f, "a\nb", 3), 3);
-	close(f);
-	close(openat(t->fd, "empty", O_WRONLY | O_CREAT, 0644));
+	ftree_init(t);
+	ftree_put(t, "two_lines", "a\nb");
+	ftree_put(t, "empty", "");
 	assert_int_equal(mkfifoat(t->fd, "fifo", 0600), 0);
-	assert_int_equal(mkdirat(t->fd, "dir", 0755), 0);
+	ftree_mkdir(t, "dir");
 	*state = t;
 	alarm(10);
 	return 0;
@@ -45,20 +35,17 @@ static int tree_setup(void **state)
 
 static int tree_teardown(void **state)
 {
-	struct tree *t = *state;
-	char cmd[128];
+	struct fixture_tree *t = *state;
 
 	alarm(0);
-	close(t->fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	assert_int_equal(system(cmd), 0);
+	ftree_fini(t);
 	free(t);
 	return 0;
 }
 
 static void test_regular_file(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct strbuf sb;
 
 	sb_init(&sb);
@@ -74,7 +61,7 @@ static void test_regular_file(void **state)
 
 static void test_empty_file_is_an_empty_string(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct strbuf sb;
 
 	sb_init(&sb);
@@ -87,7 +74,7 @@ static void test_empty_file_is_an_empty_string(void **state)
 
 static void test_fifo_does_not_block(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct strbuf sb;
 	int w;
 
@@ -105,7 +92,7 @@ static void test_fifo_does_not_block(void **state)
 
 static void test_other_file_types(void **state)
 {
-	struct tree *t = *state;
+	struct fixture_tree *t = *state;
 	struct strbuf sb;
 
 	sb_init(&sb);

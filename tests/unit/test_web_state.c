@@ -1,8 +1,8 @@
 /* web_state and web_watch without TLS: files refused at load (world-writable,
  * not regular, missing certificate named by its key), and reloads: a changed
- * file is picked up by the next look after a second, a broken one keeps the
- * previous state, a forced reload re-reads at once, and a state in use
- * outlives its replacement. */
+ * file is picked up by the first look a second after the last one (on a
+ * fake clock), a broken one keeps the previous state, a forced reload
+ * re-reads at once, and a state in use outlives its replacement. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -13,49 +13,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "http/web_state.h"
+#include "fixture_tree.h"
 
 #define HASH "$2y$04$oGzqgE6Cd/RppFFxEor4NO5/tpT1Zt3Tw51oW/Sbl63DRPPs6rHy2"
 
-static char dir[] = "/tmp/issue11-web-state-XXXXXX";
-static char path[300];
+static struct fixture_tree tree;
+static char path[128];
 
+/* Replaced by a rename, as a deployment tool would: a new inode. */
 static void put(const char *text, mode_t mode)
 {
-	char tmp[320];
-	FILE *f;
+	ftree_replace(&tree, "web.yml", text, mode);
+}
 
-	/* Replaced by a rename, as a deployment tool would: a new inode. */
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(chmod(tmp, mode), 0);
-	assert_int_equal(rename(tmp, path), 0);
+/* The watch's clock: seconds that pass only when the test says so. */
+static double fake_now;
+
+static double fake_clock(void)
+{
+	return fake_now;
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/web.yml", dir);
+	ftree_init(&tree);
+	ftree_path(&tree, path, sizeof(path), "web.yml");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[400];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	ftree_fini(&tree);
+	return 0;
 }
 
 static int load(struct strbuf *err)
@@ -108,16 +104,21 @@ static void reloads(void **state)
 	sb_init(&err);
 	put("basic_auth_users:\n  alice: " HASH "\n", 0644);
 	assert_int_equal(web_state_load(path, &st, &err), 0);
-	w = web_watch_new(path, st);
+	fake_now = 1000.0;
+	w = web_watch_new_clock(path, st, fake_clock);
 	assert_non_null(w);
 	held = web_watch_current(w);
 	assert_true(has_user(held, "alice"));
 	/* Unchanged: a forced reload (SIGHUP) re-reads even so. */
 	assert_int_equal(web_watch_reload(w), 0);
-	/* Changed: picked up once a second has passed. */
+	/* Changed: not looked at before a second has passed, picked up once
+	 * it has. */
 	put("basic_auth_users:\n  bob: " HASH "\n", 0644);
-	sleep(1);
-	nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	fake_now += 0.75;
+	cur = web_watch_current(w);
+	assert_true(has_user(cur, "alice"));
+	web_watch_put(w, cur);
+	fake_now += 0.25;
 	cur = web_watch_current(w);
 	assert_true(has_user(cur, "bob"));
 	assert_false(has_user(cur, "alice"));
