@@ -213,10 +213,31 @@ static bool tree_ok(const MMDB_s *m)
 	return true;
 }
 
-/* Loads path into d's shape: a private copy (shared with other readers of
- * the same version), opened and checked. 0; -EAGAIN (changed while read:
- * try again later) or -EINVAL, with err; *id is the version tried when it
- * could be told (id->ino != 0). */
+/* A new, unpublished image of the open file fd (version id), refs 1. 0;
+ * -EAGAIN when the file changed while it was read; -errno. */
+static int image_new(int fd, const struct file_id *id, struct image **out)
+{
+	struct image *im = calloc(1, sizeof(*im));
+	int ret;
+
+	*out = NULL;
+	if (im == NULL)
+		return -ENOMEM;
+	ret = copy_file(fd, id, &im->fd);
+	if (ret < 0) {
+		free(im);
+		return ret;
+	}
+	im->id = *id;
+	im->refs = 1;
+	*out = im;
+	return 0;
+}
+
+/* Loads path: a private copy (shared with the other readers of the same
+ * version), opened and, when new, checked. 0; -EAGAIN (changed while read:
+ * try again later) or -EINVAL, with err. *id is the version tried, all zero
+ * when the file could not be opened. */
 static int load(const char *path, bool want_asn, MMDB_s *m, enum layout *layout,
 		struct image **out, struct file_id *id, struct strbuf *err)
 {
@@ -224,7 +245,7 @@ static int load(const char *path, bool want_asn, MMDB_s *m, enum layout *layout,
 	char proc[64];
 	struct stat st;
 	int fd, status, ret = -EINVAL;
-	bool opened = false;
+	bool fresh = false;
 
 	*out = NULL;
 	memset(id, 0, sizeof(*id));
@@ -234,30 +255,15 @@ static int load(const char *path, bool want_asn, MMDB_s *m, enum layout *layout,
 		goto out;
 	}
 	file_id_of(&st, id);
-	im = image_find(id);
-	if (im == NULL) {
-		int mfd;
-
-		if ((im = calloc(1, sizeof(*im))) == NULL) {
-			sb_printf(err, "cannot open GeoIP database %s: %s", path, strerror(ENOMEM));
-			goto out;
-		}
-		im->fd = -1;
-		im->id = *id;
-		im->refs = 1;
-		ret = copy_file(fd, id, &mfd);
-		if (ret < 0) {
+	if ((im = image_find(id)) == NULL) {
+		int r = image_new(fd, id, &im);
+		if (r < 0) {
 			sb_printf(err, "cannot open GeoIP database %s: %s", path,
-				  ret == -EAGAIN ? "it changed while being read" : strerror(-ret));
-			ret = ret == -EAGAIN ? ret : -EINVAL;
-			free(im);
-			im = NULL;
+				  r == -EAGAIN ? "it changed while being read" : strerror(-r));
+			ret = r == -EAGAIN ? r : -EINVAL;
 			goto out;
 		}
-		im->fd = mfd;
-		ret = -EINVAL;
-	} else {
-		opened = true; /* loaded and checked by another reader */
+		fresh = true;
 	}
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", im->fd);
 	status = MMDB_open(proc, MMDB_MODE_MMAP, m);
@@ -267,25 +273,20 @@ static int load(const char *path, bool want_asn, MMDB_s *m, enum layout *layout,
 			sb_printf(err, " (%s)", strerror(errno));
 		goto out;
 	}
-	if (!opened && !tree_ok(m)) {
+	if (fresh && !tree_ok(m)) {
 		sb_printf(err, "cannot open GeoIP database %s: %s", path,
 			  MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR));
 		MMDB_close(m);
 		goto out;
 	}
-	if (!opened)
+	if (fresh)
 		image_publish(im);
 	*layout = detect(m, want_asn);
 	*out = im;
 	im = NULL;
 	ret = 0;
 out:
-	if (im && !opened) {
-		close(im->fd);
-		free(im);
-	} else {
-		image_put(im);
-	}
+	image_put(im); /* an unpublished one is not on the list: freed */
 	if (fd >= 0)
 		close(fd);
 	return ret;

@@ -290,6 +290,26 @@ static uint32_t asn_of(const struct geoip *g, const char *addr)
 	return asn;
 }
 
+/* The private copies of database files this process holds: memfds named
+ * netstat-geoip in /proc/self/fd. */
+static int copies_held(void)
+{
+	char path[64], target[128];
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		n += strncmp(target, "/memfd:netstat-geoip", 20) == 0;
+	}
+	return n;
+}
+
 /* Both databases damaged under a running reader, in every way a file can
  * be: the last good answers stay (no SIGBUS, no garbage), two readers of
  * one file included; a good file written in place is taken. */
@@ -308,6 +328,7 @@ static void test_damaged(void **st)
 	copy(FIX "asn.mmdb", asn);
 	g = open_ok(cc, asn);
 	g2 = open_ok(cc, asn);
+	assert_int_equal(copies_held(), 2); /* one per file, shared by both readers */
 	gen = geoip_generation(g);
 	for (int step = 0; step < 5; step++) {
 		const char *path = step % 2 ? asn : cc;
@@ -347,8 +368,11 @@ static void test_damaged(void **st)
 	assert_int_equal(geoip_generation(g), gen + 1);
 	assert_string_equal(cc_str(g, "198.51.100.1"), "IT");
 	assert_int_equal(asn_of(g, "203.0.113.9"), 64498);
+	assert_int_equal(copies_held(), 3); /* g2 still on the old country copy */
 	geoip_free(g2);
+	assert_int_equal(copies_held(), 2);
 	geoip_free(g);
+	assert_int_equal(copies_held(), 0);
 	unlink(cc);
 	unlink(asn);
 	rmdir(dir);
