@@ -198,20 +198,48 @@ static void copy(const char *from, const char *to)
 	assert_int_equal(fclose(out), 0);
 }
 
+/* A scratch directory with room for two database files and a new one to
+ * rename over them. */
+struct scratch {
+	char dir[32], a[64], b[64], tmp[64];
+};
+
+static void scratch_make(struct scratch *s)
+{
+	snprintf(s->dir, sizeof(s->dir), "/tmp/test_geoip.XXXXXX");
+	assert_non_null(mkdtemp(s->dir));
+	snprintf(s->a, sizeof(s->a), "%s/a.mmdb", s->dir);
+	snprintf(s->b, sizeof(s->b), "%s/b.mmdb", s->dir);
+	snprintf(s->tmp, sizeof(s->tmp), "%s/new.mmdb", s->dir);
+}
+
+/* scratch_make, with a copy of fixture as s->a, opened. */
+static struct geoip *scratch_open(struct scratch *s, const char *fixture)
+{
+	scratch_make(s);
+	copy(fixture, s->a);
+	return open_ok(s->a, NULL);
+}
+
+static void scratch_remove(struct scratch *s)
+{
+	unlink(s->a);
+	unlink(s->b);
+	unlink(s->tmp);
+	assert_int_equal(rmdir(s->dir), 0);
+}
+
 /* A file replaced by rename is reopened; a removed one keeps the last good
  * database; the reload flag forces a reopen of an unchanged file. */
 static void test_reload(void **st)
 {
-	char dir[] = "/tmp/test_geoip.XXXXXX", path[64], tmp[64];
+	struct scratch s;
+	const char *path = s.a, *tmp = s.tmp;
 	struct geoip *g;
 	unsigned gen;
 
 	(void)st;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/db.mmdb", dir);
-	snprintf(tmp, sizeof(tmp), "%s/new.mmdb", dir);
-	copy(FIX "maxmind.mmdb", path);
-	g = open_ok(path, NULL);
+	g = scratch_open(&s, FIX "maxmind.mmdb");
 	gen = geoip_generation(g);
 	geoip_refresh(g); /* unchanged: nothing */
 	assert_int_equal(geoip_generation(g), gen);
@@ -247,8 +275,7 @@ static void test_reload(void **st)
 	assert_int_equal(geoip_generation(g), gen + 3);
 	assert_string_equal(cc_str(g, "198.51.100.1"), "FR");
 	geoip_free(g);
-	unlink(path);
-	rmdir(dir);
+	scratch_remove(&s);
 }
 
 /* Overwrites path in place (same inode) with n bytes of c from offset off;
@@ -315,15 +342,13 @@ static int copies_held(void)
  * one file included; a good file written in place is taken. */
 static void test_damaged(void **st)
 {
-	char dir[] = "/tmp/test_geoip.XXXXXX", cc[64], asn[64], tmp[64];
+	struct scratch s;
+	const char *cc = s.a, *asn = s.b, *tmp = s.tmp;
 	struct geoip *g, *g2;
 	unsigned gen;
 
 	(void)st;
-	assert_non_null(mkdtemp(dir));
-	snprintf(cc, sizeof(cc), "%s/cc.mmdb", dir);
-	snprintf(asn, sizeof(asn), "%s/asn.mmdb", dir);
-	snprintf(tmp, sizeof(tmp), "%s/new.mmdb", dir);
+	scratch_make(&s);
 	copy(FIX "maxmind.mmdb", cc);
 	copy(FIX "asn.mmdb", asn);
 	g = open_ok(cc, asn);
@@ -373,9 +398,7 @@ static void test_damaged(void **st)
 	assert_int_equal(copies_held(), 2);
 	geoip_free(g);
 	assert_int_equal(copies_held(), 0);
-	unlink(cc);
-	unlink(asn);
-	rmdir(dir);
+	scratch_remove(&s);
 }
 
 /* A version of the file that fails is opened once, however many refreshes
@@ -383,16 +406,13 @@ static void test_damaged(void **st)
  * SIGHUP flag, tries again. */
 static void test_failed_once(void **st)
 {
-	char dir[] = "/tmp/test_geoip.XXXXXX", path[64], tmp[64];
+	struct scratch s;
+	const char *path = s.a, *tmp = s.tmp;
 	struct geoip *g;
 	unsigned before;
 
 	(void)st;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/db.mmdb", dir);
-	snprintf(tmp, sizeof(tmp), "%s/new.mmdb", dir);
-	copy(FIX "cc0.mmdb", path);
-	g = open_ok(path, NULL);
+	g = scratch_open(&s, FIX "cc0.mmdb");
 	before = mmdb_opens;
 	for (int i = 0; i < 10; i++)
 		geoip_refresh(g);
@@ -417,8 +437,7 @@ static void test_failed_once(void **st)
 	assert_int_equal(mmdb_opens, before + 3);
 	assert_string_equal(cc_str(g, "198.51.100.1"), "FR");
 	geoip_free(g);
-	unlink(path);
-	rmdir(dir);
+	scratch_remove(&s);
 }
 
 static struct diag_sock est(const char *src, uint16_t sport, const char *dst, uint16_t dport)
