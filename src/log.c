@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 static enum log_level min_level = LOG_INFO;
 
 static const char *const level_names[LOG_LEVEL_COUNT] = {
@@ -83,7 +85,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
 	char msg[1024], quoted[2048], stamp[32], tail[40] = "";
 	size_t q = 0;
-	struct timespec ts, mono;
+	struct timespec ts;
 	unsigned long repeats = 0;
 	struct tm tm;
 	va_list ap;
@@ -100,10 +102,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (level >= LOG_WARN) {
-		clock_gettime(CLOCK_MONOTONIC, &mono);
+		double now = util_mono_now();
+
 		pthread_mutex_lock(&limit_lock);
-		pass = log_limit_pass(&recent, line_key(level, msg),
-				      (double)mono.tv_sec + (double)mono.tv_nsec / 1e9, &repeats);
+		pass = log_limit_pass(&recent, line_key(level, msg), now, &repeats);
 		pthread_mutex_unlock(&limit_lock);
 		if (!pass)
 			return;

@@ -109,7 +109,4 @@ void web_config_fini(struct web_config *cfg);
  * $2a$, $2b$ or $2y$, a cost 04..31, '$', 53 characters of bcrypt's base64. */
 bool web_config_bcrypt_shape(const char *s);
 
-/* A Go duration ("1s", "1m30s", "250ms", "1.5h"): 0, or -EINVAL / -ERANGE. */
-int web_config_parse_duration(const char *s, uint64_t *ns);
-
 #endif

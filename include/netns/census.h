@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "sockdiag/reply.h"
+#include "util/bitset.h"
 
 #define NETNS_MAX_TUPLES 16384 /* distinct outbound (local addr, remote addr, remote port) */
 
@@ -41,7 +42,7 @@ struct netns_census {
 
 /* One dump thread's working memory. */
 struct netns_scratch {
-	uint64_t listening[65536 / 64];
+	uint64_t listening[BITSET_WORDS(65536)];
 	struct tuple_slot { uint64_t hash; uint8_t key[40]; uint32_t n; } *slots; /* owned */
 	size_t nslots, n;
 };

@@ -23,6 +23,7 @@
 #include "sockdiag/reply.h"
 #include "expo/expo.h"
 #include "geoip/geoip.h"
+#include "util/bitset.h"
 
 #define CENSUS_MAX_PEERS 16384   /* distinct inbound remote addresses */
 #define CENSUS_MAX_TUPLES 16384  /* distinct outbound (local addr, remote addr, remote port) */
@@ -74,7 +75,7 @@ size_t census_rank_ports(struct census_rank *cand, size_t n, unsigned top, bool 
 
 /* What census_emit() shows; owned by the caller. */
 struct census_opts {
-	uint64_t ports[65536 / 64]; /* allowlist bitmap: always their own series */
+	uint64_t ports[BITSET_WORDS(65536)]; /* allowlist bitmap: always their own series */
 	unsigned top_ports;         /* other ports per direction with their own series */
 	unsigned max_listen_ports;  /* listening ports outside the allowlist with their own series */
 	unsigned top_peers;         /* K per state; 0 disables the family */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "collectors/collector.h"
+#include "util/duration.h"
 #include "util/listen_addr.h"
 #include "util/numbers.h"
 
@@ -68,6 +69,17 @@ static int set_uint(unsigned *dst, const char *v, unsigned long long min,
 	return 0;
 }
 
+/* SECONDS: a bare number of seconds, or a duration of whole seconds ("1m30s"). */
+static int set_seconds(unsigned *dst, const char *v, uint64_t min, uint64_t max)
+{
+	uint64_t n;
+
+	if (duration_parse_seconds(v, strlen(v), &n) || n < min || n > max)
+		return -EINVAL;
+	*dst = (unsigned)n;
+	return 0;
+}
+
 static int set_max_requests(struct config *cfg, const char *v)
 {
 	return set_uint(&cfg->max_requests, v, 0, 100000);
@@ -85,7 +97,7 @@ static int set_max_conn_ip(struct config *cfg, const char *v)
 
 static int set_timeout(struct config *cfg, const char *v)
 {
-	return set_uint(&cfg->timeout_seconds, v, 1, 3600);
+	return set_seconds(&cfg->timeout_seconds, v, 1, 3600);
 }
 
 static int set_log_level(struct config *cfg, const char *v)
@@ -134,12 +146,12 @@ static int set_web_config(struct config *cfg, const char *v)
 
 static int set_scrape_timeout(struct config *cfg, const char *v)
 {
-	return set_uint(&cfg->scrape_timeout_seconds, v, 1, 3600);
+	return set_seconds(&cfg->scrape_timeout_seconds, v, 1, 3600);
 }
 
 static int set_header_timeout(struct config *cfg, const char *v)
 {
-	return set_uint(&cfg->header_timeout_seconds, v, 1, 3600);
+	return set_seconds(&cfg->header_timeout_seconds, v, 1, 3600);
 }
 
 static int set_healthz_listen(struct config *cfg, const char *v)

@@ -8,12 +8,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "owners/tally.h"
 #include "log.h"
 #include "owners/cache.h"
-#include "util/numbers.h"
+#include "util/clock.h"
+#include "util/duration.h"
 #include "procfs/reader.h"
 #include "sockdiag/dump.h"
 
@@ -94,36 +94,6 @@ static void processes_fini(void *state)
 	free(p);
 }
 
-/* "90s", "5m", "1h", "250ms", "0". 0 or -EINVAL. */
-static int parse_duration_ms(const char *v, uint64_t *ms)
-{
-	static const struct {
-		const char *unit;
-		uint64_t ms;
-	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-	uint64_t n = 0;
-	const char *p = v;
-	size_t used;
-
-	if (v == NULL || *v < '0' || *v > '9')
-		return -EINVAL;
-	if (num_parse_u64_prefix(v, strlen(v), &n, &used) < 0 || n > 1000000000ull)
-		return -EINVAL;
-	p += used;
-	if (*p == '\0') {
-		if (n != 0) /* a bare number has no unit */
-			return -EINVAL;
-		*ms = 0;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(p, units[i].unit) == 0) {
-			*ms = n * units[i].ms;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 static int processes_init(void **state, const struct config *cfg, struct strbuf *err)
 {
 	struct processes *p = calloc(1, sizeof(*p));
@@ -137,7 +107,7 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (parse_duration_ms(v, &rescan_ms) < 0) {
+	if (duration_parse(v, strlen(v), &rescan_ms) < 0) {
 		sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 30s, 5m or 1h",
 			  v, flags[FLAG_RESCAN].name);
 		ret = -EINVAL;
@@ -158,14 +128,6 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 out:
 	processes_fini(p);
 	return ret;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void emit_cache(struct expo *e, const struct owners_stats *st)
@@ -240,7 +202,7 @@ static int processes_prepare(void *state, const struct collect_ctx *ctx)
 	struct owners_stats st;
 	int ret;
 
-	ret = owners_refresh(p->owners, ctx->procfs_fd, now_ms());
+	ret = owners_refresh(p->owners, ctx->procfs_fd, util_mono_ms());
 	if (ret < 0) {
 		log_msg(LOG_WARN, "processes: cannot list processes: %s",
 			strerror(-ret));

@@ -190,7 +190,7 @@ static int add_ports(const char *value, void *arg)
 		ret = parse_uint(buf, 1, 65535, &port);
 		if (ret < 0)
 			goto out;
-		o->ports[port / 64] |= 1ull << (port % 64);
+		bitset_set(o->ports, port);
 		if (p[len] == '\0')
 			break;
 		p += len + 1;

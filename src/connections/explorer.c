@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "collectors/sockets.h"
@@ -25,6 +24,8 @@
 #include "sockdiag/bytecode.h"
 #include "sockdiag/census.h"
 #include "sockdiag/dump.h"
+#include "util/bitset.h"
+#include "util/clock.h"
 
 #define THREADS 2
 #define MAX_BATCH 64 /* requests sharing one dump */
@@ -47,7 +48,7 @@ struct conn_explorer {
 	size_t nviews;
 	bool need_cc;
 	bool tcp_info;              /* --collector.sockets.tcp-info: ask INET_DIAG_INFO */
-	uint64_t listening[65536 / 64]; /* TCP ports with a listener, this dump */
+	uint64_t listening[BITSET_WORDS(65536)]; /* TCP ports with a listener, this dump */
 	uint32_t missing[THREADS][MAX_MISSING];
 	size_t nmissing[THREADS];
 
@@ -61,16 +62,6 @@ struct conn_explorer {
 };
 
 /* ---- one dump ---- */
-
-static bool bit_get(const uint64_t *bits, uint16_t i)
-{
-	return (bits[i >> 6] >> (i & 63)) & 1;
-}
-
-static void bit_set(uint64_t *bits, uint16_t i)
-{
-	bits[i >> 6] |= 1ull << (i & 63);
-}
 
 static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 {
@@ -109,12 +100,12 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 	}
 	if (r.state == DIAG_TCP_LISTEN && r.proto == CONN_PROTO_TCP) {
 		r.direction = CONN_DIR_LISTEN;
-		bit_set(x->listening, r.sport); /* only the one listener worker writes */
+		bitset_set(x->listening, r.sport); /* only the one listener worker writes */
 	} else if (r.state == CONN_STATE_UDP_UNCONNECTED) {
 		r.direction = CONN_DIR_LISTEN;
 	} else if (census_scope_of(r.addr_family, r.dst) == CENSUS_SCOPE_LOOPBACK) {
 		r.direction = CONN_DIR_LOCAL;
-	} else if (r.proto == CONN_PROTO_TCP && bit_get(x->listening, r.sport)) {
+	} else if (r.proto == CONN_PROTO_TCP && bitset_test(x->listening, r.sport)) {
 		r.direction = CONN_DIR_INBOUND;
 	} else {
 		r.direction = CONN_DIR_OUTBOUND;
@@ -175,14 +166,6 @@ static bool want_udp(const struct conn_explorer *x)
 	return false;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int run_dump(struct conn_explorer *x)
 {
 	static const struct diag_dump_job listen_jobs[] = {
@@ -200,7 +183,7 @@ static int run_dump(struct conn_explorer *x)
 	if (x->geo)
 		geoip_refresh(x->geo);
 	fd = open(x->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || owners_refresh(x->owners, fd, now_ms()) < 0)
+	if (fd < 0 || owners_refresh(x->owners, fd, util_mono_ms()) < 0)
 		log_msg(LOG_DEBUG, "connections: cannot list processes under %s", x->cfg->procfs);
 	if (fd >= 0)
 		close(fd);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "sockdiag/reply.h"
+#include "util/numbers.h"
 
 #define MAX_VALUE 256 /* decoded bytes of one value */
 
@@ -63,16 +64,9 @@ static int lookup(const char *const *names, int n, const char *s, size_t len)
 
 static int parse_port(const char *v, uint16_t *out)
 {
-	unsigned long n = 0;
+	uint64_t n;
 
-	if (*v == '\0' || strlen(v) > 5)
-		return -EINVAL;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		n = n * 10 + (unsigned long)(*p - '0');
-	}
-	if (n > 65535)
+	if (strlen(v) > 5 || num_parse_u64(v, strlen(v), &n) < 0 || n > 65535)
 		return -EINVAL;
 	*out = (uint16_t)n;
 	return 0;
@@ -111,7 +105,7 @@ static int parse_remote(struct conn_query *q, const char *v)
 	char buf[INET6_ADDRSTRLEN + 4];
 	const char *slash = strchr(v, '/');
 	size_t alen = slash ? (size_t)(slash - v) : strlen(v);
-	unsigned long len;
+	uint64_t len;
 	uint8_t addr[16];
 	int fam, max;
 
@@ -128,20 +122,10 @@ static int parse_remote(struct conn_query *q, const char *v)
 	} else {
 		return -EINVAL;
 	}
-	len = (unsigned long)max;
-	if (slash) {
-		const char *p = slash + 1;
-		if (*p == '\0' || strlen(p) > 3)
-			return -EINVAL;
-		len = 0;
-		for (; *p; p++) {
-			if (*p < '0' || *p > '9')
-				return -EINVAL;
-			len = len * 10 + (unsigned long)(*p - '0');
-		}
-		if (len > (unsigned long)max)
-			return -EINVAL;
-	}
+	len = (uint64_t)max;
+	if (slash && (strlen(slash + 1) > 3 || num_parse_u64(slash + 1, strlen(slash + 1), &len) < 0 ||
+		      len > (uint64_t)max))
+		return -EINVAL;
 	/* Keep only the prefix bits, so matching compares masked bytes. */
 	for (int i = 0; i < max / 8; i++) {
 		int keep = (int)len - i * 8;
@@ -206,16 +190,9 @@ static int parse_country(struct conn_query *q, const char *v)
 
 static int parse_limit(struct conn_query *q, const char *v)
 {
-	unsigned long n = 0;
+	uint64_t n;
 
-	if (*v == '\0' || strlen(v) > 6)
-		return -EINVAL;
-	for (const char *p = v; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		n = n * 10 + (unsigned long)(*p - '0');
-	}
-	if (n < 1 || n > CONN_LIMIT_MAX)
+	if (strlen(v) > 6 || num_parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > CONN_LIMIT_MAX)
 		return -EINVAL;
 	q->limit = (unsigned)n;
 	return 0;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "util/hash.h"
+
 /* Open addressing; a record with sockets == 0 is an empty slot. */
 struct group_table {
 	struct conn_group_rec *slots; /* owned */
@@ -217,18 +219,9 @@ static void heap_push(const struct conn_query *q, struct part *p, const struct c
 
 /* ---- groups ---- */
 
-static uint64_t hash_key(const uint8_t *k)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (int i = 0; i < 20; i++)
-		h = (h ^ k[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static struct conn_group_rec *slot_of(const struct group_table *t, const uint8_t *key)
 {
-	size_t mask = t->nslots - 1, i = (size_t)hash_key(key) & mask;
+	size_t mask = t->nslots - 1, i = (size_t)hash_fnv1a(key, sizeof(t->slots->key)) & mask;
 
 	for (;;) {
 		struct conn_group_rec *g = &t->slots[i];

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
+
 /* Samples and their strings live in an arena of chunks freed in one call:
  * a scrape's strings belong to that scrape. */
 #define ARENA_CHUNK (64 * 1024)
@@ -144,19 +146,10 @@ int expo_valid_label_name(const char *s)
 	return 1;
 }
 
-static size_t name_hash(const char *s)
-{
-	size_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* The slot where name is, or the empty slot where it would go. */
 static size_t *find_slot(const struct expo *e, const char *name)
 {
-	size_t mask = e->nslots - 1, i = name_hash(name) & mask;
+	size_t mask = e->nslots - 1, i = (size_t)hash_fnv1a(name, strlen(name)) & mask;
 
 	while (e->slots[i] && strcmp(e->families[e->slots[i] - 1]->name, name) != 0)
 		i = (i + 1) & mask;

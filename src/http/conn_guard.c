@@ -9,8 +9,9 @@
 #include <time.h>
 
 #include "log.h"
+#include "util/clock.h"
 
-#define WATCH_INTERVAL_NS (250 * 1000 * 1000)
+#define WATCH_INTERVAL_SECONDS 0.25
 
 struct conn_entry {
 	int fd;
@@ -34,14 +35,6 @@ struct conn_guard {
 	struct conn_guard_stats stats;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Ends a connection; libmicrohttpd notices and closes it. Lock held. */
 static void end_locked(struct conn_guard *g, struct conn_entry *e)
 {
@@ -60,7 +53,7 @@ static void *watchdog_main(void *arg)
 
 	pthread_mutex_lock(&g->lock);
 	while (!g->stopping) {
-		double now = now_s();
+		double now = util_mono_now();
 		uint64_t hdr = g->stats.header_timeouts, req = g->stats.request_timeouts;
 
 		for (struct conn_entry *e = g->head; e; e = e->next) {
@@ -80,12 +73,7 @@ static void *watchdog_main(void *arg)
 				(unsigned long long)(g->stats.header_timeouts - hdr), g->header_timeout,
 				(unsigned long long)(g->stats.request_timeouts - req),
 				g->request_timeout);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += WATCH_INTERVAL_NS;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		until = util_mono_timespec(now + WATCH_INTERVAL_SECONDS);
 		pthread_cond_timedwait(&g->wake, &g->lock, &until);
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -103,7 +91,7 @@ struct conn_guard *conn_guard_new(double header_timeout, double request_timeout,
 	g->request_timeout = request_timeout;
 	g->max_pending = max_pending ? max_pending : 1;
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_cond_init(&g->wake, NULL);
+	util_cond_init_mono(&g->wake);
 	if (pthread_create(&g->watchdog, NULL, watchdog_main, g)) {
 		pthread_cond_destroy(&g->wake);
 		pthread_mutex_destroy(&g->lock);
@@ -146,7 +134,7 @@ struct conn_entry *conn_guard_started(struct conn_guard *g, unsigned pool, int f
 		memcpy(e->peer, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
 	e->fd = fd;
 	e->pool = pool;
-	e->since = now_s();
+	e->since = util_mono_now();
 	pthread_mutex_lock(&g->lock);
 	/* Room for this one among the waiting: end the oldest waiting
 	 * connection of the address that has the most of them. */
@@ -190,7 +178,7 @@ void conn_guard_headers(struct conn_guard *g, struct conn_entry *e)
 	pthread_mutex_lock(&g->lock);
 	if (!e->in_request && !e->ended) {
 		e->in_request = true;
-		e->since = now_s();
+		e->since = util_mono_now();
 		g->pending[e->pool]--;
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -203,7 +191,7 @@ void conn_guard_request_done(struct conn_guard *g, struct conn_entry *e)
 	pthread_mutex_lock(&g->lock);
 	if (e->in_request && !e->ended) {
 		e->in_request = false;
-		e->since = now_s();
+		e->since = util_mono_now();
 		g->pending[e->pool]++;
 	}
 	pthread_mutex_unlock(&g->lock);

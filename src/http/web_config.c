@@ -5,6 +5,9 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "util/duration.h"
+#include "util/numbers.h"
+
 static const char *const header_names[WEB_HDR_COUNT] = {
 	[WEB_HDR_CSP] = "Content-Security-Policy",
 	[WEB_HDR_FRAME] = "X-Frame-Options",
@@ -354,39 +357,36 @@ static int user_pair(struct walk *w, const char *key, const yaml_node_t *v)
 	return 0;
 }
 
+/* rate_limit.interval: the project's duration grammar (util/duration.h). */
+#define DURATION_WANTED "expected a duration such as 1s, 250ms or 1m30s"
+
 static int rate_pair(struct walk *w, const char *key, const yaml_node_t *v)
 {
 	static const char *const path = "rate_limit";
 	const char *s = scalar(v);
+	uint64_t ms;
+	int rc;
 
 	if (!strcmp(key, "interval")) {
 		if (is_null(v))
 			return 0;
 		if (!s)
-			return fail(w, path, key, "expected a duration such as 1s");
+			return fail(w, path, key, DURATION_WANTED);
 		/* yaml.v2 reads a bare integer into a time.Duration as nanoseconds. */
-		if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && *s >= '0' && *s <= '9' &&
-		    strspn(s, "0123456789") == strlen(s)) {
-			char *end;
-
-			errno = 0;
-			w->cfg->rate_interval_ns = strtoull(s, &end, 10);
-			return errno ? fail(w, path, key, "out of range") : 0;
-		}
-		if (web_config_parse_duration(s, &w->cfg->rate_interval_ns))
-			return fail(w, path, key, "expected a duration such as 1s");
+		if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    (rc = num_parse_u64(s, strlen(s), &w->cfg->rate_interval_ns)) != -EINVAL)
+			return rc ? fail(w, path, key, "out of range") : 0;
+		if (duration_parse(s, strlen(s), &ms))
+			return fail(w, path, key, DURATION_WANTED);
+		w->cfg->rate_interval_ns = ms * 1000000; /* at most 2^63-1 */
 		return 0;
 	}
 	if (!strcmp(key, "burst")) {
-		char *end;
-
 		if (is_null(v))
 			return 0;
 		if (!s || *s < '0' || *s > '9')
 			return fail(w, path, key, "expected a non-negative integer");
-		errno = 0;
-		w->cfg->rate_burst = strtoull(s, &end, 10);
-		if (errno || *end || w->cfg->rate_burst > 1000000)
+		if (num_parse_u64(s, strlen(s), &w->cfg->rate_burst) || w->cfg->rate_burst > 1000000)
 			return fail(w, path, key, "expected an integer from 0 to 1000000");
 		return 0;
 	}
@@ -520,55 +520,4 @@ bool web_config_bcrypt_shape(const char *s)
 	if (cost < 4 || cost > 31)
 		return false;
 	return strlen(s + 7) == 53 && strspn(s + 7, alphabet) == 53;
-}
-
-int web_config_parse_duration(const char *s, uint64_t *ns)
-{
-	static const struct {
-		const char *unit;
-		uint64_t ns;
-	} units[] = {
-		{"ns", 1}, {"us", 1000}, {"\xc2\xb5s", 1000}, {"\xce\xbcs", 1000},
-		{"ms", 1000000}, {"s", 1000000000ull}, {"m", 60000000000ull},
-		{"h", 3600000000000ull},
-	};
-	long double total = 0;
-
-	if (!s || !*s)
-		return -EINVAL;
-	if (!strcmp(s, "0")) {
-		*ns = 0;
-		return 0;
-	}
-	while (*s) {
-		long double v = 0, scale = 1;
-		size_t digits = 0, best = 0, bestlen = 0;
-		bool found = false;
-
-		for (; *s >= '0' && *s <= '9'; s++, digits++)
-			v = v * 10 + (*s - '0');
-		if (*s == '.')
-			for (s++; *s >= '0' && *s <= '9'; s++, digits++)
-				v += (*s - '0') * (scale /= 10);
-		if (!digits)
-			return -EINVAL;
-		/* The longest unit that matches: "ms" before "m". */
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			size_t n = strlen(units[i].unit);
-
-			if (!strncmp(s, units[i].unit, n) && n > bestlen) {
-				best = i;
-				bestlen = n;
-				found = true;
-			}
-		}
-		if (!found)
-			return -EINVAL;
-		s += bestlen;
-		total += v * units[best].ns;
-		if (total > (long double)INT64_MAX) /* Go's limit: about 290 years */
-			return -ERANGE;
-	}
-	*ns = (uint64_t)total;
-	return 0;
 }

@@ -5,11 +5,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "http/basic_auth.h"
 #include "http/web_state.h"
 #include "log.h"
+#include "util/clock.h"
 
 /* One bcrypt check waiting for, or done by, the worker. */
 struct job {
@@ -34,7 +34,7 @@ struct web_guard {
 	pthread_t worker;
 	/* rate_limit: a token bucket like Go's rate.Limiter (full at start) */
 	double tokens;
-	struct timespec last;
+	double last; /* util_mono_now() of the last request */
 	uint64_t rate_interval_ns, rate_burst;
 };
 
@@ -212,13 +212,12 @@ static enum MHD_Result refuse(struct web_guard *g, struct MHD_Connection *conn, 
 /* Go's rate.Limiter: burst tokens at most, one more every interval. */
 static bool rate_allow(struct web_guard *g, const struct web_config *c)
 {
-	struct timespec now;
-	double elapsed;
+	double now, elapsed;
 	bool ok;
 
 	if (!c->rate_interval_ns)
 		return true;
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	now = util_mono_now();
 	pthread_mutex_lock(&g->lock);
 	if (g->rate_interval_ns != c->rate_interval_ns || g->rate_burst != c->rate_burst) {
 		g->rate_interval_ns = c->rate_interval_ns;
@@ -226,7 +225,7 @@ static bool rate_allow(struct web_guard *g, const struct web_config *c)
 		g->tokens = (double)c->rate_burst;
 		g->last = now;
 	}
-	elapsed = (double)(now.tv_sec - g->last.tv_sec) * 1e9 + (double)(now.tv_nsec - g->last.tv_nsec);
+	elapsed = (now - g->last) * 1e9; /* ns */
 	g->last = now;
 	g->tokens += elapsed / (double)c->rate_interval_ns;
 	if (g->tokens > (double)c->rate_burst)

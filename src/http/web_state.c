@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util/clock.h"
 
 /* The config file and the three files it may name. */
 enum watched {
@@ -47,7 +48,7 @@ struct web_watch {
 	char *path;
 	struct web_state_ref *cur;
 	struct web_state_ref *old;   /* retired states, freed when unused */
-	struct timespec checked;     /* last look at the files */
+	double checked;              /* util_mono_now() of the last look at the files */
 	struct stamp failed[W_COUNT]; /* the file set that last failed: logged once */
 };
 
@@ -455,7 +456,7 @@ struct web_watch *web_watch_new(const char *path, struct web_state *first)
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	w->cur = ref_of(first);
-	clock_gettime(CLOCK_MONOTONIC, &w->checked);
+	w->checked = util_mono_now();
 	return w;
 }
 
@@ -548,11 +549,11 @@ out:
 struct web_state *web_watch_current(struct web_watch *w)
 {
 	struct web_state_ref *r;
-	struct timespec now;
+	double now = util_mono_now();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&w->lock);
-	if (now.tv_sec > w->checked.tv_sec) {
+	/* At most once in each second of the clock. */
+	if ((time_t)now > (time_t)w->checked) {
 		w->checked = now;
 		reload_locked(w, false);
 	}

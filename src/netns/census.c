@@ -7,6 +7,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "util/bitset.h"
+#include "util/hash.h"
+
 void netns_listeners_init(struct netns_listeners *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -99,25 +102,12 @@ void netns_census_begin(struct netns_census *c, struct netns_scratch *sc,
 	memset(c, 0, sizeof(*c));
 	memset(sc->listening, 0, sizeof(sc->listening));
 	for (size_t i = 0; i < l->len; i++)
-		sc->listening[l->v[i].port / 64] |= 1ull << (l->v[i].port % 64);
+		bitset_set(sc->listening, l->v[i].port);
 	c->tcp[0][DIAG_TCP_LISTEN] = l->tcp[0];
 	c->tcp[1][DIAG_TCP_LISTEN] = l->tcp[1];
 	if (sc->slots != NULL && sc->n > 0)
 		memset(sc->slots, 0, sc->nslots * sizeof(*sc->slots));
 	sc->n = 0;
-}
-
-static uint64_t hash_key(const uint8_t *k, size_t len)
-{
-	uint64_t h = 0x243f6a8885a308d3ull;
-
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t w;
-		memcpy(&w, k + i, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-	}
-	return h | 1; /* 0 marks an empty slot */
 }
 
 static struct tuple_slot *find(struct tuple_slot *slots, size_t nslots, uint64_t h,
@@ -160,7 +150,7 @@ static int add_tuple(struct netns_census *c, struct netns_scratch *sc, const str
 	memcpy(key + 2, &s->dport, 2);
 	memcpy(key + 4, s->src, alen);
 	memcpy(key + 20, s->dst, alen);
-	h = hash_key(key, sizeof(key));
+	h = hash_words(key, sizeof(key)) | 1; /* 0 marks an empty slot */
 	if ((sc->nslots == 0 || (sc->n + 1 > sc->nslots / 2 && sc->n < NETNS_MAX_TUPLES)) &&
 	    grow(sc) < 0)
 		return -ENOMEM;
@@ -193,7 +183,7 @@ int netns_census_add(struct netns_census *c, struct netns_scratch *sc, const str
 		return 0; /* listeners come from the LISTEN-only dump */
 	c->tcp[fam][st]++;
 	/* Outbound, as the host census says: no listener on the local port. */
-	if (sc->listening[s->sport / 64] & (1ull << (s->sport % 64)))
+	if (bitset_test(sc->listening, s->sport))
 		return 0;
 	return add_tuple(c, sc, s);
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "procfs/pid_parse.h"
+#include "util/numbers.h"
 
 void netns_list_init(struct netns_list *l)
 {
@@ -27,20 +28,11 @@ void netns_list_fini(struct netns_list *l)
 int netns_parse_link(const char *s, size_t len, uint64_t *ino)
 {
 	static const char pre[] = "net:[";
-	uint64_t v = 0;
-	size_t i = sizeof(pre) - 1;
+	const size_t plen = sizeof(pre) - 1;
 
-	if (len < sizeof(pre) + 1 || memcmp(s, pre, sizeof(pre) - 1) != 0 || s[len - 1] != ']')
+	if (len < plen + 2 || memcmp(s, pre, plen) != 0 || s[len - 1] != ']' ||
+	    num_parse_u64(s + plen, len - plen - 1, ino) < 0)
 		return -EINVAL;
-	if (i == len - 1)
-		return -EINVAL;
-	for (; i < len - 1; i++) {
-		uint64_t d = (uint64_t)(s[i] - '0');
-		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*ino = v;
 	return 0;
 }
 

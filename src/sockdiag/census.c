@@ -9,6 +9,9 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include "util/bitset.h"
+#include "util/hash.h"
+
 /* Per-port counts of non-listening sockets, one table per direction. */
 struct port_entry {
 	uint16_t port;
@@ -72,7 +75,7 @@ struct census {
 	uint64_t udp_rqueue[CENSUS_FAMILY_COUNT];
 	uint64_t udp_wqueue[CENSUS_FAMILY_COUNT];
 	uint64_t scope[CENSUS_SCOPE_COUNT][CENSUS_DIR_COUNT];
-	uint64_t listening[65536 / 64]; /* ports with a listener */
+	uint64_t listening[BITSET_WORDS(65536)]; /* ports with a listener */
 	struct port_table ports[CENSUS_DIR_COUNT];
 	uint32_t listen_idx[65536];     /* 1-based index into listen */
 	struct listen_entry *listen;    /* owned */
@@ -104,24 +107,10 @@ static void htab_clear(struct htab *h)
 	h->untracked = 0;
 }
 
-static uint64_t hash_key(const void *key, size_t len)
-{
-	const uint8_t *p = key;
-	uint64_t h = 0x243f6a8885a308d3ull;
-
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-	}
-	return h;
-}
-
 static uint8_t *htab_slot(const struct htab *h, const void *key)
 {
 	size_t mask = h->nslots - 1;
-	size_t i = (size_t)hash_key(key, h->key_size) & mask;
+	size_t i = (size_t)hash_words(key, h->key_size) & mask;
 
 	for (;;) {
 		uint8_t *rec = h->slots + i * h->rec_size;
@@ -260,16 +249,6 @@ enum census_scope census_scope_of(uint8_t addr_family, const uint8_t *a)
 	return CENSUS_SCOPE_PUBLIC;
 }
 
-static bool bit_get(const uint64_t *bits, uint16_t i)
-{
-	return (bits[i >> 6] >> (i & 63)) & 1;
-}
-
-static void bit_set(uint64_t *bits, uint16_t i)
-{
-	bits[i >> 6] |= 1ull << (i & 63);
-}
-
 /* Grows an array of n used elements to hold one more. 0 or -ENOMEM. */
 static int reserve(void **arr, size_t *cap, size_t n, size_t elem)
 {
@@ -314,7 +293,7 @@ static struct listen_entry *listen_get(struct census *c, uint16_t port)
 	memset(e, 0, sizeof(*e));
 	e->port = port;
 	c->listen_idx[port] = (uint32_t)c->nlisten;
-	bit_set(c->listening, port);
+	bitset_set(c->listening, port);
 	return e;
 }
 
@@ -422,7 +401,7 @@ int census_key(const struct census *c, const struct diag_sock *s, uint16_t *port
 
 	if (s->protocol != IPPROTO_TCP || st < 0 || st == DIAG_TCP_LISTEN)
 		return -1;
-	if (bit_get(c->listening, s->sport)) {
+	if (bitset_test(c->listening, s->sport)) {
 		*port = s->sport;
 		return CENSUS_INBOUND;
 	}
@@ -632,7 +611,7 @@ static int emit_ports(struct emit *em, const struct census *c, const struct cens
 		bool any_other = false;
 		char pbuf[8];
 
-		for (size_t w = 0; w < 65536 / 64; w++)
+		for (size_t w = 0; w < BITSET_WORDS(65536); w++)
 			nallow += (size_t)__builtin_popcountll(o->ports[w]);
 		free(rank);
 		free(picks);
@@ -642,7 +621,7 @@ static int emit_ports(struct emit *em, const struct census *c, const struct cens
 			ret = -ENOMEM;
 			goto out;
 		}
-		for (size_t w = 0; w < 65536 / 64; w++) {
+		for (size_t w = 0; w < BITSET_WORDS(65536); w++) {
 			for (uint64_t bits = o->ports[w]; bits != 0; bits &= bits - 1) {
 				uint16_t port = (uint16_t)(w * 64 + (size_t)__builtin_ctzll(bits));
 				picks[npicks].port = port;
@@ -650,7 +629,7 @@ static int emit_ports(struct emit *em, const struct census *c, const struct cens
 			}
 		}
 		for (size_t i = 0; i < t->n; i++)
-			if (!bit_get(o->ports, t->ents[i].port))
+			if (!bitset_test(o->ports, t->ents[i].port))
 				rank[nrank++] = (struct census_rank){{t->ents[i].total, 0}, t->ents[i].port,
 								    &t->ents[i]};
 		ntop = census_rank_ports(rank, nrank, o->top_ports, false);
@@ -668,7 +647,7 @@ static int emit_ports(struct emit *em, const struct census *c, const struct cens
 		qsort(picks, npicks, sizeof(*picks), cmp_pick_port);
 		for (size_t i = 0; i < npicks; i++) {
 			const struct port_entry *pe = picks[i].entry;
-			bool allowed = bit_get(o->ports, picks[i].port);
+			bool allowed = bitset_test(o->ports, picks[i].port);
 			port_label(pbuf, picks[i].port);
 			for (int s = 0; s < DIAG_TCP_STATE_COUNT; s++) {
 				uint32_t v = pe ? pe->n[s] : 0;
@@ -716,7 +695,7 @@ static int emit_listeners(struct emit *em, const struct census *c, const struct 
 		goto out;
 	}
 	for (uint32_t port = 0; port < 65536; port++) {
-		bool allowed = bit_get(o->ports, (uint16_t)port);
+		bool allowed = bitset_test(o->ports, (uint16_t)port);
 		const struct listen_entry *le;
 		if (!allowed && c->listen_idx[port] == 0)
 			continue;

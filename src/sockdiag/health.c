@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/bitset.h"
+
 const double health_rtt_bounds[HEALTH_RTT_BUCKETS] = {
 	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 	0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -216,11 +218,6 @@ static bool needs_tcp_info(enum health_metric m)
 
 static const char *const dir_names[CENSUS_DIR_COUNT] = {"inbound", "outbound"};
 
-static bool bit_get(const uint64_t *bits, uint16_t i)
-{
-	return bits != NULL && ((bits[i >> 6] >> (i & 63)) & 1);
-}
-
 /* One series' worth of a port: its entry (or a zero one), and its label. */
 struct row {
 	const void *entry;
@@ -258,7 +255,7 @@ static long pick_rows(const struct ptab *t, const struct health_opts *o,
 	bool any_other = false;
 	long ret;
 
-	for (size_t w = 0; o->ports && w < 65536 / 64; w++)
+	for (size_t w = 0; o->ports && w < BITSET_WORDS(65536); w++)
 		nallow += (size_t)__builtin_popcountll(o->ports[w]);
 	cand = malloc((t->n + 1) * sizeof(*cand));
 	chosen = calloc(65536, sizeof(*chosen));
@@ -271,7 +268,7 @@ static long pick_rows(const struct ptab *t, const struct health_opts *o,
 		const uint8_t *e = ptab_at(t, i);
 		uint16_t port;
 		memcpy(&port, e, sizeof(port));
-		if (bit_get(o->ports, port))
+		if (o->ports && bitset_test(o->ports, port))
 			continue;
 		cand[ncand].port = port;
 		cand[ncand].entry = e;
@@ -287,7 +284,7 @@ static long pick_rows(const struct ptab *t, const struct health_opts *o,
 		sum(other, cand[i].entry);
 	}
 	for (uint32_t port = 0; port < 65536; port++) {
-		bool allowed = bit_get(o->ports, (uint16_t)port);
+		bool allowed = o->ports && bitset_test(o->ports, port);
 		struct row *r;
 		if (!allowed && !chosen[port])
 			continue;

@@ -9,11 +9,9 @@
 
 #include <cmocka.h>
 #include <errno.h>
-#include <netinet/in.h>
 
 #include "cli/flags.h"
 #include "collectors/collector.h"
-#include "util/listen_addr.h"
 
 /* Parses a NULL-terminated list of flags; argv copies live until the next call. */
 static enum cli_result parse(struct config *cfg, struct strbuf *err, const char *const *flags)
@@ -141,6 +139,81 @@ static void test_errors_name_the_flag(void **state)
 	sb_fini(&err);
 }
 
+/* Flags documented as SECONDS: a bare number stays seconds; the duration
+ * grammar (util/duration.h) is accepted too, in whole seconds. */
+static void test_seconds_flags(void **state)
+{
+	static const struct {
+		const char *value;
+		unsigned seconds; /* 0: refused */
+	} cases[] = {
+		{"30", 30},    {"1m30s", 90}, {"1h", 3600}, {"2s", 2},
+		{"1500ms", 0}, {"1.5", 0},    {"0", 0},     {"1h1s", 0}, {"1s1m", 0}, {"", 0},
+	};
+	static const char *const flags[] = {"web.timeout", "web.scrape-timeout", "web.header-timeout"};
+	struct config cfg;
+	struct strbuf err;
+
+	(void)state;
+	sb_init(&err);
+	for (size_t f = 0; f < 3; f++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			char flag[64];
+			const char *const argv[] = {flag, NULL};
+			enum cli_result r;
+			unsigned got;
+
+			snprintf(flag, sizeof(flag), "--%s=%s", flags[f], cases[i].value);
+			r = parse(&cfg, &err, argv);
+			got = f == 0 ? cfg.timeout_seconds : f == 1 ? cfg.scrape_timeout_seconds :
+				cfg.header_timeout_seconds;
+			if (cases[i].seconds ? r != CLI_RUN || got != cases[i].seconds :
+					       r != CLI_ERROR || !strstr(err.buf, flags[f]))
+				fail_msg("%s: result %d, %u seconds", flag, (int)r, got);
+		}
+	}
+	sb_fini(&err);
+}
+
+/* A DURATION flag takes the whole grammar (util/duration.h), checked by its
+ * collector's init. */
+static void test_duration_flag(void **state)
+{
+	static const struct {
+		const char *flag;
+		int rc;
+	} cases[] = {
+		{"--collector.processes.rescan-interval=1h30m", 0},
+		{"--collector.processes.rescan-interval=1d", 0},
+		{"--collector.processes.rescan-interval=0", 0},
+		{"--collector.processes.rescan-interval=1s1m", -EINVAL},
+		{"--collector.processes.rescan-interval=90", -EINVAL},
+	};
+	const struct collector_ops *processes = NULL;
+	struct config cfg;
+	struct strbuf err;
+
+	(void)state;
+	for (size_t i = 0; i < collector_count; i++)
+		if (strcmp(collector_registry[i]->name, "processes") == 0)
+			processes = collector_registry[i];
+	assert_non_null(processes);
+	sb_init(&err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const argv[] = {cases[i].flag, NULL};
+		void *st = NULL;
+		int rc;
+
+		assert_int_equal(parse(&cfg, &err, argv), CLI_RUN);
+		rc = processes->init(&st, &cfg, &err);
+		if (rc != cases[i].rc || (rc && !strstr(err.buf, "rescan-interval")))
+			fail_msg("%s: rc %d '%s'", cases[i].flag, rc, err.buf ? err.buf : "");
+		if (rc == 0)
+			processes->fini(st);
+	}
+	sb_fini(&err);
+}
+
 static void test_help_and_version(void **state)
 {
 	char a0[] = "netstat_exporter", a1[] = "--help", a2[] = "--version";
@@ -161,30 +234,6 @@ static void test_help_and_version(void **state)
 	sb_fini(&err);
 }
 
-static void test_listen_addr_forms(void **state)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-
-	(void)state;
-	assert_int_equal(listen_addr_parse("127.0.0.1:80", &ss, &len), 0);
-	assert_int_equal(ss.ss_family, AF_INET);
-	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 80);
-	assert_int_equal(listen_addr_parse("[::1]:9100", &ss, &len), 0);
-	assert_int_equal(ss.ss_family, AF_INET6);
-	assert_int_equal(listen_addr_parse(":0", &ss, &len), 0);
-	assert_int_equal(ss.ss_family, AF_INET6);
-	assert_int_equal(listen_addr_parse("localhost:1", &ss, &len), 0);
-	assert_int_equal(listen_addr_parse("example.com:80", &ss, &len), -EINVAL);
-	assert_int_equal(listen_addr_parse("127.0.0.1", &ss, &len), -EINVAL);
-	assert_int_equal(listen_addr_parse("127.0.0.1:", &ss, &len), -EINVAL);
-	assert_int_equal(listen_addr_parse("127.0.0.1:+80", &ss, &len), -EINVAL);
-	assert_int_equal(listen_addr_parse("[::1]80", &ss, &len), -EINVAL);
-	assert_int_equal(listen_addr_parse("[]:80", &ss, &len), -EINVAL);
-	assert_int_equal(listen_addr_parse("::1:80", &ss, &len), -EINVAL);
-	assert_int_equal(listen_addr_parse(NULL, &ss, &len), -EINVAL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,8 +241,9 @@ int main(void)
 		cmocka_unit_test(test_collector_defaults_accepted),
 		cmocka_unit_test(test_accepted_forms),
 		cmocka_unit_test(test_errors_name_the_flag),
+		cmocka_unit_test(test_seconds_flags),
+		cmocka_unit_test(test_duration_flag),
 		cmocka_unit_test(test_help_and_version),
-		cmocka_unit_test(test_listen_addr_forms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* The web-config parser over fixture files (tests/fixtures/web-config) and
- * hostile inline YAML; the duration parser; the bcrypt hash shape. */
+ * hostile inline YAML; rate_limit.interval; the bcrypt hash shape. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -208,6 +208,8 @@ static const struct {
 	{"rate_limit:\n  interval: 1x\n", "rate_limit.interval: expected a duration"},
 	{"rate_limit:\n  interval: 1000000000\n  burst: 1\n", NULL},
 	{"rate_limit:\n  burst: -1\n", "rate_limit.burst: expected a non-negative integer"},
+	{"rate_limit:\n  burst: 1000001\n", "rate_limit.burst: expected an integer from 0 to 1000000"},
+	{"rate_limit:\n  burst: 12abc\n", "rate_limit.burst: expected an integer from 0 to 1000000"},
 	{"rate_limit:\n  speed: 1\n", "rate_limit.speed: unknown key"},
 	{"rate_limt:\n  burst: 1\n", "rate_limt: unknown key"},
 	{"a: &x [1]\nb: *x\n", "a: unknown key"},
@@ -237,29 +239,48 @@ static void inline_yaml(void **state)
 	}
 }
 
-static void durations(void **state)
+/* rate_limit.interval takes the project's one duration grammar (Prometheus',
+ * util/duration.h) or, as yaml.v2 reads a time.Duration, a bare integer of
+ * nanoseconds. */
+static void rate_interval(void **state)
 {
 	static const struct {
-		const char *s;
+		const char *value;
 		int rc;
 		uint64_t ns;
 	} cases[] = {
-		{"1s", 0, 1000000000ull},     {"250ms", 0, 250000000ull},
-		{"1m30s", 0, 90000000000ull}, {"1.5h", 0, 5400000000000ull},
-		{"0", 0, 0},                  {"10us", 0, 10000},
-		{"3ns", 0, 3},                {"", -EINVAL, 0},
-		{"s", -EINVAL, 0},            {"1", -EINVAL, 0},
-		{"1d", -EINVAL, 0},           {".s", -EINVAL, 0},
-		{"-1s", -EINVAL, 0},          {"99999999999h", -ERANGE, 0},
+		{"1s", 0, 1000000000ull},
+		{"250ms", 0, 250000000ull},
+		{"1m30s", 0, 90000000000ull},
+		{"1d", 0, 86400000000000ull},
+		{"0", 0, 0},
+		{"\"0\"", 0, 0},
+		{"1000", 0, 1000},                   /* bare: nanoseconds */
+		{"99999999999999999999", -EINVAL, 0}, /* past 2^64-1 */
+		{"\"1000\"", -EINVAL, 0},            /* quoted: a string, no unit */
+		{"1.5s", -EINVAL, 0},                /* Go's, not Prometheus' */
+		{"10us", -EINVAL, 0},
+		{"1s1m", -EINVAL, 0},
+		{"293y", -EINVAL, 0},
+		{"-1s", -EINVAL, 0},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint64_t ns = 0;
-		int rc = web_config_parse_duration(cases[i].s, &ns);
+		char yaml[128];
+		struct web_config c;
+		struct strbuf err;
+		int rc;
 
-		if (rc != cases[i].rc || (rc == 0 && ns != cases[i].ns))
-			fail_msg("'%s': rc %d ns %llu", cases[i].s, rc, (unsigned long long)ns);
+		snprintf(yaml, sizeof(yaml), "rate_limit:\n  interval: %s\n", cases[i].value);
+		sb_init(&err);
+		rc = web_config_parse(yaml, strlen(yaml), &c, &err);
+		if (rc != cases[i].rc || (rc == 0 && c.rate_interval_ns != cases[i].ns) ||
+		    (rc != 0 && strncmp(err.buf, "rate_limit.interval: ", 21) != 0))
+			fail_msg("'%s': rc %d ns %llu '%s'", cases[i].value, rc,
+				 (unsigned long long)c.rate_interval_ns, err.buf ? err.buf : "");
+		web_config_fini(&c);
+		sb_fini(&err);
 	}
 }
 
@@ -280,7 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(toolkit_example), cmocka_unit_test(every_key),
 		cmocka_unit_test(plain_files),     cmocka_unit_test(bad),
-		cmocka_unit_test(inline_yaml),     cmocka_unit_test(durations),
+		cmocka_unit_test(inline_yaml),     cmocka_unit_test(rate_interval),
 		cmocka_unit_test(bcrypt_shape),
 	};
 
