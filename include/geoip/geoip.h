@@ -7,12 +7,17 @@
  * databases of both kinds use autonomous_system_number and
  * autonomous_system_organization.
  *
- * Files are mapped read-only. geoip_refresh() reopens a file when
- * geoip_request_reload() was called (SIGHUP) or its inode, size or mtime
- * changed (geoipupdate renames a new file into place); when the new file
- * cannot be opened the last good one stays in use and one warning is logged
- * until a reopen succeeds. A struct geoip is used by one thread at a time
- * for refresh; lookups between refreshes may run on several threads. */
+ * A file is never mapped: it is read into a private sealed memfd (shared by
+ * the struct geoips that loaded the same version of the same file), opened
+ * through /proc/self/fd and checked (every search-tree record points inside
+ * the file) before use, so a file truncated or rewritten under the exporter
+ * cannot fault a lookup or change its answer. geoip_refresh() loads the file
+ * again when geoip_request_reload() was called (SIGHUP) or its inode, size
+ * or mtime changed (geoipupdate renames a new file into place); a version
+ * that cannot be loaded is tried once (until it changes or a SIGHUP), the
+ * last good database stays in use, and one warning is logged per version. A
+ * struct geoip is used by one thread at a time for refresh; lookups between
+ * refreshes may run on several threads. */
 #ifndef NETSTAT_GEOIP_GEOIP_H
 #define NETSTAT_GEOIP_GEOIP_H
 
@@ -29,13 +34,14 @@
 
 struct geoip;
 
-/* Opens the databases (asn_path may be NULL). A missing or corrupt file, or
- * one with neither layout's fields, is -EINVAL with one line in err. */
+/* Loads the databases (asn_path may be NULL). A missing, unreadable or
+ * corrupt file is -EINVAL with one line in err. */
 int geoip_open(const char *country_path, const char *asn_path, struct geoip **out,
 	       struct strbuf *err);
 void geoip_free(struct geoip *g);
 
-/* Reopens changed files (see above). Not concurrent with lookups. */
+/* Loads changed files again (see above). Not concurrent with lookups of
+ * this struct geoip (other struct geoips may be looked up meanwhile). */
 void geoip_refresh(struct geoip *g);
 /* Makes every struct geoip reopen its files at its next refresh: the one
  * process-wide flag, set from the SIGHUP handling in main(). */

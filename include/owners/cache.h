@@ -40,7 +40,7 @@
 /* Most inodes remembered as unknown (pending or unowned) at once. */
 #define OWNERS_MAX_MISSING 65536
 
-/* One cached process, read-only outside owners.c; valid until the next
+/* One cached process, read-only outside owners/cache.c; valid until the next
  * refresh. */
 struct owners_proc {
 	int pid;

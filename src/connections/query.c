@@ -134,6 +134,15 @@ static int parse_remote(struct conn_query *q, const char *v)
 		else if (keep < 8)
 			addr[i] &= (uint8_t)(0xff << (8 - keep));
 	}
+	/* An IPv4-mapped prefix (::ffff:0:0/96 and longer) is the IPv4 one: rows
+	 * show the peers of IPv6 sockets un-mapped, and IPv4 sockets' as they are. */
+	if (fam == AF_INET6 && len >= 96 &&
+	    memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		memmove(addr, addr + 12, 4);
+		fam = AF_INET;
+		max = 32;
+		len -= 96;
+	}
 	memset(q->remote, 0, sizeof(q->remote));
 	memcpy(q->remote, addr, (size_t)max / 8);
 	q->remote_family = (uint8_t)fam;

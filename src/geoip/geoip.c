@@ -2,13 +2,17 @@
 #include "geoip/geoip.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <maxminddb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -19,16 +23,39 @@ enum layout {
 	LAYOUT_COUNT
 };
 
-struct db {
-	const char *path;   /* borrowed from the config */
-	MMDB_s mmdb;
-	bool open;
-	enum layout layout;
+/* What identifies a version of a file: a rename changes the inode, an
+ * in-place rewrite the size or the mtime. */
+struct file_id {
 	dev_t dev;
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
-	bool warned;        /* a failed reopen was logged */
+};
+
+/* A private copy of a database file: a sealed memfd that nobody can change,
+ * so a mapping of it never faults and never changes under a lookup. Shared
+ * by the readers that loaded the same version of the same file (the sockets
+ * collector and the connections explorer each have a struct geoip), so its
+ * memory is paid once. */
+struct image {
+	struct file_id id;
+	int fd;
+	unsigned refs;       /* guarded by images_lock */
+	struct image *next;  /* guarded by images_lock */
+};
+
+static pthread_mutex_t images_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct image *images; /* guarded by images_lock */
+
+struct db {
+	const char *path;   /* borrowed from the config */
+	MMDB_s mmdb;        /* maps img */
+	bool open;
+	enum layout layout;
+	struct image *img;  /* a reference, when open */
+	struct file_id failed; /* the last version that could not be loaded */
+	bool has_failed;
+	bool warned;        /* a failed reload was logged */
 };
 
 struct geoip {
@@ -62,47 +89,219 @@ static enum layout detect(const MMDB_s *m, bool want_asn)
 	return LAYOUT_CC0;
 }
 
-/* Opens path into m and checks its metadata. 0 or -EINVAL with err. */
-static int open_one(const char *path, bool want_asn, MMDB_s *m, enum layout *layout,
-		    struct stat *st, struct strbuf *err)
+static void file_id_of(const struct stat *st, struct file_id *id)
 {
-	int status;
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+}
 
-	if (stat(path, st) < 0) {
-		sb_printf(err, "cannot open GeoIP database %s: %s", path, strerror(errno));
-		return -EINVAL;
+static bool file_id_eq(const struct file_id *a, const struct file_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* A reference to the loaded copy of version id, or NULL. */
+static struct image *image_find(const struct file_id *id)
+{
+	struct image *im;
+
+	pthread_mutex_lock(&images_lock);
+	for (im = images; im; im = im->next)
+		if (file_id_eq(&im->id, id))
+			break;
+	if (im)
+		im->refs++;
+	pthread_mutex_unlock(&images_lock);
+	return im;
+}
+
+static void image_put(struct image *im)
+{
+	struct image **p;
+	bool last;
+
+	if (im == NULL)
+		return;
+	pthread_mutex_lock(&images_lock);
+	last = --im->refs == 0;
+	if (last)
+		for (p = &images; *p; p = &(*p)->next)
+			if (*p == im) {
+				*p = im->next;
+				break;
+			}
+	pthread_mutex_unlock(&images_lock);
+	if (last) {
+		close(im->fd);
+		free(im);
 	}
-	status = MMDB_open(path, MMDB_MODE_MMAP, m);
+}
+
+static void image_publish(struct image *im)
+{
+	pthread_mutex_lock(&images_lock);
+	im->next = images;
+	images = im;
+	pthread_mutex_unlock(&images_lock);
+}
+
+/* Copies the open file fd (version id) into a new sealed memfd. 0;
+ * -EAGAIN when the file changed while it was read; -errno. */
+static int copy_file(int fd, const struct file_id *id, int *out)
+{
+	char buf[65536];
+	struct stat st;
+	struct file_id now;
+	off_t total = 0;
+	ssize_t n;
+	int mfd, ret;
+
+	*out = -1;
+	mfd = memfd_create("netstat-geoip", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(mfd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				ret = -errno;
+				goto out;
+			}
+			off += w;
+		}
+		total += n;
+	}
+	ret = -EAGAIN;
+	if (fstat(fd, &st) < 0)
+		goto out;
+	file_id_of(&st, &now);
+	if (total != id->size || !file_id_eq(&now, id))
+		goto out;
+	ret = 0;
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		ret = -errno;
+out:
+	if (ret < 0)
+		close(mfd);
+	else
+		*out = mfd;
+	return ret;
+}
+
+/* Whether every record of the search tree points where a record may: a tree
+ * that passes answers every lookup from inside the file. */
+static bool tree_ok(const MMDB_s *m)
+{
+	MMDB_search_node_s node;
+
+	for (uint32_t i = 0; i < m->metadata.node_count; i++)
+		if (MMDB_read_node(m, i, &node) != MMDB_SUCCESS ||
+		    node.left_record_type == MMDB_RECORD_TYPE_INVALID ||
+		    node.right_record_type == MMDB_RECORD_TYPE_INVALID)
+			return false;
+	return true;
+}
+
+/* A new, unpublished image of the open file fd (version id), refs 1. 0;
+ * -EAGAIN when the file changed while it was read; -errno. */
+static int image_new(int fd, const struct file_id *id, struct image **out)
+{
+	struct image *im = calloc(1, sizeof(*im));
+	int ret;
+
+	*out = NULL;
+	if (im == NULL)
+		return -ENOMEM;
+	ret = copy_file(fd, id, &im->fd);
+	if (ret < 0) {
+		free(im);
+		return ret;
+	}
+	im->id = *id;
+	im->refs = 1;
+	*out = im;
+	return 0;
+}
+
+/* Loads path: a private copy (shared with the other readers of the same
+ * version), opened and, when new, checked. 0; -EAGAIN (changed while read:
+ * try again later) or -EINVAL, with err. *id is the version tried, all zero
+ * when the file could not be opened. */
+static int load(const char *path, bool want_asn, MMDB_s *m, enum layout *layout,
+		struct image **out, struct file_id *id, struct strbuf *err)
+{
+	struct image *im = NULL;
+	char proc[64];
+	struct stat st;
+	int fd, status, ret = -EINVAL;
+	bool fresh = false;
+
+	*out = NULL;
+	memset(id, 0, sizeof(*id));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		sb_printf(err, "cannot open GeoIP database %s: %s", path, strerror(errno));
+		goto out;
+	}
+	file_id_of(&st, id);
+	if ((im = image_find(id)) == NULL) {
+		int r = image_new(fd, id, &im);
+		if (r < 0) {
+			sb_printf(err, "cannot open GeoIP database %s: %s", path,
+				  r == -EAGAIN ? "it changed while being read" : strerror(-r));
+			ret = r == -EAGAIN ? r : -EINVAL;
+			goto out;
+		}
+		fresh = true;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", im->fd);
+	status = MMDB_open(proc, MMDB_MODE_MMAP, m);
 	if (status != MMDB_SUCCESS) {
 		sb_printf(err, "cannot open GeoIP database %s: %s", path, MMDB_strerror(status));
 		if (status == MMDB_IO_ERROR && errno)
 			sb_printf(err, " (%s)", strerror(errno));
-		return -EINVAL;
+		goto out;
 	}
+	if (fresh && !tree_ok(m)) {
+		sb_printf(err, "cannot open GeoIP database %s: %s", path,
+			  MMDB_strerror(MMDB_CORRUPT_SEARCH_TREE_ERROR));
+		MMDB_close(m);
+		goto out;
+	}
+	if (fresh)
+		image_publish(im);
 	*layout = detect(m, want_asn);
-	return 0;
-}
-
-static void set_stat(struct db *d, const struct stat *st)
-{
-	d->dev = st->st_dev;
-	d->ino = st->st_ino;
-	d->size = st->st_size;
-	d->mtime = st->st_mtim;
+	*out = im;
+	im = NULL;
+	ret = 0;
+out:
+	image_put(im); /* an unpublished one is not on the list: freed */
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }
 
 static int db_open(struct db *d, const char *path, bool want_asn, struct strbuf *err)
 {
-	struct stat st;
+	struct file_id id;
 	int ret;
 
 	d->path = path;
-	ret = open_one(path, want_asn, &d->mmdb, &d->layout, &st, err);
-	if (ret == 0) {
+	ret = load(path, want_asn, &d->mmdb, &d->layout, &d->img, &id, err);
+	if (ret == 0)
 		d->open = true;
-		set_stat(d, &st);
-	}
-	return ret;
+	return ret < 0 ? -EINVAL : 0;
 }
 
 int geoip_open(const char *country_path, const char *asn_path, struct geoip **out,
@@ -133,8 +332,11 @@ out:
 
 static void db_close(struct db *d)
 {
-	if (d->open)
+	if (d->open) {
 		MMDB_close(&d->mmdb);
+		image_put(d->img);
+	}
+	d->img = NULL;
 	d->open = false;
 }
 
@@ -147,34 +349,47 @@ void geoip_free(struct geoip *g)
 	free(g);
 }
 
-/* Reopens d when forced or when its file changed. 1 when reopened. */
+/* Reloads d when forced or when its file is a version not tried yet: each
+ * version that fails is tried once (libmaxminddb leaks a little on every
+ * failed open), the last good database stays. 1 when reloaded. */
 static int db_refresh(struct db *d, bool force, bool want_asn)
 {
 	struct strbuf err;
 	struct stat st;
+	struct file_id id;
+	struct image *im;
 	MMDB_s m;
 	enum layout layout;
-	int ret = 0;
+	int ret = 0, r;
 
 	if (!d->open)
 		return 0;
 	sb_init(&err);
-	if (!force && stat(d->path, &st) == 0 && st.st_dev == d->dev && st.st_ino == d->ino &&
-	    st.st_size == d->size && st.st_mtim.tv_sec == d->mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == d->mtime.tv_nsec)
-		goto out;
-	if (open_one(d->path, want_asn, &m, &layout, &st, &err) < 0) {
-		if (!d->warned)
-			log_msg(LOG_WARN, "%s; keeping the database loaded before",
+	if (!force && stat(d->path, &st) == 0) {
+		file_id_of(&st, &id);
+		if (file_id_eq(&id, &d->img->id) || (d->has_failed && file_id_eq(&id, &d->failed)))
+			goto out;
+	}
+	r = load(d->path, want_asn, &m, &layout, &im, &id, &err);
+	if (r < 0) {
+		/* Each version once; a missing file, once until it is back. */
+		bool again = d->warned && (id.ino == 0 || (d->has_failed && file_id_eq(&id, &d->failed)));
+		if (!again)
+			log_msg(r == -EAGAIN ? LOG_DEBUG : LOG_WARN,
+				"%s; keeping the database loaded before",
 				err.buf ? err.buf : "cannot reopen GeoIP database");
-		d->warned = true;
+		d->warned = r != -EAGAIN;
+		d->has_failed = r == -EINVAL && id.ino != 0;
+		d->failed = id;
 		goto out;
 	}
-	MMDB_close(&d->mmdb);
+	db_close(d);
 	d->mmdb = m;
 	d->layout = layout;
-	set_stat(d, &st);
+	d->img = im;
+	d->open = true;
 	d->warned = false;
+	d->has_failed = false;
 	log_msg(LOG_INFO, "GeoIP database %s reloaded", d->path);
 	ret = 1;
 out:

@@ -1,7 +1,7 @@
 /* The /proc text parsers: net/snmp and net/netstat (pairs), net/snmp6
  * (flat), net/sockstat, the sysctl number lists, /proc/stat's btime,
- * ip_local_port_range, and the snmp name rule applied to
- * every parsed field. Each input goes through every parser: a /proc file can
+ * ip_local_port_range, tcp_child_ehash_entries, and the snmp name rule
+ * applied to every parsed field. Each input goes through every parser: a /proc file can
  * be any of them under a wrong --path.procfs. */
 #include "fuzz.h"
 #include "util/numbers.h"
@@ -10,6 +10,7 @@
 #include "procfs/sockstat_parse.h"
 #include "self.h"
 #include "procfs/sysctl.h"
+#include "netns/handle.h"
 
 static void names(const struct snmp_list *l)
 {
@@ -37,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t v[3];
 	uint64_t btime;
 	struct sysctl_port_range range;
+	int ehash;
 
 	if (!s)
 		return 0;
@@ -55,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		num_parse_i64_list(text, size, v, n, &err);
 	self_parse_btime(s, &btime);
 	sysctl_parse_port_range(text, size, &range, &err);
+	netns_parse_ehash(text, size, &ehash);
 	free(s);
 	return 0;
 }

@@ -1,14 +1,14 @@
 # Builds the libFuzzer harnesses (tests/fuzz/fuzz_*.c) with clang in
 # BUILD_DIR/fuzz and runs each: first over its regression inputs
 # (tests/fuzz/regressions/NAME/, every past finding), then for
-# FUZZ_SECONDS (default 8) from its seeds (fixtures and tests/fuzz/seeds/NAME/).
+# FUZZ_SECONDS (default 5) from its seeds (fixtures and tests/fuzz/seeds/NAME/).
 # A crash, a leak, undefined behaviour or a 5 s hang fails the test and leaves
 # the input in BUILD_DIR/fuzz/artifacts/. See tests/fuzz/README to fuzz for hours.
 set -euo pipefail
 BUILD=$(cd "$1" && pwd)
 SRC=$(cd "$2" && pwd)
 FZ="$BUILD/fuzz"
-SECS=${FUZZ_SECONDS:-8}
+SECS=${FUZZ_SECONDS:-5}
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v clang >/dev/null || fail "clang is not installed (apt-get install clang)"

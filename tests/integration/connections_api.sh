@@ -110,6 +110,9 @@ expect_jq '[.total, ([.rows[] | [.port, .state, .direction, .program]] | unique)
 api 'remote=192.0.2.0%2F24'
 expect_jq '[.total, ([.rows[] | [.local, .remote, .rport, .direction]] | unique)]' \
 	'[5,[["198.51.100.7","192.0.2.10",8080,"outbound"]]]' "remote=192.0.2.0/24"
+api 'remote=::ffff:198.51.100.7%2F128' # IPv4-mapped: the IPv4 peers, as rows show them
+expect_jq '[.total, ([.rows[] | [.remote, .port, .direction]] | unique)]' \
+	'[5,[["198.51.100.7",8080,"inbound"]]]' "remote=::ffff:198.51.100.7/128"
 api 'remote=2001:db8::/32'
 expect_jq '[.total, ([.rows[] | [.direction, .family]] | group_by(.) | map([.[0], length]))]' \
 	'[6,[[["inbound","ipv6"],3],[["outbound","ipv6"],3]]]' "remote=2001:db8::/32"

@@ -5,7 +5,8 @@
 # netstat_tcp_peer_country_sockets, the labels of the top inbound peers and
 # the JSON API, for both database layouts; start-up errors for missing and
 # corrupt files; a database replaced on disk is reloaded, one that vanishes
-# keeps the last good one with one warning.
+# keeps the last good one with one warning, and so does one truncated,
+# overwritten in place or replaced by a corrupt file.
 #   bash tests/integration/geoip.sh BUILD_DIR SRC_DIR
 source "$(dirname "$0")/../lib/common.sh"
 ne_enter_netns
@@ -95,10 +96,15 @@ curl -sf "$NE_URL/api/v1/connections?country=IT" >"$TMP/a.json" || fail "API fai
 [ "$(grep -c 'msg="GeoIP database .*maxmind.mmdb reloaded"' "$TMP/ne.log")" = 2 ] ||
 	fail "reload not logged once per reader: $(grep GeoIP "$TMP/ne.log")"
 
-# SIGHUP reopens; the exporter keeps serving.
+# SIGHUP reopens; the exporter keeps serving. Polled: scrapes until the
+# sockets reader has reopened the unchanged file (its third "reloaded").
 kill -HUP "$NE_PID"
 wait_until 5 grep -q 'msg="received SIGHUP, reopening GeoIP databases"' "$TMP/ne.log"
-ne_scrape >"$TMP/m3" || fail "scrape after SIGHUP failed"
+reopened_after_hup() {
+	ne_scrape >"$TMP/m3" || fail "scrape after SIGHUP failed"
+	[ "$(grep -c 'msg="GeoIP database .*maxmind.mmdb reloaded"' "$TMP/ne.log")" = 3 ]
+}
+wait_until 10 reopened_after_hup
 check_countries "$TMP/m3" IT
 
 # The file goes away: the last good database stays, with one warning (each
@@ -110,6 +116,43 @@ curl -sf "$NE_URL/api/v1/connections?country=IT" >/dev/null || fail "API without
 check_countries "$TMP/m4" IT
 [ "$(grep -c 'level=warn.*maxmind.mmdb.*keeping the database loaded before' "$TMP/ne.log")" = 1 ] ||
 	fail "want one warning: $(grep GeoIP "$TMP/ne.log")"
+
+# Either database damaged under the running exporter, in every way a file
+# can be: it survives (truncation used to be a SIGBUS: the file was mapped),
+# serves the last good answers, never garbage; a good file written in place
+# is taken. Both readers (scrape and API) are asked each time.
+check_db() { # COUNTRY_OF_198.51.100.7
+	ne_scrape >"$TMP/m8" || fail "scrape failed"
+	kill -0 "$NE_PID" 2>/dev/null || fail "exporter died"
+	check_countries "$TMP/m8" "$1"
+	expect_value "$TMP/m8" "netstat_tcp_top_inbound_peer_sockets{state=\"established\",address=\"198.51.100.7\",country=\"$1\",asn=\"64497\",as_org=\"Documentation Net Two\"}" 5
+	curl -sf "$NE_URL/api/v1/connections?remote=198.51.100.7" >"$TMP/a.json" || fail "API failed"
+	[ "$(jq -c '[.total, ([.rows[] | [.country, .asn]] | unique)]' "$TMP/a.json")" = "[5,[[\"$1\",64497]]]" ] ||
+		fail "API after damage: $(cat "$TMP/a.json")"
+}
+perl "$MK" maxmind "$TMP/new.mmdb" || fail "cannot build the database"
+mv "$TMP/new.mmdb" "$TMP/maxmind.mmdb"
+check_db FR
+: >"$TMP/maxmind.mmdb"                            # truncated
+: >"$TMP/asn.mmdb"
+check_db FR
+check_db FR
+perl "$MK" maxmind "$TMP/alt.mmdb" alt || fail "cannot build the database"
+cat "$TMP/alt.mmdb" >"$TMP/maxmind.mmdb"         # a good one written in place
+check_db IT
+size=$(stat -c %s "$TMP/maxmind.mmdb")            # garbage over it, in place
+head -c "$size" /dev/urandom | dd of="$TMP/maxmind.mmdb" conv=notrunc status=none
+check_db IT
+perl "$MK" asn "$TMP/asn.mmdb" || fail "cannot build the ASN database"
+check_db IT
+size=$(stat -c %s "$TMP/asn.mmdb")
+head -c "$size" /dev/zero | dd of="$TMP/asn.mmdb" conv=notrunc status=none
+check_db IT
+for f in maxmind asn; do                          # corrupt files renamed into place
+	head -c 4096 /dev/urandom >"$TMP/new.mmdb"
+	mv "$TMP/new.mmdb" "$TMP/$f.mmdb"
+done
+check_db IT
 ne_stop
 
 # The CC0 ip-location-db layout (country_code), no ASN database: no asn labels.

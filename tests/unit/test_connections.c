@@ -80,6 +80,33 @@ static void test_query_values(void **st)
 	assert_true(conn_query_remote_match(&q, AF_INET6, a));
 	inet_pton(AF_INET6, "2001:db8:7fff::5", a);
 	assert_false(conn_query_remote_match(&q, AF_INET6, a));
+	/* An IPv4-mapped address or prefix matches IPv4 peers, as rows show
+	 * them (un-mapped); a prefix wider than the mapped range stays IPv6. */
+	{
+		static const struct {
+			const char *query, *addr;
+			bool match;
+		} mapped[] = {
+			{"remote=::ffff:127.0.0.1/128", "127.0.0.1", true},
+			{"remote=::ffff:127.0.0.1", "127.0.0.1", true},
+			{"remote=::ffff:127.0.0.1", "127.0.0.2", false},
+			{"remote=::FFFF:7f00:0/104", "127.9.9.9", true},
+			{"remote=::ffff:0.0.0.0/96", "198.51.100.7", true},
+			{"remote=::ffff:192.0.2.0/120", "192.0.3.1", false},
+			{"remote=::ffff:127.0.0.1", "::ffff:127.0.0.1", false},
+			{"remote=::ffff:0:0/95", "127.0.0.1", false},
+			{"remote=::ffff:0:0/95", "::fffe:1:2", true},
+			{"remote=::fffe:127.0.0.1/128", "127.0.0.1", false},
+		};
+		for (size_t i = 0; i < sizeof(mapped) / sizeof(mapped[0]); i++) {
+			int fam = strchr(mapped[i].addr, ':') ? AF_INET6 : AF_INET;
+			assert_int_equal(conn_query_parse(&q, mapped[i].query, &err), 0);
+			assert_int_equal(inet_pton(fam, mapped[i].addr, a), 1);
+			if (conn_query_remote_match(&q, (uint8_t)fam, a) != mapped[i].match)
+				fail_msg("%s against %s: want %s", mapped[i].query, mapped[i].addr,
+					 mapped[i].match ? "a match" : "none");
+		}
+	}
 	/* A bare address is a /32 or /128; '+' decodes to a space. */
 	assert_int_equal(conn_query_parse(&q, "remote=198.51.100.7&program=my+prog", &err), 0);
 	assert_int_equal(q.remote_len, 32);

@@ -1,9 +1,12 @@
-/* geoip over small MaxMind DB fixtures (tests/fixtures/geoip): both record
+/* geoip over small MaxMind DB files (tests/fixtures/geoip): both record
  * layouts told apart by their metadata, IPv4 and IPv6, the ASN database,
  * the cache, start-up errors, reopening a replaced file, keeping the last
- * good one when it goes away, the SIGHUP flag; and the census's country
- * family and peer labels with a database. */
+ * good one when it goes away, is truncated, rewritten in place or replaced
+ * by a corrupt file, each failed version tried once, the SIGHUP flag; and
+ * the census's country family and peer labels with a database. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,10 +24,24 @@
 
 #include "collectors/sockets.h"
 #include "geoip/geoip.h"
+#include <maxminddb.h>
 #include "sockdiag/census.h"
-#include "fixture_tree.h"
 
 #define FIX FIXTURES_DIR "/geoip/"
+
+/* Every MMDB_open of the library under test comes here first: the test
+ * binary's definition wins over libmaxminddb's, which it then calls. */
+static unsigned mmdb_opens;
+
+int MMDB_open(const char *const filename, uint32_t flags, MMDB_s *const mmdb)
+{
+	int (*real)(const char *, uint32_t, MMDB_s *);
+
+	*(void **)&real = dlsym(RTLD_NEXT, "MMDB_open");
+	assert_non_null(real);
+	mmdb_opens++;
+	return real(filename, flags, mmdb);
+}
 
 static unsigned cc_of(const struct geoip *g, const char *addr)
 {
@@ -181,21 +198,48 @@ static void copy(const char *from, const char *to)
 	assert_int_equal(fclose(out), 0);
 }
 
+/* A scratch directory with room for two database files and a new one to
+ * rename over them. */
+struct scratch {
+	char dir[32], a[64], b[64], tmp[64];
+};
+
+static void scratch_make(struct scratch *s)
+{
+	snprintf(s->dir, sizeof(s->dir), "/tmp/test_geoip.XXXXXX");
+	assert_non_null(mkdtemp(s->dir));
+	snprintf(s->a, sizeof(s->a), "%s/a.mmdb", s->dir);
+	snprintf(s->b, sizeof(s->b), "%s/b.mmdb", s->dir);
+	snprintf(s->tmp, sizeof(s->tmp), "%s/new.mmdb", s->dir);
+}
+
+/* scratch_make, with a copy of fixture as s->a, opened. */
+static struct geoip *scratch_open(struct scratch *s, const char *fixture)
+{
+	scratch_make(s);
+	copy(fixture, s->a);
+	return open_ok(s->a, NULL);
+}
+
+static void scratch_remove(struct scratch *s)
+{
+	unlink(s->a);
+	unlink(s->b);
+	unlink(s->tmp);
+	assert_int_equal(rmdir(s->dir), 0);
+}
+
 /* A file replaced by rename is reopened; a removed one keeps the last good
  * database; the reload flag forces a reopen of an unchanged file. */
 static void test_reload(void **st)
 {
-	struct fixture_tree dir;
-	char path[128], tmp[128];
+	struct scratch s;
+	const char *path = s.a, *tmp = s.tmp;
 	struct geoip *g;
 	unsigned gen;
 
 	(void)st;
-	ftree_init(&dir);
-	ftree_path(&dir, path, sizeof(path), "db.mmdb");
-	ftree_path(&dir, tmp, sizeof(tmp), "new.mmdb");
-	copy(FIX "maxmind.mmdb", path);
-	g = open_ok(path, NULL);
+	g = scratch_open(&s, FIX "maxmind.mmdb");
 	gen = geoip_generation(g);
 	geoip_refresh(g); /* unchanged: nothing */
 	assert_int_equal(geoip_generation(g), gen);
@@ -231,7 +275,169 @@ static void test_reload(void **st)
 	assert_int_equal(geoip_generation(g), gen + 3);
 	assert_string_equal(cc_str(g, "198.51.100.1"), "FR");
 	geoip_free(g);
-	ftree_fini(&dir);
+	scratch_remove(&s);
+}
+
+/* Overwrites path in place (same inode) with n bytes of c from offset off;
+ * n 0: truncates to off. */
+static void scribble(const char *path, off_t off, size_t n, int c)
+{
+	char buf[4096];
+	int fd = open(path, O_WRONLY);
+
+	assert_true(fd >= 0);
+	if (n == 0)
+		assert_int_equal(ftruncate(fd, off), 0);
+	memset(buf, c, sizeof(buf));
+	assert_int_equal(lseek(fd, off, SEEK_SET), off);
+	while (n > 0) {
+		size_t k = n < sizeof(buf) ? n : sizeof(buf);
+		assert_int_equal(write(fd, buf, k), (ssize_t)k);
+		n -= k;
+	}
+	assert_int_equal(close(fd), 0);
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static uint32_t asn_of(const struct geoip *g, const char *addr)
+{
+	uint8_t a[16];
+	uint32_t asn;
+	char org[64];
+
+	assert_int_equal(inet_pton(AF_INET, addr, a), 1);
+	geoip_asn(g, AF_INET, a, &asn, org, sizeof(org));
+	return asn;
+}
+
+/* The private copies of database files this process holds: memfds named
+ * netstat-geoip in /proc/self/fd. */
+static int copies_held(void)
+{
+	char path[64], target[128];
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		n += strncmp(target, "/memfd:netstat-geoip", 20) == 0;
+	}
+	return n;
+}
+
+/* Both databases damaged under a running reader, in every way a file can
+ * be: the last good answers stay (no SIGBUS, no garbage), two readers of
+ * one file included; a good file written in place is taken. */
+static void test_damaged(void **st)
+{
+	struct scratch s;
+	const char *cc = s.a, *asn = s.b, *tmp = s.tmp;
+	struct geoip *g, *g2;
+	unsigned gen;
+
+	(void)st;
+	scratch_make(&s);
+	copy(FIX "maxmind.mmdb", cc);
+	copy(FIX "asn.mmdb", asn);
+	g = open_ok(cc, asn);
+	g2 = open_ok(cc, asn);
+	assert_int_equal(copies_held(), 2); /* one per file, shared by both readers */
+	gen = geoip_generation(g);
+	for (int step = 0; step < 5; step++) {
+		const char *path = step % 2 ? asn : cc;
+		switch (step) {
+		case 0: /* truncated (": > db.mmdb") */
+		case 1:
+			scribble(path, 0, 0, 0);
+			break;
+		case 2: /* its good bytes back, then garbage over them in place */
+			copy(FIX "maxmind.mmdb", cc);
+			scribble(cc, 0, (size_t)size_of(cc), 0x5a);
+			break;
+		case 3: /* the search tree smashed in place, the metadata intact */
+			copy(FIX "asn.mmdb", asn);
+			scribble(asn, 0, 512, 0xff);
+			break;
+		case 4: /* a corrupt file renamed into place */
+			copy(FIX "corrupt.mmdb", tmp);
+			assert_int_equal(rename(tmp, cc), 0);
+			copy(FIX "maxmind.mmdb", tmp);
+			scribble(tmp, 0, 512, 0xff);
+			assert_int_equal(rename(tmp, asn), 0);
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			struct geoip *r = i ? g2 : g;
+			geoip_refresh(r);
+			assert_int_equal(geoip_generation(r), gen);
+			assert_string_equal(cc_str(r, "198.51.100.1"), "FR");
+			assert_string_equal(cc_str(r, "2001:db8::1"), "NL");
+			assert_int_equal(asn_of(r, "203.0.113.9"), 64498);
+		}
+	}
+	/* A good new file written over the old one in place: taken. */
+	copy(FIX "maxmind-alt.mmdb", cc);
+	geoip_refresh(g);
+	assert_int_equal(geoip_generation(g), gen + 1);
+	assert_string_equal(cc_str(g, "198.51.100.1"), "IT");
+	assert_int_equal(asn_of(g, "203.0.113.9"), 64498);
+	assert_int_equal(copies_held(), 3); /* g2 still on the old country copy */
+	geoip_free(g2);
+	assert_int_equal(copies_held(), 2);
+	geoip_free(g);
+	assert_int_equal(copies_held(), 0);
+	scratch_remove(&s);
+}
+
+/* A version of the file that fails is opened once, however many refreshes
+ * see it (libmaxminddb leaks on each failed open); another version, or the
+ * SIGHUP flag, tries again. */
+static void test_failed_once(void **st)
+{
+	struct scratch s;
+	const char *path = s.a, *tmp = s.tmp;
+	struct geoip *g;
+	unsigned before;
+
+	(void)st;
+	g = scratch_open(&s, FIX "cc0.mmdb");
+	before = mmdb_opens;
+	for (int i = 0; i < 10; i++)
+		geoip_refresh(g);
+	assert_int_equal(mmdb_opens, before); /* unchanged: not opened */
+
+	copy(FIX "corrupt.mmdb", tmp);
+	assert_int_equal(rename(tmp, path), 0);
+	for (int i = 0; i < 100; i++)
+		geoip_refresh(g);
+	assert_int_equal(mmdb_opens, before + 1);
+	assert_string_equal(cc_str(g, "198.51.100.1"), "FR");
+
+	copy(FIX "corrupt.mmdb", tmp); /* another corrupt file */
+	assert_int_equal(rename(tmp, path), 0);
+	for (int i = 0; i < 100; i++)
+		geoip_refresh(g);
+	assert_int_equal(mmdb_opens, before + 2);
+
+	geoip_request_reload();
+	for (int i = 0; i < 100; i++)
+		geoip_refresh(g);
+	assert_int_equal(mmdb_opens, before + 3);
+	assert_string_equal(cc_str(g, "198.51.100.1"), "FR");
+	geoip_free(g);
+	scratch_remove(&s);
 }
 
 static struct diag_sock est(const char *src, uint16_t sport, const char *dst, uint16_t dport)
@@ -359,6 +565,8 @@ int main(void)
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_damaged),
+		cmocka_unit_test(test_failed_once),
 		cmocka_unit_test(test_census_countries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
