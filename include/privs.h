@@ -32,4 +32,7 @@ struct privs_need {
  * 0 or a negative errno. */
 int privs_drop(const struct privs_need *need, struct strbuf *kept);
 
+/* Whether the calling thread has capability cap (CAP_*) in its effective set. */
+bool privs_has(int cap);
+
 #endif

@@ -20,6 +20,17 @@ static int cap_set(struct __user_cap_header_struct *h, struct __user_cap_data_st
 	return (int)syscall(SYS_capset, h, d);
 }
 
+bool privs_has(int cap)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof(d));
+	if (cap < 0 || cap > 63 || cap_get(&h, d))
+		return false;
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
 static const struct {
 	int cap;
 	const char *name;
