@@ -13,7 +13,7 @@
 option(NETSTAT_EVENTS "Build the events collector (BPF; needs clang, bpftool, libbpf, kernel BTF)" ON)
 set(NETSTAT_VMLINUX_BTF /sys/kernel/btf/vmlinux CACHE FILEPATH
   "Kernel BTF the BPF programs' vmlinux.h is generated from")
-set(NETSTAT_HAVE_EVENTS OFF)
+set(NETSTAT_HAVE_EVENTS OFF CACHE INTERNAL "the events collector is built")
 if(NOT NETSTAT_EVENTS)
   message(STATUS "events collector left out: NETSTAT_EVENTS is OFF")
   return()
@@ -69,5 +69,5 @@ add_custom_command(OUTPUT ${gen}/events.skel.h
   COMMENT "Embedding the BPF programs (bpftool gen skeleton)")
 set(NETSTAT_EVENTS_SKEL ${gen}/events.skel.h)
 set(NETSTAT_EVENTS_GEN ${gen})
-set(NETSTAT_HAVE_EVENTS ON)
+set(NETSTAT_HAVE_EVENTS ON CACHE INTERNAL "the events collector is built")
 message(STATUS "events collector: on (clang ${BPF_CLANG}, bpftool ${BPFTOOL}, libbpf ${LIBBPF_VERSION})")

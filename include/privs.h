@@ -9,6 +9,9 @@
  *     (other users' /proc/PID/ns/net) when the netns collector is on (see
  *     docs/netns.md);
  *   - CAP_NET_BIND_SERVICE when a listen port is below 1024 (to bind it);
+ *   - CAP_BPF and CAP_PERFMON (loading the BPF programs and reading their
+ *     maps) and CAP_NET_ADMIN (the cgroup_skb program) when the events
+ *     collector is on (see docs/events.md);
  * and nothing else: sock_diag in the exporter's own network namespace, the
  * /proc/net counters and the sysctls need no capability. Capabilities the
  * process did not have are not gained. The bounding and ambient sets are
@@ -25,6 +28,7 @@ struct privs_need {
 	bool attribution; /* the processes collector is enabled */
 	bool netns;       /* the netns collector is enabled */
 	bool low_port;    /* a listen port is below 1024 */
+	bool events;      /* the events collector is enabled */
 };
 
 /* Drops every other capability from the calling thread (call it while it is

@@ -26,6 +26,7 @@ static void privs_needed(const struct config *cfg, struct privs_need *need)
 
 	need->attribution = false;
 	need->netns = false;
+	need->events = false;
 	for (size_t i = 0; i < collector_count; i++) {
 		if (!cfg->enabled[i])
 			continue;
@@ -33,6 +34,8 @@ static void privs_needed(const struct config *cfg, struct privs_need *need)
 			need->attribution = true;
 		if (strcmp(collector_registry[i]->name, "netns") == 0)
 			need->netns = true;
+		if (strcmp(collector_registry[i]->name, "events") == 0)
+			need->events = true;
 	}
 	for (size_t i = 0; i < cfg->nlisten; i++)
 		low[n++] = cfg->listen[i];

@@ -8,6 +8,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifndef CAP_PERFMON /* older kernel headers */
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
 /* glibc wraps neither capget nor capset; libcap is not worth a dependency
  * for two system calls. */
 static int cap_get(struct __user_cap_header_struct *h, struct __user_cap_data_struct *d)
@@ -39,6 +46,9 @@ static const struct {
 	{CAP_DAC_READ_SEARCH, "cap_dac_read_search"},
 	{CAP_NET_BIND_SERVICE, "cap_net_bind_service"},
 	{CAP_SYS_ADMIN, "cap_sys_admin"},
+	{CAP_NET_ADMIN, "cap_net_admin"},
+	{CAP_PERFMON, "cap_perfmon"},
+	{CAP_BPF, "cap_bpf"},
 };
 
 int privs_drop(const struct privs_need *need, struct strbuf *kept)
@@ -52,6 +62,8 @@ int privs_drop(const struct privs_need *need, struct strbuf *kept)
 		want |= 1ull << CAP_SYS_PTRACE | 1ull << CAP_DAC_READ_SEARCH;
 	if (need->netns)
 		want |= 1ull << CAP_SYS_ADMIN | 1ull << CAP_SYS_PTRACE;
+	if (need->events)
+		want |= 1ull << CAP_BPF | 1ull << CAP_PERFMON | 1ull << CAP_NET_ADMIN;
 	if (need->low_port)
 		want |= 1ull << CAP_NET_BIND_SERVICE;
 	memset(d, 0, sizeof(d));

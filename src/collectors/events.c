@@ -279,7 +279,8 @@ static void emit_sources(struct events_state *st, struct expo *e)
 		return;
 	f = expo_family(e, fams[FAM_SCAN_SOURCES].name, fams[FAM_SCAN_SOURCES].type,
 			fams[FAM_SCAN_SOURCES].help);
-	qsort(st->src, st->nsrc, sizeof(*st->src), cmp_source);
+	if (st->nsrc > 1)
+		qsort(st->src, st->nsrc, sizeof(*st->src), cmp_source);
 	for (size_t i = 0; i < st->nsrc && i < st->scan_k; i++) {
 		const struct ev_src_key *k = &st->src[i].key;
 		char ns[16], addr[INET6_ADDRSTRLEN];

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "privs.h"
 
-#ifndef CAP_PERFMON
+#ifndef CAP_PERFMON /* older kernel headers */
 #define CAP_PERFMON 38
 #endif
 #ifndef CAP_BPF
@@ -163,7 +163,7 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	struct events_loader *l = calloc(1, sizeof(*l));
 	struct btf *btf = NULL;
 	const char *cg = NULL;
-	int64_t consumed, no_socket;
+	int64_t consumed, no_socket, overflow;
 	int rc = 0, cgfd = -1, attached = 0;
 
 	*out = NULL;
@@ -246,6 +246,8 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	}
 	read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &l->drop, "SKB_DROP_REASON_NO_SOCKET",
 		  &no_socket);
+	read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &l->drop,
+		  "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW", &overflow);
 	if (l->drop.n == 0) {
 		lack(lacks, "no enum skb_drop_reason: no drops, closed_port_syns");
 		bpf_program__set_autoload(l->prog[EV_PROG_DROP], false);
@@ -255,6 +257,7 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	}
 	l->skel->rodata->drop_reason_min = consumed >= 0 ? (__u32)consumed + 1 : 1;
 	l->skel->rodata->drop_reason_no_socket = no_socket >= 0 ? (__u32)no_socket : ~0u;
+	l->skel->rodata->drop_reason_listen_overflow = overflow >= 0 ? (__u32)overflow : ~0u;
 	l->skel->rodata->scan_sources_on = o->scan_sources;
 	rc = events_bpf__load(l->skel);
 	if (rc) {

@@ -208,7 +208,8 @@ size_t events_series_list(struct events_series *s, const struct events_serie **o
 	for (size_t i = 0; i < TABLE_CAP && n < EVENTS_SERIES_MAX; i++)
 		if (s->series.s[i].used)
 			s->list[n++] = (struct events_serie){s->series.s[i].k, s->series.s[i].v};
-	qsort(s->list, n, sizeof(*s->list), cmp_serie);
+	if (n > 1)
+		qsort(s->list, n, sizeof(*s->list), cmp_serie);
 	*out = s->list;
 	return n;
 }

@@ -29,28 +29,39 @@ expect_caps() {
 	[ "$(thread_caps NoNewPrivs)" = 1 ] || fail "no_new_privs is not set in every thread"
 }
 
-# bit 2 CAP_DAC_READ_SEARCH, bit 19 CAP_SYS_PTRACE, bit 10 CAP_NET_BIND_SERVICE
-ne_start
+# bit 2 CAP_DAC_READ_SEARCH, bit 19 CAP_SYS_PTRACE, bit 10 CAP_NET_BIND_SERVICE;
+# the events collector (on by default where built): bit 12 CAP_NET_ADMIN,
+# bit 38 CAP_PERFMON, bit 39 CAP_BPF.
+if ne_have_events; then
+	ne_start
+	ne_scrape >/dev/null
+	expect_caps 000000c000081004 "default"
+	grep -q 'capabilities kept: cap_sys_ptrace,cap_dac_read_search,cap_net_admin,cap_perfmon,cap_bpf' "$TMP/ne.log" ||
+		fail "events: log line of the kept capabilities: $(grep kept "$TMP/ne.log")"
+	ne_stop
+fi
+
+ne_start --no-collector.events
 ne_scrape >/dev/null
-expect_caps 0000000000080004 "default"
+expect_caps 0000000000080004 "--no-collector.events"
 grep -q 'capabilities kept: cap_sys_ptrace,cap_dac_read_search' "$TMP/ne.log" || fail "no log line of the kept capabilities"
 ne_stop
 
-ne_start --no-collector.processes
+ne_start --no-collector.processes --no-collector.events
 ne_scrape >/dev/null
-expect_caps 0000000000000000 "--no-collector.processes"
+expect_caps 0000000000000000 "--no-collector.processes --no-collector.events"
 ne_stop
 
 # The netns collector keeps setns's CAP_SYS_ADMIN (bit 21) and CAP_SYS_PTRACE
 # for other users' /proc/PID/ns/net.
-NE_NETNS=1 ne_start --no-collector.processes --collector.netns
+NE_NETNS=1 ne_start --no-collector.processes --no-collector.events --collector.netns
 ne_scrape >/dev/null
 expect_caps 0000000000280000 "--collector.netns"
 grep -q 'capabilities kept: cap_sys_ptrace,cap_sys_admin' "$TMP/ne.log" || fail "netns: log line of the kept capabilities: $(grep kept "$TMP/ne.log")"
 ne_stop
 
 # A port below 1024 for /healthz probes keeps the bind capability.
-ne_start --no-collector.processes --web.healthz-listen-address=127.0.0.1:81
+ne_start --no-collector.processes --no-collector.events --web.healthz-listen-address=127.0.0.1:81
 expect_caps 0000000000000400 "--web.healthz-listen-address=127.0.0.1:81"
 ne_stop
 

@@ -174,3 +174,8 @@ in_cgroup() {
 	shift
 	exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
 }
+
+# Whether this build has the events collector (cmake/events.cmake).
+ne_have_events() {
+	grep -q '^NETSTAT_HAVE_EVENTS:INTERNAL=ON' "$BUILD/CMakeCache.txt"
+}

@@ -33,6 +33,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before load, from the running kernel's BTF. */
 const volatile __u32 drop_reason_min = 2;   /* reasons below are not drops (consumed) */
 const volatile __u32 drop_reason_no_socket = 3;
+const volatile __u32 drop_reason_listen_overflow = ~0u; /* ~0u: this kernel has none */
 const volatile __u8 scan_sources_on = 1;
 
 /* Per program: events counted, and events lost (a full map). */
@@ -352,9 +353,19 @@ int on_syn(struct __sk_buff *skb)
 	qlen = (__u32)BPF_CORE_READ(tp, inet_conn.icsk_accept_queue.qlen.counter);
 	max = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_max_ack_backlog);
 	backlog = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_ack_backlog);
-	/* tcp_conn_request(): a cookie when tcp_syncookies=2, or =1 and the
-	 * SYN queue is full; none when the accept queue is full (dropped). */
-	if ((cookies == 2 || (cookies == 1 && qlen >= max)) && backlog <= max)
+	/* As tcp_conn_request() decides: a cookie when tcp_syncookies=2 or the
+	 * SYN queue is full (and cookies are on; off, the SYN is dropped);
+	 * then a full accept queue drops the SYN (ListenOverflows), which the
+	 * kernel frees as consumed, with no drop reason: counted here. */
+	if ((cookies == 2 || qlen >= max) && cookies == 0)
+		return 1;
+	if (backlog > max) {
+		if (drop_reason_listen_overflow != ~0u)
+			count(EV_PROG_SYN, netns, (__u16)bs->src_port, EV_TCP_DROP, EV_DIR_NONE,
+			      (__u16)drop_reason_listen_overflow);
+		return 1;
+	}
+	if (cookies == 2 || qlen >= max)
 		count(EV_PROG_SYN, netns, (__u16)bs->src_port, EV_SYNCOOKIE_SENT, EV_DIR_NONE, 0);
 	return 1;
 }
