@@ -206,7 +206,13 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	}
 	l->prog[EV_PROG_STATE] = l->skel->progs.on_state;
 	l->prog[EV_PROG_RST_RECEIVED] = l->skel->progs.on_rst_received;
-	l->prog[EV_PROG_RETRANSMIT] = l->skel->progs.on_retransmit;
+	if (tp_args(btf, "tcp_retransmit_skb") >= 3) {
+		l->prog[EV_PROG_RETRANSMIT] = l->skel->progs.on_retransmit;
+		bpf_program__set_autoload(l->skel->progs.on_retransmit_noerr, false);
+	} else {
+		l->prog[EV_PROG_RETRANSMIT] = l->skel->progs.on_retransmit_noerr;
+		bpf_program__set_autoload(l->skel->progs.on_retransmit, false);
+	}
 	l->prog[EV_PROG_SYNACK] = l->skel->progs.on_synack_retransmit;
 	l->prog[EV_PROG_DROP] = l->skel->progs.on_drop;
 	l->prog[EV_PROG_SYN] = l->skel->progs.on_syn;

@@ -67,11 +67,12 @@ static __always_inline void bump(__u64 *v)
 	__sync_fetch_and_add(v, 1);
 }
 
-static __always_inline void count(enum ev_prog prog, __u32 netns, __u16 port, enum ev_kind kind,
-				  enum ev_dir dir, __u16 reason)
+/* Adds n to the counter of (netns, port, kind, dir, reason). */
+static __always_inline void count_n(enum ev_prog prog, __u32 netns, __u16 port, enum ev_kind kind,
+				    enum ev_dir dir, __u16 reason, __u64 n)
 {
 	struct ev_key k = {};
-	__u64 one = 1, *v;
+	__u64 *v;
 
 	k.netns = netns;
 	k.port = port;
@@ -80,17 +81,23 @@ static __always_inline void count(enum ev_prog prog, __u32 netns, __u16 port, en
 	k.dir = dir;
 	v = bpf_map_lookup_elem(&counts, &k);
 	if (!v) {
-		if (bpf_map_update_elem(&counts, &k, &one, BPF_NOEXIST) == 0)
+		if (bpf_map_update_elem(&counts, &k, &n, BPF_NOEXIST) == 0)
 			goto seen;
 		v = bpf_map_lookup_elem(&counts, &k); /* another CPU made it */
 		if (!v) {
-			bump(&ev_lost[prog]);
+			__sync_fetch_and_add(&ev_lost[prog], n);
 			return;
 		}
 	}
-	bump(v);
+	__sync_fetch_and_add(v, n);
 seen:
-	bump(&ev_seen[prog]);
+	__sync_fetch_and_add(&ev_seen[prog], n);
+}
+
+static __always_inline void count(enum ev_prog prog, __u32 netns, __u16 port, enum ev_kind kind,
+				  enum ev_dir dir, __u16 reason)
+{
+	count_n(prog, netns, port, kind, dir, reason, 1);
 }
 
 static __always_inline __u32 sk_netns(const struct sock *sk)
@@ -246,12 +253,32 @@ int BPF_PROG(on_rst_received, struct sock *sk)
 	return 0;
 }
 
-SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(on_retransmit, struct sock *sk, const struct sk_buff *skb)
+/* Segments, as tcpi_total_retrans counts them: an skb may hold several. */
+static __always_inline void retransmit(struct sock *sk, const struct sk_buff *skb)
 {
+	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)&skb->cb[0];
 	enum ev_dir dir = sk_direction(sk);
+	__u16 segs = BPF_CORE_READ(cb, tcp_gso_segs);
 
-	count(EV_PROG_RETRANSMIT, sk_netns(sk), dir_port(sk, dir), EV_RETRANSMIT, dir, 0);
+	count_n(EV_PROG_RETRANSMIT, sk_netns(sk), dir_port(sk, dir), EV_RETRANSMIT, dir, 0,
+		segs ? segs : 1);
+}
+
+/* Kernels that pass err (6.x on) also trace failed retransmissions, which
+ * tcpi_total_retrans does not count; older ones trace successes only: user
+ * space loads one of the two. */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(on_retransmit, struct sock *sk, const struct sk_buff *skb, int err)
+{
+	if (err == 0)
+		retransmit(sk, skb);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(on_retransmit_noerr, struct sock *sk, const struct sk_buff *skb)
+{
+	retransmit(sk, skb);
 	return 0;
 }
 
