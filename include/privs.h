@@ -20,9 +20,17 @@
 #ifndef NETSTAT_PRIVS_H
 #define NETSTAT_PRIVS_H
 
+#include <linux/capability.h>
 #include <stdbool.h>
 
 #include "util/strbuf.h"
+
+#ifndef CAP_PERFMON /* kernel headers before 5.8 */
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
 
 struct privs_need {
 	bool attribution; /* the processes collector is enabled */

@@ -8,13 +8,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef CAP_PERFMON /* older kernel headers */
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-
 /* glibc wraps neither capget nor capset; libcap is not worth a dependency
  * for two system calls. */
 static int cap_get(struct __user_cap_header_struct *h, struct __user_cap_data_struct *d)

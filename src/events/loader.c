@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,6 @@
 #include "log.h"
 #include "privs.h"
 
-#ifndef CAP_PERFMON /* older kernel headers */
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 const char *const events_fail_names[EVENTS_FAIL_COUNT] = {
 	[EVENTS_FAIL_NO_BTF] = "no_btf",
@@ -333,58 +328,55 @@ static int grow(void **v, size_t n, size_t *cap, size_t size)
 	return 0;
 }
 
-int events_loader_counts(struct events_loader *l, struct events_count **v, size_t *n,
-			 size_t *cap)
+/* Reads every entry of map fd (keys of ksize bytes, __u64 values) into *v,
+ * elements of esize bytes with the key first and the value at voff; with
+ * take, deletes each entry read (so each read starts from the first key). */
+static int map_read(int fd, bool take, size_t ksize, size_t esize, size_t voff, void **v,
+		    size_t *n, size_t *cap)
 {
-	int fd = bpf_map__fd(l->skel->maps.counts);
-	struct ev_key key, next;
-	void *prev = NULL;
+	unsigned char key[32], next[32];
+	bool first = true;
 	int rc = 0;
 
 	*n = 0;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		__u64 value;
+	while (bpf_map_get_next_key(fd, first || take ? NULL : key, next) == 0) {
+		__u64 value = 0;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &value) != 0)
+		memcpy(key, next, ksize);
+		first = false;
+		if (take && bpf_map_lookup_and_delete_elem(fd, key, &value) != 0) {
+			/* Kernels before 5.14 cannot do both at once for a hash. */
+			if (bpf_map_lookup_elem(fd, key, &value) != 0)
+				value = 0;
+			if (bpf_map_delete_elem(fd, key) != 0)
+				break; /* cannot empty it: stop rather than spin */
+		} else if (!take && bpf_map_lookup_elem(fd, key, &value) != 0) {
 			continue; /* evicted meanwhile */
-		rc = grow((void **)v, *n, cap, sizeof(**v));
+		}
+		rc = grow(v, *n, cap, esize);
 		if (rc < 0)
-			goto out;
-		(*v)[*n].key = key;
-		(*v)[(*n)++].value = value;
+			break;
+		memcpy((char *)*v + *n * esize, key, ksize);
+		memcpy((char *)*v + *n * esize + voff, &value, sizeof(value));
+		(*n)++;
 	}
-out:
 	return rc;
+}
+
+int events_loader_counts(struct events_loader *l, struct events_count **v, size_t *n,
+			 size_t *cap)
+{
+	_Static_assert(sizeof(struct ev_key) <= 32, "key buffer");
+	return map_read(bpf_map__fd(l->skel->maps.counts), false, sizeof(struct ev_key),
+			sizeof(**v), offsetof(struct events_count, value), (void **)v, n, cap);
 }
 
 int events_loader_take_sources(struct events_loader *l, struct events_source **v, size_t *n,
 			       size_t *cap)
 {
-	int fd = bpf_map__fd(l->skel->maps.sources);
-	struct ev_src_key key;
-	int rc = 0;
-
-	*n = 0;
-	/* Always from the first key: each one read is deleted. */
-	while (bpf_map_get_next_key(fd, NULL, &key) == 0) {
-		__u64 value;
-
-		if (bpf_map_lookup_and_delete_elem(fd, &key, &value) != 0) {
-			if (bpf_map_lookup_elem(fd, &key, &value) != 0)
-				value = 0;
-			if (bpf_map_delete_elem(fd, &key) != 0)
-				break; /* cannot empty it: stop rather than spin */
-		}
-		rc = grow((void **)v, *n, cap, sizeof(**v));
-		if (rc < 0)
-			goto out;
-		(*v)[*n].key = key;
-		(*v)[(*n)++].value = value;
-	}
-out:
-	return rc;
+	_Static_assert(sizeof(struct ev_src_key) <= 32, "key buffer");
+	return map_read(bpf_map__fd(l->skel->maps.sources), true, sizeof(struct ev_src_key),
+			sizeof(**v), offsetof(struct events_source, value), (void **)v, n, cap);
 }
 
 const struct events_reasons *events_loader_rst_reasons(const struct events_loader *l)

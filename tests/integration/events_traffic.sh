@@ -18,13 +18,7 @@ NS=$(readlink /proc/self/ns/net | tr -dc 0-9)
 PEER="issue18-events-peer-$$"
 trap 'ip netns del "$PEER" 2>/dev/null || true; ne_cleanup' EXIT
 
-ip netns add "$PEER"
-ip link add veth-a type veth peer name veth-b netns "$PEER"
-ip addr add 10.18.0.1/24 dev veth-a
-ip link set veth-a up
-nsenter --net=/run/netns/"$PEER" ip link set lo up
-nsenter --net=/run/netns/"$PEER" ip addr add 10.18.0.2/24 dev veth-b
-nsenter --net=/run/netns/"$PEER" ip link set veth-b up
+ne_veth_peer "$PEER" 10.18.0.1 10.18.0.2
 nsenter --net=/run/netns/"$PEER" nft -f - <<'EOF' || fail "nft"
 table inet issue18_events {
 	chain in {

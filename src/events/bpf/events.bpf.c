@@ -54,14 +54,6 @@ struct {
 	__type(value, __u64);
 } sources SEC(".maps");
 
-/* A socket's direction, written when it reaches ESTABLISHED. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u8);
-} sk_dir SEC(".maps");
-
 static __always_inline void bump(__u64 *v)
 {
 	__sync_fetch_and_add(v, 1);
@@ -171,15 +163,12 @@ static __always_inline __u16 sk_rport(const struct sock *sk)
 	return bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
-/* Inbound: the socket came from a listener (recorded at ESTABLISHED; for a
- * socket older than the exporter, a bound port says so: children inherit
- * the listener's bind lock, connect()ed sockets rarely have one). */
+/* Inbound: the socket came from a listener. Accepted sockets inherit the
+ * listener's bind lock on its port (sock_copy); connect()ed sockets have
+ * none unless the program bound a fixed local port first. A test of the
+ * socket alone, so it needs no per-socket storage. */
 static __always_inline enum ev_dir sk_direction(struct sock *sk)
 {
-	__u8 *d = bpf_sk_storage_get(&sk_dir, sk, 0, 0);
-
-	if (d)
-		return (enum ev_dir)*d;
 	return (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & SOCK_BINDPORT_LOCK_) ?
 		       EV_DIR_INBOUND : EV_DIR_OUTBOUND;
 }
@@ -192,17 +181,12 @@ static __always_inline __u16 dir_port(struct sock *sk, enum ev_dir dir)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 {
-	__u8 *d;
-
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP_)
 		return 0;
 	if (newstate == TCP_ESTABLISHED_ &&
 	    (oldstate == TCP_SYN_SENT_ || oldstate == TCP_SYN_RECV_)) {
 		enum ev_dir dir = oldstate == TCP_SYN_RECV_ ? EV_DIR_INBOUND : EV_DIR_OUTBOUND;
 
-		d = bpf_sk_storage_get(&sk_dir, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (d)
-			*d = (__u8)dir;
 		count(EV_PROG_STATE, sk_netns(sk), dir_port(sk, dir), EV_OPENED, dir, 0);
 	} else if (oldstate == TCP_SYN_SENT_ && newstate == TCP_CLOSE_) {
 		count(EV_PROG_STATE, sk_netns(sk), sk_rport(sk), EV_CONNECT_FAILED, EV_DIR_NONE, 0);
