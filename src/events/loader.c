@@ -46,6 +46,9 @@ struct events_loader {
 	struct bpf_link *link[EV_PROG_COUNT];
 	bool rst_reason;
 	struct events_reasons rst, drop;
+	/* Batch read buffers, EV_COUNTS_MAX entries (the larger map). */
+	void *keys;
+	__u64 *values;
 };
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -139,6 +142,8 @@ void events_loader_free(struct events_loader *l)
 	events_bpf__destroy(l->skel);
 	events_reasons_fini(&l->rst);
 	events_reasons_fini(&l->drop);
+	free(l->keys);
+	free(l->values);
 	free(l);
 }
 
@@ -169,6 +174,15 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	}
 	events_reasons_init(&l->rst);
 	events_reasons_init(&l->drop);
+	_Static_assert(sizeof(struct ev_src_key) >= sizeof(struct ev_key), "key buffer size");
+	_Static_assert(EV_COUNTS_MAX >= EV_SOURCES_MAX, "batch buffer size");
+	l->keys = calloc(EV_COUNTS_MAX, sizeof(struct ev_src_key));
+	l->values = calloc(EV_COUNTS_MAX, sizeof(__u64));
+	if (l->keys == NULL || l->values == NULL) {
+		rc = -ENOMEM;
+		*why = EVENTS_FAIL_LOAD;
+		goto out;
+	}
 	libbpf_set_print(print_libbpf);
 	if (access(BTF_PATH, R_OK) != 0) {
 		rc = -errno;
@@ -363,20 +377,87 @@ static int map_read(int fd, bool take, size_t ksize, size_t esize, size_t voff, 
 	return rc;
 }
 
+/* Reads (with take: reads and deletes) the whole map fd in batches, keys
+ * of ksize bytes into keys and values into values, at most max. The kernel
+ * walks the hash by bucket, so entries coming and going meanwhile (an LRU
+ * map under churn) cost nothing; get_next_key would restart from the first
+ * key each time the current one was evicted. -EINVAL or -ENOTSUP: the kernel
+ * has no batch operations for this map (before 5.6). */
+static int map_batch(int fd, bool take, size_t max, size_t ksize, void *keys, __u64 *values,
+		     size_t *n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u64 in = 0, out = 0; /* a bucket index for hash maps */
+	bool first = true;
+	int rc = 0;
+
+	*n = 0;
+	while (*n < max) {
+		__u32 count = (__u32)(max - *n);
+
+		rc = take ? bpf_map_lookup_and_delete_batch(fd, first ? NULL : &in, &out,
+							      (char *)keys + *n * ksize, values + *n,
+							      &count, &opts)
+			  : bpf_map_lookup_batch(fd, first ? NULL : &in, &out, (char *)keys + *n * ksize,
+						 values + *n, &count, &opts);
+		*n += count;
+		if (rc == -ENOENT) { /* the end */
+			rc = 0;
+			break;
+		}
+		if (rc < 0)
+			break;
+		in = out;
+		first = false;
+	}
+	return rc;
+}
+
+/* Makes room for max elements of a caller's array. */
+static int reserve(void **v, size_t max, size_t *cap, size_t size)
+{
+	void *nv;
+
+	if (*cap >= max)
+		return 0;
+	nv = realloc(*v, max * size);
+	if (nv == NULL)
+		return -ENOMEM;
+	*v = nv;
+	*cap = max;
+	return 0;
+}
+
 int events_loader_counts(struct events_loader *l, struct events_count **v, size_t *n,
 			 size_t *cap)
 {
-	_Static_assert(sizeof(struct ev_key) <= 32, "key buffer");
-	return map_read(bpf_map__fd(l->skel->maps.counts), false, sizeof(struct ev_key),
-			sizeof(**v), offsetof(struct events_count, value), (void **)v, n, cap);
+	int fd = bpf_map__fd(l->skel->maps.counts);
+	int rc = reserve((void **)v, EV_COUNTS_MAX, cap, sizeof(**v));
+
+	if (rc == 0)
+		rc = map_batch(fd, false, EV_COUNTS_MAX, sizeof(struct ev_key), l->keys, l->values, n);
+	if (rc == -EINVAL || rc == -ENOTSUP)
+		return map_read(fd, false, sizeof(struct ev_key), sizeof(**v),
+				offsetof(struct events_count, value), (void **)v, n, cap);
+	for (size_t i = 0; rc == 0 && i < *n; i++)
+		(*v)[i] = (struct events_count){((struct ev_key *)l->keys)[i], l->values[i]};
+	return rc;
 }
 
 int events_loader_take_sources(struct events_loader *l, struct events_source **v, size_t *n,
 			       size_t *cap)
 {
-	_Static_assert(sizeof(struct ev_src_key) <= 32, "key buffer");
-	return map_read(bpf_map__fd(l->skel->maps.sources), true, sizeof(struct ev_src_key),
-			sizeof(**v), offsetof(struct events_source, value), (void **)v, n, cap);
+	int fd = bpf_map__fd(l->skel->maps.sources);
+	int rc = reserve((void **)v, EV_SOURCES_MAX, cap, sizeof(**v));
+
+	if (rc == 0)
+		rc = map_batch(fd, true, EV_SOURCES_MAX, sizeof(struct ev_src_key), l->keys, l->values, n);
+	if (rc == -EINVAL || rc == -ENOTSUP)
+		return map_read(fd, true, sizeof(struct ev_src_key), sizeof(**v),
+				offsetof(struct events_source, value), (void **)v, n, cap);
+	for (size_t i = 0; rc == 0 && i < *n; i++)
+		(*v)[i] = (struct events_source){((struct ev_src_key *)l->keys)[i], l->values[i]};
+	return rc;
 }
 
 const struct events_reasons *events_loader_rst_reasons(const struct events_loader *l)

@@ -289,8 +289,10 @@ int BPF_PROG(on_drop, struct sk_buff *skb, void *location, int reason)
 	if (skb_parse(skb, &p))
 		return 0;
 	netns = skb_netns(skb);
-	count(EV_PROG_DROP, netns, p.dport, p.proto == IPPROTO_TCP_ ? EV_TCP_DROP : EV_UDP_DROP,
-	      EV_DIR_NONE, (__u16)reason);
+	/* The local port: a received packet's destination (skb_iif is the
+	 * interface it came in on), a packet being sent's source. */
+	count(EV_PROG_DROP, netns, BPF_CORE_READ(skb, skb_iif) ? p.dport : p.sport,
+	      p.proto == IPPROTO_TCP_ ? EV_TCP_DROP : EV_UDP_DROP, EV_DIR_NONE, (__u16)reason);
 	/* A SYN nothing listens for: the scan signal. */
 	if (p.proto != IPPROTO_TCP_ || (__u32)reason != drop_reason_no_socket ||
 	    (p.flags & (TCPF_SYN_ | TCPF_ACK_ | TCPF_RST_)) != TCPF_SYN_)
