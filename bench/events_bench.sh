@@ -47,6 +47,9 @@ start_ne() {
 	exit 1
 }
 stop_ne() { kill "$NE_PID"; wait "$NE_PID" 2>/dev/null || true; NE_PID=""; }
+# The ids of the exporter's BPF programs or maps ($1: prog_id or map_id),
+# from its file descriptors (this bpftool lists no pids).
+bpf_ids() { grep -h "^$1:" /proc/"$NE_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un; }
 rps() {
 	wrk -t2 -c32 -d"${SECS}s" -H 'Connection: close' http://127.0.0.1:8080/ >"$TMP/wrk"
 	awk '/^Requests\/sec/ { printf "%d\n", $2 }' "$TMP/wrk"
@@ -81,12 +84,10 @@ stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 start_ne
 sysctl -qw kernel.bpf_stats_enabled=1
 rps >"$TMP/stats_rps"
-bpftool prog show --json >"$TMP/progs.json"
 curl -sf "$URL" >"$TMP/m"
 sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-jq -r --argjson pid "$NE_PID" '.[] | select(any(.pids[]?; .pid == $pid)) |
-	"   \(.name): \(.run_cnt) runs, \(if .run_cnt > 0 then (.run_time_ns / .run_cnt | floor) else 0 end) ns/run"' \
-	"$TMP/progs.json"
+for id in $(bpf_ids prog_id); do bpftool prog show id "$id" --json; done | jq -r '
+	"   \(.name): \(.run_cnt // 0) runs, \(if (.run_cnt // 0) > 0 then (.run_time_ns / .run_cnt | floor) else 0 end) ns/run"' 
 grep '^netstat_events_program_events_total' "$TMP/m" | sed 's/^/   /'
 echo "   ($(cat "$TMP/stats_rps") req/s with the statistics on)"
 stop_ne
@@ -99,10 +100,10 @@ for size in $SIZES; do
 	for _ in $(seq 20); do
 		curl -sf "$URL" | awk '/^netstat_exporter_collector_duration_seconds\{collector="events"\}/ { print $2 * 1000 }' >>"$TMP/d"
 	done
-	maps=$(bpftool map show --json | jq --argjson pid "$NE_PID" '[.[] | select(any(.pids[]?; .pid == $pid)) | .bytes_memlock] | add')
+	maps=$(for id in $(bpf_ids map_id); do bpftool map show id "$id" --json; done | jq -s 'map(.bytes_memlock) | add')
 	series=$(curl -sf "$URL" | grep -c '^netstat_\(tcp\|udp\)_[a-z_]*{netns=' || true)
-	printf '   %d sockets: %.3f ms per scrape (%d event series), peak RSS %d KiB, BPF maps %d bytes\n' \
-		"$(ss -Htan | wc -l)" "$(median <"$TMP/d")" "$series" \
+	printf '   %d sockets (%d in the namespace): %.3f ms per scrape (%d event series), peak RSS %d KiB, BPF maps %d bytes\n' \
+		"$((BENCH_PAIRS * 2))" "$(ss -Htan | wc -l)" "$(median <"$TMP/d")" "$series" \
 		"$(awk '/^VmHWM/ { print $2 }' /proc/"$NE_PID"/status)" "$maps"
 	stop_ne
 done
