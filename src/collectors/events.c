@@ -17,7 +17,9 @@
 #include "cli/flags.h"
 #include "events/reasons.h"
 #include "events/series.h"
+#include "geoip/geoip.h"
 #include "log.h"
+#include "sockdiag/census.h"
 #ifdef NETSTAT_HAVE_EVENTS
 #include "events/loader.h"
 #endif
@@ -96,6 +98,7 @@ struct events_state {
 	const char *fail;             /* load failure reason, or NULL */
 	struct events_series *series;
 	unsigned scan_k;
+	struct geoip *geo;            /* owned; NULL without --geoip.database */
 #ifdef NETSTAT_HAVE_EVENTS
 	struct events_loader *l;
 	struct events_count *counts;
@@ -117,6 +120,7 @@ static void events_fini(void *state)
 	free(st->src);
 #endif
 	events_series_free(st->series);
+	geoip_free(st->geo);
 	free(st);
 }
 
@@ -161,6 +165,11 @@ static int events_init(void **state, const struct config *cfg, struct strbuf *er
 		rc = get_uint(cfg, FLAG_SCAN_SOURCES, 1000, &st->scan_k, err);
 	if (rc < 0)
 		goto out;
+	if (cfg->geoip_database && st->scan_k) {
+		rc = geoip_open(cfg->geoip_database, cfg->geoip_asn_database, &st->geo, err);
+		if (rc < 0)
+			goto out;
+	}
 	st->series = events_series_new(allow, top);
 	if (st->series == NULL) {
 		rc = -ENOMEM;
@@ -281,14 +290,27 @@ static void emit_sources(struct events_state *st, struct expo *e)
 			fams[FAM_SCAN_SOURCES].help);
 	if (st->nsrc > 1)
 		qsort(st->src, st->nsrc, sizeof(*st->src), cmp_source);
+	if (st->geo)
+		geoip_refresh(st->geo);
 	for (size_t i = 0; i < st->nsrc && i < st->scan_k; i++) {
 		const struct ev_src_key *k = &st->src[i].key;
-		char ns[16], addr[INET6_ADDRSTRLEN];
+		uint8_t fam = k->family == 6 ? AF_INET6 : AF_INET;
+		char ns[16], addr[INET6_ADDRSTRLEN], cc[8], asn[16], org[128];
+		uint64_t v = st->src[i].value;
 
 		snprintf(ns, sizeof(ns), "%u", k->netns);
-		if (!inet_ntop(k->family == 6 ? AF_INET6 : AF_INET, k->addr, addr, sizeof(addr)))
+		if (!inet_ntop(fam, k->addr, addr, sizeof(addr)))
 			continue;
-		expo_add_u64(f, st->src[i].value, EXPO_LABELS({"netns", ns}, {"address", addr}));
+		if (st->geo == NULL) {
+			expo_add_u64(f, v, EXPO_LABELS({"netns", ns}, {"address", addr}));
+			continue;
+		}
+		census_geo_labels(st->geo, fam, k->addr, cc, asn, org, sizeof(org));
+		if (geoip_has_asn(st->geo))
+			expo_add_u64(f, v, EXPO_LABELS({"netns", ns}, {"address", addr}, {"country", cc},
+						       {"asn", asn}, {"as_org", org}));
+		else
+			expo_add_u64(f, v, EXPO_LABELS({"netns", ns}, {"address", addr}, {"country", cc}));
 	}
 }
 
