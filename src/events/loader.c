@@ -51,6 +51,7 @@ struct events_loader {
 	__u64 *values;
 };
 
+__attribute__((format(printf, 2, 0)))
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[512];
