@@ -429,36 +429,38 @@ static int reserve(void **v, size_t max, size_t *cap, size_t size)
 	return 0;
 }
 
+/* The whole map into the caller's array *v (elements of esize bytes, the
+ * key first and the __u64 value at voff): in batches, else key by key. */
+static int read_all(struct events_loader *l, const struct bpf_map *map, bool take, size_t max,
+		    size_t esize, size_t voff, void **v, size_t *n, size_t *cap)
+{
+	size_t ksize = bpf_map__key_size(map);
+	int fd = bpf_map__fd(map);
+	int rc = reserve(v, max, cap, esize);
+
+	if (rc == 0)
+		rc = map_batch(fd, take, max, ksize, l->keys, l->values, n);
+	if (rc == -EINVAL || rc == -ENOTSUP)
+		return map_read(fd, take, ksize, esize, voff, v, n, cap);
+	for (size_t i = 0; rc == 0 && i < *n; i++) {
+		memcpy((char *)*v + i * esize, (char *)l->keys + i * ksize, ksize);
+		memcpy((char *)*v + i * esize + voff, &l->values[i], sizeof(__u64));
+	}
+	return rc;
+}
+
 int events_loader_counts(struct events_loader *l, struct events_count **v, size_t *n,
 			 size_t *cap)
 {
-	int fd = bpf_map__fd(l->skel->maps.counts);
-	int rc = reserve((void **)v, EV_COUNTS_MAX, cap, sizeof(**v));
-
-	if (rc == 0)
-		rc = map_batch(fd, false, EV_COUNTS_MAX, sizeof(struct ev_key), l->keys, l->values, n);
-	if (rc == -EINVAL || rc == -ENOTSUP)
-		return map_read(fd, false, sizeof(struct ev_key), sizeof(**v),
-				offsetof(struct events_count, value), (void **)v, n, cap);
-	for (size_t i = 0; rc == 0 && i < *n; i++)
-		(*v)[i] = (struct events_count){((struct ev_key *)l->keys)[i], l->values[i]};
-	return rc;
+	return read_all(l, l->skel->maps.counts, false, EV_COUNTS_MAX, sizeof(**v),
+			offsetof(struct events_count, value), (void **)v, n, cap);
 }
 
 int events_loader_take_sources(struct events_loader *l, struct events_source **v, size_t *n,
 			       size_t *cap)
 {
-	int fd = bpf_map__fd(l->skel->maps.sources);
-	int rc = reserve((void **)v, EV_SOURCES_MAX, cap, sizeof(**v));
-
-	if (rc == 0)
-		rc = map_batch(fd, true, EV_SOURCES_MAX, sizeof(struct ev_src_key), l->keys, l->values, n);
-	if (rc == -EINVAL || rc == -ENOTSUP)
-		return map_read(fd, true, sizeof(struct ev_src_key), sizeof(**v),
-				offsetof(struct events_source, value), (void **)v, n, cap);
-	for (size_t i = 0; rc == 0 && i < *n; i++)
-		(*v)[i] = (struct events_source){((struct ev_src_key *)l->keys)[i], l->values[i]};
-	return rc;
+	return read_all(l, l->skel->maps.sources, true, EV_SOURCES_MAX, sizeof(**v),
+			offsetof(struct events_source, value), (void **)v, n, cap);
 }
 
 const struct events_reasons *events_loader_rst_reasons(const struct events_loader *l)
