@@ -11,6 +11,9 @@
  *     (other users' /proc/PID/ns/net) when the netns collector is on (see
  *     docs/netns.md);
  *   - CAP_NET_BIND_SERVICE when a listen port is below 1024 (to bind it);
+ *   - CAP_BPF and CAP_PERFMON (loading the BPF programs and reading their
+ *     maps) and CAP_NET_ADMIN (the cgroup_skb program) when the events
+ *     collector is on (see docs/events.md);
  * and nothing else: sock_diag in the exporter's own network namespace, the
  * /proc/net counters and the sysctls need no capability. Capabilities the
  * process did not have are not gained. The bounding and ambient sets are
@@ -19,10 +22,18 @@
 #ifndef NETSTAT_PRIVS_H
 #define NETSTAT_PRIVS_H
 
+#include <linux/capability.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "util/strbuf.h"
+
+#ifndef CAP_PERFMON /* kernel headers before 5.8 */
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
 
 /* The features that need a capability. */
 enum privs_feature {
@@ -30,6 +41,7 @@ enum privs_feature {
 	PRIVS_EXPLORER,      /* --web.enable-connections: attribution */
 	PRIVS_NETNS,         /* the netns collector: setns, /proc/PID/ns/net */
 	PRIVS_LOW_PORT,      /* a listen port below 1024 */
+	PRIVS_EVENTS,        /* the events collector: BPF programs and maps */
 	PRIVS_FEATURE_COUNT
 };
 
@@ -48,5 +60,8 @@ uint64_t privs_wanted(const struct privs_need *need, struct strbuf *why);
  * then "; why: " and privs_wanted's why when any is kept. 0 or a negative
  * errno. */
 int privs_drop(const struct privs_need *need, struct strbuf *kept);
+
+/* Whether the calling thread has capability cap (CAP_*) in its effective set. */
+bool privs_has(int cap);
 
 #endif

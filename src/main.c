@@ -32,6 +32,8 @@ static void privs_needed(const struct config *cfg, struct privs_need *need)
 			need->on[PRIVS_PROCESSES] = true;
 		if (strcmp(collector_registry[i]->name, "netns") == 0)
 			need->on[PRIVS_NETNS] = true;
+		if (strcmp(collector_registry[i]->name, "events") == 0)
+			need->on[PRIVS_EVENTS] = true;
 	}
 	/* The explorer attributes every socket to its program itself. */
 	need->on[PRIVS_EXPLORER] = cfg->enable_connections;

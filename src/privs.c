@@ -20,6 +20,17 @@ static int cap_set(struct __user_cap_header_struct *h, struct __user_cap_data_st
 	return (int)syscall(SYS_capset, h, d);
 }
 
+bool privs_has(int cap)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof(d));
+	if (cap < 0 || cap > 63 || cap_get(&h, d))
+		return false;
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
 static const struct {
 	int cap;
 	const char *name;
@@ -28,6 +39,9 @@ static const struct {
 	{CAP_DAC_READ_SEARCH, "cap_dac_read_search"},
 	{CAP_NET_BIND_SERVICE, "cap_net_bind_service"},
 	{CAP_SYS_ADMIN, "cap_sys_admin"},
+	{CAP_NET_ADMIN, "cap_net_admin"},
+	{CAP_PERFMON, "cap_perfmon"},
+	{CAP_BPF, "cap_bpf"},
 };
 
 #define CAP(c) (1ull << (c))
@@ -46,6 +60,8 @@ static const struct {
 	[PRIVS_NETNS] = {"netns collector", CAP(CAP_SYS_ADMIN) | CAP(CAP_SYS_PTRACE),
 			 "setns, other users' /proc/PID/ns/net"},
 	[PRIVS_LOW_PORT] = {"listen port below 1024", CAP(CAP_NET_BIND_SERVICE), "bind"},
+	[PRIVS_EVENTS] = {"events collector", CAP(CAP_BPF) | CAP(CAP_PERFMON) | CAP(CAP_NET_ADMIN),
+			  "load BPF programs, read their maps, attach to the cgroup root"},
 };
 
 static void append_caps(struct strbuf *sb, uint64_t caps)

@@ -5,6 +5,8 @@
 #ifndef NETSTAT_CLI_FLAGS_H
 #define NETSTAT_CLI_FLAGS_H
 
+#include <stdint.h>
+
 #include "cli/config.h"
 #include "util/strbuf.h"
 
@@ -24,5 +26,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
 /* Parses an unsigned decimal in [min, max]; 0 or -EINVAL. */
 int cli_parse_uint(const char *s, unsigned long long min, unsigned long long max,
 		   unsigned long long *out);
+
+/* Parses "PORT[,PORT...]" (1-65535) into a bitmap (bits are set, none
+ * cleared); 0 or -EINVAL. */
+int cli_parse_port_list(const char *value, uint64_t ports[65536 / 64]);
 
 #endif

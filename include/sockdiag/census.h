@@ -59,6 +59,12 @@ enum census_table {
  * that never left the host have them. */
 enum census_scope census_scope_of(uint8_t addr_family, const uint8_t *addr);
 
+/* The GeoIP labels of an address (as census_scope_of() takes it): country
+ * ("" for a private or loopback address, "unknown" when the database has
+ * none), asn ("" when unknown) and as_org (orglen bytes). */
+void census_geo_labels(const struct geoip *g, uint8_t fam, const uint8_t *a, char cc[8],
+		       char asn[16], char *org, size_t orglen);
+
 /* The top-N rule of every per-port family (netstat_tcp_port_sockets here,
  * the service-health families in sockdiag/health.c): a candidate port
  * (seen, not allowlisted) and its ranking key. */

@@ -30,6 +30,34 @@ int cli_parse_uint(const char *s, unsigned long long min, unsigned long long max
 	return 0;
 }
 
+int cli_parse_port_list(const char *value, uint64_t ports[65536 / 64])
+{
+	const char *p = value;
+	int ret = 0;
+
+	for (;;) {
+		char buf[8];
+		size_t len = strcspn(p, ",");
+		unsigned long long port;
+
+		if (len == 0 || len >= sizeof(buf)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		ret = cli_parse_uint(buf, 1, 65535, &port);
+		if (ret < 0)
+			goto out;
+		ports[port / 64] |= 1ull << (port % 64);
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+out:
+	return ret;
+}
+
 static int set_listen(struct config *cfg, const char *v)
 {
 	struct sockaddr_storage ss;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "collectors/collector.h"
+#include "collectors/events.h"
 #include "collectors/limits.h"
 #include "collectors/netns.h"
 #include "collectors/netstat.h"
@@ -17,6 +18,7 @@ const struct collector_ops *const collector_registry[] = {
 	&sockstat_collector,
 	&limits_collector,
 	&netns_collector,
+	&events_collector,
 	NULL,
 };
 const size_t collector_count =

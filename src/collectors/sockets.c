@@ -173,30 +173,8 @@ static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
 static int add_ports(const char *value, void *arg)
 {
 	struct census_opts *o = arg;
-	const char *p = value;
-	int ret = 0;
 
-	for (;;) {
-		char buf[8];
-		size_t len = strcspn(p, ",");
-		unsigned port;
-
-		if (len == 0 || len >= sizeof(buf)) {
-			ret = -EINVAL;
-			goto out;
-		}
-		memcpy(buf, p, len);
-		buf[len] = '\0';
-		ret = parse_uint(buf, 1, 65535, &port);
-		if (ret < 0)
-			goto out;
-		bitset_set(o->ports, port);
-		if (p[len] == '\0')
-			break;
-		p += len + 1;
-	}
-out:
-	return ret;
+	return cli_parse_port_list(value, o->ports);
 }
 
 /* One numeric option; writes the error line itself. */

@@ -759,25 +759,31 @@ static int cmp_peer(const void *a, const void *b, void *which)
 	return memcmp(x->k.addr, y->k.addr, 16);
 }
 
-/* A top peer with its country ("" for private and loopback addresses,
- * "unknown" when the database has none) and, with an ASN database, asn and
- * as_org. */
+void census_geo_labels(const struct geoip *g, uint8_t fam, const uint8_t *a, char cc[8],
+		       char asn[16], char *org, size_t orglen)
+{
+	uint32_t n = 0;
+
+	cc[0] = asn[0] = org[0] = '\0';
+	if (census_scope_of(fam, a) != CENSUS_SCOPE_PUBLIC)
+		return;
+	unsigned k = geoip_country(g, fam, a);
+	if (k == GEOIP_CC_NONE)
+		strcpy(cc, "unknown");
+	else
+		geoip_cc_name(k, cc);
+	geoip_asn(g, fam, a, &n, org, orglen);
+	if (n)
+		snprintf(asn, 16, "%u", n);
+}
+
+/* A top peer with its GeoIP labels (census_geo_labels()). */
 static void add_peer_geo(struct expo_family *f, const struct emit *em, const struct geoip *g, uint64_t v,
 			 const char *state, const char *addr, uint8_t fam, const uint8_t *a)
 {
-	char cc[8] = "", asn[16] = "", org[128] = "";
-	uint32_t n = 0;
+	char cc[8], asn[16], org[128];
 
-	if (census_scope_of(fam, a) == CENSUS_SCOPE_PUBLIC) {
-		unsigned k = geoip_country(g, fam, a);
-		if (k == GEOIP_CC_NONE)
-			strcpy(cc, "unknown");
-		else
-			geoip_cc_name(k, cc);
-		geoip_asn(g, fam, a, &n, org, sizeof(org));
-		if (n)
-			snprintf(asn, sizeof(asn), "%u", n);
-	}
+	census_geo_labels(g, fam, a, cc, asn, org, sizeof(org));
 	if (geoip_has_asn(g))
 		add(f, em, v, EXPO_LABELS({"state", state}, {"address", addr}, {"country", cc},
 					  {"asn", asn}, {"as_org", org}));

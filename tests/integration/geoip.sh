@@ -63,6 +63,17 @@ check_countries "$TMP/m1" FR
 expect_value "$TMP/m1" 'netstat_tcp_top_inbound_peer_sockets{state="established",address="198.51.100.7",country="FR",asn="64497",as_org="Documentation Net Two"}' 5
 expect_value "$TMP/m1" 'netstat_tcp_top_inbound_peer_sockets{state="established",address="10.1.0.2",country="",asn="",as_org=""}' 4
 expect_value "$TMP/m1" 'netstat_tcp_top_inbound_peer_sockets{state="established",address="203.0.113.9",country="JP",asn="64498",as_org="Documentation <b>Three</b>"}' 3
+# The events collector's scan sources carry the same labels: 7 SYNs from
+# 203.0.113.9 to a closed port.
+if ne_have_events; then
+	"$POP" S,7,203.0.113.9,192.0.2.1,9 >"$TMP/scan" &
+	wait_ready "$TMP/scan"
+	no_syn_sent() { [ "$(ss -Htn state syn-sent | wc -l)" = 0 ]; }
+	wait_until 10 no_syn_sent
+	ne_scrape >"$TMP/scan.m" || fail "scrape failed"
+	kill %% 2>/dev/null || true
+	expect_value "$TMP/scan.m" "netstat_tcp_scan_sources{netns=\"$(readlink /proc/self/ns/net | tr -dc 0-9)\",address=\"203.0.113.9\",country=\"JP\",asn=\"64498\",as_org=\"Documentation <b>Three</b>\"}" 7
+fi
 grep -q 'level=info msg="GeoIP database .*GeoLite2-Country (country.iso_code layout)' "$TMP/ne.log" ||
 	fail "layout not logged as MaxMind's"
 
@@ -93,7 +104,11 @@ check_countries "$TMP/m2" IT
 expect_value "$TMP/m2" "$(series inbound FR)" ""
 curl -sf "$NE_URL/api/v1/connections?country=IT" >"$TMP/a.json" || fail "API failed"
 [ "$(jq '.total' "$TMP/a.json")" = 5 ] || fail "country=IT after the update: $(cat "$TMP/a.json")"
-[ "$(grep -c 'msg="GeoIP database .*maxmind.mmdb reloaded"' "$TMP/ne.log")" = 2 ] ||
+# Readers: the sockets collector, the connections explorer, and the events
+# collector (its scan sources) where built.
+readers=2
+! ne_have_events || readers=3
+[ "$(grep -c 'msg="GeoIP database .*maxmind.mmdb reloaded"' "$TMP/ne.log")" = "$readers" ] ||
 	fail "reload not logged once per reader: $(grep GeoIP "$TMP/ne.log")"
 
 # SIGHUP reopens; the exporter keeps serving. Polled: scrapes until the

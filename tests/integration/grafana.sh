@@ -50,7 +50,8 @@ Peers
 Retransmissions, resets and errors
 Exporter health
 Service health
-Pods'
+Pods
+Events'
 got=$(jq -r '.panels[] | select(.type == "row") | .title' "$D")
 [ "$got" = "$want" ] || fail "rows are: $got"
 # The Pods row has a pod picker (and a namespace one): every selector in the

@@ -38,17 +38,27 @@ other_ns() { [ "$(readlink /proc/$HOLDER/ns/net)" != "$(readlink /proc/self/ns/n
 wait_until 5 other_ns
 
 # bit 2 CAP_DAC_READ_SEARCH, bit 19 CAP_SYS_PTRACE, bit 21 CAP_SYS_ADMIN,
-# bit 10 CAP_NET_BIND_SERVICE
-ne_start
+# bit 10 CAP_NET_BIND_SERVICE; the events collector (on by default where
+# built): bit 12 CAP_NET_ADMIN, bit 38 CAP_PERFMON, bit 39 CAP_BPF.
+if ne_have_events; then
+	ne_start
+	ne_scrape >/dev/null
+	expect_caps 000000c000281004 "default"
+	grep -q 'capabilities kept: cap_sys_ptrace,cap_dac_read_search,cap_sys_admin,cap_net_admin,cap_perfmon,cap_bpf' "$TMP/ne.log" ||
+		fail "default: log line of the kept capabilities: $(grep kept "$TMP/ne.log")"
+	ne_stop
+fi
+
+ne_start --no-collector.events
 ne_scrape >/dev/null
-expect_caps 0000000000280004 "default"
+expect_caps 0000000000280004 "--no-collector.events"
 grep -q 'capabilities kept: cap_sys_ptrace,cap_dac_read_search,cap_sys_admin' "$TMP/ne.log" ||
 	fail "no log line of the kept capabilities: $(grep kept "$TMP/ne.log")"
 ne_stop
 
-ne_start --no-collector.processes --no-collector.netns
+ne_start --no-collector.processes --no-collector.netns --no-collector.events
 ne_scrape >/dev/null
-expect_caps 0000000000000000 "--no-collector.processes --no-collector.netns"
+expect_caps 0000000000000000 "--no-collector.processes --no-collector.netns --no-collector.events"
 ne_stop
 
 # The connections explorer attributes sockets to programs itself: with the
@@ -56,7 +66,7 @@ ne_stop
 # program of another user's sockets.
 setpriv --reuid=65534 --regid=65534 --clear-groups "$POP" L,127.0.0.1,9300 E,2,127.0.0.1,127.0.0.1,9300 >"$TMP/pop" &
 wait_ready "$TMP/pop"
-ne_start --web.enable-connections --no-collector.processes --no-collector.netns
+ne_start --web.enable-connections --no-collector.processes --no-collector.netns --no-collector.events
 curl -sf "$NE_URL/api/v1/connections?port=9300" >"$TMP/api" || fail "connections API"
 expect_caps 0000000000080004 "--web.enable-connections --no-collector.processes --no-collector.netns"
 grep -q "capabilities kept: cap_sys_ptrace,cap_dac_read_search; why: connections explorer: " "$TMP/ne.log" ||
@@ -66,20 +76,20 @@ got=$(jq -c '[.rows[] | .program] | unique' "$TMP/api")
 # the listener and the two connections it accepted
 [ "$(jq '.total' "$TMP/api")" = 3 ] || fail "explorer: local port 9300: $(jq '.total' "$TMP/api") sockets, want 3"
 ne_stop
-ne_start --web.enable-connections --no-web.enable-connections --no-collector.processes --no-collector.netns
+ne_start --web.enable-connections --no-web.enable-connections --no-collector.processes --no-collector.netns --no-collector.events
 expect_caps 0000000000000000 "--web.enable-connections --no-web.enable-connections --no-collector.processes --no-collector.netns"
 ne_stop
 
 # The netns collector keeps setns's CAP_SYS_ADMIN (bit 21) and CAP_SYS_PTRACE
 # for other users' /proc/PID/ns/net.
-ne_start --no-collector.processes --collector.netns
+ne_start --no-collector.processes --no-collector.events --collector.netns
 ne_scrape >/dev/null
 expect_caps 0000000000280000 "--collector.netns"
 grep -q 'capabilities kept: cap_sys_ptrace,cap_sys_admin' "$TMP/ne.log" || fail "netns: log line of the kept capabilities: $(grep kept "$TMP/ne.log")"
 ne_stop
 
 # A port below 1024 for /healthz probes keeps the bind capability.
-ne_start --no-collector.processes --no-collector.netns --web.healthz-listen-address=127.0.0.1:81
+ne_start --no-collector.processes --no-collector.netns --no-collector.events --web.healthz-listen-address=127.0.0.1:81
 expect_caps 0000000000000400 "--web.healthz-listen-address=127.0.0.1:81"
 ne_stop
 

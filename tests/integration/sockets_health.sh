@@ -31,13 +31,7 @@ PEER="issue13-tcpinfo-peer-${TMP##*/}" # $$ is 1 in every test's PID namespace
 trap 'ip netns del "$PEER" 2>/dev/null || true; ne_cleanup' EXIT
 
 # --- the peer namespace and the veth pair
-ip netns add "$PEER"
-ip link add veth-a type veth peer name veth-b netns "$PEER"
-ip addr add 10.13.0.1/24 dev veth-a
-ip link set veth-a up
-nsenter --net=/run/netns/"$PEER" ip link set lo up
-nsenter --net=/run/netns/"$PEER" ip addr add 10.13.0.2/24 dev veth-b
-nsenter --net=/run/netns/"$PEER" ip link set veth-b up
+ne_veth_peer "$PEER" 10.13.0.1 10.13.0.2
 # Loss-based congestion control (reno is allowed in a child namespace
 # here, cubic is not): BBR would keep the FIFO short.
 sysctl -qw net.ipv4.tcp_congestion_control=reno

@@ -16,8 +16,9 @@ systemd-analyze security --offline=yes --threshold=30 "$TMP/netstat-exporter.ser
 
 for d in 'DynamicUser=yes' 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
 	'RestrictAddressFamilies=AF_NETLINK AF_INET AF_INET6 AF_UNIX' \
-	'CapabilityBoundingSet=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_SYS_ADMIN' \
-	'AmbientCapabilities=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_SYS_ADMIN' \
+	'CapabilityBoundingSet=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_SYS_ADMIN CAP_BPF CAP_PERFMON CAP_NET_ADMIN' \
+	'AmbientCapabilities=CAP_SYS_PTRACE CAP_DAC_READ_SEARCH CAP_SYS_ADMIN CAP_BPF CAP_PERFMON CAP_NET_ADMIN' \
+	'SystemCallFilter=bpf' \
 	'RestrictNamespaces=net'; do
 	grep -qx "$d" "$U" || fail "unit lacks $d"
 done

@@ -176,3 +176,20 @@ ne_start_hz() {
 	NE_PID=$!
 	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$((NE_PORT + 1))/healthz"
 }
+
+# Whether this build has the events collector (cmake/events.cmake).
+ne_have_events() {
+	grep -q '^NETSTAT_HAVE_EVENTS:INTERNAL=ON' "$BUILD/CMakeCache.txt"
+}
+
+# Makes network namespace $1 (ip netns add) joined to ours by a veth pair:
+# veth-a here with address $2/24, veth-b there with $3/24, all up.
+ne_veth_peer() {
+	ip netns add "$1"
+	ip link add veth-a type veth peer name veth-b netns "$1"
+	ip addr add "$2/24" dev veth-a
+	ip link set veth-a up
+	nsenter --net=/run/netns/"$1" ip link set lo up
+	nsenter --net=/run/netns/"$1" ip addr add "$3/24" dev veth-b
+	nsenter --net=/run/netns/"$1" ip link set veth-b up
+}

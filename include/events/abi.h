@@ -1,0 +1,63 @@
+/* events/abi: what the BPF programs (src/events/bpf/events.bpf.c) and user
+ * space (events/loader, the events collector) share: map keys and the event
+ * kinds they count. Plain fixed-size types only; the includer defines
+ * __u8.. __u32 first (<linux/types.h> in user space, vmlinux.h in BPF). */
+#ifndef NETSTAT_EVENTS_ABI_H
+#define NETSTAT_EVENTS_ABI_H
+
+/* What one counter counts; one exported family each. */
+enum ev_kind {
+	EV_OPENED = 0,       /* direction, port */
+	EV_CONNECT_FAILED,   /* port (remote) */
+	EV_RST_SENT,         /* port, reason (enum sk_rst_reason) */
+	EV_RST_RECEIVED,     /* direction, port */
+	EV_CLOSED_PORT_SYN,  /* port (local) */
+	EV_SYN_RECEIVED,     /* port (listener) */
+	EV_SYNCOOKIE_SENT,   /* port (listener) */
+	EV_RETRANSMIT,       /* direction, port */
+	EV_SYNACK_RETRANSMIT,/* port (listener) */
+	EV_TCP_DROP,         /* port (destination), reason (enum skb_drop_reason) */
+	EV_UDP_DROP,         /* port (destination), reason */
+	EV_KIND_COUNT
+};
+
+/* The programs, for the per-program self-metrics (struct events_bss.seen). */
+enum ev_prog {
+	EV_PROG_STATE = 0,   /* tp_btf/inet_sock_set_state */
+	EV_PROG_RST_SENT,    /* tp_btf/tcp_send_reset */
+	EV_PROG_RST_RECEIVED,/* tp_btf/tcp_receive_reset */
+	EV_PROG_RETRANSMIT,  /* tp_btf/tcp_retransmit_skb */
+	EV_PROG_SYNACK,      /* tp_btf/tcp_retransmit_synack */
+	EV_PROG_DROP,        /* tp_btf/kfree_skb */
+	EV_PROG_SYN,         /* cgroup_skb/ingress */
+	EV_PROG_COUNT
+};
+
+enum ev_dir {
+	EV_DIR_INBOUND = 0,
+	EV_DIR_OUTBOUND,
+	EV_DIR_NONE          /* a family without direction */
+};
+
+/* Key of the counts map (12 bytes, no holes). */
+struct ev_key {
+	__u32 netns;  /* network namespace inode */
+	__u16 port;   /* host order */
+	__u16 reason; /* kernel enum value; 0 for families without reason */
+	__u8 kind;    /* enum ev_kind */
+	__u8 dir;     /* enum ev_dir */
+	__u16 pad;
+};
+
+/* Key of the scan-sources map: a source of SYNs to closed ports. */
+struct ev_src_key {
+	__u32 netns;
+	__u8 family;  /* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes */
+};
+
+#define EV_COUNTS_MAX 16384
+#define EV_SOURCES_MAX 4096
+
+#endif

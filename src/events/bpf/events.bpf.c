@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The BPF side of the events collector: counters of TCP and UDP events by
+ * (network namespace, port, kind, direction, reason), kept in kernel maps
+ * that user space reads at scrape time. Only stable attach points:
+ * BTF-typed tracepoints and a cgroup_skb program on the cgroup v2 root.
+ * See docs/events.md for what each program sees and why it was chosen. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "events/abi.h"
+
+#define AF_INET_ 2
+#define AF_INET6_ 10
+#define ETH_P_IP_ 0x0800
+#define ETH_P_IPV6_ 0x86DD
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define TCPF_SYN_ 0x02
+#define TCPF_RST_ 0x04
+#define TCPF_ACK_ 0x10
+#define SOCK_BINDPORT_LOCK_ 8
+#define TCP_ESTABLISHED_ 1
+#define TCP_SYN_SENT_ 2
+#define TCP_SYN_RECV_ 3
+#define TCP_CLOSE_ 7
+#define TCP_LISTEN_ 10
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before load, from the running kernel's BTF. */
+const volatile __u32 drop_reason_min = 2;   /* reasons below are not drops (consumed) */
+const volatile __u32 drop_reason_no_socket = 3;
+const volatile __u32 drop_reason_listen_overflow = ~0u; /* ~0u: this kernel has none */
+const volatile __u8 scan_sources_on = 1;
+
+/* Per program: events counted, and events lost (a full map). */
+__u64 ev_seen[EV_PROG_COUNT];
+__u64 ev_lost[EV_PROG_COUNT];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EV_COUNTS_MAX);
+	__type(key, struct ev_key);
+	__type(value, __u64);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EV_SOURCES_MAX);
+	__type(key, struct ev_src_key);
+	__type(value, __u64);
+} sources SEC(".maps");
+
+static __always_inline void bump(__u64 *v)
+{
+	__sync_fetch_and_add(v, 1);
+}
+
+/* Adds n to the counter of (netns, port, kind, dir, reason). */
+static __always_inline void count_n(enum ev_prog prog, __u32 netns, __u16 port, enum ev_kind kind,
+				    enum ev_dir dir, __u16 reason, __u64 n)
+{
+	struct ev_key k = {};
+	__u64 *v;
+
+	k.netns = netns;
+	k.port = port;
+	k.reason = reason;
+	k.kind = kind;
+	k.dir = dir;
+	v = bpf_map_lookup_elem(&counts, &k);
+	if (!v) {
+		if (bpf_map_update_elem(&counts, &k, &n, BPF_NOEXIST) == 0)
+			goto seen;
+		v = bpf_map_lookup_elem(&counts, &k); /* another CPU made it */
+		if (!v) {
+			__sync_fetch_and_add(&ev_lost[prog], n);
+			return;
+		}
+	}
+	__sync_fetch_and_add(v, n);
+seen:
+	__sync_fetch_and_add(&ev_seen[prog], n);
+}
+
+static __always_inline void count(enum ev_prog prog, __u32 netns, __u16 port, enum ev_kind kind,
+				  enum ev_dir dir, __u16 reason)
+{
+	count_n(prog, netns, port, kind, dir, reason, 1);
+}
+
+static __always_inline __u32 sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline __u32 skb_netns(const struct sk_buff *skb)
+{
+	struct net_device *dev = BPF_CORE_READ(skb, dev);
+	struct sock *sk;
+
+	if (dev)
+		return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	sk = BPF_CORE_READ(skb, sk);
+	return sk ? sk_netns(sk) : 0;
+}
+
+/* What a packet's headers say. */
+struct pkt {
+	__u8 proto;
+	__u8 family; /* 4 or 6 */
+	__u8 flags;  /* TCP flags */
+	__u16 sport, dport; /* host order */
+	__u8 saddr[16];
+};
+
+/* Reads the IP and TCP/UDP headers of an skb (tracing programs). */
+static __always_inline int skb_parse(const struct sk_buff *skb, struct pkt *p)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	__u8 b[20];
+
+	if (nh == (__u16)~0U || bpf_probe_read_kernel(b, sizeof(b), head + nh))
+		return -1;
+	if ((b[0] >> 4) == 4) {
+		p->family = 4;
+		p->proto = b[9];
+		__builtin_memcpy(p->saddr, &b[12], 4);
+		if (th == (__u16)~0U || th == nh)
+			th = nh + (b[0] & 0xf) * 4;
+	} else if ((b[0] >> 4) == 6) {
+		p->family = 6;
+		p->proto = b[6];
+		if (bpf_probe_read_kernel(p->saddr, 16, head + nh + 8))
+			return -1;
+		if (th == (__u16)~0U || th == nh)
+			th = nh + 40;
+	} else {
+		return -1;
+	}
+	if (p->proto != IPPROTO_TCP_ && p->proto != IPPROTO_UDP_)
+		return -1;
+	if (bpf_probe_read_kernel(b, 14, head + th))
+		return -1;
+	p->sport = (__u16)(b[0] << 8 | b[1]);
+	p->dport = (__u16)(b[2] << 8 | b[3]);
+	p->flags = p->proto == IPPROTO_TCP_ ? b[13] : 0;
+	return 0;
+}
+
+static __always_inline __u16 sk_lport(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_num);
+}
+
+static __always_inline __u16 sk_rport(const struct sock *sk)
+{
+	return bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+/* Inbound: the socket came from a listener. Accepted sockets inherit the
+ * listener's bind lock on its port (sock_copy); connect()ed sockets have
+ * none unless the program bound a fixed local port first. A test of the
+ * socket alone, so it needs no per-socket storage. */
+static __always_inline enum ev_dir sk_direction(struct sock *sk)
+{
+	return (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & SOCK_BINDPORT_LOCK_) ?
+		       EV_DIR_INBOUND : EV_DIR_OUTBOUND;
+}
+
+static __always_inline __u16 dir_port(struct sock *sk, enum ev_dir dir)
+{
+	return dir == EV_DIR_INBOUND ? sk_lport(sk) : sk_rport(sk);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
+{
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP_)
+		return 0;
+	if (newstate == TCP_ESTABLISHED_ &&
+	    (oldstate == TCP_SYN_SENT_ || oldstate == TCP_SYN_RECV_)) {
+		enum ev_dir dir = oldstate == TCP_SYN_RECV_ ? EV_DIR_INBOUND : EV_DIR_OUTBOUND;
+
+		count(EV_PROG_STATE, sk_netns(sk), dir_port(sk, dir), EV_OPENED, dir, 0);
+	} else if (oldstate == TCP_SYN_SENT_ && newstate == TCP_CLOSE_) {
+		count(EV_PROG_STATE, sk_netns(sk), sk_rport(sk), EV_CONNECT_FAILED, EV_DIR_NONE, 0);
+	}
+	return 0;
+}
+
+static __always_inline void rst_sent(const struct sock *sk, const struct sk_buff *skb, __u16 reason)
+{
+	struct pkt p = {};
+	__u32 netns;
+	__u16 port;
+
+	if (skb && skb_parse(skb, &p) == 0 && p.proto == IPPROTO_TCP_) {
+		port = p.dport; /* the packet answered: its destination is our port */
+		netns = sk ? sk_netns(sk) : skb_netns(skb);
+	} else if (sk) {
+		port = sk_lport(sk);
+		netns = sk_netns(sk);
+	} else {
+		return;
+	}
+	count(EV_PROG_RST_SENT, netns, port, EV_RST_SENT, EV_DIR_NONE, reason);
+}
+
+/* Kernels with enum sk_rst_reason (6.10 on) pass it; older ones do not:
+ * user space loads one of the two. */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(on_rst_sent, const struct sock *sk, const struct sk_buff *skb, int reason)
+{
+	rst_sent(sk, skb, (__u16)reason);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(on_rst_sent_noreason, const struct sock *sk, const struct sk_buff *skb)
+{
+	rst_sent(sk, skb, 0xffff);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(on_rst_received, struct sock *sk)
+{
+	enum ev_dir dir = sk_direction(sk);
+
+	count(EV_PROG_RST_RECEIVED, sk_netns(sk), dir_port(sk, dir), EV_RST_RECEIVED, dir, 0);
+	return 0;
+}
+
+/* Segments, as tcpi_total_retrans counts them: an skb may hold several. */
+static __always_inline void retransmit(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_skb_cb *cb = (struct tcp_skb_cb *)&skb->cb[0];
+	enum ev_dir dir = sk_direction(sk);
+	__u16 segs = BPF_CORE_READ(cb, tcp_gso_segs);
+
+	count_n(EV_PROG_RETRANSMIT, sk_netns(sk), dir_port(sk, dir), EV_RETRANSMIT, dir, 0,
+		segs ? segs : 1);
+}
+
+/* Kernels that pass err (6.x on) also trace failed retransmissions, which
+ * tcpi_total_retrans does not count; older ones trace successes only: user
+ * space loads one of the two. */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(on_retransmit, struct sock *sk, const struct sk_buff *skb, int err)
+{
+	if (err == 0)
+		retransmit(sk, skb);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(on_retransmit_noerr, struct sock *sk, const struct sk_buff *skb)
+{
+	retransmit(sk, skb);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(on_synack_retransmit, const struct sock *sk, const struct request_sock *req)
+{
+	count(EV_PROG_SYNACK, sk_netns(sk), sk_lport(sk), EV_SYNACK_RETRANSMIT, EV_DIR_NONE, 0);
+	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(on_drop, struct sk_buff *skb, void *location, int reason)
+{
+	struct ev_src_key sk = {};
+	struct pkt p = {};
+	__u16 proto = BPF_CORE_READ(skb, protocol);
+	__u64 one = 1, *v;
+	__u32 netns;
+
+	if ((__u32)reason < drop_reason_min)
+		return 0;
+	if (proto != bpf_htons(ETH_P_IP_) && proto != bpf_htons(ETH_P_IPV6_))
+		return 0;
+	if (skb_parse(skb, &p))
+		return 0;
+	netns = skb_netns(skb);
+	/* The local port: a received packet's destination (skb_iif is the
+	 * interface it came in on), a packet being sent's source. */
+	count(EV_PROG_DROP, netns, BPF_CORE_READ(skb, skb_iif) ? p.dport : p.sport,
+	      p.proto == IPPROTO_TCP_ ? EV_TCP_DROP : EV_UDP_DROP, EV_DIR_NONE, (__u16)reason);
+	/* A SYN nothing listens for: the scan signal. */
+	if (p.proto != IPPROTO_TCP_ || (__u32)reason != drop_reason_no_socket ||
+	    (p.flags & (TCPF_SYN_ | TCPF_ACK_ | TCPF_RST_)) != TCPF_SYN_)
+		return 0;
+	count(EV_PROG_DROP, netns, p.dport, EV_CLOSED_PORT_SYN, EV_DIR_NONE, 0);
+	if (!scan_sources_on)
+		return 0;
+	sk.netns = netns;
+	sk.family = p.family;
+	__builtin_memcpy(sk.addr, p.saddr, 16);
+	v = bpf_map_lookup_elem(&sources, &sk);
+	if (v)
+		bump(v);
+	else if (bpf_map_update_elem(&sources, &sk, &one, BPF_NOEXIST))
+		bump(&ev_lost[EV_PROG_DROP]);
+	return 0;
+}
+
+/* Reads net.ipv4.tcp_syncookies whatever its width on this kernel. */
+static __always_inline __u32 syncookies_of(struct net *net)
+{
+	if (bpf_core_field_size(net->ipv4.sysctl_tcp_syncookies) == 1) {
+		__u8 v = 0;
+
+		bpf_core_read(&v, 1, &net->ipv4.sysctl_tcp_syncookies);
+		return v;
+	}
+	int v = 0;
+
+	bpf_core_read(&v, sizeof(v), &net->ipv4.sysctl_tcp_syncookies);
+	return (__u32)v;
+}
+
+/* Every SYN that reaches a listener passes here (tcp_filter, before
+ * tcp_conn_request), whether it will be answered from a request socket or
+ * with a syncookie: the cookie decision is made from what the kernel reads
+ * next, the namespace's tcp_syncookies and the listener's queues. */
+SEC("cgroup_skb/ingress")
+int on_syn(struct __sk_buff *skb)
+{
+	struct bpf_sock *bs = skb->sk;
+	struct tcp_sock *tp;
+	struct net *net;
+	__u8 b[14];
+	__u32 off, netns = 0, cookies, qlen, max, backlog;
+
+	if (!bs)
+		return 1;
+	bs = bpf_sk_fullsock(bs);
+	if (!bs || bs->state != TCP_LISTEN_ || bs->protocol != IPPROTO_TCP_)
+		return 1;
+	if (skb->protocol == bpf_htons(ETH_P_IP_)) {
+		if (bpf_skb_load_bytes(skb, 0, b, 1))
+			return 1;
+		off = (b[0] & 0xf) * 4;
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6_)) {
+		off = 40;
+	} else {
+		return 1;
+	}
+	if (bpf_skb_load_bytes(skb, off, b, 14) ||
+	    (b[13] & (TCPF_SYN_ | TCPF_ACK_ | TCPF_RST_)) != TCPF_SYN_)
+		return 1;
+	tp = bpf_skc_to_tcp_sock(bs);
+	if (!tp)
+		return 1;
+	net = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.__sk_common.skc_net.net);
+	netns = BPF_CORE_READ(net, ns.inum);
+	count(EV_PROG_SYN, netns, (__u16)bs->src_port, EV_SYN_RECEIVED, EV_DIR_NONE, 0);
+	cookies = syncookies_of(net);
+	qlen = (__u32)BPF_CORE_READ(tp, inet_conn.icsk_accept_queue.qlen.counter);
+	max = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_max_ack_backlog);
+	backlog = BPF_CORE_READ(tp, inet_conn.icsk_inet.sk.sk_ack_backlog);
+	/* As tcp_conn_request() decides: a cookie when tcp_syncookies=2 or the
+	 * SYN queue is full (and cookies are on; off, the SYN is dropped);
+	 * then a full accept queue drops the SYN (ListenOverflows), which the
+	 * kernel frees as consumed, with no drop reason: counted here. */
+	if ((cookies == 2 || qlen >= max) && cookies == 0)
+		return 1;
+	if (backlog > max) {
+		if (drop_reason_listen_overflow != ~0u)
+			count(EV_PROG_SYN, netns, (__u16)bs->src_port, EV_TCP_DROP, EV_DIR_NONE,
+			      (__u16)drop_reason_listen_overflow);
+		return 1;
+	}
+	if (cookies == 2 || qlen >= max)
+		count(EV_PROG_SYN, netns, (__u16)bs->src_port, EV_SYNCOOKIE_SENT, EV_DIR_NONE, 0);
+	return 1;
+}
