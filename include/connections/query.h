@@ -3,13 +3,15 @@
  * Pure: bytes in, a struct conn_query out, or one line saying what is wrong
  * (the HTTP front answers 400 with it). Parameters:
  *   state=S[,S...]   TCP states as in netstat_tcp_sockets ("syn_recv"), and
- *                    "unconnected"/"connected" for UDP
+ *                    "unconnected"/"connected" for UDP; any case, '-' for '_'
+ *                    ("SYN_RECV", "syn-recv")
  *   proto=tcp|udp    protocol
  *   direction=D[,D]  listen, inbound, outbound, local
  *   port=N           local port
  *   rport=N          remote port
  *   remote=ADDR[/LEN] remote address or CIDR prefix (IPv4 or IPv6)
- *   program=COMM     process name, exactly
+ *   program=TEXT     part of the program as shown ("sshd", "sshd (listener)"),
+ *                    or "none" for sockets without one
  *   country=CC       remote country (ISO 3166 alpha-2), "unknown" or "none"
  *   sort=COLUMN      any column of a row (see conn_column_name); default local
  *   order=asc|desc   default asc
@@ -33,6 +35,8 @@
 #define CONN_LIMIT_MAX 5000
 #define CONN_QUERY_MAX_LEN 2048 /* raw query string bytes */
 #define CONN_COMM_MAX 16        /* a process name (TASK_COMM_LEN - 1) */
+#define CONN_LISTENER_SUFFIX " (listener)"
+#define CONN_PROGRAM_MAX (CONN_COMM_MAX + 11) /* a comm and CONN_LISTENER_SUFFIX */
 
 /* A socket's state key: the eleven TCP states of enum diag_tcp_state, then
  * the two UDP ones. */
@@ -101,7 +105,7 @@ struct conn_query {
 	uint8_t remote_family; /* AF_INET or AF_INET6 */
 	uint8_t remote_len;    /* prefix length in bits */
 	uint8_t remote[16];    /* network order, bits past remote_len zero */
-	char program[CONN_COMM_MAX + 1];
+	char program[CONN_PROGRAM_MAX + 1]; /* a substring of the shown program, or "none" */
 	char country[8];       /* "DE", "unknown" or "none" */
 	uint8_t retransmitting; /* CONN_RETRANSMITTING_* */
 	enum conn_column sort;

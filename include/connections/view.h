@@ -45,12 +45,17 @@ struct conn_row {
 	bool retransmitting; /* diag_tcp_retransmitting() */
 	uint32_t rtt_us;     /* tcpi_rtt */
 	uint32_t total_retrans; /* tcpi_total_retrans */
+	bool via_listener;   /* a request or TIME_WAIT socket: comm and pid are its listener's */
 	char comm[CONN_COMM_MAX + 1]; /* "" when no owner */
 };
 
+/* The program as shown and filtered: comm, "comm (listener)" for a socket
+ * attributed to its listener, "" without an owner. out: CONN_PROGRAM_MAX + 1 bytes. */
+void conn_row_program(const struct conn_row *r, char *out);
+
 /* A group's key and counts. */
 struct conn_group_rec {
-	uint8_t key[20];     /* by group: fam+addr, comm, port (2 bytes) or cc (2 bytes) */
+	uint8_t key[20];     /* by group: fam+addr, comm and [16] via listener, port (2 bytes) or cc (2 bytes) */
 	uint64_t sockets;
 	uint32_t states[CONN_STATE_COUNT];
 	uint16_t cc[CONN_GROUP_COUNTRIES];

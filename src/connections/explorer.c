@@ -22,6 +22,7 @@
 #include "geoip/geoip.h"
 #include "log.h"
 #include "owners/cache.h"
+#include "owners/listen_map.h"
 #include "sockdiag/bytecode.h"
 #include "sockdiag/census.h"
 #include "sockdiag/dump.h"
@@ -33,6 +34,14 @@
 /* Unowned socket inodes remembered per worker and dump, so the owner cache
  * looks for them at its next refresh (as the processes collector does). */
 #define MAX_MISSING 1024
+/* Listeners whose program request and TIME_WAIT sockets are given. */
+#define MAX_LISTENERS 8192
+
+/* A listener's owner, for the sockets that arrived on it. */
+struct listener_owner {
+	int32_t pid;
+	char comm[CONN_COMM_MAX + 1];
+};
 
 struct conn_explorer {
 	const struct config *cfg;
@@ -48,6 +57,9 @@ struct conn_explorer {
 	bool need_cc;
 	bool tcp_info;              /* --collector.sockets.tcp-info: ask INET_DIAG_INFO */
 	uint64_t listening[65536 / 64]; /* TCP ports with a listener, this dump */
+	struct listen_map lmap;     /* this dump's owned TCP listeners -> owner index */
+	struct listener_owner *lowners; /* owned, MAX_LISTENERS */
+	bool listen_phase;          /* the dump of listeners runs (one worker) */
 	uint32_t missing[THREADS][MAX_MISSING];
 	size_t nmissing[THREADS];
 
@@ -128,6 +140,21 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 		}
 	} else if (r.inode && x->nmissing[worker] < MAX_MISSING) {
 		x->missing[worker][x->nmissing[worker]++] = r.inode;
+	} else if (r.inode == 0 && r.proto == CONN_PROTO_TCP && !x->listen_phase &&
+		   (r.state == DIAG_TCP_SYN_RECV || r.state == DIAG_TCP_TIME_WAIT)) {
+		/* No process holds these: the listener they came through does. */
+		uint32_t i;
+		if (listen_map_find(&x->lmap, r.addr_family, r.src, r.sport, &i)) {
+			r.pid = x->lowners[i].pid;
+			memcpy(r.comm, x->lowners[i].comm, sizeof(r.comm));
+			r.via_listener = true;
+		}
+	}
+	if (x->listen_phase && r.direction == CONN_DIR_LISTEN && r.pid >= 0 &&
+	    x->lmap.n < MAX_LISTENERS) {
+		x->lowners[x->lmap.n].pid = r.pid;
+		memcpy(x->lowners[x->lmap.n].comm, r.comm, sizeof(r.comm));
+		listen_map_add(&x->lmap, r.addr_family, r.src, r.sport, (uint32_t)x->lmap.n);
 	}
 	if (x->need_cc && x->geo) {
 		if (r.direction == CONN_DIR_LISTEN ||
@@ -206,9 +233,13 @@ static int run_dump(struct conn_explorer *x)
 		close(fd);
 	memset(x->listening, 0, sizeof(x->listening));
 	memset(x->nmissing, 0, sizeof(x->nmissing));
+	listen_map_clear(&x->lmap);
+	x->listen_phase = true;
 	ret = diag_dump_run(&x->dump, 1, listen_jobs, 2, consume, x);
+	x->listen_phase = false;
 	if (ret < 0)
 		goto out;
+	listen_map_freeze(&x->lmap);
 	for (int f = 0; f < 2 && mask; f++) {
 		for (int h = 0; h < 2; h++)
 			jobs[njobs++] = (struct diag_dump_job){f ? AF_INET6 : AF_INET, IPPROTO_TCP,
@@ -304,9 +335,9 @@ static void render_row(struct conn_explorer *x, struct users *u, const struct co
 	sb_printf(sb, ",\"rqueue\":%u,\"wqueue\":%u,\"program\":", r->rqueue, r->wqueue);
 	if (r->pid >= 0) {
 		json_str(sb, r->comm);
-		sb_printf(sb, ",\"pid\":%d", r->pid);
+		sb_printf(sb, ",\"pid\":%d,\"owner\":\"%s\"", r->pid, r->via_listener ? "listener" : "process");
 	} else {
-		sb_puts(sb, "null,\"pid\":null");
+		sb_puts(sb, "null,\"pid\":null,\"owner\":null");
 	}
 	sb_printf(sb, ",\"uid\":%u,\"user\":", r->uid);
 	json_str(sb, user_name(u, r->uid));
@@ -349,9 +380,14 @@ static void render_group_key(const struct conn_query *q, const struct conn_group
 	case CONN_GROUP_REMOTE:
 		put_addr(sb, g->key[0], g->key + 1);
 		break;
-	case CONN_GROUP_PROGRAM:
-		json_strn(sb, (const char *)g->key, strnlen((const char *)g->key, sizeof(g->key)));
+	case CONN_GROUP_PROGRAM: {
+		struct conn_row r = {.via_listener = g->key[CONN_COMM_MAX] != 0};
+		char prog[CONN_PROGRAM_MAX + 1];
+		memcpy(r.comm, g->key, CONN_COMM_MAX);
+		conn_row_program(&r, prog);
+		json_str(sb, prog);
 		break;
+	}
 	case CONN_GROUP_PORT:
 		memcpy(&v, g->key, 2);
 		sb_put_u64(sb, v);
@@ -536,7 +572,9 @@ int conn_explorer_new(const struct config *cfg, struct conn_explorer **out, stru
 	}
 	ret = -ENOMEM;
 	x->owners = owners_new(0, RESCAN_MS);
-	if (x->owners == NULL)
+	listen_map_init(&x->lmap, MAX_LISTENERS);
+	x->lowners = malloc(MAX_LISTENERS * sizeof(*x->lowners));
+	if (x->owners == NULL || x->lowners == NULL)
 		goto out;
 	for (int w = 0; w < THREADS; w++)
 		if ((x->cache[w] = geoip_cache_new()) == NULL)
@@ -561,6 +599,8 @@ out:
 		for (int w = 0; w < THREADS; w++)
 			geoip_cache_free(x->cache[w]);
 		owners_free(x->owners);
+		listen_map_fini(&x->lmap);
+		free(x->lowners);
 		geoip_free(x->geo);
 		pthread_cond_destroy(&x->wake);
 		pthread_mutex_destroy(&x->lock);
@@ -600,6 +640,8 @@ void conn_explorer_free(struct conn_explorer *x)
 	for (int w = 0; w < THREADS; w++)
 		geoip_cache_free(x->cache[w]);
 	owners_free(x->owners);
+	listen_map_fini(&x->lmap);
+	free(x->lowners);
 	geoip_free(x->geo);
 	pthread_cond_destroy(&x->wake);
 	pthread_mutex_destroy(&x->lock);

@@ -177,7 +177,7 @@ static int parse_program(struct conn_query *q, const char *v)
 {
 	size_t len = strlen(v);
 
-	if (len > CONN_COMM_MAX)
+	if (len > CONN_PROGRAM_MAX)
 		return -EINVAL;
 	memcpy(q->program, v, len + 1);
 	q->has_program = true;
@@ -231,7 +231,7 @@ static const char *const param_wants[P_COUNT] = {
 	"a port number 0-65535",
 	"a port number 0-65535",
 	"an IPv4 or IPv6 address, optionally /prefix-length",
-	"a process name of at most 16 bytes",
+	"part of a program name (at most 27 bytes), or none",
 	"a two-letter upper-case country code, unknown or none",
 	"a column: local, port, remote, rport, proto, state, direction, rqueue, wqueue, "
 	"program, pid, uid, country, rtt, retrans",
@@ -247,11 +247,18 @@ static int apply(struct conn_query *q, enum param p, const char *v)
 	int i;
 
 	switch (p) {
-	case P_STATE:
-		if (parse_set(v, CONN_STATE_COUNT, conn_state_name, &bits) < 0)
+	case P_STATE: {
+		/* As ss, netstat and people write them: SYN_RECV, syn-recv. */
+		char low[MAX_VALUE + 1];
+		size_t k = 0;
+		for (; v[k] && k < MAX_VALUE; k++)
+			low[k] = v[k] == '-' ? '_' : (v[k] >= 'A' && v[k] <= 'Z') ? (char)(v[k] - 'A' + 'a') : v[k];
+		low[k] = '\0';
+		if (parse_set(low, CONN_STATE_COUNT, conn_state_name, &bits) < 0)
 			return -EINVAL;
 		q->states = bits;
 		return 0;
+	}
 	case P_PROTO:
 		if (strcmp(v, "tcp") == 0)
 			q->protos = CONN_PROTO_TCP;

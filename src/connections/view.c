@@ -71,6 +71,15 @@ bool conn_view_needs_country(const struct conn_view *v)
 	return v->q.has_country || v->q.sort == CONN_COL_COUNTRY || v->q.group != CONN_GROUP_NONE;
 }
 
+void conn_row_program(const struct conn_row *r, char *out)
+{
+	size_t n = strlen(r->comm);
+
+	memcpy(out, r->comm, n + 1);
+	if (r->via_listener && n)
+		memcpy(out + n, CONN_LISTENER_SUFFIX, sizeof(CONN_LISTENER_SUFFIX));
+}
+
 /* ---- comparison ---- */
 
 static int cmp_u(uint64_t a, uint64_t b)
@@ -111,7 +120,8 @@ static int cmp_col(enum conn_column c, const struct conn_row *a, const struct co
 	case CONN_COL_WQUEUE:
 		return cmp_u(a->wqueue, b->wqueue);
 	case CONN_COL_PROGRAM:
-		return strcmp(a->comm, b->comm);
+		r = strcmp(a->comm, b->comm);
+		return r ? r : cmp_u(a->via_listener, b->via_listener);
 	case CONN_COL_PID:
 		return (a->pid > b->pid) - (a->pid < b->pid);
 	case CONN_COL_UID:
@@ -162,8 +172,17 @@ static bool match(const struct conn_query *q, const struct conn_row *r)
 		return false;
 	if (!conn_query_remote_match(q, r->addr_family, r->dst))
 		return false;
-	if (q->has_program && strcmp(r->comm, q->program) != 0)
-		return false;
+	if (q->has_program) {
+		char prog[CONN_PROGRAM_MAX + 1];
+		if (strcmp(q->program, "none") == 0) {
+			if (r->comm[0] != '\0')
+				return false;
+		} else {
+			conn_row_program(r, prog);
+			if (strstr(prog, q->program) == NULL)
+				return false;
+		}
+	}
 	if (q->retransmitting && (!r->has_info ||
 				  r->retransmitting != (q->retransmitting == CONN_RETRANSMITTING_YES)))
 		return false;
@@ -305,6 +324,7 @@ static void group_key(enum conn_group by, const struct conn_row *r, uint8_t key[
 		break;
 	case CONN_GROUP_PROGRAM:
 		memcpy(key, r->comm, strlen(r->comm));
+		key[CONN_COMM_MAX] = r->via_listener;
 		break;
 	case CONN_GROUP_PORT:
 		memcpy(key, &r->sport, 2);

@@ -29,6 +29,7 @@ cp "$POP" "$TMP/flooder"
 	E,5,198.51.100.7,192.0.2.10,8080 \
 	T,2,127.0.0.4,127.0.0.1,8080 \
 	W,3,127.0.0.6,127.0.0.1,8080 \
+	X,2,127.0.0.5,127.0.0.1,8080 \
 	U,127.0.0.1,5353 >"$TMP/pop.out" 2>&1 &
 POP_PID=$!
 wait_ready "$TMP/pop.out"
@@ -72,11 +73,37 @@ expect_jq() { # FILTER WANT WHAT
 	[ "$got" = "$2" ] || fail "$3: $1 gave $got, want $2"
 }
 
-# SYN backlog from one source: the alert link's filter.
+# SYN backlog from one source: the alert link's filter. No process holds a
+# request socket: each is the program of the listener it came through,
+# apid's, marked as such.
 api 'state=syn_recv&port=9090'
 expect_jq '.total' 6 "syn_recv on 9090"
-expect_jq '[.rows[] | [.remote, .port, .direction, .program, .proto, .family]] | unique' \
-	'[["203.0.113.9",9090,"inbound",null,"tcp","ipv4"]]' "syn_recv rows"
+expect_jq '[.rows[] | [.remote, .port, .direction, .program, .pid, .owner, .proto, .family]] | unique' \
+	"[[\"203.0.113.9\",9090,\"inbound\",\"apid\",$APID_PID,\"listener\",\"tcp\",\"ipv4\"]]" "syn_recv rows"
+api 'program=apid%20(listener)'
+expect_jq '[.total, ([.rows[] | .state] | unique)]' '[6,["syn_recv"]]' "program=apid (listener)"
+api 'program=api'
+expect_jq '[.total, ([.rows[] | [.state, .owner]] | unique)]' '[7,[["listen","process"],["syn_recv","listener"]]]' \
+	"program=api: a substring, listener-attributed rows too"
+api 'group=program&state=syn_recv'
+expect_jq '[.groups[] | [.key, .sockets]]' '[["apid (listener)",6]]' "group=program of syn_recv"
+# Server-side TIME_WAIT on sockpop's listener (port 8080) is sockpop's; the
+# client side of TIME_WAIT (an ephemeral port, no listener) has no program.
+api 'state=time_wait&port=8080'
+expect_jq '[.total, ([.rows[] | [.program, .owner, .remote]] | unique)]' \
+	'[2,[["sockpop","listener","127.0.0.5"]]]' "server-side time_wait"
+api 'program=none&state=time_wait&rport=8080'
+expect_jq '[.total, ([.rows[] | [.program, .pid, .owner, .rport]] | unique)]' '[2,[[null,null,null,8080]]]' \
+	"program=none: client-side time_wait"
+api 'program=none'
+jq -e '.total > 0 and ([.rows[] | .program] | unique) == [null]' "$TMP/api.json" >/dev/null ||
+	fail "program=none: $(jq -c '[.total, [.rows[] | .program]]' "$TMP/api.json")"
+# The same rule in netstat_process_sockets.
+ne_scrape >"$TMP/m"
+expect_value "$TMP/m" 'netstat_process_sockets{comm="apid",protocol="tcp",state="syn_recv"}' 6
+expect_value "$TMP/m" 'netstat_process_sockets{comm="sockpop",protocol="tcp",state="time_wait"}' 2
+grep -q '^netstat_unattributed_sockets{protocol="tcp",state="syn_recv"' "$TMP/m" &&
+	fail "syn_recv on apid's listener counted as unattributed"
 api 'state=syn_recv'
 expect_jq '.total' 6 "syn_recv"
 api 'group=remote&state=syn_recv'
@@ -89,10 +116,10 @@ expect_jq '[.rows[] | [.local, .port, .family, .program, .direction]]' \
 	"[[\"0.0.0.0\",8080,\"ipv4\",\"sockpop\",\"listen\"],[\"::\",8443,\"ipv6\",\"sockpop\",\"listen\"],[\"0.0.0.0\",9090,\"ipv4\",\"apid\",\"listen\"],[\"127.0.0.1\",$NE_PORT,\"ipv4\",\"netstat_exporte\",\"listen\"]]" \
 	"listeners"
 # One whole row, every field but the inode.
-api 'program=apid'
-expect_jq '.total' 1 "program=apid"
+api 'program=apid&state=listen'
+expect_jq '.total' 1 "program=apid&state=listen"
 expect_jq '.rows[0] | del(.inode)' \
-	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt\":null,\"retrans\":null,\"retransmitting\":null,\"netns\":null,\"pod\":null,\"container\":null}" \
+	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"owner\":\"process\",\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt\":null,\"retrans\":null,\"retransmitting\":null,\"netns\":null,\"pod\":null,\"container\":null}" \
 	"apid's listener row"
 expect_jq '[.tcp_info, .missing]' '[false,["rtt","retrans","retransmitting","netns","pod","container"]]' \
 	"tcp_info off: missing"
@@ -133,6 +160,8 @@ expect_jq '.total' 8 "local established sockpop"
 api 'state=time_wait&rport=8080'
 expect_jq '[.total, ([.rows[] | [.program, .direction, .remote]] | unique)]' \
 	'[2,[[null,"local","127.0.0.1"]]]' "time_wait"
+api 'state=TIME-WAIT&rport=8080'
+expect_jq '.total' 2 "state=TIME-WAIT (any case, - for _)"
 api 'state=close_wait'
 expect_jq '[.total, ([.rows[] | [.program, .port]] | unique)]' '[3,[["sockpop",8080]]]' "close_wait"
 api 'state=fin_wait2,close_wait&port=8080'
