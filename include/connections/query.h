@@ -17,7 +17,10 @@
  *   order=asc|desc   default asc
  *   limit=N          rows (or groups) returned; default CONN_LIMIT_DEFAULT,
  *                    at most CONN_LIMIT_MAX
- *   group=remote|program|port|country   the grouped view instead of rows
+ *   asn=N            remote AS number (needs the ASN database)
+ *   group=remote|program|port|country|asn|prefix|state|rport
+ *                    the grouped view instead of rows
+ *   format=json|csv  the answer's format; default json
  *   retransmitting=true|false  TCP sockets retransmitting now (or not), as
  *                    tcp_info says; sockets without tcp_info match neither
  * An empty parameter value means "no filter". Unknown or repeated
@@ -84,6 +87,10 @@ enum conn_group {
 	CONN_GROUP_PROGRAM,
 	CONN_GROUP_PORT,
 	CONN_GROUP_COUNTRY,
+	CONN_GROUP_ASN,      /* the remote address's AS (needs the ASN database) */
+	CONN_GROUP_PREFIX,   /* the remote /24 (IPv4) or /48 (IPv6) */
+	CONN_GROUP_STATE,
+	CONN_GROUP_RPORT,
 	CONN_GROUP_COUNT
 };
 const char *conn_group_name(enum conn_group g);
@@ -100,7 +107,9 @@ struct conn_query {
 	uint32_t states;     /* bit per enum conn_state; 0: any */
 	uint8_t protos;      /* CONN_PROTO_* bits; 0: any */
 	uint8_t directions;  /* bit per enum conn_direction; 0: any */
-	bool has_port, has_rport, has_remote, has_program, has_country;
+	bool has_port, has_rport, has_remote, has_program, has_country, has_asn;
+	uint32_t asn;        /* has_asn: the remote address's AS number */
+	bool csv;            /* format=csv: the answer as CSV instead of JSON */
 	uint16_t port, rport;
 	uint8_t remote_family; /* AF_INET or AF_INET6 */
 	uint8_t remote_len;    /* prefix length in bits */

@@ -5,7 +5,8 @@
  * conn_view_finish() folds them into one. Rows view: every row that passes
  * the filter is counted (the total before the limit) and only the first
  * `limit` in sort order are kept, in a bounded heap. Grouped view: sockets
- * per group key, with their states and remote countries; at most
+ * per group key, with their states and remote countries (by port: sockets on
+ * a listener's port; by remote: sockets with a remote); at most
  * CONN_MAX_GROUPS groups per worker, sockets past that are counted as
  * untracked.
  *
@@ -46,6 +47,8 @@ struct conn_row {
 	uint32_t rtt_us;     /* tcpi_rtt */
 	uint32_t total_retrans; /* tcpi_total_retrans */
 	bool via_listener;   /* a request or TIME_WAIT socket: comm and pid are its listener's */
+	bool on_listener;    /* TCP, its local port has a listener (a service port, not ephemeral) */
+	uint32_t asn;        /* the remote AS when the view needs it (conn_view_needs_asn), else 0 */
 	char comm[CONN_COMM_MAX + 1]; /* "" when no owner */
 };
 
@@ -61,6 +64,8 @@ struct conn_group_rec {
 	uint16_t cc[CONN_GROUP_COUNTRIES];
 	uint32_t cc_n[CONN_GROUP_COUNTRIES];
 	uint32_t cc_other;
+	uint8_t sample_family; /* one remote address of the group (for its AS's name) */
+	uint8_t sample[16];
 };
 
 struct conn_view;
@@ -70,8 +75,9 @@ struct conn_view *conn_view_new(const struct conn_query *q, unsigned nworkers);
 void conn_view_free(struct conn_view *v);
 const struct conn_query *conn_view_query(const struct conn_view *v);
 
-/* Whether the filter, sort or grouping needs the row's country. */
+/* Whether the filter, sort or grouping needs the row's country; its AS. */
 bool conn_view_needs_country(const struct conn_view *v);
+bool conn_view_needs_asn(const struct conn_view *v);
 
 /* Adds one row from worker w. 0 or -ENOMEM. */
 int conn_view_add(struct conn_view *v, unsigned w, const struct conn_row *r);
@@ -86,6 +92,10 @@ const struct conn_row *conn_view_rows(const struct conn_view *v, size_t *n);
  * `limit` groups by sockets (borrowed from v). */
 uint64_t conn_view_groups_total(const struct conn_view *v);
 uint64_t conn_view_untracked(const struct conn_view *v);
+/* Sockets that match but belong to no group of this grouping: by port,
+ * those on a port no listener has (ephemeral client ports); by remote,
+ * listeners (no remote address). */
+uint64_t conn_view_ungrouped(const struct conn_view *v);
 const struct conn_group_rec *const *conn_view_groups(const struct conn_view *v, size_t *n);
 
 /* Compares two rows by the query's sort column (then the whole tuple):

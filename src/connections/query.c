@@ -20,7 +20,8 @@ static const char *const column_names[CONN_COL_COUNT] = {
 	[CONN_COL_UID] = "uid", [CONN_COL_COUNTRY] = "country", [CONN_COL_RTT] = "rtt",
 	[CONN_COL_RETRANS] = "retrans",
 };
-static const char *const group_names[CONN_GROUP_COUNT] = {"", "remote", "program", "port", "country"};
+static const char *const group_names[CONN_GROUP_COUNT] = {
+	"", "remote", "program", "port", "country", "asn", "prefix", "state", "rport"};
 
 const char *conn_state_name(unsigned st)
 {
@@ -214,12 +215,12 @@ static int parse_limit(struct conn_query *q, const char *v)
 
 enum param {
 	P_STATE = 0, P_PROTO, P_DIRECTION, P_PORT, P_RPORT, P_REMOTE, P_PROGRAM, P_COUNTRY,
-	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_RETRANSMITTING, P_COUNT
+	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_RETRANSMITTING, P_ASN, P_FORMAT, P_COUNT
 };
 
 static const char *const param_names[P_COUNT] = {
 	"state", "proto", "direction", "port", "rport", "remote", "program", "country",
-	"sort", "order", "limit", "group", "retransmitting",
+	"sort", "order", "limit", "group", "retransmitting", "asn", "format",
 };
 
 /* What a bad value of each parameter gets told. */
@@ -237,8 +238,10 @@ static const char *const param_wants[P_COUNT] = {
 	"program, pid, uid, country, rtt, retrans",
 	"asc or desc",
 	"an integer from 1 to 5000",
-	"remote, program, port or country",
+	"remote, program, port, country, asn, prefix, state or rport",
 	"true or false",
+	"an AS number 1-4294967295",
+	"json or csv",
 };
 
 static int apply(struct conn_query *q, enum param p, const char *v)
@@ -302,6 +305,26 @@ static int apply(struct conn_query *q, enum param p, const char *v)
 		if (i <= 0)
 			return -EINVAL;
 		q->group = (enum conn_group)i;
+		return 0;
+	case P_ASN: {
+		uint64_t n = 0;
+		if (*v == '\0' || strlen(v) > 10)
+			return -EINVAL;
+		for (const char *c = v; *c; c++) {
+			if (*c < '0' || *c > '9')
+				return -EINVAL;
+			n = n * 10 + (uint64_t)(*c - '0');
+		}
+		if (n < 1 || n > UINT32_MAX)
+			return -EINVAL;
+		q->asn = (uint32_t)n;
+		q->has_asn = true;
+		return 0;
+	}
+	case P_FORMAT:
+		if (strcmp(v, "json") != 0 && strcmp(v, "csv") != 0)
+			return -EINVAL;
+		q->csv = v[0] == 'c';
 		return 0;
 	case P_RETRANSMITTING:
 		if (strcmp(v, "true") == 0)

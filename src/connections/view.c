@@ -18,6 +18,7 @@ struct part {
 	struct conn_row *heap; /* owned, limit rows; a max-heap: [0] is the last kept */
 	size_t n;
 	uint64_t total;
+	uint64_t ungrouped;
 	struct group_table groups;
 };
 
@@ -69,6 +70,11 @@ const struct conn_query *conn_view_query(const struct conn_view *v)
 bool conn_view_needs_country(const struct conn_view *v)
 {
 	return v->q.has_country || v->q.sort == CONN_COL_COUNTRY || v->q.group != CONN_GROUP_NONE;
+}
+
+bool conn_view_needs_asn(const struct conn_view *v)
+{
+	return v->q.has_asn || v->q.group == CONN_GROUP_ASN;
 }
 
 void conn_row_program(const struct conn_row *r, char *out)
@@ -185,6 +191,8 @@ static bool match(const struct conn_query *q, const struct conn_row *r)
 	}
 	if (q->retransmitting && (!r->has_info ||
 				  r->retransmitting != (q->retransmitting == CONN_RETRANSMITTING_YES)))
+		return false;
+	if (q->has_asn && r->asn != q->asn)
 		return false;
 	if (q->has_country) {
 		unsigned want = strcmp(q->country, "none") == 0 ? CONN_CC_NONE
@@ -329,6 +337,19 @@ static void group_key(enum conn_group by, const struct conn_row *r, uint8_t key[
 	case CONN_GROUP_PORT:
 		memcpy(key, &r->sport, 2);
 		break;
+	case CONN_GROUP_ASN:
+		memcpy(key, &r->asn, 4);
+		break;
+	case CONN_GROUP_PREFIX:
+		key[0] = r->addr_family;
+		memcpy(key + 1, r->dst, r->addr_family == AF_INET ? 3 : 6); /* /24, /48 */
+		break;
+	case CONN_GROUP_STATE:
+		key[0] = r->state;
+		break;
+	case CONN_GROUP_RPORT:
+		memcpy(key, &r->dport, 2);
+		break;
 	default:
 		memcpy(key, &r->cc, 2);
 		break;
@@ -341,6 +362,13 @@ static int group_add(struct conn_view *v, struct part *p, const struct conn_row 
 	uint8_t key[20];
 	int ret;
 
+	/* A client's ephemeral port is no service; a listener has no remote. */
+	if ((v->q.group == CONN_GROUP_PORT && r->direction != CONN_DIR_LISTEN && !r->on_listener) ||
+	    ((v->q.group == CONN_GROUP_REMOTE || v->q.group == CONN_GROUP_PREFIX) &&
+	     r->direction == CONN_DIR_LISTEN)) {
+		p->ungrouped++;
+		return 0;
+	}
 	group_key(v->q.group, r, key);
 	ret = group_get(&p->groups, key, &g);
 	if (ret < 0)
@@ -348,6 +376,10 @@ static int group_add(struct conn_view *v, struct part *p, const struct conn_row 
 	if (g == NULL) {
 		p->groups.untracked++;
 		return 0;
+	}
+	if (g->sockets == 0) {
+		g->sample_family = r->addr_family;
+		memcpy(g->sample, r->dst, sizeof(g->sample));
 	}
 	g->sockets++;
 	g->states[r->state]++;
@@ -404,6 +436,10 @@ static int merge_groups(struct conn_view *v)
 				t0->untracked += src->sockets;
 				continue;
 			}
+			if (g->sockets == 0) {
+				g->sample_family = src->sample_family;
+				memcpy(g->sample, src->sample, sizeof(g->sample));
+			}
 			g->sockets += src->sockets;
 			for (int s = 0; s < CONN_STATE_COUNT; s++)
 				g->states[s] += src->states[s];
@@ -433,8 +469,10 @@ int conn_view_finish(struct conn_view *v)
 {
 	struct part *p0 = &v->parts[0];
 
-	for (unsigned w = 1; w < v->nworkers; w++)
+	for (unsigned w = 1; w < v->nworkers; w++) {
 		p0->total += v->parts[w].total;
+		p0->ungrouped += v->parts[w].ungrouped;
+	}
 	if (v->q.group != CONN_GROUP_NONE)
 		return merge_groups(v);
 	for (unsigned w = 1; w < v->nworkers; w++)
@@ -458,6 +496,11 @@ const struct conn_row *conn_view_rows(const struct conn_view *v, size_t *n)
 uint64_t conn_view_groups_total(const struct conn_view *v)
 {
 	return v->parts[0].groups.n;
+}
+
+uint64_t conn_view_ungrouped(const struct conn_view *v)
+{
+	return v->parts[0].ungrouped;
 }
 
 uint64_t conn_view_untracked(const struct conn_view *v)

@@ -198,6 +198,55 @@ expect_jq '[.groups[] | [.key, .sockets, .states]]' \
 	'[["sockpop",8,{"established":8}],["flooder",6,{"syn_sent":6}]]' "group=program"
 api 'group=port&direction=inbound&state=established'
 expect_jq '[.groups[] | [.key, .sockets]]' '[[8080,5],[8443,3]]' "group=port"
+# By local port: only service ports (a listener's); a client's ephemeral
+# ports are counted apart.
+api 'group=port&program=sockpop&state=established'
+expect_jq '[.total, .ungrouped, ([.groups[] | [.key, .sockets]] | sort)]' '[24,12,[[8080,9],[8443,3]]]' "group=port without ephemeral ports"
+# By remote: listeners (0.0.0.0, ::) have none.
+api 'group=remote&program=sockpop'
+jq -e '[.groups[] | .key] | (index("0.0.0.0") == null and index("::") == null)' "$TMP/api.json" >/dev/null ||
+	fail "group=remote lists a listener's address: $(jq -c '[.groups[] | .key]' "$TMP/api.json")"
+expect_jq '.ungrouped' 3 "group=remote: sockpop's listeners (8080, 8443, UDP 5353) apart"
+api 'group=state&program=sockpop'
+expect_jq '[.groups[] | [.key, .sockets]] | sort' \
+	'[["close_wait",3],["established",24],["fin_wait2",3],["listen",2],["time_wait",2],["unconnected",1]]' "group=state"
+api 'group=rport&direction=outbound&proto=tcp'
+expect_jq '[.groups[] | [.key, .sockets]] | sort' '[[8080,5],[8443,3],[9090,6]]' "group=rport"
+api 'group=prefix&state=established&direction=inbound'
+expect_jq '[.groups[] | [.key, .sockets]] | sort' '[["198.51.100.0/24",5],["2001:db8::/48",3]]' "group=prefix"
+
+# CSV: the same rows as JSON, in the same order.
+api 'program=sockpop&sort=port&limit=100'
+jq -r '.rows[] | [.proto, .family, .local, .port, .remote, .rport, .state, .direction, .rqueue, .wqueue,
+	.program, .pid, .owner, .uid, .user, .inode, .country, .asn, .as_org, .rtt, .retrans, .retransmitting,
+	.netns, .pod, .container] | map(if . == null then "" else tostring end) | join(",")' "$TMP/api.json" >"$TMP/want.csv"
+curl -sf -D "$TMP/h" -o "$TMP/got.csv" "$NE_URL/api/v1/connections?program=sockpop&sort=port&limit=100&format=csv" ||
+	fail "format=csv failed"
+grep -qi '^content-type: text/csv; charset=utf-8' "$TMP/h" || fail "CSV content type: $(cat "$TMP/h")"
+head -n 1 "$TMP/got.csv" | tr -d '\r' | grep -qx 'proto,family,local,port,remote,rport,state,direction,rqueue,wqueue,program,pid,owner,uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,pod,container' ||
+	fail "CSV header: $(head -n 1 "$TMP/got.csv")"
+tail -n +2 "$TMP/got.csv" | tr -d '\r' | diff - "$TMP/want.csv" >"$TMP/csv.diff" || fail "CSV differs from JSON rows: $(head -c 1500 "$TMP/csv.diff")"
+[ "$(wc -l <"$TMP/want.csv")" -ge 30 ] || fail "only $(wc -l <"$TMP/want.csv") rows compared"
+curl -sf "$NE_URL/api/v1/connections?group=state&program=sockpop&format=csv" | tr -d '\r' >"$TMP/g.csv"
+grep -qx 'established,24,24,0,0,0,0,0,0,0,0,0,0,0,0' "$TMP/g.csv" || fail "grouped CSV: $(cat "$TMP/g.csv")"
+
+# gzip when asked, and 304 for an unchanged answer (its ETag in If-None-Match).
+q='state=listen&sort=port'
+curl -sf -D "$TMP/h1" -o "$TMP/plain.json" "$NE_URL/api/v1/connections?$q" || fail "GET $q"
+curl -sf -H 'Accept-Encoding: gzip' -D "$TMP/h2" -o "$TMP/body.gz" "$NE_URL/api/v1/connections?$q" || fail "GET $q gzip"
+grep -qi '^content-encoding: gzip' "$TMP/h2" || fail "no gzip: $(cat "$TMP/h2")"
+grep -qi '^content-encoding' "$TMP/h1" && fail "gzip without Accept-Encoding"
+[ "$(gzip -dc "$TMP/body.gz" | jq -c 'del(.dump)')" = "$(jq -c 'del(.dump)' "$TMP/plain.json")" ] || fail "gzip body differs"
+etag=$(grep -i '^etag:' "$TMP/h1" | tr -d '\r' | cut -d' ' -f2)
+[ -n "$etag" ] || fail "no ETag: $(cat "$TMP/h1")"
+code=$(curl -s -o "$TMP/nm" -w '%{http_code}' -H "If-None-Match: $etag" "$NE_URL/api/v1/connections?$q")
+[ "$code" = 304 ] && [ ! -s "$TMP/nm" ] || fail "If-None-Match $etag: HTTP $code, $(wc -c <"$TMP/nm") bytes"
+gtag=$(grep -i '^etag:' "$TMP/h2" | tr -d '\r' | cut -d' ' -f2)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-None-Match: $gtag" "$NE_URL/api/v1/connections?$q")
+[ "$code" = 304 ] || fail "If-None-Match $gtag with gzip: HTTP $code"
+# A changed answer is a 200 again (another limit: other rows).
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$NE_URL/api/v1/connections?$q&limit=1")
+[ "$code" = 200 ] || fail "If-None-Match on a different answer: HTTP $code"
 
 # Hostile query strings: 400 and one line saying what is wrong.
 while IFS='|' read -r q want; do
@@ -217,6 +266,10 @@ program=%0d%0aSet-Cookie:x|bad query string
 program=%zz|bad query string
 %3Cscript%3E=1|unknown parameter '<script>'
 country=DE|need --geoip.database
+asn=64496|need --geoip.database
+group=asn|need --geoip.database
+format=xml|bad value for 'format'
+group=bogus|bad value for 'group'
 CASES
 code=$(curl -s -o /dev/null -w '%{http_code}' "$NE_URL/api/v1/connections?$(printf 'a%.0s=1&' $(seq 40))")
 [ "$code" = 400 ] || fail "40 parameters: HTTP $code, want 400"

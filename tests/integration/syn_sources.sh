@@ -116,4 +116,13 @@ api 'state=syn_recv&group=country'
 expect_jq '[.groups[] | [.key, .sockets]] | sort' '[["",1],["DE",12],["FR",4],["JP",3],["NL",3]]' "group=country"
 api 'state=syn_recv&country=NL'
 expect_jq '.total' 3 "country=NL"
+# The alerts' links: by AS, by prefix.
+api 'state=syn_recv&group=asn'
+expect_jq '[.groups[] | [.key, .as_org, .sockets]] | sort' \
+	'[["","",1],["64496","Documentation Net One",12],["64497","Documentation Net Two",4],["64498","Documentation <b>Three</b>",3],["64499","Documentation Net Six",3]]' "group=asn"
+api 'state=syn_recv&asn=64496&group=prefix'
+expect_jq '[.total, [.groups[] | [.key, .sockets]]]' '[12,[["192.0.2.0/24",12]]]' "asn=64496&group=prefix"
+api 'state=syn_recv&group=prefix'
+expect_jq '[.groups[] | [.key, .sockets]] | sort' \
+	'[["10.9.0.0/24",1],["192.0.2.0/24",12],["198.51.100.0/24",4],["2001:db8:1::/48",2],["2001:db8:2::/48",1],["203.0.113.0/24",3]]' "group=prefix"
 echo "syn_sources: a distributed SYN flood by country, prefix and AS exact in the metrics and the API"
