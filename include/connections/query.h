@@ -77,6 +77,7 @@ enum conn_column {
 	CONN_COL_COUNTRY,
 	CONN_COL_RTT,
 	CONN_COL_RETRANS,
+	CONN_COL_PROBLEMS,   /* problems first: syn_recv, close_wait, retransmitting, full queues */
 	CONN_COL_COUNT
 };
 const char *conn_column_name(enum conn_column c);

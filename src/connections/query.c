@@ -18,7 +18,7 @@ static const char *const column_names[CONN_COL_COUNT] = {
 	[CONN_COL_DIRECTION] = "direction", [CONN_COL_RQUEUE] = "rqueue",
 	[CONN_COL_WQUEUE] = "wqueue", [CONN_COL_PROGRAM] = "program", [CONN_COL_PID] = "pid",
 	[CONN_COL_UID] = "uid", [CONN_COL_COUNTRY] = "country", [CONN_COL_RTT] = "rtt",
-	[CONN_COL_RETRANS] = "retrans",
+	[CONN_COL_RETRANS] = "retrans", [CONN_COL_PROBLEMS] = "problems",
 };
 static const char *const group_names[CONN_GROUP_COUNT] = {
 	"", "remote", "program", "port", "country", "asn", "prefix", "state", "rport"};
@@ -235,7 +235,7 @@ static const char *const param_wants[P_COUNT] = {
 	"part of a program name (at most 27 bytes), or none",
 	"a two-letter upper-case country code, unknown or none",
 	"a column: local, port, remote, rport, proto, state, direction, rqueue, wqueue, "
-	"program, pid, uid, country, rtt, retrans",
+	"program, pid, uid, country, rtt, retrans, problems",
 	"asc or desc",
 	"an integer from 1 to 5000",
 	"remote, program, port, country, asn, prefix, state or rport",

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "sockdiag/reply.h"
+
 /* Open addressing; a record with sockets == 0 is an empty slot. */
 struct group_table {
 	struct conn_group_rec *slots; /* owned */
@@ -100,6 +102,23 @@ static int cmp_addr(uint8_t fa, const uint8_t *a, uint8_t fb, const uint8_t *b)
 	return memcmp(a, b, fa == AF_INET ? 4 : 16);
 }
 
+/* How much a row needs a look, most first: half-open and leaked
+ * (CLOSE_WAIT) connections, then retransmitting ones, the other closing
+ * states, connects in progress, established, TIME_WAIT, listeners, UDP. */
+static unsigned problem_rank(const struct conn_row *r)
+{
+	static const uint8_t rank[CONN_STATE_COUNT] = {
+		[DIAG_TCP_SYN_RECV] = 0, [DIAG_TCP_CLOSE_WAIT] = 1, [DIAG_TCP_FIN_WAIT1] = 3,
+		[DIAG_TCP_LAST_ACK] = 3, [DIAG_TCP_CLOSING] = 3, [DIAG_TCP_CLOSE] = 3,
+		[DIAG_TCP_SYN_SENT] = 4, [DIAG_TCP_ESTABLISHED] = 5, [DIAG_TCP_FIN_WAIT2] = 6,
+		[DIAG_TCP_TIME_WAIT] = 7, [DIAG_TCP_LISTEN] = 8, [CONN_STATE_UDP_CONNECTED] = 9,
+		[CONN_STATE_UDP_UNCONNECTED] = 9,
+	};
+	if (r->has_info && r->retransmitting)
+		return 2;
+	return r->state < CONN_STATE_COUNT ? rank[r->state] : 10;
+}
+
 static int cmp_col(enum conn_column c, const struct conn_row *a, const struct conn_row *b)
 {
 	int r;
@@ -139,6 +158,9 @@ static int cmp_col(enum conn_column c, const struct conn_row *a, const struct co
 	case CONN_COL_RETRANS:
 		r = cmp_u(a->total_retrans, b->total_retrans);
 		return r ? r : cmp_u(a->retransmitting, b->retransmitting);
+	case CONN_COL_PROBLEMS: /* then fuller queues first */
+		r = cmp_u(problem_rank(a), problem_rank(b));
+		return r ? r : cmp_u((uint64_t)b->rqueue + b->wqueue, (uint64_t)a->rqueue + a->wqueue);
 	default:
 		return 0;
 	}
