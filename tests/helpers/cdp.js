@@ -10,6 +10,8 @@
 //   shot FILE            a PNG screenshot of the viewport: "ok"
 //   errors               JSON list of script exceptions and console errors
 //                        (CSP violations among them) so far
+//   metrics              JSON of the page's main-thread time so far, in
+//                        seconds: {task, layout, script, style}
 //   quit
 'use strict';
 const { spawn } = require('child_process');
@@ -78,6 +80,7 @@ async function main() {
 	await send('Runtime.enable');
 	await send('Log.enable');
 	await send('Page.enable');
+	await send('Performance.enable');
 	await setSize(width, height);
 	await send('Page.navigate', { url });
 	const rl = readline.createInterface({ input: process.stdin });
@@ -104,6 +107,11 @@ async function main() {
 				const r = await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: false });
 				fs.writeFileSync(rest[0], Buffer.from(r.data, 'base64'));
 				out = 'ok';
+			} else if (cmd === 'metrics') {
+				const r = await send('Performance.getMetrics');
+				const m = Object.fromEntries(r.metrics.map((x) => [x.name, x.value]));
+				out = JSON.stringify({ task: m.TaskDuration, layout: m.LayoutDuration, script: m.ScriptDuration,
+					style: m.RecalcStyleDuration });
 			} else if (cmd === 'errors') {
 				out = JSON.stringify(errors);
 			} else if (cmd === 'quit') {
