@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "sockdiag/reply.h"
+#include "util/numbers.h"
 
 #define MAX_VALUE 256 /* decoded bytes of one value */
 
@@ -307,15 +308,8 @@ static int apply(struct conn_query *q, enum param p, const char *v)
 		q->group = (enum conn_group)i;
 		return 0;
 	case P_ASN: {
-		uint64_t n = 0;
-		if (*v == '\0' || strlen(v) > 10)
-			return -EINVAL;
-		for (const char *c = v; *c; c++) {
-			if (*c < '0' || *c > '9')
-				return -EINVAL;
-			n = n * 10 + (uint64_t)(*c - '0');
-		}
-		if (n < 1 || n > UINT32_MAX)
+		uint64_t n;
+		if (num_parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > UINT32_MAX)
 			return -EINVAL;
 		q->asn = (uint32_t)n;
 		q->has_asn = true;

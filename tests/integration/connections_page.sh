@@ -60,7 +60,7 @@ grep -q '<td class="prog">sockpop</td>' "$TMP/dom.html" || fail "sockpop's rows 
 [ "$(grep -o '<th[^>]*><button type="button"' "$TMP/dom.html" | wc -l)" -ge 12 ] || fail "sortable headers are not buttons"
 # Problems first by default: no column is the sort.
 grep -q 'aria-sort' "$TMP/dom.html" && fail "a column marked as the default sort"
-[ "$(grep -o '<input name=' "$TMP/dom.html" | wc -l)" = "$(grep -o '<label>[A-Za-z ]*<input name=' "$TMP/dom.html" | wc -l)" ] ||
+[ "$(grep -o '<input name=' "$TMP/dom.html" | wc -l)" = "$(grep -o '<label[^>]*>[A-Za-z ]*<input name=' "$TMP/dom.html" | wc -l)" ] ||
 	fail "a filter field without a label"
 
 # The program named like markup is text: escaped in the serialised DOM, and
@@ -114,6 +114,7 @@ cdp_wait() { # MS EXPR WHAT
 	[ "$REPLY" = ok ] || fail "$3 (waited $1 ms for $2)"
 }
 cdp_wait 20000 "document.body.dataset.loaded === 'true'" "the page did not load"
+cdp eval "performance.setResourceTimingBufferSize(100000)" # the requests are counted below
 
 # The summary strip counts what the API counts for the same filter.
 cdp eval "[...document.querySelectorAll('#sum-states .chip')].filter(b => b.dataset.count !== '0').map(b => b.dataset.state + '=' + b.dataset.count).sort().join(' ')"
@@ -140,6 +141,35 @@ cdp_wait 15000 "document.querySelectorAll('tr.row.closed').length === 4 && docum
 	"the 4 closed rows are not marked closed"
 cdp_wait 15000 "document.querySelectorAll('tr.row.closed').length === 0 && document.querySelectorAll('tr.row').length === 6" \
 	"closed rows still shown after the next refresh"
+
+# A text selection in the table survives refreshes (the rows are not
+# redrawn under it); once it is cleared the new rows appear.
+cdp eval "(() => { const td = document.querySelector('tr.row td'); const r = document.createRange(); r.selectNodeContents(td); getSelection().removeAllRanges(); getSelection().addRange(r); return getSelection().toString(); })()"
+sel=$REPLY
+"$POP" L,127.0.0.1,8082 E,1,127.0.0.3,127.0.0.1,8082 >"$TMP/more2.out" 2>&1 &
+MORE2=$!
+wait_ready "$TMP/more2.out"
+cdp eval "performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length"
+n0=$REPLY
+cdp_wait 15000 "performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length >= $n0 + 8" "no two refreshes"
+cdp eval "getSelection().toString() + '|' + document.querySelectorAll('tr.row').length"
+[ "$REPLY" = "${sel%\"}|6\"" ] || fail "the selection did not survive the refresh ($REPLY, selected $sel)"
+cdp eval "getSelection().removeAllRanges()"
+cdp_wait 15000 "document.querySelectorAll('tr.row').length === 8" "the new rows did not appear once the selection was cleared"
+kill "$MORE2"
+wait "$MORE2" 2>/dev/null || true
+
+# A hidden tab does not refresh; it refreshes again when shown.
+cdp eval "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'}); document.dispatchEvent(new Event('visibilitychange')); 0"
+sleep 1
+cdp eval "performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length"
+n0=$REPLY
+sleep 7
+cdp eval "performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length"
+[ "$REPLY" = "$n0" ] || fail "a hidden tab refreshed ($n0 -> $REPLY requests)"
+cdp eval "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'}); document.dispatchEvent(new Event('visibilitychange')); 0"
+cdp_wait 5000 "performance.getEntriesByType('resource').filter(e => e.name.includes('/api/')).length > $n0" "no refresh when the tab is shown again"
+cdp_wait 15000 "document.querySelectorAll('tr.row').length === 6 && document.querySelectorAll('tr.row.closed').length === 0" "rows after the hidden tab"
 
 # Screenshots, wide and narrow; at 420 px the program is in view.
 cdp shot "$BUILD/connections-1400.png"

@@ -127,7 +127,10 @@ static const struct {
 	{"country=DEU", "bad value for 'country'"},
 	{"sort=name", "bad value for 'sort'"},
 	{"order=up", "bad value for 'order'"},
-	{"group=state", "bad value for 'group'"},
+	{"group=bogus", "bad value for 'group'"},
+	{"asn=0", "bad value for 'asn'"},
+	{"asn=4294967296", "bad value for 'asn'"},
+	{"format=xml", "bad value for 'format'"},
 	{"retransmitting=yes", "bad value for 'retransmitting'"},
 	{"retransmitting=1", "bad value for 'retransmitting'"},
 	{"proto=sctp", "bad value for 'proto'"},
@@ -405,6 +408,7 @@ static void test_view_groups(void **st)
 	v = conn_view_new(&q, 2);
 	for (unsigned i = 0; i < 110; i++) {
 		struct conn_row r = mkrow(i);
+		r.direction = CONN_DIR_INBOUND; /* listeners have no remote: not grouped */
 		conn_view_add(v, i % 2, &r);
 	}
 	assert_int_equal(conn_view_finish(v), 0);
@@ -420,6 +424,26 @@ static void test_view_groups(void **st)
 		sum += g[i]->cc_n[0] + g[i]->cc_n[1] + g[i]->cc_n[2] + g[i]->cc_n[3] + g[i]->cc_other;
 	}
 	assert_int_equal(sum, 30);
+	conn_view_free(v);
+
+	/* By local port: a client's ephemeral ports are no group; listeners
+	 * and sockets on a listener's port are. */
+	q.group = CONN_GROUP_PORT;
+	v = conn_view_new(&q, 2);
+	for (unsigned i = 0; i < 110; i++) {
+		struct conn_row r = mkrow(i);
+		r.direction = i % 3 == 0 ? CONN_DIR_LISTEN : CONN_DIR_OUTBOUND;
+		r.on_listener = i % 3 == 1;
+		conn_view_add(v, i % 2, &r);
+	}
+	assert_int_equal(conn_view_finish(v), 0);
+	assert_int_equal(conn_view_total(v), 110);
+	assert_int_equal(conn_view_ungrouped(v), 36); /* i % 3 == 2 */
+	g = conn_view_groups(v, &n);
+	sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += g[i]->sockets;
+	assert_int_equal(sum, 74);
 	conn_view_free(v);
 
 	/* By program: four programs, the sizes of i % 4 over 0..109. */
