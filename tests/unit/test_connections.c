@@ -429,6 +429,7 @@ static void test_view_groups(void **st)
 	/* By local port: a client's ephemeral ports are no group; listeners
 	 * and sockets on a listener's port are. */
 	q.group = CONN_GROUP_PORT;
+	q.limit = 10;
 	v = conn_view_new(&q, 2);
 	for (unsigned i = 0; i < 110; i++) {
 		struct conn_row r = mkrow(i);
