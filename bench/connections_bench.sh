@@ -18,6 +18,16 @@
 # RTT and retransmissions): its scrape and the same two API queries, against
 # A's plain scrape, and its peak RSS.
 # Then bench/geoip_lookup's per-lookup cost, cached and not.
+#
+# With REFRESH_BEFORE=PATH (another build's netstat_exporter, e.g. main's):
+# the cost of one refresh of the /connections page at limits 100 and 5000,
+# that build ("before") against this one ("after"), side by side on the same
+# population: bytes on the wire (headers and body) and server time of the
+# requests one refresh makes (before: the rows; after: the rows and the
+# summary's three grouped queries, gzip, first and unchanged: 304), and the
+# page's main-thread time per refresh in headless Chromium (DevTools
+# Performance metrics over 3 refreshes, tests/helpers/cdp.js). With
+# REFRESH_ONLY=1 it stops there.
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: connections_bench.sh BUILD_DIR [SIZE] [RUNS] [GEOIP_DB]}" && pwd)
@@ -52,6 +62,70 @@ while [ "$pairs" -gt 0 ]; do
 	pairs=$((pairs - n))
 	w=$((w + 1))
 done
+
+if [ -n "${REFRESH_BEFORE:-}" ]; then
+	"$REFRESH_BEFORE" --web.listen-address=127.0.0.1:19203 --web.enable-connections >"$TMP/before.log" 2>&1 &
+	PIDS+=("$!")
+	"$NE" --web.listen-address=127.0.0.1:19204 --web.enable-connections >"$TMP/after.log" 2>&1 &
+	PIDS+=("$!")
+	for port in 19203 19204; do
+		for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+	done
+	# bytes (headers + body) and seconds of the requests of one refresh
+	fetch() { # URL [ETAG] -> "bytes seconds etag"
+		local h=() out
+		[ -n "${2:-}" ] && h=(-H "If-None-Match: $2")
+		out=$(curl -s -D "$TMP/h" -o /dev/null -H 'Accept-Encoding: gzip' "${h[@]}" \
+			-w '%{size_header} %{size_download} %{time_total}' "$1")
+		echo "$out $(grep -i '^etag:' "$TMP/h" | tr -d '\r' | cut -d' ' -f2)"
+	}
+	total=$(curl -s "http://127.0.0.1:19204/api/v1/connections?limit=1" | jq '.total')
+	printf 'refresh cost at %s sockets (sum over the requests of one refresh; medians of %s)\n' "$total" "$RUNS"
+	printf '%-8s %-6s %-22s %12s %10s %14s\n' build limit refresh bytes server_ms main_thread_ms
+	for limit in 100 5000; do
+		for side in before after; do
+			if [ "$side" = before ]; then
+				urls=("http://127.0.0.1:19203/api/v1/connections?limit=$limit")
+			else
+				b="http://127.0.0.1:19204/api/v1/connections?"
+				urls=("${b}limit=$limit&sort=problems" "${b}group=state&limit=20" "${b}group=program&limit=3")
+			fi
+			for kind in first unchanged; do
+				[ "$side" = before ] && [ "$kind" = unchanged ] && continue
+				by=() ms=()
+				for _ in $(seq "$RUNS"); do
+					tb=0 tt=0
+					for u in "${urls[@]}"; do
+						tag=""
+						[ "$kind" = unchanged ] && tag=$(fetch "$u" | awk '{ print $4 }')
+						read -r hb bb sec _ < <(fetch "$u" "$tag")
+						tb=$((tb + hb + bb))
+						tt=$(awk -v a="$tt" -v b="$sec" 'BEGIN { print a + b }')
+					done
+					by+=("$tb") ms+=("$(awk -v t="$tt" 'BEGIN { print t * 1000 }')")
+				done
+				mb=$(printf '%s\n' "${by[@]}" | median)
+				mm=$(printf '%s\n' "${ms[@]}" | median)
+				mt=""
+				if [ "$kind" = first ]; then
+					port=$([ "$side" = before ] && echo 19203 || echo 19204)
+					coproc CDP { node "$SRC/tests/helpers/cdp.js" "$TMP/prof-$side-$limit" 1400 900 "http://127.0.0.1:$port/connections?limit=$limit" 2>/dev/null; }
+					cdp() { echo "$*" >&"${CDP[1]}"; IFS= read -r -t 120 REPLY <&"${CDP[0]}"; }
+					cdp wait 60000 "document.body.dataset.loaded === 'true'"
+					sleep 1
+					cdp metrics; m0=$(jq .task <<<"$REPLY")
+					sleep 15.5 # three refreshes
+					cdp metrics; m1=$(jq .task <<<"$REPLY")
+					echo quit >&"${CDP[1]}"
+					wait "$CDP_PID" 2>/dev/null || true
+					mt=$(awk -v a="$m0" -v b="$m1" 'BEGIN { printf "%.0f", (b - a) * 1000 / 3 }')
+				fi
+				printf '%-8s %-6s %-22s %12s %10.1f %14s\n' "$side" "$limit" "$kind" "$mb" "$mm" "$mt"
+			done
+		done
+	done
+	[ "${REFRESH_ONLY:-}" = 1 ] && exit 0
+fi
 
 "$NE" --web.listen-address=127.0.0.1:19200 --web.enable-connections >"$TMP/a.log" 2>&1 &
 A_PID=$!

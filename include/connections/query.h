@@ -3,19 +3,24 @@
  * Pure: bytes in, a struct conn_query out, or one line saying what is wrong
  * (the HTTP front answers 400 with it). Parameters:
  *   state=S[,S...]   TCP states as in netstat_tcp_sockets ("syn_recv"), and
- *                    "unconnected"/"connected" for UDP
+ *                    "unconnected"/"connected" for UDP; any case, '-' for '_'
+ *                    ("SYN_RECV", "syn-recv")
  *   proto=tcp|udp    protocol
  *   direction=D[,D]  listen, inbound, outbound, local
  *   port=N           local port
  *   rport=N          remote port
  *   remote=ADDR[/LEN] remote address or CIDR prefix (IPv4 or IPv6)
- *   program=COMM     process name, exactly
+ *   program=TEXT     part of the program as shown ("sshd", "sshd (listener)"),
+ *                    or "none" for sockets without one
  *   country=CC       remote country (ISO 3166 alpha-2), "unknown" or "none"
  *   sort=COLUMN      any column of a row (see conn_column_name); default local
  *   order=asc|desc   default asc
  *   limit=N          rows (or groups) returned; default CONN_LIMIT_DEFAULT,
  *                    at most CONN_LIMIT_MAX
- *   group=remote|program|port|country   the grouped view instead of rows
+ *   asn=N            remote AS number (needs the ASN database)
+ *   group=remote|program|port|country|asn|prefix|state|rport
+ *                    the grouped view instead of rows
+ *   format=json|csv  the answer's format; default json
  *   retransmitting=true|false  TCP sockets retransmitting now (or not), as
  *                    tcp_info says; sockets without tcp_info match neither
  * An empty parameter value means "no filter". Unknown or repeated
@@ -33,6 +38,8 @@
 #define CONN_LIMIT_MAX 5000
 #define CONN_QUERY_MAX_LEN 2048 /* raw query string bytes */
 #define CONN_COMM_MAX 16        /* a process name (TASK_COMM_LEN - 1) */
+#define CONN_LISTENER_SUFFIX " (listener)"
+#define CONN_PROGRAM_MAX (CONN_COMM_MAX + 11) /* a comm and CONN_LISTENER_SUFFIX */
 
 /* A socket's state key: the eleven TCP states of enum diag_tcp_state, then
  * the two UDP ones. */
@@ -70,6 +77,7 @@ enum conn_column {
 	CONN_COL_COUNTRY,
 	CONN_COL_RTT,
 	CONN_COL_RETRANS,
+	CONN_COL_PROBLEMS,   /* problems first: syn_recv, close_wait, retransmitting, full queues */
 	CONN_COL_COUNT
 };
 const char *conn_column_name(enum conn_column c);
@@ -80,6 +88,10 @@ enum conn_group {
 	CONN_GROUP_PROGRAM,
 	CONN_GROUP_PORT,
 	CONN_GROUP_COUNTRY,
+	CONN_GROUP_ASN,      /* the remote address's AS (needs the ASN database) */
+	CONN_GROUP_PREFIX,   /* the remote /24 (IPv4) or /48 (IPv6) */
+	CONN_GROUP_STATE,
+	CONN_GROUP_RPORT,
 	CONN_GROUP_COUNT
 };
 const char *conn_group_name(enum conn_group g);
@@ -96,12 +108,14 @@ struct conn_query {
 	uint32_t states;     /* bit per enum conn_state; 0: any */
 	uint8_t protos;      /* CONN_PROTO_* bits; 0: any */
 	uint8_t directions;  /* bit per enum conn_direction; 0: any */
-	bool has_port, has_rport, has_remote, has_program, has_country;
+	bool has_port, has_rport, has_remote, has_program, has_country, has_asn;
+	uint32_t asn;        /* has_asn: the remote address's AS number */
+	bool csv;            /* format=csv: the answer as CSV instead of JSON */
 	uint16_t port, rport;
 	uint8_t remote_family; /* AF_INET or AF_INET6 */
 	uint8_t remote_len;    /* prefix length in bits */
 	uint8_t remote[16];    /* network order, bits past remote_len zero */
-	char program[CONN_COMM_MAX + 1];
+	char program[CONN_PROGRAM_MAX + 1]; /* a substring of the shown program, or "none" */
 	char country[8];       /* "DE", "unknown" or "none" */
 	uint8_t retransmitting; /* CONN_RETRANSMITTING_* */
 	enum conn_column sort;

@@ -5,7 +5,8 @@
  * conn_view_finish() folds them into one. Rows view: every row that passes
  * the filter is counted (the total before the limit) and only the first
  * `limit` in sort order are kept, in a bounded heap. Grouped view: sockets
- * per group key, with their states and remote countries; at most
+ * per group key, with their states and remote countries (by port: sockets on
+ * a listener's port; by remote: sockets with a remote); at most
  * CONN_MAX_GROUPS groups per worker, sockets past that are counted as
  * untracked.
  *
@@ -45,17 +46,26 @@ struct conn_row {
 	bool retransmitting; /* diag_tcp_retransmitting() */
 	uint32_t rtt_us;     /* tcpi_rtt */
 	uint32_t total_retrans; /* tcpi_total_retrans */
+	bool via_listener;   /* a request or TIME_WAIT socket: comm and pid are its listener's */
+	bool on_listener;    /* TCP, its local port has a listener (a service port, not ephemeral) */
+	uint32_t asn;        /* the remote AS when the view needs it (conn_view_needs_asn), else 0 */
 	char comm[CONN_COMM_MAX + 1]; /* "" when no owner */
 };
 
+/* The program as shown and filtered: comm, "comm (listener)" for a socket
+ * attributed to its listener, "" without an owner. out: CONN_PROGRAM_MAX + 1 bytes. */
+void conn_row_program(const struct conn_row *r, char *out);
+
 /* A group's key and counts. */
 struct conn_group_rec {
-	uint8_t key[20];     /* by group: fam+addr, comm, port (2 bytes) or cc (2 bytes) */
+	uint8_t key[20];     /* by group: fam+addr, comm and [16] via listener, port (2 bytes) or cc (2 bytes) */
 	uint64_t sockets;
 	uint32_t states[CONN_STATE_COUNT];
 	uint16_t cc[CONN_GROUP_COUNTRIES];
 	uint32_t cc_n[CONN_GROUP_COUNTRIES];
 	uint32_t cc_other;
+	uint8_t sample_family; /* one remote address of the group (for its AS's name) */
+	uint8_t sample[16];
 };
 
 struct conn_view;
@@ -65,8 +75,9 @@ struct conn_view *conn_view_new(const struct conn_query *q, unsigned nworkers);
 void conn_view_free(struct conn_view *v);
 const struct conn_query *conn_view_query(const struct conn_view *v);
 
-/* Whether the filter, sort or grouping needs the row's country. */
+/* Whether the filter, sort or grouping needs the row's country; its AS. */
 bool conn_view_needs_country(const struct conn_view *v);
+bool conn_view_needs_asn(const struct conn_view *v);
 
 /* Adds one row from worker w. 0 or -ENOMEM. */
 int conn_view_add(struct conn_view *v, unsigned w, const struct conn_row *r);
@@ -81,6 +92,10 @@ const struct conn_row *conn_view_rows(const struct conn_view *v, size_t *n);
  * `limit` groups by sockets (borrowed from v). */
 uint64_t conn_view_groups_total(const struct conn_view *v);
 uint64_t conn_view_untracked(const struct conn_view *v);
+/* Sockets that match but belong to no group of this grouping: by port,
+ * those on a port no listener has (ephemeral client ports); by remote,
+ * listeners (no remote address). */
+uint64_t conn_view_ungrouped(const struct conn_view *v);
 const struct conn_group_rec *const *conn_view_groups(const struct conn_view *v, size_t *n);
 
 /* Compares two rows by the query's sort column (then the whole tuple):

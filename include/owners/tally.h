@@ -6,8 +6,13 @@
  * cache, so the dump's worker threads may call it at once, each with its own
  * worker index.
  *
+ * Request sockets (syn_recv) and TIME_WAIT sockets have no inode: those on a
+ * host listener's local address and port count for the listener's owner
+ * (owners/listen_map.h), in the series of their own state, since no process
+ * ever holds either itself. The rest, on no listener, are kernel-held.
+ *
  * Sockets nobody can be found for are counted by reason: "kernel" (inode 0:
- * TIME_WAIT, SYN_RECV request sockets, orphans closed by their process) and
+ * TIME_WAIT and SYN_RECV on no listener, orphans closed by their process) and
  * "not_found" (an inode no readable fd table holds: another pid namespace,
  * an unreadable table, or a socket newer than the cache, which the next
  * refresh looks for). */
@@ -24,6 +29,10 @@
 /* Per worker and dump: listening sockets and unknown inodes remembered. */
 #define TALLY_MAX_LISTENERS 8192
 #define TALLY_MAX_MISSING 4096
+/* Per worker and dump: distinct local (address, port) pairs of request and
+ * TIME_WAIT sockets waiting for their listener; past 3/4 of it they count as
+ * kernel-held. */
+#define TALLY_MAX_PENDING 8192
 
 /* Optional owner labels, each off by default (cardinality). */
 struct tally_opts {

@@ -135,7 +135,9 @@ enum census_metric {
 	CENSUS_METRIC_TCP_PEER_SOCKETS,       /* {scope, direction} */
 	CENSUS_METRIC_TCP_TOP_INBOUND_PEER_SOCKETS, /* {state, address} (with geo: country, and asn,
 						     * as_org with an ASN database); absent when top_peers is 0 */
-	CENSUS_METRIC_TCP_PEER_COUNTRY_SOCKETS, /* {direction, country}; only with geo */
+	CENSUS_METRIC_TCP_PEER_COUNTRY_SOCKETS, /* {direction, country, state}; only with geo */
+	CENSUS_METRIC_TCP_SYN_RECV_TOP_PREFIX_SOCKETS, /* {prefix}; absent when top_peers is 0 */
+	CENSUS_METRIC_TCP_SYN_RECV_TOP_ASN_SOCKETS, /* {asn, as_org}; only with an ASN database */
 	CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED, /* no labels */
 	CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED_RATIO, /* no labels; absent when the range is unknown */
 	CENSUS_METRIC_TCP_UNTRACKED_SOCKETS,  /* {table} */

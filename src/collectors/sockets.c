@@ -83,9 +83,17 @@ const struct expo_desc sockets_metrics[CENSUS_METRIC_COUNT] = {
 		"Inbound TCP sockets of the remote addresses holding the most, per state "
 		"(the top K with at least the configured minimum)."},
 	[CENSUS_METRIC_TCP_PEER_COUNTRY_SOCKETS] = {"netstat_tcp_peer_country_sockets", EXPO_GAUGE,
-		"Established TCP sockets by direction and the remote address's country: the top "
+		"TCP sockets by direction, the remote address's country and state (established; "
+		"syn_recv, inbound: request sockets, whose source addresses can be spoofed): the top "
 		"countries by sockets, the rest as \"other\", private and loopback peers as \"\", "
 		"public peers the database does not know as \"unknown\"."},
+	[CENSUS_METRIC_TCP_SYN_RECV_TOP_PREFIX_SOCKETS] = {"netstat_tcp_syn_recv_top_prefix_sockets", EXPO_GAUGE,
+		"Inbound request sockets (SYN_RECV) of the source prefixes (/24 IPv4, /48 IPv6) holding "
+		"the most, the top K, the rest as prefix=\"other\". SYN sources can be spoofed."},
+	[CENSUS_METRIC_TCP_SYN_RECV_TOP_ASN_SOCKETS] = {"netstat_tcp_syn_recv_top_asn_sockets", EXPO_GAUGE,
+		"Inbound request sockets (SYN_RECV) of the source autonomous systems holding the most, "
+		"the top K, the rest as asn=\"other\"; asn=\"\" for private or unknown sources. "
+		"SYN sources can be spoofed."},
 	[CENSUS_METRIC_TCP_EPHEMERAL_PORTS_MAX_USED] = {"netstat_tcp_ephemeral_ports_max_used", EXPO_GAUGE,
 		"Most outbound TCP sockets (any state) sharing one local address, remote "
 		"address and remote port: each needs its own local port."},

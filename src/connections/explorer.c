@@ -21,6 +21,7 @@
 #include "geoip/geoip.h"
 #include "log.h"
 #include "owners/cache.h"
+#include "owners/listen_map.h"
 #include "sockdiag/bytecode.h"
 #include "sockdiag/census.h"
 #include "sockdiag/dump.h"
@@ -34,6 +35,14 @@
 /* Unowned socket inodes remembered per worker and dump, so the owner cache
  * looks for them at its next refresh (as the processes collector does). */
 #define MAX_MISSING 1024
+/* Listeners whose program request and TIME_WAIT sockets are given. */
+#define MAX_LISTENERS 8192
+
+/* A listener's owner, for the sockets that arrived on it. */
+struct listener_owner {
+	int32_t pid;
+	char comm[CONN_COMM_MAX + 1];
+};
 
 struct conn_explorer {
 	const struct config *cfg;
@@ -47,8 +56,12 @@ struct conn_explorer {
 	struct conn_view *views[MAX_BATCH];
 	size_t nviews;
 	bool need_cc;
+	bool need_asn;
 	bool tcp_info;              /* --collector.sockets.tcp-info: ask INET_DIAG_INFO */
 	uint64_t listening[BITSET_WORDS(65536)]; /* TCP ports with a listener, this dump */
+	struct listen_map lmap;     /* this dump's owned TCP listeners -> owner index */
+	struct listener_owner *lowners; /* owned, MAX_LISTENERS */
+	bool listen_phase;          /* the dump of listeners runs (one worker) */
 	uint32_t missing[THREADS][MAX_MISSING];
 	size_t nmissing[THREADS];
 
@@ -109,6 +122,7 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 		r.direction = CONN_DIR_LOCAL;
 	} else if (r.proto == CONN_PROTO_TCP && bitset_test(x->listening, r.sport)) {
 		r.direction = CONN_DIR_INBOUND;
+		r.on_listener = true;
 	} else {
 		r.direction = CONN_DIR_OUTBOUND;
 	}
@@ -121,7 +135,27 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 		}
 	} else if (r.inode && x->nmissing[worker] < MAX_MISSING) {
 		x->missing[worker][x->nmissing[worker]++] = r.inode;
+	} else if (r.inode == 0 && r.proto == CONN_PROTO_TCP && !x->listen_phase &&
+		   (r.state == DIAG_TCP_SYN_RECV || r.state == DIAG_TCP_TIME_WAIT)) {
+		/* No process holds these: the listener they came through does. */
+		uint32_t i;
+		if (listen_map_find(&x->lmap, r.addr_family, r.src, r.sport, &i)) {
+			r.pid = x->lowners[i].pid;
+			memcpy(r.comm, x->lowners[i].comm, sizeof(r.comm));
+			r.via_listener = true;
+		}
 	}
+	if (x->listen_phase && r.direction == CONN_DIR_LISTEN && r.pid >= 0 &&
+	    x->lmap.n < MAX_LISTENERS) {
+		x->lowners[x->lmap.n].pid = r.pid;
+		memcpy(x->lowners[x->lmap.n].comm, r.comm, sizeof(r.comm));
+		listen_map_add(&x->lmap, r.addr_family, r.src, r.sport, (uint32_t)x->lmap.n);
+	}
+	if (r.direction == CONN_DIR_LOCAL && r.proto == CONN_PROTO_TCP)
+		r.on_listener = bitset_test(x->listening, r.sport);
+	if (x->need_asn && x->geo && r.direction != CONN_DIR_LISTEN &&
+	    census_scope_of(r.addr_family, r.dst) == CENSUS_SCOPE_PUBLIC)
+		geoip_asn(x->geo, r.addr_family, r.dst, &r.asn, NULL, 0);
 	if (x->need_cc && x->geo) {
 		if (r.direction == CONN_DIR_LISTEN ||
 		    census_scope_of(r.addr_family, r.dst) != CENSUS_SCOPE_PUBLIC) {
@@ -179,9 +213,11 @@ static int run_dump(struct conn_explorer *x)
 	size_t njobs = 0;
 	int fd, ret;
 
-	x->need_cc = false;
-	for (size_t i = 0; i < x->nviews; i++)
+	x->need_cc = x->need_asn = false;
+	for (size_t i = 0; i < x->nviews; i++) {
 		x->need_cc |= conn_view_needs_country(x->views[i]);
+		x->need_asn |= conn_view_needs_asn(x->views[i]);
+	}
 	if (x->geo)
 		geoip_refresh(x->geo);
 	fd = open(x->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -191,9 +227,13 @@ static int run_dump(struct conn_explorer *x)
 		close(fd);
 	memset(x->listening, 0, sizeof(x->listening));
 	memset(x->nmissing, 0, sizeof(x->nmissing));
+	listen_map_clear(&x->lmap);
+	x->listen_phase = true;
 	ret = diag_dump_run(&x->dump, 1, listen_jobs, 2, consume, x);
+	x->listen_phase = false;
 	if (ret < 0)
 		goto out;
+	listen_map_freeze(&x->lmap);
 	for (int f = 0; f < 2 && mask; f++) {
 		for (int h = 0; h < 2; h++)
 			jobs[njobs++] = (struct diag_dump_job){f ? AF_INET6 : AF_INET, IPPROTO_TCP,
@@ -271,9 +311,39 @@ static unsigned row_cc(const struct conn_explorer *x, const struct conn_row *r)
 	return cc == GEOIP_CC_NONE ? CONN_CC_UNKNOWN : cc;
 }
 
+/* A row's remote network, as both formats show it. */
+struct row_geo {
+	bool geo;            /* a country database: cc is set */
+	bool asn;            /* an ASN database and a public remote: asn, org are set */
+	char cc[8];          /* "DE", "unknown", "" for private and loopback */
+	uint32_t asn_n;      /* 0: unknown */
+	char org[128];
+};
+
+static void row_geo(struct conn_explorer *x, const struct conn_row *r, struct row_geo *g)
+{
+	unsigned cc;
+
+	memset(g, 0, sizeof(*g));
+	if (!x->geo)
+		return;
+	g->geo = true;
+	cc = row_cc(x, r);
+	if (cc == CONN_CC_UNKNOWN)
+		strcpy(g->cc, "unknown");
+	else
+		geoip_cc_name(cc, g->cc);
+	if (geoip_has_asn(x->geo) && cc != CONN_CC_NONE) {
+		g->asn = true;
+		geoip_asn(x->geo, r->addr_family, r->dst, &g->asn_n, g->org, sizeof(g->org));
+	}
+}
+
 static void render_row(struct conn_explorer *x, struct users *u, const struct conn_row *r,
 		       struct strbuf *sb)
 {
+	struct row_geo g;
+
 	sb_puts(sb, "{\"proto\":");
 	json_str(sb, r->proto == CONN_PROTO_UDP ? "udp" : "tcp");
 	sb_puts(sb, ",\"family\":");
@@ -289,32 +359,28 @@ static void render_row(struct conn_explorer *x, struct users *u, const struct co
 	sb_printf(sb, ",\"rqueue\":%u,\"wqueue\":%u,\"program\":", r->rqueue, r->wqueue);
 	if (r->pid >= 0) {
 		json_str(sb, r->comm);
-		sb_printf(sb, ",\"pid\":%d", r->pid);
+		sb_printf(sb, ",\"pid\":%d,\"owner\":\"%s\"", r->pid, r->via_listener ? "listener" : "process");
 	} else {
-		sb_puts(sb, "null,\"pid\":null");
+		sb_puts(sb, "null,\"pid\":null,\"owner\":null");
 	}
 	sb_printf(sb, ",\"uid\":%u,\"user\":", r->uid);
 	json_str(sb, user_name(u, r->uid));
 	sb_printf(sb, ",\"inode\":%u,\"country\":", r->inode);
-	if (x->geo) {
-		unsigned cc = row_cc(x, r);
-		put_cc(sb, cc);
-		if (geoip_has_asn(x->geo) && cc != CONN_CC_NONE) {
-			uint32_t asn;
-			char org[128];
-			geoip_asn(x->geo, r->addr_family, r->dst, &asn, org, sizeof(org));
-			sb_puts(sb, ",\"asn\":");
-			if (asn)
-				sb_put_u64(sb, asn);
-			else
-				sb_puts(sb, "null");
-			sb_puts(sb, ",\"as_org\":");
-			json_str(sb, org);
-		} else {
-			sb_puts(sb, ",\"asn\":null,\"as_org\":null");
-		}
+	row_geo(x, r, &g);
+	if (g.geo)
+		json_str(sb, g.cc);
+	else
+		sb_puts(sb, "null");
+	if (g.asn) {
+		sb_puts(sb, ",\"asn\":");
+		if (g.asn_n)
+			sb_put_u64(sb, g.asn_n);
+		else
+			sb_puts(sb, "null");
+		sb_puts(sb, ",\"as_org\":");
+		json_str(sb, g.org);
 	} else {
-		sb_puts(sb, "null,\"asn\":null,\"as_org\":null");
+		sb_puts(sb, ",\"asn\":null,\"as_org\":null");
 	}
 	if (r->has_info)
 		sb_printf(sb, ",\"rtt\":%u.%06u,\"retrans\":%u,\"retransmitting\":%s", r->rtt_us / 1000000,
@@ -325,26 +391,176 @@ static void render_row(struct conn_explorer *x, struct users *u, const struct co
 	sb_puts(sb, ",\"netns\":null,\"pod\":null,\"container\":null}");
 }
 
-static void render_group_key(const struct conn_query *q, const struct conn_group_rec *g,
-			     struct strbuf *sb)
+/* ---- CSV (RFC 4180), the same fields as the JSON rows, null empty ---- */
+
+#define CSV_ROW_HEADER \
+	"proto,family,local,port,remote,rport,state,direction,rqueue,wqueue,program,pid,owner," \
+	"uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,pod,container\r\n"
+
+/* A text field: quoted when it holds a comma, quote or line break; one
+ * starting with = + - @ (a formula to a spreadsheet) gets a leading '. */
+static void csv_str(struct strbuf *sb, const char *s)
+{
+	bool quote = strpbrk(s, ",\"\r\n") != NULL;
+
+	if (quote)
+		sb_putc(sb, '"');
+	if (strchr("=+-@", s[0]) && s[0])
+		sb_putc(sb, '\'');
+	for (; *s; s++) {
+		if (*s == '"')
+			sb_putc(sb, '"');
+		sb_putc(sb, *s);
+	}
+	if (quote)
+		sb_putc(sb, '"');
+}
+
+static void csv_addr(struct strbuf *sb, uint8_t fam, const uint8_t *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(fam, a, buf, sizeof(buf));
+	sb_puts(sb, buf);
+}
+
+static void render_row_csv(struct conn_explorer *x, struct users *u, const struct conn_row *r,
+			   struct strbuf *sb)
+{
+	struct row_geo g;
+
+	sb_printf(sb, "%s,%s,", r->proto == CONN_PROTO_UDP ? "udp" : "tcp",
+		  r->family == AF_INET6 ? "ipv6" : "ipv4");
+	csv_addr(sb, r->addr_family, r->src);
+	sb_printf(sb, ",%u,", r->sport);
+	csv_addr(sb, r->addr_family, r->dst);
+	sb_printf(sb, ",%u,%s,%s,%u,%u,", r->dport, conn_state_name(r->state),
+		  conn_direction_name(r->direction), r->rqueue, r->wqueue);
+	if (r->pid >= 0) {
+		csv_str(sb, r->comm);
+		sb_printf(sb, ",%d,%s", r->pid, r->via_listener ? "listener" : "process");
+	} else {
+		sb_puts(sb, ",,");
+	}
+	sb_printf(sb, ",%u,", r->uid);
+	csv_str(sb, user_name(u, r->uid));
+	sb_printf(sb, ",%u,", r->inode);
+	row_geo(x, r, &g);
+	sb_puts(sb, g.cc);
+	sb_putc(sb, ',');
+	if (g.asn && g.asn_n)
+		sb_put_u64(sb, g.asn_n);
+	sb_putc(sb, ',');
+	csv_str(sb, g.org);
+	if (r->has_info)
+		sb_printf(sb, ",%u.%06u,%u,%s", r->rtt_us / 1000000, r->rtt_us % 1000000,
+			  r->total_retrans, r->retransmitting ? "true" : "false");
+	else
+		sb_puts(sb, ",,,");
+	sb_puts(sb, ",,,\r\n");
+}
+
+/* A group's key as text: an address, a program, a port, a country, an AS
+ * number ("" for none), a prefix, a state. */
+static void group_key_text(const struct conn_query *q, const struct conn_group_rec *g, char *out,
+			   size_t len)
 {
 	uint16_t v;
+	uint32_t asn;
+	char addr[INET6_ADDRSTRLEN];
+	uint8_t a[16] = {0};
 
 	switch (q->group) {
 	case CONN_GROUP_REMOTE:
-		put_addr(sb, g->key[0], g->key + 1);
+		inet_ntop(g->key[0], g->key + 1, out, (socklen_t)len);
 		break;
-	case CONN_GROUP_PROGRAM:
-		json_strn(sb, (const char *)g->key, strnlen((const char *)g->key, sizeof(g->key)));
+	case CONN_GROUP_PROGRAM: {
+		struct conn_row r = {.via_listener = g->key[CONN_COMM_MAX] != 0};
+		char prog[CONN_PROGRAM_MAX + 1];
+		memcpy(r.comm, g->key, CONN_COMM_MAX);
+		conn_row_program(&r, prog);
+		snprintf(out, len, "%s", prog);
 		break;
+	}
 	case CONN_GROUP_PORT:
+	case CONN_GROUP_RPORT:
 		memcpy(&v, g->key, 2);
-		sb_put_u64(sb, v);
+		snprintf(out, len, "%u", v);
 		break;
-	default:
+	case CONN_GROUP_ASN:
+		memcpy(&asn, g->key, 4);
+		if (asn)
+			snprintf(out, len, "%u", asn);
+		else
+			out[0] = '\0';
+		break;
+	case CONN_GROUP_PREFIX:
+		memcpy(a, g->key + 1, g->key[0] == AF_INET ? 3 : 6);
+		inet_ntop(g->key[0], a, addr, sizeof(addr));
+		snprintf(out, len, "%s/%s", addr, g->key[0] == AF_INET ? "24" : "48");
+		break;
+	case CONN_GROUP_STATE:
+		snprintf(out, len, "%s", conn_state_name(g->key[0]));
+		break;
+	default: {
+		char cc[3];
 		memcpy(&v, g->key, 2);
-		put_cc(sb, v);
+		if (v == CONN_CC_UNKNOWN) {
+			snprintf(out, len, "unknown");
+			break;
+		}
+		geoip_cc_name(v, cc);
+		snprintf(out, len, "%s", cc);
 		break;
+	}
+	}
+}
+
+static void render_group_key(const struct conn_query *q, const struct conn_group_rec *g,
+			     struct strbuf *sb)
+{
+	char key[64];
+
+	group_key_text(q, g, key, sizeof(key));
+	if (q->group == CONN_GROUP_PORT || q->group == CONN_GROUP_RPORT)
+		sb_puts(sb, key);
+	else
+		json_str(sb, key);
+}
+
+/* The AS organisation of an AS group (from one of its addresses). */
+static void group_org(struct conn_explorer *x, const struct conn_group_rec *g, char *org, size_t len)
+{
+	uint32_t asn;
+
+	org[0] = '\0';
+	if (x->geo && g->sample_family)
+		geoip_asn(x->geo, g->sample_family, g->sample, &asn, org, len);
+}
+
+static void render_groups_csv(struct conn_explorer *x, struct conn_view *v, struct strbuf *sb)
+{
+	const struct conn_query *q = conn_view_query(v);
+	size_t n;
+	const struct conn_group_rec *const *g = conn_view_groups(v, &n);
+
+	sb_puts(sb, q->group == CONN_GROUP_ASN ? "key,as_org,sockets" : "key,sockets");
+	for (unsigned s = 0; s < CONN_STATE_COUNT; s++)
+		sb_printf(sb, ",%s", conn_state_name(s));
+	sb_puts(sb, "\r\n");
+	for (size_t i = 0; i < n; i++) {
+		char key[64], org[128];
+		group_key_text(q, g[i], key, sizeof(key));
+		csv_str(sb, key);
+		if (q->group == CONN_GROUP_ASN) {
+			group_org(x, g[i], org, sizeof(org));
+			sb_putc(sb, ',');
+			csv_str(sb, org);
+		}
+		sb_printf(sb, ",%llu", (unsigned long long)g[i]->sockets);
+		for (unsigned s = 0; s < CONN_STATE_COUNT; s++)
+			sb_printf(sb, ",%u", g[i]->states[s]);
+		sb_puts(sb, "\r\n");
 	}
 }
 
@@ -354,13 +570,19 @@ static void render_groups(struct conn_explorer *x, struct conn_view *v, struct s
 	size_t n;
 	const struct conn_group_rec *const *g = conn_view_groups(v, &n);
 
-	sb_printf(sb, ",\"group\":\"%s\",\"groups_total\":%llu,\"untracked\":%llu,\"groups\":[",
+	sb_printf(sb, ",\"group\":\"%s\",\"groups_total\":%llu,\"untracked\":%llu,\"ungrouped\":%llu,\"groups\":[",
 		  conn_group_name(q->group), (unsigned long long)conn_view_groups_total(v),
-		  (unsigned long long)conn_view_untracked(v));
+		  (unsigned long long)conn_view_untracked(v), (unsigned long long)conn_view_ungrouped(v));
 	for (size_t i = 0; i < n; i++) {
 		bool first = true;
 		sb_puts(sb, i ? ",{\"key\":" : "{\"key\":");
 		render_group_key(q, g[i], sb);
+		if (q->group == CONN_GROUP_ASN) {
+			char org[128];
+			group_org(x, g[i], org, sizeof(org));
+			sb_puts(sb, ",\"as_org\":");
+			json_str(sb, org);
+		}
 		sb_printf(sb, ",\"sockets\":%llu,\"states\":{", (unsigned long long)g[i]->sockets);
 		for (unsigned s = 0; s < CONN_STATE_COUNT; s++) {
 			if (!g[i]->states[s])
@@ -395,6 +617,17 @@ static void render(struct conn_explorer *x, struct conn_view *v, struct strbuf *
 	size_t n;
 	const struct conn_row *rows;
 
+	if (q->csv) {
+		if (q->group != CONN_GROUP_NONE) {
+			render_groups_csv(x, v, sb);
+			return;
+		}
+		rows = conn_view_rows(v, &n);
+		sb_puts(sb, CSV_ROW_HEADER);
+		for (size_t i = 0; i < n; i++)
+			render_row_csv(x, &u, &rows[i], sb);
+		return;
+	}
 	sb_printf(sb, "{\"total\":%llu,\"limit\":%u,\"dump\":%llu,\"geoip\":%s,\"asn\":%s,"
 		      "\"tcp_info\":%s,\"missing\":[%s\"netns\",\"pod\",\"container\"]",
 		  (unsigned long long)conn_view_total(v), q->limit, (unsigned long long)x->dump_id, x->geo ? "true" : "false",
@@ -528,7 +761,9 @@ int conn_explorer_new(const struct config *cfg, struct conn_explorer **out, stru
 	}
 	ret = -ENOMEM;
 	x->owners = owners_new(0, RESCAN_MS);
-	if (x->owners == NULL)
+	listen_map_init(&x->lmap, MAX_LISTENERS);
+	x->lowners = malloc(MAX_LISTENERS * sizeof(*x->lowners));
+	if (x->owners == NULL || x->lowners == NULL)
 		goto out;
 	for (int w = 0; w < THREADS; w++)
 		if ((x->cache[w] = geoip_cache_new()) == NULL)
@@ -553,6 +788,8 @@ out:
 		for (int w = 0; w < THREADS; w++)
 			geoip_cache_free(x->cache[w]);
 		owners_free(x->owners);
+		listen_map_fini(&x->lmap);
+		free(x->lowners);
 		geoip_free(x->geo);
 		pthread_cond_destroy(&x->wake);
 		pthread_mutex_destroy(&x->lock);
@@ -607,6 +844,8 @@ void conn_explorer_free(struct conn_explorer *x)
 	for (int w = 0; w < THREADS; w++)
 		geoip_cache_free(x->cache[w]);
 	owners_free(x->owners);
+	listen_map_fini(&x->lmap);
+	free(x->lowners);
 	geoip_free(x->geo);
 	pthread_cond_destroy(&x->wake);
 	pthread_mutex_destroy(&x->lock);
@@ -620,7 +859,8 @@ void conn_explorer_submit(struct conn_explorer *x, struct conn_request *r)
 
 	r->next = NULL;
 	sb_init(&r->body);
-	if (!x->geo && (q->has_country || q->sort == CONN_COL_COUNTRY || q->group == CONN_GROUP_COUNTRY)) {
+	if ((!x->geo && (q->has_country || q->sort == CONN_COL_COUNTRY || q->group == CONN_GROUP_COUNTRY)) ||
+	    ((!x->geo || !geoip_has_asn(x->geo)) && (q->has_asn || q->group == CONN_GROUP_ASN))) {
 		answer(r, -ENOTSUP);
 		return;
 	}

@@ -19,9 +19,10 @@ static const char *const column_names[CONN_COL_COUNT] = {
 	[CONN_COL_DIRECTION] = "direction", [CONN_COL_RQUEUE] = "rqueue",
 	[CONN_COL_WQUEUE] = "wqueue", [CONN_COL_PROGRAM] = "program", [CONN_COL_PID] = "pid",
 	[CONN_COL_UID] = "uid", [CONN_COL_COUNTRY] = "country", [CONN_COL_RTT] = "rtt",
-	[CONN_COL_RETRANS] = "retrans",
+	[CONN_COL_RETRANS] = "retrans", [CONN_COL_PROBLEMS] = "problems",
 };
-static const char *const group_names[CONN_GROUP_COUNT] = {"", "remote", "program", "port", "country"};
+static const char *const group_names[CONN_GROUP_COUNT] = {
+	"", "remote", "program", "port", "country", "asn", "prefix", "state", "rport"};
 
 const char *conn_state_name(unsigned st)
 {
@@ -170,7 +171,7 @@ static int parse_program(struct conn_query *q, const char *v)
 {
 	size_t len = strlen(v);
 
-	if (len > CONN_COMM_MAX)
+	if (len > CONN_PROGRAM_MAX)
 		return -EINVAL;
 	memcpy(q->program, v, len + 1);
 	q->has_program = true;
@@ -200,12 +201,12 @@ static int parse_limit(struct conn_query *q, const char *v)
 
 enum param {
 	P_STATE = 0, P_PROTO, P_DIRECTION, P_PORT, P_RPORT, P_REMOTE, P_PROGRAM, P_COUNTRY,
-	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_RETRANSMITTING, P_COUNT
+	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_RETRANSMITTING, P_ASN, P_FORMAT, P_COUNT
 };
 
 static const char *const param_names[P_COUNT] = {
 	"state", "proto", "direction", "port", "rport", "remote", "program", "country",
-	"sort", "order", "limit", "group", "retransmitting",
+	"sort", "order", "limit", "group", "retransmitting", "asn", "format",
 };
 
 /* What a bad value of each parameter gets told. */
@@ -217,14 +218,16 @@ static const char *const param_wants[P_COUNT] = {
 	"a port number 0-65535",
 	"a port number 0-65535",
 	"an IPv4 or IPv6 address, optionally /prefix-length",
-	"a process name of at most 16 bytes",
+	"part of a program name (at most 27 bytes), or none",
 	"a two-letter upper-case country code, unknown or none",
 	"a column: local, port, remote, rport, proto, state, direction, rqueue, wqueue, "
-	"program, pid, uid, country, rtt, retrans",
+	"program, pid, uid, country, rtt, retrans, problems",
 	"asc or desc",
 	"an integer from 1 to 5000",
-	"remote, program, port or country",
+	"remote, program, port, country, asn, prefix, state or rport",
 	"true or false",
+	"an AS number 1-4294967295",
+	"json or csv",
 };
 
 static int apply(struct conn_query *q, enum param p, const char *v)
@@ -233,11 +236,18 @@ static int apply(struct conn_query *q, enum param p, const char *v)
 	int i;
 
 	switch (p) {
-	case P_STATE:
-		if (parse_set(v, CONN_STATE_COUNT, conn_state_name, &bits) < 0)
+	case P_STATE: {
+		/* As ss, netstat and people write them: SYN_RECV, syn-recv. */
+		char low[MAX_VALUE + 1];
+		size_t k = 0;
+		for (; v[k] && k < MAX_VALUE; k++)
+			low[k] = v[k] == '-' ? '_' : (v[k] >= 'A' && v[k] <= 'Z') ? (char)(v[k] - 'A' + 'a') : v[k];
+		low[k] = '\0';
+		if (parse_set(low, CONN_STATE_COUNT, conn_state_name, &bits) < 0)
 			return -EINVAL;
 		q->states = bits;
 		return 0;
+	}
 	case P_PROTO:
 		if (strcmp(v, "tcp") == 0)
 			q->protos = CONN_PROTO_TCP;
@@ -281,6 +291,19 @@ static int apply(struct conn_query *q, enum param p, const char *v)
 		if (i <= 0)
 			return -EINVAL;
 		q->group = (enum conn_group)i;
+		return 0;
+	case P_ASN: {
+		uint64_t n;
+		if (num_parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > UINT32_MAX)
+			return -EINVAL;
+		q->asn = (uint32_t)n;
+		q->has_asn = true;
+		return 0;
+	}
+	case P_FORMAT:
+		if (strcmp(v, "json") != 0 && strcmp(v, "csv") != 0)
+			return -EINVAL;
+		q->csv = v[0] == 'c';
 		return 0;
 	case P_RETRANSMITTING:
 		if (strcmp(v, "true") == 0)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "util/hash.h"
+#include "sockdiag/reply.h"
 
 /* Open addressing; a record with sockets == 0 is an empty slot. */
 struct group_table {
@@ -20,6 +21,7 @@ struct part {
 	struct conn_row *heap; /* owned, limit rows; a max-heap: [0] is the last kept */
 	size_t n;
 	uint64_t total;
+	uint64_t ungrouped;
 	struct group_table groups;
 };
 
@@ -73,6 +75,20 @@ bool conn_view_needs_country(const struct conn_view *v)
 	return v->q.has_country || v->q.sort == CONN_COL_COUNTRY || v->q.group != CONN_GROUP_NONE;
 }
 
+bool conn_view_needs_asn(const struct conn_view *v)
+{
+	return v->q.has_asn || v->q.group == CONN_GROUP_ASN;
+}
+
+void conn_row_program(const struct conn_row *r, char *out)
+{
+	size_t n = strlen(r->comm);
+
+	memcpy(out, r->comm, n + 1);
+	if (r->via_listener && n)
+		memcpy(out + n, CONN_LISTENER_SUFFIX, sizeof(CONN_LISTENER_SUFFIX));
+}
+
 /* ---- comparison ---- */
 
 static int cmp_u(uint64_t a, uint64_t b)
@@ -85,6 +101,23 @@ static int cmp_addr(uint8_t fa, const uint8_t *a, uint8_t fb, const uint8_t *b)
 	if (fa != fb)
 		return fa == AF_INET ? -1 : 1;
 	return memcmp(a, b, fa == AF_INET ? 4 : 16);
+}
+
+/* How much a row needs a look, most first: half-open and leaked
+ * (CLOSE_WAIT) connections, then retransmitting ones, the other closing
+ * states, connects in progress, established, TIME_WAIT, listeners, UDP. */
+static unsigned problem_rank(const struct conn_row *r)
+{
+	static const uint8_t rank[CONN_STATE_COUNT] = {
+		[DIAG_TCP_SYN_RECV] = 0, [DIAG_TCP_CLOSE_WAIT] = 1, [DIAG_TCP_FIN_WAIT1] = 3,
+		[DIAG_TCP_LAST_ACK] = 3, [DIAG_TCP_CLOSING] = 3, [DIAG_TCP_CLOSE] = 3,
+		[DIAG_TCP_SYN_SENT] = 4, [DIAG_TCP_ESTABLISHED] = 5, [DIAG_TCP_FIN_WAIT2] = 6,
+		[DIAG_TCP_TIME_WAIT] = 7, [DIAG_TCP_LISTEN] = 8, [CONN_STATE_UDP_CONNECTED] = 9,
+		[CONN_STATE_UDP_UNCONNECTED] = 9,
+	};
+	if (r->has_info && r->retransmitting)
+		return 2;
+	return r->state < CONN_STATE_COUNT ? rank[r->state] : 10;
 }
 
 static int cmp_col(enum conn_column c, const struct conn_row *a, const struct conn_row *b)
@@ -113,7 +146,8 @@ static int cmp_col(enum conn_column c, const struct conn_row *a, const struct co
 	case CONN_COL_WQUEUE:
 		return cmp_u(a->wqueue, b->wqueue);
 	case CONN_COL_PROGRAM:
-		return strcmp(a->comm, b->comm);
+		r = strcmp(a->comm, b->comm);
+		return r ? r : cmp_u(a->via_listener, b->via_listener);
 	case CONN_COL_PID:
 		return (a->pid > b->pid) - (a->pid < b->pid);
 	case CONN_COL_UID:
@@ -125,6 +159,9 @@ static int cmp_col(enum conn_column c, const struct conn_row *a, const struct co
 	case CONN_COL_RETRANS:
 		r = cmp_u(a->total_retrans, b->total_retrans);
 		return r ? r : cmp_u(a->retransmitting, b->retransmitting);
+	case CONN_COL_PROBLEMS: /* then fuller queues first */
+		r = cmp_u(problem_rank(a), problem_rank(b));
+		return r ? r : cmp_u((uint64_t)b->rqueue + b->wqueue, (uint64_t)a->rqueue + a->wqueue);
 	default:
 		return 0;
 	}
@@ -164,10 +201,21 @@ static bool match(const struct conn_query *q, const struct conn_row *r)
 		return false;
 	if (!conn_query_remote_match(q, r->addr_family, r->dst))
 		return false;
-	if (q->has_program && strcmp(r->comm, q->program) != 0)
-		return false;
+	if (q->has_program) {
+		char prog[CONN_PROGRAM_MAX + 1];
+		if (strcmp(q->program, "none") == 0) {
+			if (r->comm[0] != '\0')
+				return false;
+		} else {
+			conn_row_program(r, prog);
+			if (strstr(prog, q->program) == NULL)
+				return false;
+		}
+	}
 	if (q->retransmitting && (!r->has_info ||
 				  r->retransmitting != (q->retransmitting == CONN_RETRANSMITTING_YES)))
+		return false;
+	if (q->has_asn && r->asn != q->asn)
 		return false;
 	if (q->has_country) {
 		unsigned want = strcmp(q->country, "none") == 0 ? CONN_CC_NONE
@@ -298,9 +346,23 @@ static void group_key(enum conn_group by, const struct conn_row *r, uint8_t key[
 		break;
 	case CONN_GROUP_PROGRAM:
 		memcpy(key, r->comm, strlen(r->comm));
+		key[CONN_COMM_MAX] = r->via_listener;
 		break;
 	case CONN_GROUP_PORT:
 		memcpy(key, &r->sport, 2);
+		break;
+	case CONN_GROUP_ASN:
+		memcpy(key, &r->asn, 4);
+		break;
+	case CONN_GROUP_PREFIX:
+		key[0] = r->addr_family;
+		memcpy(key + 1, r->dst, r->addr_family == AF_INET ? 3 : 6); /* /24, /48 */
+		break;
+	case CONN_GROUP_STATE:
+		key[0] = r->state;
+		break;
+	case CONN_GROUP_RPORT:
+		memcpy(key, &r->dport, 2);
 		break;
 	default:
 		memcpy(key, &r->cc, 2);
@@ -314,6 +376,13 @@ static int group_add(struct conn_view *v, struct part *p, const struct conn_row 
 	uint8_t key[20];
 	int ret;
 
+	/* A client's ephemeral port is no service; a listener has no remote. */
+	if ((v->q.group == CONN_GROUP_PORT && r->direction != CONN_DIR_LISTEN && !r->on_listener) ||
+	    ((v->q.group == CONN_GROUP_REMOTE || v->q.group == CONN_GROUP_PREFIX) &&
+	     r->direction == CONN_DIR_LISTEN)) {
+		p->ungrouped++;
+		return 0;
+	}
 	group_key(v->q.group, r, key);
 	ret = group_get(&p->groups, key, &g);
 	if (ret < 0)
@@ -321,6 +390,10 @@ static int group_add(struct conn_view *v, struct part *p, const struct conn_row 
 	if (g == NULL) {
 		p->groups.untracked++;
 		return 0;
+	}
+	if (g->sockets == 0) {
+		g->sample_family = r->addr_family;
+		memcpy(g->sample, r->dst, sizeof(g->sample));
 	}
 	g->sockets++;
 	g->states[r->state]++;
@@ -377,6 +450,10 @@ static int merge_groups(struct conn_view *v)
 				t0->untracked += src->sockets;
 				continue;
 			}
+			if (g->sockets == 0) {
+				g->sample_family = src->sample_family;
+				memcpy(g->sample, src->sample, sizeof(g->sample));
+			}
 			g->sockets += src->sockets;
 			for (int s = 0; s < CONN_STATE_COUNT; s++)
 				g->states[s] += src->states[s];
@@ -406,8 +483,10 @@ int conn_view_finish(struct conn_view *v)
 {
 	struct part *p0 = &v->parts[0];
 
-	for (unsigned w = 1; w < v->nworkers; w++)
+	for (unsigned w = 1; w < v->nworkers; w++) {
 		p0->total += v->parts[w].total;
+		p0->ungrouped += v->parts[w].ungrouped;
+	}
 	if (v->q.group != CONN_GROUP_NONE)
 		return merge_groups(v);
 	for (unsigned w = 1; w < v->nworkers; w++)
@@ -431,6 +510,11 @@ const struct conn_row *conn_view_rows(const struct conn_view *v, size_t *n)
 uint64_t conn_view_groups_total(const struct conn_view *v)
 {
 	return v->parts[0].groups.n;
+}
+
+uint64_t conn_view_ungrouped(const struct conn_view *v)
+{
+	return v->parts[0].ungrouped;
 }
 
 uint64_t conn_view_untracked(const struct conn_view *v)

@@ -9,6 +9,8 @@
 #include "connections/explorer.h"
 #include "http/assets.h"
 #include "http/web_guard.h"
+#include "http/gzip.h"
+#include "http/negotiate.h"
 #include "log.h"
 
 #define API_PATH "/api/v1/connections"
@@ -181,6 +183,76 @@ static void release(struct api_req *req)
 	req->counted = false;
 }
 
+/* The answer's entity tag: a hash of the body without the JSON's dump
+ * number, which changes every time when nothing else does. */
+static uint64_t body_tag(const char *b, size_t len)
+{
+	static const char dump[] = "\"dump\":";
+	const char *d = memmem(b, len < 200 ? len : 200, dump, sizeof(dump) - 1);
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++) {
+		if (d && b + i == d + sizeof(dump) - 1)
+			while (i < len && b[i] >= '0' && b[i] <= '9')
+				i++;
+		h = (h ^ (unsigned char)b[i]) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* 200 with the body (gzip when Accept-Encoding allows it), or 304 when
+ * If-None-Match names its ETag. Takes body (malloc'd). */
+static enum MHD_Result send_answer(const struct http_conns *hc, struct MHD_Connection *conn, bool csv,
+				   char *body, size_t len)
+{
+	const char *enc = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
+	const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+	struct MHD_Response *resp;
+	struct strbuf zipped;
+	enum MHD_Result rc;
+	unsigned status = MHD_HTTP_OK;
+	bool gz = neg_gzip(enc);
+	char etag[32], plain[24];
+
+	sb_init(&zipped);
+	/* One tag per encoding (the bytes differ); either one in
+	 * If-None-Match means the client has this answer. */
+	snprintf(plain, sizeof(plain), "%016llx", (unsigned long long)body_tag(body, len));
+	if (gz && gzip_compress(body, len, &zipped) != 0)
+		gz = false;
+	snprintf(etag, sizeof(etag), "\"%s%s\"", plain, gz ? "-gz" : "");
+	if (inm && strstr(inm, plain)) {
+		status = MHD_HTTP_NOT_MODIFIED;
+		free(body);
+		body = NULL;
+		len = 0;
+	} else if (gz) {
+		free(body);
+		body = sb_steal(&zipped, &len);
+	}
+	resp = MHD_create_response_from_buffer(len, body ? body : (void *)"",
+					       body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	sb_fini(&zipped);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				csv ? "text/csv; charset=utf-8" : "application/json");
+	if (csv)
+		MHD_add_response_header(resp, "Content-Disposition", "attachment; filename=\"connections.csv\"");
+	/* no-cache, not no-store: the browser may keep the answer to revalidate. */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (gz && status == MHD_HTTP_OK)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	security_headers(hc, resp);
+	rc = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
 static enum MHD_Result answer(struct api_req *req)
 {
 	struct MHD_Connection *conn = req->conn;
@@ -192,10 +264,13 @@ static enum MHD_Result answer(struct api_req *req)
 	switch (req->r.ret) {
 	case 0:
 		body = sb_steal(&req->r.body, &len);
-		return send_buf(req->hc, conn, MHD_HTTP_OK, "application/json", body, len, MHD_RESPMEM_MUST_FREE);
+		if (body == NULL)
+			return MHD_NO;
+		return send_answer(req->hc, conn, req->r.query.csv, body, len);
 	case -ENOTSUP:
 		return send_error(req->hc, conn, MHD_HTTP_BAD_REQUEST,
-				  "country filters, sorting and grouping need --geoip.database");
+				  "country filters, sorting and grouping need --geoip.database; "
+				  "AS filters and grouping --geoip.asn-database too");
 	case -ECANCELED:
 		return send_error(req->hc, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Shutting down.");
 	default:

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "owners/listen_map.h"
+
 /* Count keys: the eleven TCP states, then UDP unconnected and connected. */
 #define KEY_UDP_UNCONNECTED DIAG_TCP_STATE_COUNT
 #define KEY_UDP_CONNECTED (DIAG_TCP_STATE_COUNT + 1)
@@ -21,6 +23,15 @@ enum reason {
 };
 
 static const char *const reason_names[REASON_COUNT] = {"kernel", "not_found"};
+
+/* Request and TIME_WAIT sockets of one local address and port, waiting for
+ * the dump's end to be given to the listener they arrived on. */
+struct pending {
+	uint32_t n[2];           /* [0]: syn_recv, [1]: time_wait; 0 and 0: empty slot */
+	uint16_t port;
+	uint8_t addr_family;
+	uint8_t addr[16];
+};
 
 struct listener {
 	uint64_t netns;  /* 0: the host dump */
@@ -40,6 +51,8 @@ struct worker_tally {
 	size_t nlisteners;
 	uint32_t *missing;       /* owned, TALLY_MAX_MISSING */
 	size_t nmissing;
+	struct pending *pending; /* owned, TALLY_MAX_PENDING slots, open addressing */
+	size_t npending;
 	/* other namespaces' sockets */
 	uint64_t *ncounts;       /* owned; [slot * NKEYS + key] */
 	uint64_t *slot_ns;       /* owned; [slot]: the namespace its sockets were dumped in */
@@ -70,7 +83,8 @@ struct tally *tally_new(struct owners *owners, const struct tally_opts *opts,
 	for (int w = 0; w < TALLY_MAX_WORKERS; w++) {
 		a->t[w].listeners = malloc(TALLY_MAX_LISTENERS * sizeof(struct listener));
 		a->t[w].missing = malloc(TALLY_MAX_MISSING * sizeof(uint32_t));
-		if (a->t[w].listeners == NULL || a->t[w].missing == NULL) {
+		a->t[w].pending = calloc(TALLY_MAX_PENDING, sizeof(struct pending));
+		if (a->t[w].listeners == NULL || a->t[w].missing == NULL || a->t[w].pending == NULL) {
 			tally_free(a);
 			a = NULL;
 			goto out;
@@ -90,6 +104,7 @@ void tally_free(struct tally *a)
 		free(a->t[w].slot_ns);
 		free(a->t[w].listeners);
 		free(a->t[w].missing);
+		free(a->t[w].pending);
 	}
 	free(a);
 }
@@ -134,6 +149,9 @@ int tally_begin(struct tally *a, unsigned nworkers)
 		memset(t->unknown, 0, sizeof(t->unknown));
 		drop_listeners(t, false);
 		t->nmissing = 0;
+		if (t->npending)
+			memset(t->pending, 0, TALLY_MAX_PENDING * sizeof(*t->pending));
+		t->npending = 0;
 	}
 out:
 	return ret;
@@ -210,6 +228,39 @@ static void note_missing(struct worker_tally *t, uint32_t inode)
 		t->missing[t->nmissing++] = inode;
 }
 
+/* Keeps a request or TIME_WAIT socket for its listener; false when the
+ * table is full. */
+static bool pend(struct worker_tally *t, const struct diag_sock *s, int key)
+{
+	uint8_t k[19];
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t alen = s->addr_family == AF_INET ? 4 : 16, i;
+
+	memset(k, 0, sizeof(k));
+	k[0] = s->addr_family;
+	memcpy(k + 1, &s->sport, 2);
+	memcpy(k + 3, s->src, alen);
+	for (size_t j = 0; j < sizeof(k); j++)
+		h = (h ^ k[j]) * 0x100000001b3ull;
+	for (i = (size_t)h % TALLY_MAX_PENDING;; i = (i + 1) % TALLY_MAX_PENDING) {
+		struct pending *p = &t->pending[i];
+		if (p->n[0] == 0 && p->n[1] == 0) {
+			if (4 * (t->npending + 1) > 3 * TALLY_MAX_PENDING)
+				return false; /* keep the table at most 3/4 full */
+			t->npending++;
+			p->port = s->sport;
+			p->addr_family = s->addr_family;
+			memcpy(p->addr, s->src, alen);
+			break;
+		}
+		if (p->port == s->sport && p->addr_family == s->addr_family &&
+		    memcmp(p->addr, s->src, alen) == 0)
+			break;
+	}
+	t->pending[i].n[key == DIAG_TCP_TIME_WAIT]++;
+	return true;
+}
+
 void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s)
 {
 	struct worker_tally *t = &a->t[worker];
@@ -220,7 +271,9 @@ void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s)
 	slot = owners_lookup(a->owners, s->inode);
 	if (slot < 0 || (unsigned)slot >= a->nslots) {
 		if (s->inode == 0) {
-			t->unknown[REASON_KERNEL][key]++;
+			if (s->protocol != IPPROTO_TCP ||
+			    (key != DIAG_TCP_SYN_RECV && key != DIAG_TCP_TIME_WAIT) || !pend(t, s, key))
+				t->unknown[REASON_KERNEL][key]++;
 			return;
 		}
 		t->unknown[REASON_NOT_FOUND][key]++;
@@ -512,6 +565,46 @@ static void merge(struct tally *a)
 	a->nworkers = 1;
 }
 
+/* Gives every pending request and TIME_WAIT socket to the host listener it
+ * arrived on (listen_map.h), or counts it as kernel-held. */
+static int resolve_pending(struct tally *a)
+{
+	struct worker_tally *t0 = &a->t[0];
+	struct listen_map m;
+	int ret = 0;
+
+	listen_map_init(&m, TALLY_MAX_LISTENERS);
+	for (size_t i = 0; i < t0->nlisteners; i++) {
+		const struct listener *l = &t0->listeners[i];
+		if (l->netns == 0 && l->protocol == IPPROTO_TCP &&
+		    (ret = listen_map_add(&m, l->addr_family, l->addr, l->port, l->slot)) == -ENOMEM)
+			goto out;
+	}
+	ret = 0;
+	listen_map_freeze(&m);
+	for (unsigned w = 0; w < TALLY_MAX_WORKERS; w++) {
+		struct worker_tally *t = &a->t[w];
+		for (size_t i = 0; t->npending && i < TALLY_MAX_PENDING; i++) {
+			struct pending *p = &t->pending[i];
+			uint32_t slot;
+			if (p->n[0] == 0 && p->n[1] == 0)
+				continue;
+			if (listen_map_find(&m, p->addr_family, p->addr, p->port, &slot) && slot < a->nslots) {
+				t0->counts[(size_t)slot * NKEYS + DIAG_TCP_SYN_RECV] += p->n[0];
+				t0->counts[(size_t)slot * NKEYS + DIAG_TCP_TIME_WAIT] += p->n[1];
+			} else {
+				t0->unknown[REASON_KERNEL][DIAG_TCP_SYN_RECV] += p->n[0];
+				t0->unknown[REASON_KERNEL][DIAG_TCP_TIME_WAIT] += p->n[1];
+			}
+			memset(p, 0, sizeof(*p));
+		}
+		t->npending = 0;
+	}
+out:
+	listen_map_fini(&m);
+	return ret;
+}
+
 int tally_emit(struct tally *a, struct expo *e)
 {
 	struct sort_ctx sc = {a->owners, &a->opts};
@@ -522,6 +615,9 @@ int tally_emit(struct tally *a, struct expo *e)
 		goto out;
 	}
 	merge(a);
+	ret = resolve_pending(a);
+	if (ret < 0)
+		goto out;
 	owners_note_missing(a->owners, a->t[0].missing, a->t[0].nmissing);
 	ret = emit_sockets(a, e, &sc);
 	if (ret < 0)

@@ -843,40 +843,190 @@ static int cmp_country(const void *a, const void *b, void *counts)
 	return (x > y) - (x < y);
 }
 
-/* The top countries per direction, the rest as "other", private and
- * loopback peers as "" (both always present). */
+/* One direction and state of netstat_tcp_peer_country_sockets: the top
+ * countries of n ([0] private and loopback, [GEOIP_CC_COUNT] unknown), the
+ * rest as "other", "" and "other" always present. */
+static void emit_country_row(struct expo_family *f, struct emit *em, const struct census_opts *o,
+			     const uint64_t *n, const char *dir, const char *state)
+{
+	unsigned idx[GEOIP_CC_COUNT];
+	uint64_t other = 0;
+	size_t k = 0;
+	char cc[8];
+
+	for (unsigned i = 1; i <= GEOIP_CC_COUNT; i++)
+		if (n[i])
+			idx[k++] = i;
+	qsort_r(idx, k, sizeof(idx[0]), cmp_country, (void *)n);
+	add(f, em, n[0], EXPO_LABELS({"direction", dir}, {"country", ""}, {"state", state}));
+	for (size_t i = 0; i < k; i++) {
+		if (i >= o->top_countries) {
+			other += n[idx[i]];
+			continue;
+		}
+		if (idx[i] == GEOIP_CC_COUNT)
+			strcpy(cc, "unknown");
+		else
+			geoip_cc_name(idx[i], cc);
+		add(f, em, n[idx[i]], EXPO_LABELS({"direction", dir}, {"country", cc}, {"state", state}));
+	}
+	add(f, em, other, EXPO_LABELS({"direction", dir}, {"country", "other"}, {"state", state}));
+}
+
+/* The peer table's inbound addresses with request sockets, as
+ * (key, count) records for the SYN source families. */
+struct syn_src {
+	uint8_t fam;
+	uint8_t addr[16];   /* the address, or its /24 or /48 prefix */
+	uint32_t asn;
+	uint64_t n;
+};
+
+static int cmp_src_key(const void *a, const void *b)
+{
+	const struct syn_src *x = a, *y = b;
+
+	if (x->fam != y->fam)
+		return x->fam < y->fam ? -1 : 1;
+	return memcmp(x->addr, y->addr, 16);
+}
+
+static int cmp_src_asn(const void *a, const void *b)
+{
+	const struct syn_src *x = a, *y = b;
+
+	return (x->asn > y->asn) - (x->asn < y->asn);
+}
+
+/* Most sockets first; ties by key, so the order is stable. */
+static int cmp_src_n(const void *a, const void *b)
+{
+	const struct syn_src *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return x->asn != y->asn ? (x->asn > y->asn) - (x->asn < y->asn) : cmp_src_key(a, b);
+}
+
+/* Sorts src by cmp, sums the runs that cmp calls equal into their first
+ * record, sorts the result by count. Returns the records left. */
+static size_t fold(struct syn_src *src, size_t n, int (*cmp)(const void *, const void *))
+{
+	size_t o = 0;
+
+	qsort(src, n, sizeof(*src), cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (o > 0 && cmp(&src[o - 1], &src[i]) == 0)
+			src[o - 1].n += src[i].n;
+		else
+			src[o++] = src[i];
+	}
+	qsort(src, o, sizeof(*src), cmp_src_n);
+	return o;
+}
+
+/* The SYN sources, from the peer table (request sockets per inbound remote
+ * address): netstat_tcp_peer_country_sockets{state="syn_recv"} with GeoIP,
+ * the top K /24 (IPv4) and /48 (IPv6) prefixes, and with an ASN database the
+ * top K autonomous systems; the rest of each as "other". */
+static int emit_syn_sources(struct emit *em, const struct census *c, const struct census_opts *o)
+{
+	struct syn_src *src = NULL;
+	size_t n = 0, m;
+	uint64_t *cc = NULL, other;
+	struct expo_family *f;
+	int ret = 0;
+
+	src = malloc((c->peers.n + 1) * sizeof(*src));
+	cc = calloc(GEOIP_CC_COUNT + 1, sizeof(*cc));
+	if (src == NULL || cc == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < c->peers.nslots; i++) {
+		const struct peer_rec *pr = (const void *)(c->peers.slots + i * c->peers.rec_size);
+		if (pr->k.fam == 0 || pr->n[0] == 0)
+			continue;
+		memset(&src[n], 0, sizeof(src[n]));
+		src[n].fam = pr->k.fam;
+		memcpy(src[n].addr, pr->k.addr, 16);
+		src[n].n = pr->n[0];
+		if (o->geo && census_scope_of(pr->k.fam, pr->k.addr) == CENSUS_SCOPE_PUBLIC) {
+			unsigned k = geoip_country(o->geo, pr->k.fam, pr->k.addr);
+			cc[k == GEOIP_CC_NONE ? GEOIP_CC_COUNT : k] += pr->n[0];
+			if (geoip_has_asn(o->geo))
+				geoip_asn(o->geo, pr->k.fam, pr->k.addr, &src[n].asn, NULL, 0);
+		} else {
+			cc[0] += pr->n[0];
+		}
+		n++;
+	}
+	if (o->geo)
+		emit_country_row(family(em, CENSUS_METRIC_TCP_PEER_COUNTRY_SOCKETS), em, o, cc,
+				 dir_names[CENSUS_INBOUND], "syn_recv");
+	if (o->top_peers == 0)
+		goto out;
+	if (o->geo && geoip_has_asn(o->geo)) {
+		struct syn_src *by_asn = malloc((n + 1) * sizeof(*by_asn));
+		if (by_asn == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		memcpy(by_asn, src, n * sizeof(*src));
+		m = fold(by_asn, n, cmp_src_asn);
+		f = family(em, CENSUS_METRIC_TCP_SYN_RECV_TOP_ASN_SOCKETS);
+		other = 0;
+		for (size_t i = 0; i < m; i++) {
+			char asn[16] = "", org[128] = "";
+			uint32_t a;
+			if (i >= o->top_peers) {
+				other += by_asn[i].n;
+				continue;
+			}
+			/* A folded record keeps one of its addresses: the AS's name. */
+			geoip_asn(o->geo, by_asn[i].fam, by_asn[i].addr, &a, org, sizeof(org));
+			if (by_asn[i].asn)
+				snprintf(asn, sizeof(asn), "%u", by_asn[i].asn);
+			add(f, em, by_asn[i].n, EXPO_LABELS({"asn", asn}, {"as_org", org}));
+		}
+		add(f, em, other, EXPO_LABELS({"asn", "other"}, {"as_org", ""}));
+		free(by_asn);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t keep = src[i].fam == AF_INET ? 3 : 6; /* /24, /48 */
+		memset(src[i].addr + keep, 0, 16 - keep);
+		src[i].asn = 0;
+	}
+	m = fold(src, n, cmp_src_key);
+	f = family(em, CENSUS_METRIC_TCP_SYN_RECV_TOP_PREFIX_SOCKETS);
+	other = 0;
+	for (size_t i = 0; i < m; i++) {
+		char abuf[INET6_ADDRSTRLEN + 4];
+		if (i >= o->top_peers) {
+			other += src[i].n;
+			continue;
+		}
+		inet_ntop(src[i].fam, src[i].addr, abuf, INET6_ADDRSTRLEN);
+		strcat(abuf, src[i].fam == AF_INET ? "/24" : "/48");
+		add(f, em, src[i].n, EXPO_LABELS({"prefix", abuf}));
+	}
+	add(f, em, other, EXPO_LABELS({"prefix", "other"}));
+out:
+	free(cc);
+	free(src);
+	return ret;
+}
+
+/* Established sockets by country, per direction. */
 static void emit_countries(struct emit *em, const struct census *c, const struct census_opts *o)
 {
 	struct expo_family *f;
-	unsigned idx[GEOIP_CC_COUNT];
 
 	if (!o->geo)
 		return;
 	f = family(em, CENSUS_METRIC_TCP_PEER_COUNTRY_SOCKETS);
-	for (int d = 0; d < CENSUS_DIR_COUNT; d++) {
-		const uint64_t *n = c->country[d];
-		uint64_t other = 0;
-		size_t k = 0;
-		char cc[8];
-
-		for (unsigned i = 1; i <= GEOIP_CC_COUNT; i++)
-			if (n[i])
-				idx[k++] = i;
-		qsort_r(idx, k, sizeof(idx[0]), cmp_country, (void *)n);
-		add(f, em, n[0], EXPO_LABELS({"direction", dir_names[d]}, {"country", ""}));
-		for (size_t i = 0; i < k; i++) {
-			if (i >= o->top_countries) {
-				other += n[idx[i]];
-				continue;
-			}
-			if (idx[i] == GEOIP_CC_COUNT)
-				strcpy(cc, "unknown");
-			else
-				geoip_cc_name(idx[i], cc);
-			add(f, em, n[idx[i]], EXPO_LABELS({"direction", dir_names[d]}, {"country", cc}));
-		}
-		add(f, em, other, EXPO_LABELS({"direction", dir_names[d]}, {"country", "other"}));
-	}
+	for (int d = 0; d < CENSUS_DIR_COUNT; d++)
+		emit_country_row(f, em, o, c->country[d], dir_names[d], "established");
 }
 
 static void emit_ephemeral(struct emit *em, const struct census *c, const struct census_opts *o)
@@ -927,6 +1077,9 @@ int census_emit(const struct census *c, const struct census_opts *o, struct cens
 	if (ret < 0)
 		goto out;
 	emit_countries(&em, c, o);
+	ret = emit_syn_sources(&em, c, o);
+	if (ret < 0)
+		goto out;
 	emit_ephemeral(&em, c, o);
 	emit_untracked(&em, c);
 	ret = expo_error(out->e);

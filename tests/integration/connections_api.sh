@@ -29,6 +29,7 @@ cp "$POP" "$TMP/flooder"
 	E,5,198.51.100.7,192.0.2.10,8080 \
 	T,2,127.0.0.4,127.0.0.1,8080 \
 	W,3,127.0.0.6,127.0.0.1,8080 \
+	X,2,127.0.0.5,127.0.0.1,8080 \
 	U,127.0.0.1,5353 >"$TMP/pop.out" 2>&1 &
 POP_PID=$!
 wait_ready "$TMP/pop.out"
@@ -72,11 +73,43 @@ expect_jq() { # FILTER WANT WHAT
 	[ "$got" = "$2" ] || fail "$3: $1 gave $got, want $2"
 }
 
-# SYN backlog from one source: the alert link's filter.
+# SYN backlog from one source: the alert link's filter. No process holds a
+# request socket: each is the program of the listener it came through,
+# apid's, marked as such.
 api 'state=syn_recv&port=9090'
 expect_jq '.total' 6 "syn_recv on 9090"
-expect_jq '[.rows[] | [.remote, .port, .direction, .program, .proto, .family]] | unique' \
-	'[["203.0.113.9",9090,"inbound",null,"tcp","ipv4"]]' "syn_recv rows"
+expect_jq '[.rows[] | [.remote, .port, .direction, .program, .pid, .owner, .proto, .family]] | unique' \
+	"[[\"203.0.113.9\",9090,\"inbound\",\"apid\",$APID_PID,\"listener\",\"tcp\",\"ipv4\"]]" "syn_recv rows"
+api 'program=apid%20(listener)'
+expect_jq '[.total, ([.rows[] | .state] | unique)]' '[6,["syn_recv"]]' "program=apid (listener)"
+api 'program=api'
+expect_jq '[.total, ([.rows[] | [.state, .owner]] | unique)]' '[7,[["listen","process"],["syn_recv","listener"]]]' \
+	"program=api: a substring, listener-attributed rows too"
+api 'group=program&state=syn_recv'
+expect_jq '[.groups[] | [.key, .sockets]]' '[["apid (listener)",6]]' "group=program of syn_recv"
+# Server-side TIME_WAIT on sockpop's listener (port 8080) is sockpop's; the
+# client side of TIME_WAIT (an ephemeral port, no listener) has no program.
+api 'state=time_wait&port=8080'
+expect_jq '[.total, ([.rows[] | [.program, .owner, .remote]] | unique)]' \
+	'[2,[["sockpop","listener","127.0.0.5"]]]' "server-side time_wait"
+api 'program=none&state=time_wait&rport=8080'
+expect_jq '[.total, ([.rows[] | [.program, .pid, .owner, .rport]] | unique)]' '[2,[[null,null,null,8080]]]' \
+	"program=none: client-side time_wait"
+# TIME_WAIT lasts 60 s: these come first, before a slow machine lets them expire.
+api 'state=time_wait&rport=8080'
+expect_jq '[.total, ([.rows[] | [.program, .direction, .remote]] | unique)]' \
+	'[2,[[null,"local","127.0.0.1"]]]' "time_wait"
+api 'state=TIME-WAIT&rport=8080'
+expect_jq '.total' 2 "state=TIME-WAIT (any case, - for _)"
+api 'program=none'
+jq -e '.total > 0 and ([.rows[] | .program] | unique) == [null]' "$TMP/api.json" >/dev/null ||
+	fail "program=none: $(jq -c '[.total, [.rows[] | .program]]' "$TMP/api.json")"
+# The same rule in netstat_process_sockets.
+ne_scrape >"$TMP/m"
+expect_value "$TMP/m" 'netstat_process_sockets{comm="apid",protocol="tcp",state="syn_recv"}' 6
+expect_value "$TMP/m" 'netstat_process_sockets{comm="sockpop",protocol="tcp",state="time_wait"}' 2
+grep -q '^netstat_unattributed_sockets{protocol="tcp",state="syn_recv"' "$TMP/m" &&
+	fail "syn_recv on apid's listener counted as unattributed"
 api 'state=syn_recv'
 expect_jq '.total' 6 "syn_recv"
 api 'group=remote&state=syn_recv'
@@ -89,10 +122,10 @@ expect_jq '[.rows[] | [.local, .port, .family, .program, .direction]]' \
 	"[[\"0.0.0.0\",8080,\"ipv4\",\"sockpop\",\"listen\"],[\"::\",8443,\"ipv6\",\"sockpop\",\"listen\"],[\"0.0.0.0\",9090,\"ipv4\",\"apid\",\"listen\"],[\"127.0.0.1\",$NE_PORT,\"ipv4\",\"netstat_exporte\",\"listen\"]]" \
 	"listeners"
 # One whole row, every field but the inode.
-api 'program=apid'
-expect_jq '.total' 1 "program=apid"
+api 'program=apid&state=listen'
+expect_jq '.total' 1 "program=apid&state=listen"
 expect_jq '.rows[0] | del(.inode)' \
-	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt\":null,\"retrans\":null,\"retransmitting\":null,\"netns\":null,\"pod\":null,\"container\":null}" \
+	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"owner\":\"process\",\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt\":null,\"retrans\":null,\"retransmitting\":null,\"netns\":null,\"pod\":null,\"container\":null}" \
 	"apid's listener row"
 expect_jq '[.tcp_info, .missing]' '[false,["rtt","retrans","retransmitting","netns","pod","container"]]' \
 	"tcp_info off: missing"
@@ -133,9 +166,6 @@ api 'direction=local&program=sockpop&state=established'
 expect_jq '.total' 8 "local established sockpop"
 
 # States of the closing handshakes.
-api 'state=time_wait&rport=8080'
-expect_jq '[.total, ([.rows[] | [.program, .direction, .remote]] | unique)]' \
-	'[2,[[null,"local","127.0.0.1"]]]' "time_wait"
 api 'state=close_wait'
 expect_jq '[.total, ([.rows[] | [.program, .port]] | unique)]' '[3,[["sockpop",8080]]]' "close_wait"
 api 'state=fin_wait2,close_wait&port=8080'
@@ -172,6 +202,55 @@ expect_jq '[.groups[] | [.key, .sockets, .states]]' \
 	'[["sockpop",8,{"established":8}],["flooder",6,{"syn_sent":6}]]' "group=program"
 api 'group=port&direction=inbound&state=established'
 expect_jq '[.groups[] | [.key, .sockets]]' '[[8080,5],[8443,3]]' "group=port"
+# By local port: only service ports (a listener's); a client's ephemeral
+# ports are counted apart.
+api 'group=port&program=sockpop&state=established'
+expect_jq '[.total, .ungrouped, ([.groups[] | [.key, .sockets]] | sort)]' '[24,12,[[8080,9],[8443,3]]]' "group=port without ephemeral ports"
+# By remote: listeners (0.0.0.0, ::) have none.
+api 'group=remote&program=sockpop'
+jq -e '[.groups[] | .key] | (index("0.0.0.0") == null and index("::") == null)' "$TMP/api.json" >/dev/null ||
+	fail "group=remote lists a listener's address: $(jq -c '[.groups[] | .key]' "$TMP/api.json")"
+expect_jq '.ungrouped' 3 "group=remote: sockpop's listeners (8080, 8443, UDP 5353) apart"
+api 'group=state&program=sockpop'
+expect_jq '[.groups[] | [.key, .sockets]] | sort' \
+	'[["close_wait",3],["established",24],["fin_wait2",3],["listen",2],["time_wait",2],["unconnected",1]]' "group=state"
+api 'group=rport&direction=outbound&proto=tcp'
+expect_jq '[.groups[] | [.key, .sockets]] | sort' '[[8080,5],[8443,3],[9090,6]]' "group=rport"
+api 'group=prefix&state=established&direction=inbound'
+expect_jq '[.groups[] | [.key, .sockets]] | sort' '[["198.51.100.0/24",5],["2001:db8::/48",3]]' "group=prefix"
+
+# CSV: the same rows as JSON, in the same order.
+api 'program=sockpop&sort=port&limit=100'
+jq -r '.rows[] | [.proto, .family, .local, .port, .remote, .rport, .state, .direction, .rqueue, .wqueue,
+	.program, .pid, .owner, .uid, .user, .inode, .country, .asn, .as_org, .rtt, .retrans, .retransmitting,
+	.netns, .pod, .container] | map(if . == null then "" else tostring end) | join(",")' "$TMP/api.json" >"$TMP/want.csv"
+curl -sf -D "$TMP/h" -o "$TMP/got.csv" "$NE_URL/api/v1/connections?program=sockpop&sort=port&limit=100&format=csv" ||
+	fail "format=csv failed"
+grep -qi '^content-type: text/csv; charset=utf-8' "$TMP/h" || fail "CSV content type: $(cat "$TMP/h")"
+head -n 1 "$TMP/got.csv" | tr -d '\r' | grep -qx 'proto,family,local,port,remote,rport,state,direction,rqueue,wqueue,program,pid,owner,uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,pod,container' ||
+	fail "CSV header: $(head -n 1 "$TMP/got.csv")"
+tail -n +2 "$TMP/got.csv" | tr -d '\r' | diff - "$TMP/want.csv" >"$TMP/csv.diff" || fail "CSV differs from JSON rows: $(head -c 1500 "$TMP/csv.diff")"
+[ "$(wc -l <"$TMP/want.csv")" -ge 30 ] || fail "only $(wc -l <"$TMP/want.csv") rows compared"
+curl -sf "$NE_URL/api/v1/connections?group=state&program=sockpop&format=csv" | tr -d '\r' >"$TMP/g.csv"
+grep -qx 'established,24,24,0,0,0,0,0,0,0,0,0,0,0,0' "$TMP/g.csv" || fail "grouped CSV: $(cat "$TMP/g.csv")"
+
+# gzip when asked, and 304 for an unchanged answer (its ETag in If-None-Match).
+q='state=listen&sort=port'
+curl -sf -D "$TMP/h1" -o "$TMP/plain.json" "$NE_URL/api/v1/connections?$q" || fail "GET $q"
+curl -sf -H 'Accept-Encoding: gzip' -D "$TMP/h2" -o "$TMP/body.gz" "$NE_URL/api/v1/connections?$q" || fail "GET $q gzip"
+grep -qi '^content-encoding: gzip' "$TMP/h2" || fail "no gzip: $(cat "$TMP/h2")"
+grep -qi '^content-encoding' "$TMP/h1" && fail "gzip without Accept-Encoding"
+[ "$(gzip -dc "$TMP/body.gz" | jq -c 'del(.dump)')" = "$(jq -c 'del(.dump)' "$TMP/plain.json")" ] || fail "gzip body differs"
+etag=$(grep -i '^etag:' "$TMP/h1" | tr -d '\r' | cut -d' ' -f2)
+[ -n "$etag" ] || fail "no ETag: $(cat "$TMP/h1")"
+code=$(curl -s -o "$TMP/nm" -w '%{http_code}' -H "If-None-Match: $etag" "$NE_URL/api/v1/connections?$q")
+[ "$code" = 304 ] && [ ! -s "$TMP/nm" ] || fail "If-None-Match $etag: HTTP $code, $(wc -c <"$TMP/nm") bytes"
+gtag=$(grep -i '^etag:' "$TMP/h2" | tr -d '\r' | cut -d' ' -f2)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-None-Match: $gtag" "$NE_URL/api/v1/connections?$q")
+[ "$code" = 304 ] || fail "If-None-Match $gtag with gzip: HTTP $code"
+# A changed answer is a 200 again (another limit: other rows).
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$NE_URL/api/v1/connections?$q&limit=1")
+[ "$code" = 200 ] || fail "If-None-Match on a different answer: HTTP $code"
 
 # Hostile query strings: 400 and one line saying what is wrong.
 while IFS='|' read -r q want; do
@@ -191,6 +270,10 @@ program=%0d%0aSet-Cookie:x|bad query string
 program=%zz|bad query string
 %3Cscript%3E=1|unknown parameter '<script>'
 country=DE|need --geoip.database
+asn=64496|need --geoip.database
+group=asn|need --geoip.database
+format=xml|bad value for 'format'
+group=bogus|bad value for 'group'
 CASES
 code=$(curl -s -o /dev/null -w '%{http_code}' "$NE_URL/api/v1/connections?$(printf 'a%.0s=1&' $(seq 40))")
 [ "$code" = 400 ] || fail "40 parameters: HTTP $code, want 400"

@@ -36,7 +36,7 @@ wait_ready "$TMP/pop.out"
 
 FLAGS=(--collector.sockets.top-peers=3 --collector.sockets.peer-min-sockets=1 --web.enable-connections)
 series() { # DIRECTION COUNTRY
-	echo "netstat_tcp_peer_country_sockets{direction=\"$1\",country=\"$2\"}"
+	echo "netstat_tcp_peer_country_sockets{direction=\"$1\",country=\"$2\",state=\"established\"}"
 }
 # The scrape's own connection (curl to the exporter, over loopback) is one
 # inbound and one outbound socket under country="".
@@ -51,7 +51,7 @@ check_countries() { # FILE FR_LABEL
 	expect_value "$1" "$(series outbound NL)" 2
 	expect_value "$1" "$(series outbound "")" 5
 	expect_value "$1" "$(series outbound other)" 0
-	[ "$(grep -c '^netstat_tcp_peer_country_sockets{' "$1")" = 10 ] ||
+	[ "$(grep -c '^netstat_tcp_peer_country_sockets{.*state="established"' "$1")" = 10 ] ||
 		fail "unexpected country series: $(grep '^netstat_tcp_peer_country_sockets{' "$1")"
 }
 

@@ -108,6 +108,9 @@ static void test_query_values(void **st)
 		}
 	}
 	/* A bare address is a /32 or /128; '+' decodes to a space. */
+	/* States as ss and netstat write them. */
+	assert_int_equal(conn_query_parse(&q, "state=SYN_RECV,syn-recv,Time-Wait", &err), 0);
+	assert_int_equal(q.states, (1u << DIAG_TCP_SYN_RECV) | (1u << DIAG_TCP_TIME_WAIT));
 	assert_int_equal(conn_query_parse(&q, "remote=198.51.100.7&program=my+prog", &err), 0);
 	assert_int_equal(q.remote_len, 32);
 	assert_string_equal(q.program, "my prog");
@@ -134,7 +137,6 @@ static const struct {
 } bad_queries[] = {
 	{"bogus=1", "unknown parameter 'bogus'"},
 	{"state=syn_recv&state=listen", "parameter 'state' given twice"},
-	{"state=SYN_RECV", "bad value for 'state'"},
 	{"state=syn_recv,", "bad value for 'state'"},
 	{"port=65536", "bad value for 'port'"},
 	{"port=-1", "bad value for 'port'"},
@@ -152,12 +154,15 @@ static const struct {
 	{"country=DEU", "bad value for 'country'"},
 	{"sort=name", "bad value for 'sort'"},
 	{"order=up", "bad value for 'order'"},
-	{"group=state", "bad value for 'group'"},
+	{"group=bogus", "bad value for 'group'"},
+	{"asn=0", "bad value for 'asn'"},
+	{"asn=4294967296", "bad value for 'asn'"},
+	{"format=xml", "bad value for 'format'"},
 	{"retransmitting=yes", "bad value for 'retransmitting'"},
 	{"retransmitting=1", "bad value for 'retransmitting'"},
 	{"proto=sctp", "bad value for 'proto'"},
 	{"direction=sideways", "bad value for 'direction'"},
-	{"program=abcdefghijklmnopq", "bad value for 'program'"},
+	{"program=abcdefghijklmnopqrstuvwxyz12", "bad value for 'program'"},
 	{"program=a%00b", "bad query string"},
 	{"program=%0aadmin", "bad query string"},
 	{"program=%zz", "bad query string"},
@@ -430,6 +435,7 @@ static void test_view_groups(void **st)
 	v = conn_view_new(&q, 2);
 	for (unsigned i = 0; i < 110; i++) {
 		struct conn_row r = mkrow(i);
+		r.direction = CONN_DIR_INBOUND; /* listeners have no remote: not grouped */
 		conn_view_add(v, i % 2, &r);
 	}
 	assert_int_equal(conn_view_finish(v), 0);
@@ -445,6 +451,27 @@ static void test_view_groups(void **st)
 		sum += g[i]->cc_n[0] + g[i]->cc_n[1] + g[i]->cc_n[2] + g[i]->cc_n[3] + g[i]->cc_other;
 	}
 	assert_int_equal(sum, 30);
+	conn_view_free(v);
+
+	/* By local port: a client's ephemeral ports are no group; listeners
+	 * and sockets on a listener's port are. */
+	q.group = CONN_GROUP_PORT;
+	q.limit = 10;
+	v = conn_view_new(&q, 2);
+	for (unsigned i = 0; i < 110; i++) {
+		struct conn_row r = mkrow(i);
+		r.direction = i % 3 == 0 ? CONN_DIR_LISTEN : CONN_DIR_OUTBOUND;
+		r.on_listener = i % 3 == 1;
+		conn_view_add(v, i % 2, &r);
+	}
+	assert_int_equal(conn_view_finish(v), 0);
+	assert_int_equal(conn_view_total(v), 110);
+	assert_int_equal(conn_view_ungrouped(v), 36); /* i % 3 == 2 */
+	g = conn_view_groups(v, &n);
+	sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += g[i]->sockets;
+	assert_int_equal(sum, 74);
 	conn_view_free(v);
 
 	/* By program: four programs, the sizes of i % 4 over 0..109. */

@@ -517,19 +517,25 @@ static void test_census_countries(void **st)
 	sb_init(&sb);
 	assert_int_equal(census_emit(c, &o, &co, EXPO_NOLABELS), 0);
 	assert_int_equal(expo_render(e, EXPO_FMT_TEXT, &sb), 0);
-	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"\"} 4");
-	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"FR\"} 5");
-	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"JP\"} 3");
-	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"other\"} 2");
-	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"outbound\",country=\"\"} 0");
-	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"outbound\",country=\"JP\"} 5");
-	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"outbound\",country=\"other\"} 0");
+	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"\",state=\"established\"} 4");
+	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"FR\",state=\"established\"} 5");
+	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"JP\",state=\"established\"} 3");
+	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"other\",state=\"established\"} 2");
+	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"outbound\",country=\"\",state=\"established\"} 0");
+	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"outbound\",country=\"JP\",state=\"established\"} 5");
+	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"outbound\",country=\"other\",state=\"established\"} 0");
 	must_have(sb.buf, "netstat_tcp_top_inbound_peer_sockets{state=\"established\",address=\"198.51.100.7\","
 			  "country=\"FR\",asn=\"64497\",as_org=\"Documentation Net Two\"} 5");
 	must_have(sb.buf, "netstat_tcp_top_inbound_peer_sockets{state=\"established\",address=\"10.0.0.5\","
 			  "country=\"\",asn=\"\",as_org=\"\"} 3");
 	must_have(sb.buf, "netstat_tcp_top_inbound_peer_sockets{state=\"syn_recv\",address=\"198.51.100.8\","
 			  "country=\"FR\",asn=\"64497\",as_org=\"Documentation Net Two\"} 1");
+	/* The request socket: by country under state="syn_recv", and in the
+	 * SYN source families. */
+	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"FR\",state=\"syn_recv\"} 1");
+	must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"\",state=\"syn_recv\"} 0");
+	must_have(sb.buf, "netstat_tcp_syn_recv_top_prefix_sockets{prefix=\"198.51.100.0/24\"} 1");
+	must_have(sb.buf, "netstat_tcp_syn_recv_top_asn_sockets{asn=\"64497\",as_org=\"Documentation Net Two\"} 1");
 	assert_null(strstr(sb.buf, "country=\"NL\""));
 
 	/* Merged from a second census: counts add up. */
@@ -546,7 +552,7 @@ static void test_census_countries(void **st)
 		sb_reset(&sb);
 		assert_int_equal(census_emit(c, &o, &co2, EXPO_NOLABELS), 0);
 		assert_int_equal(expo_render(e2, EXPO_FMT_TEXT, &sb), 0);
-		must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"FR\"} 6");
+		must_have(sb.buf, "netstat_tcp_peer_country_sockets{direction=\"inbound\",country=\"FR\",state=\"established\"} 6");
 		expo_free(e2);
 		census_free(c2);
 	}

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "expo/expo.h"
+#include "owners/listen_map.h"
 #include "owners/cache.h"
 #include "owners/tally.h"
 #include "fixture_tree.h"
@@ -100,7 +101,16 @@ static void test_netns_section(void **state)
 	tally_add(t, 0, &s);
 	s = sk(DIAG_KSTATE_ESTABLISHED, 80, 101);
 	tally_add(t, 0, &s);
+	/* No process holds request and TIME_WAIT sockets: on a listener's
+	 * address and port they are its owner's, elsewhere the kernel's. */
 	s = sk(DIAG_KSTATE_TIME_WAIT, 80, 0);
+	tally_add(t, 0, &s);
+	s = sk(DIAG_KSTATE_NEW_SYN_RECV, 80, 0);
+	tally_add(t, 0, &s);
+	s = sk(DIAG_KSTATE_NEW_SYN_RECV, 80, 0);
+	s.src[3] = 2; /* 127.0.0.2: not the listener's address */
+	tally_add(t, 0, &s);
+	s = sk(DIAG_KSTATE_TIME_WAIT, 40001, 0);
 	tally_add(t, 0, &s);
 	assert_int_equal(tally_begin_netns(t, 2), 0);
 	s = sk(DIAG_KSTATE_LISTEN, 80, 200);
@@ -123,7 +133,10 @@ static void test_netns_section(void **state)
 	assert_non_null(strstr(out.buf, "netstat_process_sockets{comm=\"nginx\",netns=\"4026532999\",protocol=\"tcp\",state=\"listen\"} 1\n"));
 	assert_non_null(strstr(out.buf, "netstat_listener_info{comm=\"nginx\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"));
 	assert_non_null(strstr(out.buf, "netstat_listener_info{comm=\"nginx\",netns=\"4026532999\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"));
+	assert_non_null(strstr(out.buf, "netstat_process_sockets{comm=\"nginx\",protocol=\"tcp\",state=\"time_wait\"} 1\n"));
+	assert_non_null(strstr(out.buf, "netstat_process_sockets{comm=\"nginx\",protocol=\"tcp\",state=\"syn_recv\"} 1\n"));
 	assert_non_null(strstr(out.buf, "netstat_unattributed_sockets{protocol=\"tcp\",state=\"time_wait\",reason=\"kernel\"} 1\n"));
+	assert_non_null(strstr(out.buf, "netstat_unattributed_sockets{protocol=\"tcp\",state=\"syn_recv\",reason=\"kernel\"} 1\n"));
 	assert_null(strstr(out.buf, "reason=\"not_found\""));
 	expo_free(e);
 
@@ -144,10 +157,39 @@ static void test_netns_section(void **state)
 	ftree_fini(&tree);
 }
 
+/* Which listener a connection to (address, port) came through: the exact
+ * address first, then 0.0.0.0 (IPv4 only), then :: (both). */
+static void test_listen_map(void **state)
+{
+	static const uint8_t any4[4] = {0}, any6[16] = {0}, lo[4] = {127, 0, 0, 1},
+			     doc[4] = {192, 0, 2, 1}, v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+	struct listen_map m;
+	uint32_t v;
+
+	(void)state;
+	listen_map_init(&m, 4);
+	assert_int_equal(listen_map_add(&m, AF_INET6, any6, 22, 1), 0);
+	assert_int_equal(listen_map_add(&m, AF_INET, lo, 22, 2), 0);
+	assert_int_equal(listen_map_add(&m, AF_INET, any4, 80, 3), 0);
+	assert_int_equal(listen_map_add(&m, AF_INET, doc, 443, 4), 0);
+	assert_int_equal(listen_map_add(&m, AF_INET, doc, 8443, 5), -ENOSPC);
+	listen_map_freeze(&m);
+	assert_true(listen_map_find(&m, AF_INET, lo, 22, &v) && v == 2);
+	assert_true(listen_map_find(&m, AF_INET, doc, 22, &v) && v == 1);   /* :: takes IPv4 */
+	assert_true(listen_map_find(&m, AF_INET6, v6, 22, &v) && v == 1);
+	assert_true(listen_map_find(&m, AF_INET, doc, 80, &v) && v == 3);
+	assert_false(listen_map_find(&m, AF_INET6, v6, 80, &v));            /* 0.0.0.0 does not */
+	assert_true(listen_map_find(&m, AF_INET, doc, 443, &v) && v == 4);
+	assert_false(listen_map_find(&m, AF_INET, lo, 443, &v));
+	assert_false(listen_map_find(&m, AF_INET, lo, 8443, &v));
+	listen_map_fini(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_netns_section),
+		cmocka_unit_test(test_listen_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
