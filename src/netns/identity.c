@@ -1,8 +1,9 @@
 /* netns/identity: the I/O around the pure parsers of netns/cgroup_path,
- * netns/pod_logs and netns/docker_config. */
+ * netns/pod_logs, netns/docker_config and netns/podman_store. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "netns/docker_config.h"
 #include "netns/identity.h"
 #include "netns/pod_logs.h"
+#include "netns/podman_store.h"
 #include "procfs/pid_parse.h"
 #include "procfs/reader.h"
 
@@ -21,6 +23,10 @@
 /* Most entries of pods_root looked at per lookup; a node runs at most a few
  * hundred pods (kubelet's default --max-pods is 110). */
 #define PODS_SCAN_MAX 16384u
+/* Entries of the containers/storage root looked at per lookup: a dozen
+ * (one DRIVER-containers directory per storage driver used, and the image,
+ * layer and libpod state beside them). */
+#define STORE_SCAN_MAX 256u
 
 static const char *root_or_default(const char *root, const char *def)
 {
@@ -80,6 +86,48 @@ static int docker_lookup(const char *root, const char *cid, struct netns_identit
 	return rc;
 }
 
+/* The name of container cid in a containers/storage list under root:
+ * DRIVER-containers/containers.json (overlay, vfs, btrfs...), and the
+ * volatile-containers.json beside it. The first list that names it wins. */
+static int podman_lookup(const char *root, const char *cid, struct netns_identity *id)
+{
+	static const char *const lists[] = {"containers.json", "volatile-containers.json"};
+	unsigned seen = 0;
+	struct dirent *de;
+	struct strbuf sb;
+	DIR *dir;
+	int fd, rc = -ENOENT;
+
+	if (root[0] == '\0')
+		return -ENOENT;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	sb_init(&sb);
+	while (rc < 0 && (de = readdir(dir)) != NULL && seen++ < STORE_SCAN_MAX) {
+		size_t n = strlen(de->d_name), sn = strlen("-containers");
+		char path[NAME_MAX + 32];
+
+		if (n <= sn || strcmp(de->d_name + n - sn, "-containers") != 0)
+			continue;
+		for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]) && rc < 0; i++) {
+			snprintf(path, sizeof(path), "%s/%s", de->d_name, lists[i]);
+			if (procfs_read(dirfd(dir), path, NETNS_PODMAN_STORE_MAX, &sb) == 0)
+				rc = netns_podman_name_parse(sb.buf ? sb.buf : "", sb.len, cid, id->container,
+							     sizeof(id->container));
+		}
+	}
+	sb_fini(&sb);
+	closedir(dir);
+	return rc;
+}
+
 int netns_identify(int procfs_fd, int pid, const struct netns_identity_opts *opts,
 		   struct netns_identity *id)
 {
@@ -120,9 +168,12 @@ int netns_identify(int procfs_fd, int pid, const struct netns_identity_opts *opt
 	if (cg.pod_uid[0])
 		pod_lookup(root_or_default(opts ? opts->pods_root : NULL, NETNS_PODS_ROOT_DEFAULT),
 			   cg.pod_uid, id);
-	/* The ID where Docker does not know it (or its name is too long). */
+	/* The ID where neither Docker nor containers/storage knows it (or the
+	 * name is too long). */
 	if (cg.container_id[0] &&
 	    docker_lookup(root_or_default(opts ? opts->docker_root : NULL, NETNS_DOCKER_ROOT_DEFAULT),
+			  cg.container_id, id) < 0 &&
+	    podman_lookup(root_or_default(opts ? opts->podman_root : NULL, NETNS_PODMAN_ROOT_DEFAULT),
 			  cg.container_id, id) < 0)
 		memcpy(id->container, cg.container_id, sizeof(cg.container_id));
 out:

@@ -1,6 +1,8 @@
 /* netns_identify() on fixture trees built in a temp dir: a /proc with
- * PID/cgroup and PID/comm, a kubelet /var/log/pods and a Docker
- * /var/lib/docker/containers. */
+ * PID/cgroup and PID/comm, a kubelet /var/log/pods, a Docker
+ * /var/lib/docker/containers and a containers/storage root
+ * (/var/lib/containers/storage) holding Podman 4.3's own containers.json
+ * (tests/fixtures/podman). */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -23,7 +25,7 @@
 
 struct tree {
 	char root[64];
-	char proc[96], pods[96], docker[96];
+	char proc[96], pods[96], docker[96], podman[96];
 	int procfs_fd;
 	struct netns_identity_opts opts;
 };
@@ -70,13 +72,16 @@ static int setup(void **state)
 	snprintf(t->proc, sizeof(t->proc), "%s/proc", t->root);
 	snprintf(t->pods, sizeof(t->pods), "%s/pods", t->root);
 	snprintf(t->docker, sizeof(t->docker), "%s/docker", t->root);
+	snprintf(t->podman, sizeof(t->podman), "%s/storage", t->root);
 	assert_int_equal(mkdir(t->proc, 0755), 0);
 	assert_int_equal(mkdir(t->pods, 0755), 0);
 	assert_int_equal(mkdir(t->docker, 0755), 0);
+	assert_int_equal(mkdir(t->podman, 0755), 0);
 	t->procfs_fd = open(t->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(t->procfs_fd >= 0);
 	t->opts.pods_root = t->pods;
 	t->opts.docker_root = t->docker;
+	t->opts.podman_root = t->podman;
 	*state = t;
 	return 0;
 }
@@ -113,7 +118,7 @@ static void test_pod(void **state)
 
 	/* Lookups switched off: the UID alone. */
 	{
-		struct netns_identity_opts off = {"", ""};
+		struct netns_identity_opts off = {"", "", ""};
 
 		assert_int_equal(netns_identify(t->procfs_fd, 100, &off, &id), 0);
 		assert_string_equal(id.pod_uid, UID);
@@ -132,7 +137,8 @@ static void test_pod_without_logs(void **state)
 {
 	struct tree *t = *state;
 	struct netns_identity id;
-	struct netns_identity_opts missing = {"/nonexistent/issue10i", "/nonexistent/issue10i"};
+	struct netns_identity_opts missing = {"/nonexistent/issue10i", "/nonexistent/issue10i",
+						"/nonexistent/issue10i"};
 
 	add_proc(t, 101, "sleep\n", "0::/kubepods/burstable/pod" UID "/" CID "\n");
 	assert_int_equal(netns_identify(t->procfs_fd, 101, &missing, &id), 0);
@@ -184,6 +190,68 @@ static void test_docker(void **state)
 	assert_int_equal(chdir("/"), 0);
 	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
 	assert_string_equal(id.container, CID);
+}
+
+/* The IDs in tests/fixtures/podman/containers.json (podman 4.3: a container
+ * p1, and the pod "shop" of `podman kube play`: its infra container and its
+ * container web). */
+#define PM_P1 "4c2fa0fe83051f34fe414758af0b93ce16dfc4655ea839b524a365fec6a9f021"
+#define PM_INFRA "d770a24f29a670f5c67c97195f092fa0e766f0b185d0620af8c6fb5502947643"
+#define PM_WEB "bb6f34a3cd84f6c48ef32169da062f6adbf3a2bfe44e84cb7d46536034071799"
+
+static void test_podman(void **state)
+{
+	struct tree *t = *state;
+	struct netns_identity id;
+	char cmd[512];
+
+	/* Two storage drivers' lists: the one that names the container wins. */
+	mk(t->podman, "overlay-containers");
+	mk(t->podman, "vfs-containers");
+	mk(t->podman, "libpod");
+	put(t->podman, "overlay-containers/containers.json", "[]");
+	snprintf(cmd, sizeof(cmd), "cp '%s/podman/containers.json' '%s/vfs-containers/'", FIXTURES_DIR,
+		 t->podman);
+	assert_int_equal(system(cmd), 0);
+
+	/* cgroupfs manager, a pod's infra container; systemd manager, a
+	 * container of its own; the pod's container on cgroup v1. */
+	add_proc(t, 500, "pause\n", "0::/libpod_parent/cf316d75d02e430836735bb027274f7f7dc2cba5fb7b9337d5bd7266488af419/libpod-" PM_INFRA "\n");
+	add_proc(t, 501, "pause\n", "0::/machine.slice/libpod-" PM_P1 ".scope\n");
+	add_proc(t, 502, "web\n", "1:name=systemd:/libpod_parent/cf316d75d02e430836735bb027274f7f7dc2cba5fb7b9337d5bd7266488af419/libpod-" PM_WEB "\n");
+	assert_int_equal(netns_identify(t->procfs_fd, 500, &t->opts, &id), 0);
+	assert_string_equal(id.container, "cf316d75d02e-infra");
+	assert_string_equal(id.unit, "");
+	assert_int_equal(netns_identify(t->procfs_fd, 501, &t->opts, &id), 0);
+	assert_string_equal(id.container, "p1");
+	assert_int_equal(netns_identify(t->procfs_fd, 502, &t->opts, &id), 0);
+	assert_string_equal(id.container, "shop-web");
+
+	/* A --rm container is in the volatile list. */
+	add_proc(t, 503, "x\n", "0::/machine.slice/libpod-" CID ".scope\n");
+	assert_int_equal(netns_identify(t->procfs_fd, 503, &t->opts, &id), 0);
+	assert_string_equal(id.container, CID);
+	put(t->podman, "overlay-containers/volatile-containers.json",
+	    "[{\"id\":\"" CID "\",\"names\":[\"tmp-1\",\"alias\"],\"metadata\":\"{}\"}]");
+	assert_int_equal(netns_identify(t->procfs_fd, 503, &t->opts, &id), 0);
+	assert_string_equal(id.container, "tmp-1");
+
+	/* Docker's name comes first when both know the ID. */
+	mk(t->docker, PM_P1);
+	put(t->docker, PM_P1 "/config.v2.json", "{\"ID\":\"" PM_P1 "\",\"Name\":\"/dockers\"}");
+	assert_int_equal(netns_identify(t->procfs_fd, 501, &t->opts, &id), 0);
+	assert_string_equal(id.container, "dockers");
+
+	/* Lookup off, or a list that is not JSON: the ID. */
+	{
+		struct netns_identity_opts off = {t->pods, "", ""};
+
+		assert_int_equal(netns_identify(t->procfs_fd, 500, &off, &id), 0);
+		assert_string_equal(id.container, PM_INFRA);
+	}
+	put(t->podman, "vfs-containers/containers.json", "[{\"id\":");
+	assert_int_equal(netns_identify(t->procfs_fd, 500, &t->opts, &id), 0);
+	assert_string_equal(id.container, PM_INFRA);
 }
 
 static void test_unit_and_comm(void **state)
@@ -242,6 +310,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pod, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pod_without_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_docker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_podman, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unit_and_comm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gone, setup, teardown),
 		cmocka_unit_test(test_real_proc),

@@ -14,6 +14,7 @@
 
 #include "netns/cgroup_path.h"
 #include "netns/docker_config.h"
+#include "netns/podman_store.h"
 #include "netns/pod_logs.h"
 
 /* IDs from the public reports the paths below are quoted from. */
@@ -450,6 +451,122 @@ static void test_docker_deep(void **state)
 	free(buf);
 }
 
+/* containers/storage's containers.json as podman 4.3 wrote it
+ * (tests/fixtures/podman: `podman run --name p1` and the pod "shop" of
+ * `podman kube play`, its infra container and its container "web"). */
+#define PM_P1 "4c2fa0fe83051f34fe414758af0b93ce16dfc4655ea839b524a365fec6a9f021"
+#define PM_INFRA "d770a24f29a670f5c67c97195f092fa0e766f0b185d0620af8c6fb5502947643"
+#define PM_WEB "bb6f34a3cd84f6c48ef32169da062f6adbf3a2bfe44e84cb7d46536034071799"
+
+static char *read_fixture(const char *rel, size_t *len)
+{
+	char path[512];
+	char *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, rel);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void test_podman_store(void **state)
+{
+	static const struct {
+		const char *id, *name;
+	} want[] = {{PM_P1, "p1"}, {PM_INFRA, "cf316d75d02e-infra"}, {PM_WEB, "shop-web"}};
+	size_t len;
+	char *json = read_fixture("podman/containers.json", &len);
+	char name[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(netns_podman_name_parse(json, len, want[i].id, name, sizeof(name)), 0);
+		assert_string_equal(name, want[i].name);
+	}
+	assert_int_equal(netns_podman_name_parse(json, len, DOCKER_ID, name, sizeof(name)), -ENOENT);
+	assert_string_equal(name, "");
+	/* Cut anywhere, the list gives no name and no crash. */
+	for (size_t n = 0; n < len; n++)
+		assert_int_equal(netns_podman_name_parse(json, n, PM_WEB, name, sizeof(name)), -EINVAL);
+	free(json);
+}
+
+static void test_podman_name(void **state)
+{
+#define E(rest) "{\"id\":\"" DOCKER_ID "\"" rest "}"
+	static const struct {
+		const char *what, *json;
+		int ret;
+		const char *name;
+	} cases[] = {
+		{"first of several names", "[" E(",\"names\":[\"db-1\",\"db\"]") "]", 0, "db-1"},
+		{"among others", "[{\"id\":\"" CID_D "\",\"names\":[\"x\"]}," E(",\"names\":[\"db\"]") "]", 0, "db"},
+		{"names before id, unknown keys", "[{\"names\":[\"db\"],\"z\":{\"names\":[1]},\"id\":\"" DOCKER_ID "\"}]", 0, "db"},
+		{"empty list", "[]", -ENOENT, ""},
+		{"other containers only", "[{\"id\":\"" CID_D "\",\"names\":[\"x\"]}]", -ENOENT, ""},
+		{"id with a NUL (jansson refuses NULs)", "[{\"id\":\"" DOCKER_ID "\\u0000\",\"names\":[\"db\"]}]", -EINVAL, ""},
+		{"id of another case", "[{\"id\":\"4F797C539E6C745DE61A93CA3FF892358ECBCACCD8414D5DB545C38428142970\",\"names\":[\"db\"]}]", -ENOENT, ""},
+		{"the id twice", "[" E(",\"names\":[\"a\"]") "," E(",\"names\":[\"b\"]") "]", -EINVAL, ""},
+		{"not an array", E(",\"names\":[\"db\"]"), -EINVAL, ""},
+		{"an entry not an object", "[" E(",\"names\":[\"db\"]") ",7]", -EINVAL, ""},
+		{"no names", "[" E("") "]", -EINVAL, ""},
+		{"names empty", "[" E(",\"names\":[]") "]", -EINVAL, ""},
+		{"names a string", "[" E(",\"names\":\"db\"") "]", -EINVAL, ""},
+		{"name not a string", "[" E(",\"names\":[7]") "]", -EINVAL, ""},
+		{"empty name", "[" E(",\"names\":[\"\"]") "]", -EINVAL, ""},
+		{"slash in name", "[" E(",\"names\":[\"/db\"]") "]", -EINVAL, ""},
+		{"space in name", "[" E(",\"names\":[\"d b\"]") "]", -EINVAL, ""},
+		{"NUL in name", "[" E(",\"names\":[\"d\\u0000b\"]") "]", -EINVAL, ""},
+		{"newline in name", "[" E(",\"names\":[\"d\\nb\"]") "]", -EINVAL, ""},
+		{"non-ASCII name", "[" E(",\"names\":[\"d\\u00e9\"]") "]", -EINVAL, ""},
+		{"duplicate key", "[" E(",\"names\":[\"a\"],\"names\":[\"b\"]") "]", -EINVAL, ""},
+		{"trailing junk", "[" E(",\"names\":[\"db\"]") "] x", -EINVAL, ""},
+		{"invalid UTF-8", "[" E(",\"names\":[\"d\xff\"]") "]", -EINVAL, ""},
+		{"empty", "", -EINVAL, ""},
+	};
+#undef E
+	char name[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = netns_podman_name_parse(cases[i].json, strlen(cases[i].json), DOCKER_ID, name, sizeof(name));
+
+		if (rc != cases[i].ret || strcmp(name, cases[i].name))
+			fail_msg("%s: got %d '%s'", cases[i].what, rc, name);
+	}
+	/* A name that does not fit is no name (the caller shows the ID). */
+	{
+		static const char j[] = "[{\"id\":\"" DOCKER_ID "\",\"names\":[\"abcd\"]}]";
+
+		assert_int_equal(netns_podman_name_parse(j, strlen(j), DOCKER_ID, name, 5), 0);
+		assert_string_equal(name, "abcd");
+		assert_int_equal(netns_podman_name_parse(j, strlen(j), DOCKER_ID, name, 4), -EINVAL);
+		assert_string_equal(name, "");
+	}
+	/* Nesting far deeper than any list: an error, not a stack overflow. */
+	{
+		size_t depth = 200000;
+		char *buf = malloc(2 * depth);
+
+		assert_non_null(buf);
+		memset(buf, '[', depth);
+		memset(buf + depth, ']', depth);
+		assert_int_equal(netns_podman_name_parse(buf, 2 * depth, DOCKER_ID, name, sizeof(name)), -EINVAL);
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +578,8 @@ int main(void)
 		cmocka_unit_test(test_pod_logs_limits),
 		cmocka_unit_test(test_docker_name),
 		cmocka_unit_test(test_docker_deep),
+		cmocka_unit_test(test_podman_store),
+		cmocka_unit_test(test_podman_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
