@@ -1,11 +1,13 @@
 /* The netns collector's identity parsers, all over files of other programs
  * on the node: /proc/PID/cgroup, kubelet log directory names, Docker's
- * config.v2.json and containers/storage's containers.json (Podman, CRI-O).
+ * config.v2.json, containers/storage's containers.json (Podman, CRI-O) and
+ * nerdctl's name-store files.
  * Each input goes through every parser; for the JSON ones the container ID
  * asked for is one the seeds contain, so the matching entry is reached. */
 #include "fuzz.h"
 #include "netns/cgroup_path.h"
 #include "netns/docker_config.h"
+#include "netns/nerdctl_names.h"
 #include "netns/pod_logs.h"
 #include "netns/podman_store.h"
 
@@ -31,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		netns_docker_name_parse(text, size, ids[i], name, sizeof(name));
 		netns_podman_name_parse(text, size, ids[i], name, sizeof(name));
+		netns_nerdctl_name_match("web-1", text, size, ids[i]);
+		netns_nerdctl_name_match(s, ids[i], strlen(ids[i]), ids[i]);
 	}
 	free(s);
 	return 0;

@@ -25,7 +25,7 @@
 
 struct tree {
 	char root[64];
-	char proc[96], pods[96], docker[96], podman[96];
+	char proc[96], pods[96], docker[96], podman[96], nerdctl[96];
 	int procfs_fd;
 	struct netns_identity_opts opts;
 };
@@ -73,15 +73,18 @@ static int setup(void **state)
 	snprintf(t->pods, sizeof(t->pods), "%s/pods", t->root);
 	snprintf(t->docker, sizeof(t->docker), "%s/docker", t->root);
 	snprintf(t->podman, sizeof(t->podman), "%s/storage", t->root);
+	snprintf(t->nerdctl, sizeof(t->nerdctl), "%s/nerdctl", t->root);
 	assert_int_equal(mkdir(t->proc, 0755), 0);
 	assert_int_equal(mkdir(t->pods, 0755), 0);
 	assert_int_equal(mkdir(t->docker, 0755), 0);
 	assert_int_equal(mkdir(t->podman, 0755), 0);
+	assert_int_equal(mkdir(t->nerdctl, 0755), 0);
 	t->procfs_fd = open(t->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(t->procfs_fd >= 0);
 	t->opts.pods_root = t->pods;
 	t->opts.docker_root = t->docker;
 	t->opts.podman_root = t->podman;
+	t->opts.nerdctl_root = t->nerdctl;
 	*state = t;
 	return 0;
 }
@@ -118,7 +121,7 @@ static void test_pod(void **state)
 
 	/* Lookups switched off: the UID alone. */
 	{
-		struct netns_identity_opts off = {"", "", ""};
+		struct netns_identity_opts off = {"", "", "", ""};
 
 		assert_int_equal(netns_identify(t->procfs_fd, 100, &off, &id), 0);
 		assert_string_equal(id.pod_uid, UID);
@@ -138,7 +141,7 @@ static void test_pod_without_logs(void **state)
 	struct tree *t = *state;
 	struct netns_identity id;
 	struct netns_identity_opts missing = {"/nonexistent/issue10i", "/nonexistent/issue10i",
-						"/nonexistent/issue10i"};
+						"/nonexistent/issue10i", "/nonexistent/issue10i"};
 
 	add_proc(t, 101, "sleep\n", "0::/kubepods/burstable/pod" UID "/" CID "\n");
 	assert_int_equal(netns_identify(t->procfs_fd, 101, &missing, &id), 0);
@@ -244,7 +247,7 @@ static void test_podman(void **state)
 
 	/* Lookup off, or a list that is not JSON: the ID. */
 	{
-		struct netns_identity_opts off = {t->pods, "", ""};
+		struct netns_identity_opts off = {t->pods, "", "", ""};
 
 		assert_int_equal(netns_identify(t->procfs_fd, 500, &off, &id), 0);
 		assert_string_equal(id.container, PM_INFRA);
@@ -252,6 +255,36 @@ static void test_podman(void **state)
 	put(t->podman, "vfs-containers/containers.json", "[{\"id\":");
 	assert_int_equal(netns_identify(t->procfs_fd, 500, &t->opts, &id), 0);
 	assert_string_equal(id.container, PM_INFRA);
+}
+
+/* nerdctl's name store: DATA_ROOT/<hash>/names/<namespace>/<name> holding
+ * the ID. */
+static void test_nerdctl(void **state)
+{
+	struct tree *t = *state;
+	struct netns_identity id;
+
+	mk(t->nerdctl, "1935db59");
+	mk(t->nerdctl, "1935db59/names");
+	mk(t->nerdctl, "1935db59/names/default");
+	mk(t->nerdctl, "1935db59/names/k8s.io");
+	mk(t->nerdctl, "1935db59/containers");
+	mk(t->nerdctl, "0d8c2a1e"); /* another containerd, no names */
+	put(t->nerdctl, "1935db59/names/default/.lock", CID);
+	put(t->nerdctl, "1935db59/names/default/other", PM_P1);
+	add_proc(t, 600, "nginx\n", "0::/system.slice/nerdctl-" CID ".scope\n");
+	assert_int_equal(netns_identify(t->procfs_fd, 600, &t->opts, &id), 0);
+	assert_string_equal(id.container, CID);
+	put(t->nerdctl, "1935db59/names/k8s.io/web-1", CID);
+	assert_int_equal(netns_identify(t->procfs_fd, 600, &t->opts, &id), 0);
+	assert_string_equal(id.container, "web-1");
+	/* Off. */
+	{
+		struct netns_identity_opts off = {t->pods, "", "", ""};
+
+		assert_int_equal(netns_identify(t->procfs_fd, 600, &off, &id), 0);
+		assert_string_equal(id.container, CID);
+	}
 }
 
 static void test_unit_and_comm(void **state)
@@ -311,6 +344,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pod_without_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_docker, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_podman, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nerdctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unit_and_comm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gone, setup, teardown),
 		cmocka_unit_test(test_real_proc),

@@ -14,6 +14,7 @@
 
 #include "netns/cgroup_path.h"
 #include "netns/docker_config.h"
+#include "netns/nerdctl_names.h"
 #include "netns/podman_store.h"
 #include "netns/pod_logs.h"
 
@@ -120,6 +121,13 @@ static const struct cg_case cg_cases[] = {
 	 0, "", CID_I, ""},
 	{"Podman, cgroupfs manager",
 	 "0::/libpod_parent/libpod-" CID_I "\n", 0, "", CID_I, ""},
+	{"Podman pod, cgroupfs manager (podman 4.3 kube play, measured)",
+	 "0::/libpod_parent/cf316d75d02e430836735bb027274f7f7dc2cba5fb7b9337d5bd7266488af419/libpod-" CID_I "\n"
+	 "1:cpu:/libpod_parent/cf316d75d02e430836735bb027274f7f7dc2cba5fb7b9337d5bd7266488af419/libpod-" CID_I "\n",
+	 0, "", CID_I, ""},
+	{"nerdctl, systemd driver", "0::/system.slice/nerdctl-" CID_D ".scope\n", 0, "", CID_D, ""},
+	{"nerdctl, v1 systemd notation", "4:pids:/system.slice:nerdctl:" CID_D "\n", 0, "", CID_D, ""},
+	{"nerdctl, cgroupfs (containerd namespace as parent)", "0::/default/" CID_D "\n", 0, "", CID_D, ""},
 	{"Docker in a pod: the inner container",
 	 "0::/kubepods/burstable/podc9eee628-98de-4c1c-8da3-b1c2bd380aab/" CID_H "/docker/" CID_G "\n",
 	 0, "c9eee628-98de-4c1c-8da3-b1c2bd380aab", CID_G, ""},
@@ -567,6 +575,43 @@ static void test_podman_name(void **state)
 	}
 }
 
+static void test_nerdctl_names(void **state)
+{
+	static const struct {
+		const char *what, *name, *content;
+		int ret;
+	} cases[] = {
+		{"as nerdctl writes it", "web-1", DOCKER_ID, 0},
+		{"trailing newline", "web_1.x", DOCKER_ID "\n", 0},
+		{"surrounding spaces", "w", "  " DOCKER_ID " \t", 0},
+		{"76 characters", "a123456789012345678901234567890123456789012345678901234567890123456789012345", DOCKER_ID, 0},
+		{"77 characters", "a1234567890123456789012345678901234567890123456789012345678901234567890123456", DOCKER_ID, -ENOENT},
+		{"another container", "web", CID_D, -ENOENT},
+		{"ID cut short", "web", "4f797c539e6c", -ENOENT},
+		{"ID and more", "web", DOCKER_ID "0", -ENOENT},
+		{"ID and a second line", "web", DOCKER_ID "\nx", -ENOENT},
+		{"empty file", "web", "", -ENOENT},
+		{"empty name", "", DOCKER_ID, -ENOENT},
+		{"name starting with '-'", "-web", DOCKER_ID, -ENOENT},
+		{"name ending with '.'", "web.", DOCKER_ID, -ENOENT},
+		{"two separators", "we..b", DOCKER_ID, -ENOENT},
+		{"space in name", "we b", DOCKER_ID, -ENOENT},
+		{"non-ASCII name", "w\xc3\xa9" "b", DOCKER_ID, -ENOENT},
+		{"lock file", ".lock", DOCKER_ID, -ENOENT},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = netns_nerdctl_name_match(cases[i].name, cases[i].content, strlen(cases[i].content),
+						  DOCKER_ID);
+
+		if (rc != cases[i].ret)
+			fail_msg("%s: got %d", cases[i].what, rc);
+	}
+	/* A NUL inside: not the ID. */
+	assert_int_equal(netns_nerdctl_name_match("web", DOCKER_ID "\0", 65, DOCKER_ID), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_docker_deep),
 		cmocka_unit_test(test_podman_store),
 		cmocka_unit_test(test_podman_name),
+		cmocka_unit_test(test_nerdctl_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
