@@ -12,7 +12,9 @@
 # makes the Pod from the template (the DaemonSet stays the one copy), with
 # the image built here, the commented containers-storage mount uncommented
 # (as on a CRI-O or Podman node) and pointed at this script's podman storage,
-# and /var/log/pods pointed at a directory that does not exist yet. The two
+# /var/log/pods pointed at a directory that does not exist yet, and no
+# ports list (podman 4.3 refuses port mappings in the host's network; the
+# probes then name their port by number). The two
 # other pods ("shop", "db") run a tiny static program listening on one port
 # each. Everything runs inside a private network namespace that stands in
 # for the node's network (hostNetwork), so ports and bridges stay there.
@@ -37,7 +39,6 @@ WORK=$BUILD/container
 IMAGE=localhost/netstat_exporter:check
 PAUSE=localhost/netstat-pause:check
 TMP=$(mktemp -d)
-export CONTAINERS_CONF=$TMP/containers.conf
 P=(podman --root "$WORK/storage" --runroot "$WORK/run" --storage-driver vfs)
 ns_pid=""
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
 }
 C
 gcc -static -O2 -o "$TMP/root/bin/pause" "$TMP/pause.c"
-tar -C "$TMP/root" -c . | "${P[@]}" import --change 'CMD=["/bin/pause"]' - "$PAUSE" >/dev/null
+tar -C "$TMP/root" -c . | "${P[@]}" import --change 'CMD=["/bin/pause"]' - "$PAUSE" >/dev/null 2>&1
 
 cat >"$TMP/runc" <<'SH'
 #!/bin/bash
@@ -106,6 +107,7 @@ fi
 exec runc "$@"
 SH
 chmod +x "$TMP/runc"
+export CONTAINERS_CONF=$TMP/containers.conf
 cat >"$CONTAINERS_CONF" <<CONF
 [engine]
 runtime = "$TMP/runc"
@@ -121,7 +123,7 @@ while [ "$(readlink /proc/$ns_pid/ns/net)" = "$(readlink /proc/self/ns/net)" ]; 
 in_ns ip link set lo up
 
 python3 "$SRC/deploy/kubernetes/pod-from-daemonset.py" "$SRC/deploy/kubernetes/daemonset.yaml" \
-	--image "$IMAGE" --enable containers-storage \
+	--image "$IMAGE" --enable containers-storage --no-ports \
 	--host-path "/var/lib/containers/storage=$WORK/storage" \
 	--host-path "/var/log/pods=$TMP/pods-missing" >"$TMP/exporter.yaml"
 other_pod() { # name port

@@ -4,6 +4,7 @@ play` (podman 4.3 plays Pods, not DaemonSets):
 
     python3 deploy/kubernetes/pod-from-daemonset.py daemonset.yaml \
         [--image IMAGE] [--enable VOLUME]... [--host-path PATH=NEWPATH]...
+        [--no-ports]
 
 The Pod is the template itself (metadata: the DaemonSet's name and namespace
 and the template's labels and annotations; spec: the template's spec), so
@@ -11,7 +12,10 @@ the DaemonSet stays the one copy. --enable uncomments a volume the manifest
 ships commented out (its `# - name: VOLUME` block, in volumeMounts and in
 volumes), exactly as an operator would; --host-path points a hostPath
 elsewhere (a test's own container storage); --image replaces every
-container's image. Needs python3-yaml."""
+container's image; --no-ports drops the containers' ports, naming the probes'
+ports by number instead (podman 4.3 refuses any port mapping in the host's
+network, where Kubernetes takes them as the ports the pod opens there).
+Needs python3-yaml."""
 import argparse
 import re
 import sys
@@ -48,6 +52,7 @@ def main():
     ap.add_argument("--image")
     ap.add_argument("--enable", action="append", default=[])
     ap.add_argument("--host-path", action="append", default=[])
+    ap.add_argument("--no-ports", action="store_true")
     a = ap.parse_args()
     with open(a.daemonset) as f:
         text = f.read()
@@ -73,9 +78,17 @@ def main():
             hp["path"] = moves.pop(hp["path"])
     if moves:
         sys.exit("pod-from-daemonset: no hostPath %s" % ", ".join(moves))
-    if a.image:
-        for c in spec.get("containers", []) + spec.get("initContainers", []):
+    for c in spec.get("containers", []) + spec.get("initContainers", []):
+        if a.image:
             c["image"] = a.image
+        if not a.no_ports:
+            continue
+        named = {p["name"]: p["containerPort"] for p in c.get("ports", []) if "name" in p}
+        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+            get = c.get(probe, {}).get("httpGet")
+            if get and get.get("port") in named:
+                get["port"] = named[get["port"]]
+        c.pop("ports", None)
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
     yaml.safe_dump(pod, sys.stdout, sort_keys=False)
 
