@@ -50,6 +50,8 @@ cleanup() {
 		done
 		kill "$ns_pid" 2>/dev/null || true
 		wait 2>/dev/null || true
+		# The build stage's layers are full copies under vfs: drop them.
+		"${P[@]}" image prune -f >/dev/null 2>&1 || true
 	fi
 	rm -rf "$TMP"
 }
