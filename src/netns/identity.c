@@ -80,6 +80,21 @@ static void pod_lookup(const char *root, const char *uid, struct netns_identity 
 	}
 }
 
+/* A parser of a runtime's file: container id's name into out. */
+typedef int (*name_parser)(const char *buf, size_t len, const char *id, char *out, size_t cap);
+
+/* Names container cid from dirfd/path (at most cap bytes, read into sb)
+ * with parse. 0 or -errno. */
+static int name_from_file(int dirfd, const char *path, size_t cap, name_parser parse, const char *cid,
+			  struct strbuf *sb, struct netns_identity *id)
+{
+	int rc = procfs_read(dirfd, path, cap, sb);
+
+	if (rc == 0)
+		rc = parse(sb->buf ? sb->buf : "", sb->len, cid, id->container, sizeof(id->container));
+	return rc;
+}
+
 /* Docker's name for container cid, when root holds its config.v2.json. */
 static int docker_lookup(const char *root, const char *cid, struct netns_identity *id)
 {
@@ -94,10 +109,7 @@ static int docker_lookup(const char *root, const char *cid, struct netns_identit
 		return -errno;
 	sb_init(&sb);
 	snprintf(path, sizeof(path), "%s/config.v2.json", cid);
-	rc = procfs_read(fd, path, NETNS_DOCKER_CONFIG_MAX, &sb);
-	if (rc == 0)
-		rc = netns_docker_name_parse(sb.buf ? sb.buf : "", sb.len, cid, id->container,
-					     sizeof(id->container));
+	rc = name_from_file(fd, path, NETNS_DOCKER_CONFIG_MAX, netns_docker_name_parse, cid, &sb, id);
 	sb_fini(&sb);
 	close(fd);
 	return rc;
@@ -126,9 +138,8 @@ static int podman_lookup(const char *root, const char *cid, struct netns_identit
 			continue;
 		for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]) && rc < 0; i++) {
 			snprintf(path, sizeof(path), "%s/%s", de->d_name, lists[i]);
-			if (procfs_read(dirfd(dir), path, NETNS_PODMAN_STORE_MAX, &sb) == 0)
-				rc = netns_podman_name_parse(sb.buf ? sb.buf : "", sb.len, cid, id->container,
-							     sizeof(id->container));
+			rc = name_from_file(dirfd(dir), path, NETNS_PODMAN_STORE_MAX, netns_podman_name_parse,
+					    cid, &sb, id);
 		}
 	}
 	sb_fini(&sb);
