@@ -7,12 +7,10 @@
 # storage (its own, apart from the machine's), the Debian 12 root and the
 # logs go to BUILD_DIR/container.
 #
-# No registry is reachable here, so the base image debian:12-slim is a
-# debootstrapped Debian 12 root (deploy/debian/fresh-root.sh) imported with
-# `podman import`, trimmed as the slim image is (no apt lists, man pages,
-# docs or locales). Podman is run the way this machine allows: vfs storage,
-# chroot isolation for the build (the hybrid cgroup setup stops crun), runc
-# and cgroupfs to run, rlimits within the current ones.
+# No registry is reachable here: deploy/container/build-image.sh makes the
+# base image and builds. Podman is run the way this machine allows: vfs
+# storage, chroot isolation for the build (the hybrid cgroup setup stops
+# crun), runc and cgroupfs to run, rlimits within the current ones.
 #
 # The containers run with the documented --net=host --pid=host
 # -v /proc:/host/proc:ro --read-only --security-opt=no-new-privileges, inside
@@ -44,17 +42,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-t0=$(date +%s)
-bash "$SRC/deploy/debian/fresh-root.sh" "$WORK/bookworm-root"
-if ! "${P[@]}" image exists localhost/debian:12-slim; then
-	tar -C "$WORK/bookworm-root" --exclude='./var/lib/apt/lists/*' --exclude='./var/cache/apt/*' \
-		--exclude='./usr/share/doc/*' --exclude='./usr/share/man/*' --exclude='./usr/share/info/*' \
-		--exclude='./usr/share/locale/*' -c . | "${P[@]}" import - localhost/debian:12-slim >/dev/null
-fi
-t1=$(date +%s)
-"${P[@]}" build --isolation chroot --network host --ignorefile "$SRC/deploy/container/Containerfile.dockerignore" \
-	-f "$SRC/deploy/container/Containerfile" -t "$IMAGE" "$SRC" >"$WORK/build.log" 2>&1 ||
-	{ tail -n 30 "$WORK/build.log" >&2; fail "podman build"; }
+read -r t_base t_build < <(bash "$SRC/deploy/container/build-image.sh" "$WORK" "$IMAGE")
 t2=$(date +%s)
 
 # The containers' "host" network: a private namespace held by a sleeper.
@@ -109,5 +97,5 @@ base=$("${P[@]}" image inspect --format '{{.Size}}' localhost/debian:12-slim)
 # The build stage's layers are full copies under vfs (gigabytes): drop them.
 "${P[@]}" image prune -f >/dev/null
 echo "container: image $IMAGE $((size / 1000000)) MB (base debian:12-slim import $((base / 1000000)) MB, +$(((size - base) / 1000)) kB);" \
-	"base $((t1 - t0)) s, build $((t2 - t1)) s, run and checks $((t3 - t2)) s;" \
+	"base $t_base s, build $t_build s, run and checks $((t3 - t2)) s;" \
 	"default user: $user_out lines, root's sockets not_found; uid 0 + SYS_PTRACE,DAC_READ_SEARCH: attributed"

@@ -8,6 +8,7 @@
 #ifndef NETSTAT_NETNS_DOCKER_CONFIG_H
 #define NETSTAT_NETNS_DOCKER_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Largest config.v2.json read; bigger ones are skipped (no name). */
@@ -19,6 +20,10 @@
  * ([a-zA-Z0-9][a-zA-Z0-9_.-]*) and shorter than cap. 0; -EINVAL for anything
  * else (not JSON, not this container's file, no such name, too long);
  * -ENOMEM. */
+/* Whether s[0..n) is a container name as Docker accepts it
+ * ([a-zA-Z0-9][a-zA-Z0-9_.-]*); Podman and nerdctl take the same rule. */
+bool netns_container_name_ok(const char *s, size_t n);
+
 int netns_docker_name_parse(const char *json, size_t len, const char *id, char *out, size_t cap);
 
 #endif

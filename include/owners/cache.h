@@ -10,12 +10,17 @@
  * fingerprint of its fd directory (size, mtime and inode number from stat();
  * on procfs st_size is the number of open fds) and the socket inodes of its fd
  * table. A refresh stats every process and re-reads only the fd tables of
- * processes that are new, reused or whose fingerprint changed. Everything is
- * re-read when the rescan interval has passed, or when the last dump showed
- * socket inodes the cache did not know and the processes that ran since do
- * not hold (at most every OWNERS_MISS_RESCAN_MS; see owners_note_missing()); inodes
- * still unknown after such a full read are remembered as unowned and trigger
- * nothing until the next interval rescan.
+ * processes that are new, reused or whose fingerprint changed, and of those
+ * whose own re-read is due: each table is re-read at least once per rescan
+ * interval, at a time of its own between half the interval and the whole of
+ * it after its last read, so the re-reads spread over the scrapes instead of
+ * one scrape paying for every table. Everything is re-read at the first
+ * refresh, and when two dumps in a row showed a socket inode the cache did
+ * not know and the processes that ran since do not hold (at most every
+ * OWNERS_MISS_RESCAN_MS; see owners_note_missing()); an inode one dump shows
+ * and the next does not (a connection that came and went between scrapes)
+ * triggers nothing. Inodes still unknown after such a full read are
+ * remembered as unowned and trigger nothing while the dumps show them.
  *
  * A socket held by several processes is attributed to exactly one of them:
  * a holder other than PID 1 before PID 1 (systemd socket activation: the
@@ -67,8 +72,9 @@ struct owners_stats {
 
 struct owners;
 
-/* want: OWNERS_WANT_* bits. rescan_interval_ms: longest time between two full
- * reads; 0 reads everything on every refresh. NULL means ENOMEM. */
+/* want: OWNERS_WANT_* bits. rescan_interval_ms: longest time between two
+ * reads of one fd table; 0 reads everything on every refresh. NULL means
+ * ENOMEM. */
 struct owners *owners_new(unsigned want, uint64_t rescan_interval_ms);
 void owners_free(struct owners *o);
 
@@ -87,8 +93,11 @@ unsigned owners_slots(const struct owners *o);
 const struct owners_proc *owners_proc_at(const struct owners *o, unsigned slot);
 
 /* Tells the cache that the last dump showed these socket inodes (non-zero)
- * and owners_lookup() found no owner: the next refresh reads everything, once,
- * to look for them. Not thread-safe: call after the dump. */
+ * and owners_lookup() found no owner: the next refresh re-reads the processes
+ * that ran, and one that finds the same inode reported again reads
+ * everything, once, to look for it. Call it after every dump, with n = 0 when
+ * nothing was missing: inodes not reported again are forgotten. Not
+ * thread-safe: call after the dump. */
 void owners_note_missing(struct owners *o, const uint32_t *inodes, size_t n);
 
 void owners_get_stats(const struct owners *o, struct owners_stats *st);

@@ -25,6 +25,8 @@
 
 #define FLAG_PODS_ROOT "collector.netns.pods-root"
 #define FLAG_DOCKER_ROOT "collector.netns.docker-root"
+#define FLAG_PODMAN_ROOT "collector.netns.podman-root"
+#define FLAG_NERDCTL_ROOT "collector.netns.nerdctl-root"
 #define FLAG_RUN_DIR "collector.netns.run-dir"
 #define FLAG_MAX "collector.netns.max-namespaces"
 #define FLAG_LISTEN_PORTS "collector.netns.max-listen-ports"
@@ -44,6 +46,10 @@ static const struct collector_flag flags[] = {
 	 "The kubelet's pod log directory: pod name and namespace from its <namespace>_<pod>_<uid> entries (\"\": off).", false},
 	{FLAG_DOCKER_ROOT, "DIR", NETNS_DOCKER_ROOT_DEFAULT,
 	 "Docker's container directory: container names from <id>/config.v2.json (\"\": off).", false},
+	{FLAG_PODMAN_ROOT, "DIR", NETNS_PODMAN_ROOT_DEFAULT,
+	 "containers/storage's graph root (Podman, CRI-O): container names from its *-containers/containers.json (\"\": off).", false},
+	{FLAG_NERDCTL_ROOT, "DIR", NETNS_NERDCTL_ROOT_DEFAULT,
+	 "nerdctl's data root: container names from its name store <hash>/names/<namespace>/<name> (\"\": off).", false},
 	{FLAG_RUN_DIR, "DIR", DEF_RUN_DIR,
 	 "Named network namespaces (ip netns add) are bind mounts in this directory (\"\": none).", false},
 	{FLAG_MAX, "N", DEF_MAX,
@@ -207,6 +213,8 @@ static int netns_init(void **state, const struct config *cfg, struct strbuf *err
 	topts.procfs = cfg->procfs;
 	topts.id.pods_root = config_get(cfg, FLAG_PODS_ROOT, NETNS_PODS_ROOT_DEFAULT);
 	topts.id.docker_root = config_get(cfg, FLAG_DOCKER_ROOT, NETNS_DOCKER_ROOT_DEFAULT);
+	topts.id.podman_root = config_get(cfg, FLAG_PODMAN_ROOT, NETNS_PODMAN_ROOT_DEFAULT);
+	topts.id.nerdctl_root = config_get(cfg, FLAG_NERDCTL_ROOT, NETNS_NERDCTL_ROOT_DEFAULT);
 	topts.run_dir = get_dir(cfg, FLAG_RUN_DIR, DEF_RUN_DIR);
 	netns_table_init(&s->table, &topts);
 	if ((ret = get_uint(cfg, FLAG_MAX, DEF_MAX, 0, 100000, &s->max_ns, err)) < 0 ||

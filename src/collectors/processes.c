@@ -35,7 +35,7 @@ static const struct collector_flag flags[FLAG_COUNT + 1] = {
 	[FLAG_PID] = {"collector.processes.pid", NULL, "false",
 	 "Add a pid label to the per-process families (one series set per process).", false},
 	[FLAG_RESCAN] = {"collector.processes.rescan-interval", "DURATION", "5m",
-	 "Longest time between two full re-reads of every fd table (e.g. 30s, 5m, 1h; 0 = every scrape).", false},
+	 "Longest time between two re-reads of one fd table, spread over the scrapes (e.g. 30s, 5m, 1h; 0 = every table every scrape).", false},
 	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
 };
 

@@ -11,6 +11,7 @@
  *                          cri-containerd-<64 hex>[.scope]
  *                          crio-<64 hex>[.scope]     CRI-O (sandboxes without .scope)
  *                          libpod-<64 hex>[.scope]   Podman
+ *                          nerdctl-<64 hex>.scope    nerdctl, systemd driver
  *                          <slice>:<runtime>:<64 hex> (containerd and CRI-O on
  *                          cgroup v1 with the systemd driver leave systemd's
  *                          "slice:prefix:name" notation unconverted)
@@ -96,7 +97,8 @@ int netns_pod_uid_parse(const char *s, size_t n, char sep, char out[NETNS_POD_UI
 /* The 64-hex ID of a container component, "docker-ID.scope" and the like. */
 static bool container_component(const char *c, size_t n, char id[NETNS_CONTAINER_ID_LEN + 1])
 {
-	static const char *const prefixes[] = {"", "docker-", "cri-containerd-", "crio-", "libpod-"};
+	static const char *const prefixes[] = {"",      "docker-", "cri-containerd-",
+					       "crio-", "libpod-", "nerdctl-"};
 
 	if (has_suffix(c, n, ".scope"))
 		n -= strlen(".scope");
@@ -116,7 +118,7 @@ static bool container_component(const char *c, size_t n, char id[NETNS_CONTAINER
 /* "RUNTIME:ID", the tail of the unconverted systemd notation. */
 static bool colon_container(const char *c, size_t n, char id[NETNS_CONTAINER_ID_LEN + 1])
 {
-	static const char *const runtimes[] = {"cri-containerd:", "crio:", "docker:"};
+	static const char *const runtimes[] = {"cri-containerd:", "crio:", "docker:", "nerdctl:"};
 
 	for (size_t i = 0; i < sizeof(runtimes) / sizeof(runtimes[0]); i++) {
 		size_t rn = strlen(runtimes[i]);

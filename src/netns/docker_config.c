@@ -8,7 +8,7 @@
 #include "netns/docker_config.h"
 
 /* Docker's own rule for names (daemon/names: [a-zA-Z0-9][a-zA-Z0-9_.-]+). */
-static bool docker_name(const char *s, size_t n)
+bool netns_container_name_ok(const char *s, size_t n)
 {
 	if (n == 0)
 		return false;
@@ -50,7 +50,7 @@ int netns_docker_name_parse(const char *json, size_t len, const char *id, char *
 		name++;
 		n--;
 	}
-	if (!docker_name(name, n) || n >= cap)
+	if (!netns_container_name_ok(name, n) || n >= cap)
 		goto out;
 	memcpy(out, name, n);
 	out[n] = '\0';

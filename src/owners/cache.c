@@ -36,14 +36,18 @@ struct proc {
 	int read_errno;
 	unsigned seen;       /* refresh generation that last found it */
 	uint64_t cpu;        /* utime + stime: a process that has not run changed nothing */
+	uint64_t read_ms;    /* when its fd table was last read */
 	struct fdprint print;
 	uint32_t *inodes;    /* owned; socket inodes of its fd table, as read */
 	size_t ninodes, cap;
 };
 
 /* Value of a missing-inode entry: the generation that last noted it, shifted
- * left once; the low bit says a full read already failed to find it. */
+ * left twice; MISSING_UNOWNED says a full read already failed to find it,
+ * MISSING_AGAIN that more than one dump reported it. */
 #define MISSING_UNOWNED 1u
+#define MISSING_AGAIN 2u
+#define MISSING_SHIFT 2
 
 struct owners {
 	unsigned want;
@@ -53,6 +57,8 @@ struct owners {
 	unsigned gen;            /* bumped by every refresh */
 	unsigned prev_full_gen;  /* generation of the full read before the last one */
 	unsigned last_full_gen;
+	unsigned note_gen;       /* generation of the last owners_note_missing() */
+	uint64_t now_ms;         /* of the refresh under way */
 
 	struct proc *procs;      /* owned; slots */
 	unsigned nslots, capslots;
@@ -403,6 +409,19 @@ static bool same_print(const struct fdprint *a, const struct fdprint *b)
 	       a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
+/* Whether a table the fingerprint says is unchanged is due for a re-read
+ * anyway: each process at its own time between half the rescan interval and
+ * the whole of it after its last read (a hash of pid and start time), so the
+ * re-reads of a node's processes spread over the refreshes instead of all
+ * falling on one scrape. */
+static bool reread_due(const struct owners *o, const struct proc *p)
+{
+	uint64_t half = o->rescan_ms / 2, period;
+
+	period = o->rescan_ms - hash32((uint32_t)p->pub.pid ^ (uint32_t)p->pub.start) % (half + 1);
+	return o->now_ms - p->read_ms >= period;
+}
+
 enum pass {
 	PASS_CHANGED = 0, /* re-read new processes and changed fd directories */
 	PASS_ACTIVE,      /* also processes that ran since the last refresh */
@@ -461,7 +480,8 @@ static int refresh_one(struct owners *o, int procfs_fd, int pid, const char *pid
 	memcpy(p->pub.comm, comm, sizeof(comm)); /* prctl(PR_SET_NAME) may change it */
 
 	if (fresh || pass == PASS_FULL || !same_print(&print, &p->print) ||
-	    (pass == PASS_ACTIVE && p->cpu != ss.utime_ticks + ss.stime_ticks)) {
+	    (pass == PASS_ACTIVE && p->cpu != ss.utime_ticks + ss.stime_ticks) || reread_due(o, p)) {
+		p->read_ms = o->now_ms;
 		ret = read_fds(o, p, procfs_fd, pidname);
 		/* A process reaped between listing its fds and reading their
 		 * links makes readlink fail with EACCES, not ENOENT. */
@@ -546,7 +566,7 @@ static int settle_missing(struct owners *o)
 	for (size_t i = 0; i <= o->missing.mask; i++) {
 		uint32_t k = o->missing.keys[i], v = o->missing.vals[i];
 
-		if (k == 0 || owners_lookup(o, k) >= 0 || (v >> 1) < o->prev_full_gen)
+		if (k == 0 || owners_lookup(o, k) >= 0 || (v >> MISSING_SHIFT) < o->prev_full_gen)
 			continue;
 		ret = map_put(&keep, k, v | MISSING_UNOWNED);
 		if (ret < 0)
@@ -599,41 +619,54 @@ out:
 	return ret;
 }
 
-/* Drops pending inodes the cache knows now; returns how many are left. */
+/* Drops the unknown inodes the cache knows now, and those the last dump no
+ * longer showed (closed: nothing to look for). Returns how many of the
+ * pending rest more than one dump reported: a socket that lives on unknown,
+ * where a full read may find it. One reported once may be a connection that
+ * came and went between two scrapes (the scrape's own, a health check's);
+ * its holder ran, so the active pass has read it if it is still open. */
 static size_t drop_found(struct owners *o)
 {
-	size_t left = 0;
+	size_t left = 0, lasting = 0;
 
 	for (size_t i = 0; o->missing.keys && i <= o->missing.mask; i++) {
-		uint32_t k = o->missing.keys[i];
+		uint32_t k = o->missing.keys[i], v = o->missing.vals[i];
 
-		if (k == 0 || (o->missing.vals[i] & MISSING_UNOWNED))
+		if (k == 0)
 			continue;
-		if (owners_lookup(o, k) >= 0) {
+		if (owners_lookup(o, k) >= 0 || (v >> MISSING_SHIFT) < o->note_gen) {
 			map_del(&o->missing, k);
 			i--; /* map_del may have moved a later key here */
 			continue;
 		}
+		if (v & MISSING_UNOWNED)
+			continue;
 		left++;
+		if (v & MISSING_AGAIN)
+			lasting++;
 	}
 	o->npending = left;
-	return left;
+	return lasting;
 }
 
 int owners_refresh(struct owners *o, int procfs_fd, uint64_t now_ms)
 {
-	bool full = !o->have_full || now_ms - o->last_full_ms >= o->rescan_ms;
+	bool full = !o->have_full || o->rescan_ms == 0;
 	int ret;
+
+	o->now_ms = now_ms;
 
 	/* Sockets the last dump showed and the cache did not know are most
 	 * likely in a process that ran since (an fd swapped for another keeps
-	 * the count); only if they are not there is everything re-read. */
+	 * the count); only if they are still there in the next dump and no
+	 * table holds them is everything re-read. The rescan interval is no
+	 * full read: each table comes due on its own (reread_due()). */
 	ret = walk(o, procfs_fd, full ? PASS_FULL : o->npending > 0 ? PASS_ACTIVE : PASS_CHANGED);
 	if (ret < 0)
 		goto out;
 	/* Inodes held where we cannot look (unreadable tables, other pid
 	 * namespaces) keep coming: bound what they cost. */
-	if (!full && o->npending > 0 && drop_found(o) > 0 &&
+	if (!full && o->missing.n > 0 && drop_found(o) > 0 &&
 	    now_ms - o->last_full_ms >= OWNERS_MISS_RESCAN_MS) {
 		full = true;
 		ret = walk(o, procfs_fd, PASS_FULL);
@@ -673,18 +706,22 @@ const struct owners_proc *owners_proc_at(const struct owners *o, unsigned slot)
 
 void owners_note_missing(struct owners *o, const uint32_t *inodes, size_t n)
 {
+	o->note_gen = o->gen;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t v;
 
 		if (inodes[i] == 0)
 			continue;
 		if (map_get(&o->missing, inodes[i], &v)) {
-			(void)map_put(&o->missing, inodes[i], (o->gen << 1) | (v & MISSING_UNOWNED));
+			uint32_t again = (v >> MISSING_SHIFT) != o->gen ? MISSING_AGAIN : v & MISSING_AGAIN;
+
+			(void)map_put(&o->missing, inodes[i],
+				      (o->gen << MISSING_SHIFT) | again | (v & MISSING_UNOWNED));
 			continue;
 		}
 		if (o->missing.n >= OWNERS_MAX_MISSING)
-			continue; /* bounded: such inodes stay unknown until the interval rescan */
-		if (map_put(&o->missing, inodes[i], o->gen << 1) == 0)
+			continue; /* bounded: such inodes stay unknown until their holder's re-read */
+		if (map_put(&o->missing, inodes[i], o->gen << MISSING_SHIFT) == 0)
 			o->npending++;
 	}
 }

@@ -25,6 +25,7 @@ fixture_seeds() {
 	sockdiag_reply) echo "$SRC/tests/fixtures" ;; # *.nl: recorded dumps (the rest is noise)
 	procfs) echo "$SRC/tests/fixtures/procfs" ;;
 	web_config) echo "$SRC/tests/fixtures/web-config" ;;
+	netns_identity) echo "$SRC/tests/fixtures/podman" ;;
 	esac
 }
 

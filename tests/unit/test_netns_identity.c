@@ -1,6 +1,8 @@
 /* netns_identify() on fixture trees built in a temp dir: a /proc with
- * PID/cgroup and PID/comm, a kubelet /var/log/pods and a Docker
- * /var/lib/docker/containers. */
+ * PID/cgroup and PID/comm, a kubelet /var/log/pods, a Docker
+ * /var/lib/docker/containers and a containers/storage root
+ * (/var/lib/containers/storage) holding Podman 4.3's own containers.json
+ * (tests/fixtures/podman). */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -23,8 +25,8 @@
 #define CID "ee4b20e90ac7f42a10bd004d05646b13d8ab5e2c5e7cbc01abf8006bac016459"
 
 struct tree {
-	struct fixture_tree ft; /* proc/, pods/ and docker/ */
-	char pods[96], docker[96];
+	struct fixture_tree ft; /* proc/, pods/, docker/, storage/ and nerdctl/ */
+	char pods[96], docker[96], podman[96], nerdctl[96];
 	int procfs_fd;
 	struct netns_identity_opts opts;
 };
@@ -53,6 +55,10 @@ static int setup(void **state)
 	assert_true(t->procfs_fd >= 0);
 	t->opts.pods_root = ftree_path(&t->ft, t->pods, sizeof(t->pods), "pods");
 	t->opts.docker_root = ftree_path(&t->ft, t->docker, sizeof(t->docker), "docker");
+	ftree_mkdir(&t->ft, "storage");
+	ftree_mkdir(&t->ft, "nerdctl");
+	t->opts.podman_root = ftree_path(&t->ft, t->podman, sizeof(t->podman), "storage");
+	t->opts.nerdctl_root = ftree_path(&t->ft, t->nerdctl, sizeof(t->nerdctl), "nerdctl");
 	*state = t;
 	return 0;
 }
@@ -87,7 +93,7 @@ static void test_pod(void **state)
 
 	/* Lookups switched off: the UID alone. */
 	{
-		struct netns_identity_opts off = {"", ""};
+		struct netns_identity_opts off = {"", "", "", ""};
 
 		assert_int_equal(netns_identify(t->procfs_fd, 100, &off, &id), 0);
 		assert_string_equal(id.pod_uid, UID);
@@ -106,7 +112,8 @@ static void test_pod_without_logs(void **state)
 {
 	struct tree *t = *state;
 	struct netns_identity id;
-	struct netns_identity_opts missing = {"/nonexistent/issue10i", "/nonexistent/issue10i"};
+	struct netns_identity_opts missing = {"/nonexistent/issue10i", "/nonexistent/issue10i",
+						"/nonexistent/issue10i", "/nonexistent/issue10i"};
 
 	add_proc(t, 101, "sleep\n", "0::/kubepods/burstable/pod" UID "/" CID "\n");
 	assert_int_equal(netns_identify(t->procfs_fd, 101, &missing, &id), 0);
@@ -156,6 +163,98 @@ static void test_docker(void **state)
 	ftree_mkdir(&t->ft, "docker/" CID "/config.v2.json");
 	assert_int_equal(netns_identify(t->procfs_fd, 200, &t->opts, &id), 0);
 	assert_string_equal(id.container, CID);
+}
+
+/* The IDs in tests/fixtures/podman/containers.json (podman 4.3: a container
+ * p1, and the pod "shop" of `podman kube play`: its infra container and its
+ * container web). */
+#define PM_P1 "4c2fa0fe83051f34fe414758af0b93ce16dfc4655ea839b524a365fec6a9f021"
+#define PM_INFRA "d770a24f29a670f5c67c97195f092fa0e766f0b185d0620af8c6fb5502947643"
+#define PM_WEB "bb6f34a3cd84f6c48ef32169da062f6adbf3a2bfe44e84cb7d46536034071799"
+
+static void test_podman(void **state)
+{
+	struct tree *t = *state;
+	struct netns_identity id;
+	char cmd[512];
+
+	/* Two storage drivers' lists: the one that names the container wins. */
+	ftree_mkdir(&t->ft, "storage/overlay-containers");
+	ftree_mkdir(&t->ft, "storage/vfs-containers");
+	ftree_mkdir(&t->ft, "storage/libpod");
+	ftree_put(&t->ft, "storage/overlay-containers/containers.json", "[]");
+	snprintf(cmd, sizeof(cmd), "cp '%s/podman/containers.json' '%s/vfs-containers/'", FIXTURES_DIR,
+		 t->podman);
+	assert_int_equal(system(cmd), 0);
+
+	/* cgroupfs manager, a pod's infra container; systemd manager, a
+	 * container of its own; the pod's container on cgroup v1. */
+	add_proc(t, 500, "pause\n", "0::/libpod_parent/cf316d75d02e430836735bb027274f7f7dc2cba5fb7b9337d5bd7266488af419/libpod-" PM_INFRA "\n");
+	add_proc(t, 501, "pause\n", "0::/machine.slice/libpod-" PM_P1 ".scope\n");
+	add_proc(t, 502, "web\n", "1:name=systemd:/libpod_parent/cf316d75d02e430836735bb027274f7f7dc2cba5fb7b9337d5bd7266488af419/libpod-" PM_WEB "\n");
+	assert_int_equal(netns_identify(t->procfs_fd, 500, &t->opts, &id), 0);
+	assert_string_equal(id.container, "cf316d75d02e-infra");
+	assert_string_equal(id.unit, "");
+	assert_int_equal(netns_identify(t->procfs_fd, 501, &t->opts, &id), 0);
+	assert_string_equal(id.container, "p1");
+	assert_int_equal(netns_identify(t->procfs_fd, 502, &t->opts, &id), 0);
+	assert_string_equal(id.container, "shop-web");
+
+	/* A --rm container is in the volatile list. */
+	add_proc(t, 503, "x\n", "0::/machine.slice/libpod-" CID ".scope\n");
+	assert_int_equal(netns_identify(t->procfs_fd, 503, &t->opts, &id), 0);
+	assert_string_equal(id.container, CID);
+	ftree_put(&t->ft, "storage/overlay-containers/volatile-containers.json",
+	    "[{\"id\":\"" CID "\",\"names\":[\"tmp-1\",\"alias\"],\"metadata\":\"{}\"}]");
+	assert_int_equal(netns_identify(t->procfs_fd, 503, &t->opts, &id), 0);
+	assert_string_equal(id.container, "tmp-1");
+
+	/* Docker's name comes first when both know the ID. */
+	ftree_mkdir(&t->ft, "docker/" PM_P1);
+	ftree_put(&t->ft, "docker/" PM_P1 "/config.v2.json", "{\"ID\":\"" PM_P1 "\",\"Name\":\"/dockers\"}");
+	assert_int_equal(netns_identify(t->procfs_fd, 501, &t->opts, &id), 0);
+	assert_string_equal(id.container, "dockers");
+
+	/* Lookup off, or a list that is not JSON: the ID. */
+	{
+		struct netns_identity_opts off = {t->pods, "", "", ""};
+
+		assert_int_equal(netns_identify(t->procfs_fd, 500, &off, &id), 0);
+		assert_string_equal(id.container, PM_INFRA);
+	}
+	ftree_put(&t->ft, "storage/vfs-containers/containers.json", "[{\"id\":");
+	assert_int_equal(netns_identify(t->procfs_fd, 500, &t->opts, &id), 0);
+	assert_string_equal(id.container, PM_INFRA);
+}
+
+/* nerdctl's name store: DATA_ROOT/<hash>/names/<namespace>/<name> holding
+ * the ID. */
+static void test_nerdctl(void **state)
+{
+	struct tree *t = *state;
+	struct netns_identity id;
+
+	ftree_mkdir(&t->ft, "nerdctl/1935db59");
+	ftree_mkdir(&t->ft, "nerdctl/1935db59/names");
+	ftree_mkdir(&t->ft, "nerdctl/1935db59/names/default");
+	ftree_mkdir(&t->ft, "nerdctl/1935db59/names/k8s.io");
+	ftree_mkdir(&t->ft, "nerdctl/1935db59/containers");
+	ftree_mkdir(&t->ft, "nerdctl/0d8c2a1e"); /* another containerd, no names */
+	ftree_put(&t->ft, "nerdctl/1935db59/names/default/.lock", CID);
+	ftree_put(&t->ft, "nerdctl/1935db59/names/default/other", PM_P1);
+	add_proc(t, 600, "nginx\n", "0::/system.slice/nerdctl-" CID ".scope\n");
+	assert_int_equal(netns_identify(t->procfs_fd, 600, &t->opts, &id), 0);
+	assert_string_equal(id.container, CID);
+	ftree_put(&t->ft, "nerdctl/1935db59/names/k8s.io/web-1", CID);
+	assert_int_equal(netns_identify(t->procfs_fd, 600, &t->opts, &id), 0);
+	assert_string_equal(id.container, "web-1");
+	/* Off. */
+	{
+		struct netns_identity_opts off = {t->pods, "", "", ""};
+
+		assert_int_equal(netns_identify(t->procfs_fd, 600, &off, &id), 0);
+		assert_string_equal(id.container, CID);
+	}
 }
 
 static void test_unit_and_comm(void **state)
@@ -214,6 +313,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pod, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pod_without_logs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_docker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_podman, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nerdctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unit_and_comm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gone, setup, teardown),
 		cmocka_unit_test(test_real_proc),

@@ -14,6 +14,8 @@
 
 #include "netns/cgroup_path.h"
 #include "netns/docker_config.h"
+#include "netns/nerdctl_names.h"
+#include "netns/podman_store.h"
 #include "netns/pod_logs.h"
 
 /* IDs from the public reports the paths below are quoted from. */
@@ -119,6 +121,13 @@ static const struct cg_case cg_cases[] = {
 	 0, "", CID_I, ""},
 	{"Podman, cgroupfs manager",
 	 "0::/libpod_parent/libpod-" CID_I "\n", 0, "", CID_I, ""},
+	{"Podman pod, cgroupfs manager (podman 4.3 kube play, measured)",
+	 "0::/libpod_parent/cf316d75d02e430836735bb027274f7f7dc2cba5fb7b9337d5bd7266488af419/libpod-" CID_I "\n"
+	 "1:cpu:/libpod_parent/cf316d75d02e430836735bb027274f7f7dc2cba5fb7b9337d5bd7266488af419/libpod-" CID_I "\n",
+	 0, "", CID_I, ""},
+	{"nerdctl, systemd driver", "0::/system.slice/nerdctl-" CID_D ".scope\n", 0, "", CID_D, ""},
+	{"nerdctl, v1 systemd notation", "4:pids:/system.slice:nerdctl:" CID_D "\n", 0, "", CID_D, ""},
+	{"nerdctl, cgroupfs (containerd namespace as parent)", "0::/default/" CID_D "\n", 0, "", CID_D, ""},
 	{"Docker in a pod: the inner container",
 	 "0::/kubepods/burstable/podc9eee628-98de-4c1c-8da3-b1c2bd380aab/" CID_H "/docker/" CID_G "\n",
 	 0, "c9eee628-98de-4c1c-8da3-b1c2bd380aab", CID_G, ""},
@@ -381,13 +390,51 @@ static const char docker_cfg[] =
 	"\"RW\":true,\"Name\":\"volname\",\"Driver\":\"local\"}},"
 	"\"Name\":\"/web-1\",\"RestartCount\":0,\"Driver\":\"overlay2\"}";
 
+/* The container-name parsers (Docker's config, containers/storage's list)
+ * share a signature and these checks. */
+typedef int (*name_parser)(const char *json, size_t len, const char *id, char *out, size_t cap);
+
+struct name_case {
+	const char *what, *json;
+	int ret;
+	const char *name;
+};
+
+static void run_name_cases(name_parser parse, const struct name_case *cases, size_t n)
+{
+	char name[128];
+
+	for (size_t i = 0; i < n; i++) {
+		int rc = parse(cases[i].json, strlen(cases[i].json), DOCKER_ID, name, sizeof(name));
+
+		if (rc != cases[i].ret || strcmp(name, cases[i].name))
+			fail_msg("%s: got %d '%s'", cases[i].what, rc, name);
+	}
+}
+
+/* json names DOCKER_ID "abcd": a name that does not fit is no name (the
+ * caller shows the ID); nesting far deeper than any file is an error, not
+ * a stack overflow. */
+static void check_fit_and_depth(name_parser parse, const char *json)
+{
+	size_t depth = 200000;
+	char *buf = malloc(2 * depth);
+	char name[64];
+
+	assert_int_equal(parse(json, strlen(json), DOCKER_ID, name, 5), 0);
+	assert_string_equal(name, "abcd");
+	assert_int_equal(parse(json, strlen(json), DOCKER_ID, name, 4), -EINVAL);
+	assert_string_equal(name, "");
+	assert_non_null(buf);
+	memset(buf, '[', depth);
+	memset(buf + depth, ']', depth);
+	assert_int_equal(parse(buf, 2 * depth, DOCKER_ID, name, sizeof(name)), -EINVAL);
+	free(buf);
+}
+
 static void test_docker_name(void **state)
 {
-	static const struct {
-		const char *what, *json;
-		int ret;
-		const char *name;
-	} cases[] = {
+	static const struct name_case cases[] = {
 		{"escaped slash", "{\"ID\":\"" DOCKER_ID "\",\"Name\":\"\\/db_2.x\"}", 0, "db_2.x"},
 		{"no leading slash", "{\"ID\":\"" DOCKER_ID "\",\"Name\":\"db\"}", 0, "db"},
 		{"other container's file", "{\"ID\":\"" CID_D "\",\"Name\":\"/db\"}", -EINVAL, ""},
@@ -416,38 +463,132 @@ static void test_docker_name(void **state)
 	/* Cut anywhere, the file gives no name and no crash. */
 	for (size_t n = 0; n < strlen(docker_cfg); n++)
 		assert_int_equal(netns_docker_name_parse(docker_cfg, n, DOCKER_ID, name, sizeof(name)), -EINVAL);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = netns_docker_name_parse(cases[i].json, strlen(cases[i].json), DOCKER_ID, name, sizeof(name));
-
-		if (rc != cases[i].ret || strcmp(name, cases[i].name))
-			fail_msg("%s: got %d '%s'", cases[i].what, rc, name);
-	}
-	/* A name that does not fit is no name (the caller shows the ID). */
-	{
-		static const char j[] = "{\"ID\":\"" DOCKER_ID "\",\"Name\":\"/abcd\"}";
-
-		assert_int_equal(netns_docker_name_parse(j, strlen(j), DOCKER_ID, name, 5), 0);
-		assert_string_equal(name, "abcd");
-		assert_int_equal(netns_docker_name_parse(j, strlen(j), DOCKER_ID, name, 4), -EINVAL);
-		assert_string_equal(name, "");
-		assert_int_equal(netns_docker_name_parse(j, strlen(j), DOCKER_ID, name, 5), 0);
-	}
-	assert_string_equal(name, "abcd");
+	run_name_cases(netns_docker_name_parse, cases, sizeof(cases) / sizeof(cases[0]));
+	check_fit_and_depth(netns_docker_name_parse, "{\"ID\":\"" DOCKER_ID "\",\"Name\":\"/abcd\"}");
 }
 
-/* Nesting far deeper than any config: an error, not a stack overflow. */
-static void test_docker_deep(void **state)
+/* containers/storage's containers.json as podman 4.3 wrote it
+ * (tests/fixtures/podman: `podman run --name p1` and the pod "shop" of
+ * `podman kube play`, its infra container and its container "web"). */
+#define PM_P1 "4c2fa0fe83051f34fe414758af0b93ce16dfc4655ea839b524a365fec6a9f021"
+#define PM_INFRA "d770a24f29a670f5c67c97195f092fa0e766f0b185d0620af8c6fb5502947643"
+#define PM_WEB "bb6f34a3cd84f6c48ef32169da062f6adbf3a2bfe44e84cb7d46536034071799"
+
+static char *read_fixture(const char *rel, size_t *len)
 {
-	size_t depth = 200000;
-	char *buf = malloc(2 * depth);
-	char name[64];
+	char path[512];
+	char *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, rel);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void test_podman_store(void **state)
+{
+	static const struct {
+		const char *id, *name;
+	} want[] = {{PM_P1, "p1"}, {PM_INFRA, "cf316d75d02e-infra"}, {PM_WEB, "shop-web"}};
+	size_t len;
+	char *json = read_fixture("podman/containers.json", &len);
+	char name[128];
 
 	(void)state;
-	assert_non_null(buf);
-	memset(buf, '[', depth);
-	memset(buf + depth, ']', depth);
-	assert_int_equal(netns_docker_name_parse(buf, 2 * depth, DOCKER_ID, name, sizeof(name)), -EINVAL);
-	free(buf);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(netns_podman_name_parse(json, len, want[i].id, name, sizeof(name)), 0);
+		assert_string_equal(name, want[i].name);
+	}
+	assert_int_equal(netns_podman_name_parse(json, len, DOCKER_ID, name, sizeof(name)), -ENOENT);
+	assert_string_equal(name, "");
+	/* Cut anywhere, the list gives no name and no crash. */
+	for (size_t n = 0; n < len; n++)
+		assert_int_equal(netns_podman_name_parse(json, n, PM_WEB, name, sizeof(name)), -EINVAL);
+	free(json);
+}
+
+static void test_podman_name(void **state)
+{
+#define E(rest) "{\"id\":\"" DOCKER_ID "\"" rest "}"
+	static const struct name_case cases[] = {
+		{"first of several names", "[" E(",\"names\":[\"db-1\",\"db\"]") "]", 0, "db-1"},
+		{"among others", "[{\"id\":\"" CID_D "\",\"names\":[\"x\"]}," E(",\"names\":[\"db\"]") "]", 0, "db"},
+		{"names before id, unknown keys", "[{\"names\":[\"db\"],\"z\":{\"names\":[1]},\"id\":\"" DOCKER_ID "\"}]", 0, "db"},
+		{"empty list", "[]", -ENOENT, ""},
+		{"other containers only", "[{\"id\":\"" CID_D "\",\"names\":[\"x\"]}]", -ENOENT, ""},
+		{"id with a NUL (jansson refuses NULs)", "[{\"id\":\"" DOCKER_ID "\\u0000\",\"names\":[\"db\"]}]", -EINVAL, ""},
+		{"id of another case", "[{\"id\":\"4F797C539E6C745DE61A93CA3FF892358ECBCACCD8414D5DB545C38428142970\",\"names\":[\"db\"]}]", -ENOENT, ""},
+		{"the id twice", "[" E(",\"names\":[\"a\"]") "," E(",\"names\":[\"b\"]") "]", -EINVAL, ""},
+		{"not an array", E(",\"names\":[\"db\"]"), -EINVAL, ""},
+		{"an entry not an object", "[" E(",\"names\":[\"db\"]") ",7]", -EINVAL, ""},
+		{"no names", "[" E("") "]", -EINVAL, ""},
+		{"names empty", "[" E(",\"names\":[]") "]", -EINVAL, ""},
+		{"names a string", "[" E(",\"names\":\"db\"") "]", -EINVAL, ""},
+		{"name not a string", "[" E(",\"names\":[7]") "]", -EINVAL, ""},
+		{"empty name", "[" E(",\"names\":[\"\"]") "]", -EINVAL, ""},
+		{"slash in name", "[" E(",\"names\":[\"/db\"]") "]", -EINVAL, ""},
+		{"space in name", "[" E(",\"names\":[\"d b\"]") "]", -EINVAL, ""},
+		{"NUL in name", "[" E(",\"names\":[\"d\\u0000b\"]") "]", -EINVAL, ""},
+		{"newline in name", "[" E(",\"names\":[\"d\\nb\"]") "]", -EINVAL, ""},
+		{"non-ASCII name", "[" E(",\"names\":[\"d\\u00e9\"]") "]", -EINVAL, ""},
+		{"duplicate key", "[" E(",\"names\":[\"a\"],\"names\":[\"b\"]") "]", -EINVAL, ""},
+		{"trailing junk", "[" E(",\"names\":[\"db\"]") "] x", -EINVAL, ""},
+		{"invalid UTF-8", "[" E(",\"names\":[\"d\xff\"]") "]", -EINVAL, ""},
+		{"empty", "", -EINVAL, ""},
+	};
+#undef E
+
+	(void)state;
+	run_name_cases(netns_podman_name_parse, cases, sizeof(cases) / sizeof(cases[0]));
+	check_fit_and_depth(netns_podman_name_parse, "[{\"id\":\"" DOCKER_ID "\",\"names\":[\"abcd\"]}]");
+}
+
+static void test_nerdctl_names(void **state)
+{
+	static const struct {
+		const char *what, *name, *content;
+		int ret;
+	} cases[] = {
+		{"as nerdctl writes it", "web-1", DOCKER_ID, 0},
+		{"trailing newline", "web_1.x", DOCKER_ID "\n", 0},
+		{"surrounding spaces", "w", "  " DOCKER_ID " \t", 0},
+		{"76 characters", "a123456789012345678901234567890123456789012345678901234567890123456789012345", DOCKER_ID, 0},
+		{"77 characters", "a1234567890123456789012345678901234567890123456789012345678901234567890123456", DOCKER_ID, -ENOENT},
+		{"another container", "web", CID_D, -ENOENT},
+		{"ID cut short", "web", "4f797c539e6c", -ENOENT},
+		{"ID and more", "web", DOCKER_ID "0", -ENOENT},
+		{"ID and a second line", "web", DOCKER_ID "\nx", -ENOENT},
+		{"empty file", "web", "", -ENOENT},
+		{"empty name", "", DOCKER_ID, -ENOENT},
+		{"name starting with '-'", "-web", DOCKER_ID, -ENOENT},
+		{"name ending with '.'", "web.", DOCKER_ID, -ENOENT},
+		{"two separators", "we..b", DOCKER_ID, -ENOENT},
+		{"space in name", "we b", DOCKER_ID, -ENOENT},
+		{"non-ASCII name", "w\xc3\xa9" "b", DOCKER_ID, -ENOENT},
+		{"lock file", ".lock", DOCKER_ID, -ENOENT},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = netns_nerdctl_name_match(cases[i].name, cases[i].content, strlen(cases[i].content),
+						  DOCKER_ID);
+
+		if (rc != cases[i].ret)
+			fail_msg("%s: got %d", cases[i].what, rc);
+	}
+	/* A NUL inside: not the ID. */
+	assert_int_equal(netns_nerdctl_name_match("web", DOCKER_ID "\0", 65, DOCKER_ID), -ENOENT);
 }
 
 int main(void)
@@ -460,7 +601,9 @@ int main(void)
 		cmocka_unit_test(test_pod_logs),
 		cmocka_unit_test(test_pod_logs_limits),
 		cmocka_unit_test(test_docker_name),
-		cmocka_unit_test(test_docker_deep),
+		cmocka_unit_test(test_podman_store),
+		cmocka_unit_test(test_podman_name),
+		cmocka_unit_test(test_nerdctl_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -273,8 +273,9 @@ static void test_cache_rereads_only_changes(void **state)
 	assert_string_equal(owner_comm(o, 1001), "other");
 	r = reads(o);
 
-	/* The rescan interval re-reads everything. */
-	assert_int_equal(owners_refresh(o, t->fd, 5 * MIN_MS), 0);
+	/* Within a rescan interval of its last read, every table is re-read
+	 * (each at a time of its own; see test_rescan_spread). */
+	assert_int_equal(owners_refresh(o, t->fd, 5 * MIN_MS + 6000), 0);
 	assert_int_equal(reads(o), r + 3);
 	owners_free(o);
 }
@@ -307,12 +308,17 @@ static void test_missing_inodes(void **state)
 	assert_int_equal(reads(o), r);
 	assert_null(owner_comm(o, 9001)); /* stale, as expected */
 
-	/* The dump reports 9001 and 9002 unknown: one full read finds 9001;
-	 * 9002 belongs to nobody we can see (another pid namespace). */
+	/* Two dumps in a row report 9001 and 9002 unknown: one full read
+	 * finds 9001; 9002 belongs to nobody we can see (another pid
+	 * namespace). */
 	owners_note_missing(o, unknown, 3);
-	assert_int_equal(owners_refresh(o, t->fd, 2000), 0); /* too soon for a full read */
+	assert_int_equal(owners_refresh(o, t->fd, 2000), 0); /* reported once: no full read */
 	assert_null(owner_comm(o, 9001));
 	assert_int_equal(reads(o), r);
+	owners_note_missing(o, unknown, 3);
+	assert_int_equal(owners_refresh(o, t->fd, 3000), 0); /* too soon for a full read */
+	assert_int_equal(reads(o), r);
+	owners_note_missing(o, unknown, 3);
 	assert_int_equal(owners_refresh(o, t->fd, OWNERS_MISS_RESCAN_MS), 0);
 	assert_int_equal(reads(o), r + 1);
 	assert_string_equal(owner_comm(o, 9001), "a");
@@ -329,12 +335,80 @@ static void test_missing_inodes(void **state)
 	assert_int_equal(st.full_rescans, 2);
 	assert_int_equal(reads(o), r + 1);
 
-	/* Once it is no longer reported it is forgotten after the interval
-	 * rescans. */
-	assert_int_equal(owners_refresh(o, t->fd, 6 * MIN_MS), 0);
-	assert_int_equal(owners_refresh(o, t->fd, 12 * MIN_MS), 0);
+	/* Once a dump no longer reports it, it is forgotten. */
+	owners_note_missing(o, NULL, 0);
+	assert_int_equal(owners_refresh(o, t->fd, 4 * OWNERS_MISS_RESCAN_MS), 0);
 	owners_get_stats(o, &st);
 	assert_int_equal(st.missing, 0);
+	owners_free(o);
+}
+
+/* A connection that one dump shows and the next does not (the scrape's own,
+ * a health check's: accepted by a process whose fd count it did not change)
+ * is gone before anyone can find it: no full read for it, however long ago
+ * the last one was. Every scrape brings a new one; before, each made every
+ * table be re-read once OWNERS_MISS_RESCAN_MS had passed (the spike every
+ * sixth scrape at 300k sockets). */
+static void test_missing_once(void **state)
+{
+	struct fixture_tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+	struct owners_stats st;
+	uint64_t r;
+
+	add_proc(t, 10, "a", 1);
+	add_sock(t, 10, 0, 1001);
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	r = reads(o);
+	for (uint32_t i = 1; i <= 4; i++) { /* within half the rescan interval */
+		uint32_t fleeting = 9000 + i;
+
+		owners_note_missing(o, &fleeting, 1);
+		assert_int_equal(owners_refresh(o, t->fd, i * OWNERS_MISS_RESCAN_MS), 0);
+	}
+	owners_get_stats(o, &st);
+	assert_int_equal(st.full_rescans, 1);
+	assert_int_equal(reads(o), r);
+	assert_int_equal(st.missing, 1); /* the last one, until a dump says it is gone */
+	owners_note_missing(o, NULL, 0);
+	assert_int_equal(owners_refresh(o, t->fd, 5 * OWNERS_MISS_RESCAN_MS), 0);
+	owners_get_stats(o, &st);
+	assert_int_equal(st.missing, 0);
+	assert_int_equal(st.full_rescans, 1);
+	owners_free(o);
+}
+
+/* The rescan interval's re-reads spread over the refreshes: 40 processes
+ * read at once at the start are each re-read exactly once in the following
+ * interval, none before half of it, and no refresh (every 15 s) re-reads
+ * more than a fifth of them. Before, one refresh re-read all 40. */
+static void test_rescan_spread(void **state)
+{
+	struct fixture_tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+	uint64_t r, most = 0;
+
+	for (int pid = 100; pid < 140; pid++) {
+		add_proc(t, pid, "w", (unsigned long long)pid * 7);
+		add_sock(t, pid, 0, (uint32_t)pid * 10);
+	}
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	r = reads(o);
+	assert_int_equal(r, 40);
+	for (uint64_t now = 15000; now <= 5 * MIN_MS; now += 15000) {
+		uint64_t before = reads(o);
+
+		owners_note_missing(o, NULL, 0);
+		assert_int_equal(owners_refresh(o, t->fd, now), 0);
+		if (now < 5 * MIN_MS / 2)
+			assert_int_equal(reads(o), before);
+		if (reads(o) - before > most)
+			most = reads(o) - before;
+	}
+	assert_int_equal(reads(o), r + 40);
+	assert_true(most <= 8);
+	for (int pid = 100; pid < 140; pid++)
+		assert_string_equal(owner_comm(o, (uint32_t)pid * 10), "w");
 	owners_free(o);
 }
 
@@ -444,6 +518,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable_and_vanishing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_rereads_only_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_inodes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rescan_spread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_found_in_active, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
