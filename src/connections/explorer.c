@@ -862,10 +862,12 @@ static void render(struct conn_explorer *x, struct conn_view *v, struct strbuf *
 		  !x->tcp_info && !x->netns_on ? "," : "",
 		  x->netns_on ? "" : "\"namespace\",\"pod\",\"container\"");
 	/* Whose namespaces the rows come from: netns.collector false, only the
-	 * exporter's own; skipped: shared-table namespaces past the budget (the
+	 * exporter's own (own: its inode); skipped: shared-table namespaces past the budget (the
 	 * next batch starts with them); failed: whose socket could not dump. */
-	sb_printf(sb, ",\"netns\":{\"collector\":%s,\"namespaces\":%zu,\"skipped\":%zu,\"failed\":%zu}",
-		  x->netns_on ? "true" : "false", x->nns, x->ns_skipped, x->ns_failed);
+	sb_printf(sb, ",\"netns\":{\"collector\":%s,\"own\":\"%llu\",\"namespaces\":%zu,\"skipped\":%zu,"
+		      "\"failed\":%zu}",
+		  x->netns_on ? "true" : "false", (unsigned long long)x->own_ino, x->nns, x->ns_skipped,
+		  x->ns_failed);
 	if (q->group != CONN_GROUP_NONE) {
 		render_groups(x, v, sb);
 		return;

@@ -78,6 +78,7 @@ ne_scrape >"$TMP/m" || fail "scrape failed"
 expect_value "$TMP/m" 'netstat_netns_namespaces' 2
 
 api "netns=$INO_A&limit=100"
+expect_jq '.netns.own' "\"$OWN_INO\"" "netns.own"
 expect_jq '[.total, .netns.collector, .netns.namespaces, .netns.skipped, .missing]' '[7,true,3,0,["rtt","retrans","retransmitting"]]' "netns=A"
 expect_jq "$STATES" '[["established",6],["listen",1]]' "netns=A states"
 expect_jq "$IDS" "[$L_A]" "netns=A identity"
