@@ -61,18 +61,6 @@ nft add rule inet issue12_conns in tcp sport 9090 'tcp flags & (syn|ack) == (syn
 "$TMP/flooder" S,6,203.0.113.9,10.1.0.1,9090 >"$TMP/flood.out" 2>&1 &
 wait_ready "$TMP/flood.out"
 
-api() { # QUERY -> body in $TMP/api.json
-	local code
-	code=$(curl -s -o "$TMP/api.json" -w '%{http_code}' "$NE_URL/api/v1/connections?$1")
-	[ "$code" = 200 ] || fail "?$1: HTTP $code: $(cat "$TMP/api.json")"
-	jq -e . "$TMP/api.json" >/dev/null || fail "?$1: not JSON"
-}
-# jq over the last answer; fails unless it prints $2.
-expect_jq() { # FILTER WANT WHAT
-	local got
-	got=$(jq -c "$1" "$TMP/api.json")
-	[ "$got" = "$2" ] || fail "$3: $1 gave $got, want $2"
-}
 
 # SYN backlog from one source: the alert link's filter. No process holds a
 # request socket: each is the program of the listener it came through,

@@ -54,17 +54,6 @@ INO_B=$(readlink /proc/$PID_B/ns/net | tr -dc 0-9)
 OWN_INO=$(stat -L -c %i /proc/self/ns/net)
 [ -n "$INO_B" ] && [ "$INO_A" != "$INO_B" ] || fail "namespace inodes: A=$INO_A B=$INO_B"
 
-api() { # QUERY -> body in $TMP/api.json
-	local code
-	code=$(curl -s -o "$TMP/api.json" -w '%{http_code}' "$NE_URL/api/v1/connections?$1")
-	[ "$code" = 200 ] || fail "?$1: HTTP $code: $(cat "$TMP/api.json")"
-	jq -e . "$TMP/api.json" >/dev/null || fail "?$1: not JSON"
-}
-expect_jq() { # FILTER WANT WHAT
-	local got
-	got=$(jq -c "$1" "$TMP/api.json")
-	[ "$got" = "$2" ] || fail "$3: $1 gave $got, want $2"
-}
 STATES='[.rows[] | .state] | group_by(.) | map([.[0], length])'
 IDS='[.rows[] | [.netns, .namespace, .pod, .container]] | unique'
 L_A="[\"$INO_A\",\"issue19-shop\",\"issue19-web-0\",\"$CID_A\"]"
