@@ -19,18 +19,20 @@
  * collection gets this result. The collector is left to finish on the
  * collection's thread, which then exits; until it returns it is busy: later
  * collections (on a new thread) run the others and report it failed without
- * starting it, and when it is stuck inside the socket stream's dump, the
- * provider and every consumer of the stream wait with it (their state is in
+ * starting it, and when it is stuck inside a provider's pass of the socket
+ * stream, that provider and every consumer it feeds wait with it (their state is in
  * use). One log line when it is left, one when it returns. A waiter whose
  * collection is not inside a collector at its deadline (not started yet) is
  * told -ETIMEDOUT. A timed-out scrape never gets an older result passed off
  * as new.
  *
- * A collection: the socket stream's consumers prepare(), its provider runs
- * the one sock_diag dump, then every collector's collect(), each into a set
- * of its own merged only on success (collector.h says who owns which
- * families, success and time; a family whose name another collector owns is
- * left out alone).
+ * A collection, in phases (collector.h): the socket stream's consumers
+ * prepare(), its providers run their passes (the exporter's own namespace
+ * first), each feeding every consumer still in, then every collector's
+ * collect(), each into a set of its own merged only on success (collector.h
+ * says who owns which families, success and time; a family whose name
+ * another collector owns is left out alone). The exporter's own process_*
+ * families are read at the start of a collection, outside the lock.
  *
  * Shutdown: scrape_close() tells every waiter -ECANCELED at once; scrape_free()
  * then waits a bounded time for a running collection, and if a collector is

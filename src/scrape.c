@@ -24,6 +24,7 @@ struct scrape_result {
  * by the dispatcher, both under scrape.lock. */
 struct run {
 	struct expo *e;       /* what succeeded so far; NULL once published early */
+	struct expo *self;    /* the process_* families, read at its start */
 	double secs[CONFIG_MAX_COLLECTORS];
 	bool good[CONFIG_MAX_COLLECTORS];
 	bool stream[CONFIG_MAX_COLLECTORS]; /* in the dump now (provider, consumers) */
@@ -43,6 +44,7 @@ struct scrape {
 	bool active[CONFIG_MAX_COLLECTORS];
 	unsigned dropped[CONFIG_MAX_COLLECTORS]; /* families left out last collection */
 	double start_time;
+	bool self_failed;        /* /proc/self could not be read last time */
 
 	pthread_t collector, dispatcher;
 	bool threads;            /* both were started */
@@ -91,16 +93,18 @@ int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err
 	return scrape_new_with(cfg, collector_registry, collector_count, out, err);
 }
 
-/* A consumer of the socket stream without an active provider has nothing
- * to count: it is off, as the interface says (collector.h). */
+/* A consumer of the socket stream without an active provider of the
+ * exporter's own namespace has nothing to count: it is off, as the interface
+ * says (collector.h). */
 static void drop_orphan_consumers(struct scrape *s)
 {
 	bool provided = false;
 
 	for (size_t i = 0; i < s->ncollectors; i++)
-		provided |= s->active[i] && s->collectors[i]->stream_run != NULL;
+		provided |= s->active[i] && s->collectors[i]->provider != NULL &&
+			    s->collectors[i]->provider->scope == STREAM_OWN_NETNS;
 	for (size_t i = 0; i < s->ncollectors && !provided; i++) {
-		if (!s->active[i] || s->collectors[i]->stream == NULL)
+		if (!s->active[i] || s->collectors[i]->consumer == NULL)
 			continue;
 		log_msg(LOG_INFO, "%s collector off: no enabled collector provides the socket "
 			"stream it reads (the sockets collector does)", s->collectors[i]->name);
@@ -256,176 +260,6 @@ static bool busy(struct scrape *s, size_t i)
 	return b;
 }
 
-/* A stream dump starts: the provider and its consumers (whose state the dump
- * feeds) are inside it until unmark_stream(). */
-static void mark_stream(struct scrape *s, struct run *r, size_t provider, const size_t *who,
-			size_t n)
-{
-	pthread_mutex_lock(&s->lock);
-	r->in_stream = true;
-	r->stream[provider] = true;
-	for (size_t k = 0; k < n; k++)
-		r->stream[who[k]] = true;
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void unmark_stream(struct scrape *s, struct run *r)
-{
-	pthread_mutex_lock(&s->lock);
-	r->in_stream = false;
-	memset(r->stream, 0, sizeof(r->stream));
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* The other namespaces' sockets (collector.h, stream_netns_run), to the
- * consumers that take them and whose host dump succeeded. The provider runs
- * even with no consumer: its own census rides on the same pass. */
-static bool run_netns_stream(struct scrape *s, struct run *r, const struct collect_ctx *ctx,
-			     const struct collector_sinks *host, const size_t *who, double *secs,
-			     int *failed, bool *explained)
-{
-	struct collector_sinks sinks = {0};
-	size_t mine[CONFIG_MAX_COLLECTORS];
-	unsigned long said;
-	double t0;
-	int rc;
-
-	for (size_t k = 0; k < host->n; k++) {
-		if (host->ops[k]->add_netns == NULL || failed[who[k]])
-			continue;
-		mine[sinks.n] = who[k];
-		sinks.ops[sinks.n] = host->ops[k];
-		sinks.state[sinks.n++] = host->state[k];
-	}
-	for (size_t i = 0; i < s->ncollectors; i++) {
-		if (!s->active[i] || s->collectors[i]->stream_netns_run == NULL)
-			continue;
-		if (busy(s, i)) { /* still inside an abandoned collection */
-			failed[i] = -EBUSY;
-			explained[i] = true;
-			break;
-		}
-		mark_stream(s, r, i, mine, sinks.n);
-		set_current(s, r, i);
-		t0 = scrape_now();
-		said = log_said();
-		rc = s->collectors[i]->stream_netns_run(s->state[i], ctx, &sinks);
-		if (collector_returned(s, r))
-			return false;
-		unmark_stream(s, r);
-		secs[i] += scrape_now() - t0;
-		if (rc) {
-			failed[i] = rc;
-			explained[i] = log_said() != said;
-		}
-		for (size_t k = 0; k < sinks.n; k++)
-			if (sinks.rc[k] && !failed[mine[k]])
-				failed[mine[k]] = sinks.rc[k];
-		break; /* one provider */
-	}
-	return true;
-}
-
-/* The socket stream (collector.h): every active consumer's prepare(), then
- * the provider's one dump. Times each to its collector; a consumer left
- * without data gets its error in failed[], and explained[] when the cause
- * was logged already (by it, or by the provider for a failed dump). */
-static bool run_stream(struct scrape *s, struct run *r, const struct collect_ctx *ctx,
-		       double *secs, int *failed, bool *explained)
-{
-	struct collector_sinks sinks = {0};
-	size_t who[CONFIG_MAX_COLLECTORS];
-	int provider = -1, rc;
-	unsigned long said;
-	double t0;
-
-	for (size_t i = 0; i < s->ncollectors; i++) {
-		const struct collector_stream *st = s->collectors[i]->stream;
-
-		if (!s->active[i])
-			continue;
-		if (s->collectors[i]->stream_run && provider < 0)
-			provider = (int)i;
-		if (st == NULL)
-			continue;
-		if (busy(s, i)) { /* still inside an abandoned collection */
-			failed[i] = -EBUSY;
-			explained[i] = true;
-			continue;
-		}
-		set_current(s, r, i);
-		t0 = scrape_now();
-		said = log_said();
-		log_mute(ctx->procfs_fd < 0); /* as in collect_all() */
-		rc = st->prepare ? st->prepare(s->state[i], ctx) : 0;
-		log_mute(false);
-		if (collector_returned(s, r))
-			return false;
-		secs[i] += scrape_now() - t0;
-		if (rc) {
-			failed[i] = rc;
-			explained[i] = ctx->procfs_fd >= 0 && log_said() != said;
-			continue;
-		}
-		who[sinks.n] = i;
-		sinks.ops[sinks.n] = st;
-		sinks.state[sinks.n++] = s->state[i];
-	}
-	if (provider >= 0 && busy(s, (size_t)provider)) {
-		/* No dump while the last one is stuck: the consumers have no data. */
-		for (size_t k = 0; k < sinks.n; k++) {
-			failed[who[k]] = -EBUSY;
-			explained[who[k]] = true;
-		}
-		goto netns;
-	}
-	if (provider < 0 || sinks.n == 0)
-		goto netns;
-	mark_stream(s, r, (size_t)provider, who, sinks.n);
-	set_current(s, r, (size_t)provider);
-	t0 = scrape_now();
-	said = log_said();
-	rc = s->collectors[provider]->stream_run(s->state[provider], ctx, &sinks);
-	if (collector_returned(s, r))
-		return false;
-	unmark_stream(s, r);
-	secs[provider] += scrape_now() - t0;
-	for (size_t k = 0; k < sinks.n; k++) {
-		failed[who[k]] = sinks.rc[k] ? sinks.rc[k] : rc;
-		explained[who[k]] = !sinks.rc[k] && rc && log_said() != said;
-	}
-netns:
-	return run_netns_stream(s, r, ctx, &sinks, who, secs, failed, explained);
-}
-
-/* Who may use a family name (collector.h, .owns): the exporter's own
- * families and those a collector with fixed names owns are reserved; a
- * family of a collector that makes names from data which collides is left
- * out alone, said once when it starts. */
-struct name_rule {
-	const struct scrape *s;
-	size_t who;
-	bool say;
-};
-
-static bool keep_family(const char *name, bool taken, void *arg)
-{
-	const struct name_rule *r = arg;
-	const struct collector_ops *me = r->s->collectors[r->who];
-	const char *owner = NULL;
-
-	if (strncmp(name, "netstat_exporter_", 17) == 0 || strncmp(name, "process_", 8) == 0)
-		owner = "the exporter";
-	for (size_t i = 0; !owner && !me->owns && i < r->s->ncollectors; i++)
-		if (i != r->who && r->s->collectors[i]->owns && r->s->collectors[i]->owns(name))
-			owner = r->s->collectors[i]->name;
-	if ((owner || taken) && r->say)
-		log_msg(LOG_WARN, "collector %s: family %s left out: %s %s", me->name, name,
-			owner ? "the name belongs to" : "another collector already added it",
-			owner ? owner : "");
-	return owner == NULL;
-}
-
 /* The exporter's own families for a collection: a collector that did not
  * succeed (failed, skipped as busy, or not finished at the deadline) is 0 in
  * netstat_exporter_collector_success. Called with the lock held. */
@@ -461,28 +295,192 @@ static void add_meta_locked(struct scrape *s, struct run *r, struct expo *e)
 		if (s->active[i])
 			expo_add_u64(tmo, s->timeouts[i],
 				     EXPO_LABELS({"collector", s->collectors[i]->name}));
-	self_collect(e, s->start_time);
+	if (r->self)
+		(void)expo_merge(e, r->self, NULL, NULL); /* in memory: no I/O under the lock */
 }
 
-/* Runs every active collector that is not busy into r->e. A collector's
- * families land in a private set first and are merged (under the lock, so
- * the dispatcher may publish r->e at a deadline) only when it succeeds, so a
- * failing collector cannot leave half a family behind or poison the
- * others. Returns false when the run was abandoned: the caller's thread then
- * has nothing more to do. */
-static bool collect_run(struct scrape *s, struct run *r)
-{
-	int failed[CONFIG_MAX_COLLECTORS] = {0};
-	bool explained[CONFIG_MAX_COLLECTORS] = {0}; /* the failure was said already */
-	struct collect_ctx ctx;
-	bool alive = true;
+/* ---- one collection: consumers prepare, providers feed them, families ----
+ *
+ * The socket stream (collector.h) runs in phases: every consumer's
+ * prepare(), then every provider's pass (the exporter's own namespace
+ * first), then every collector's collect(). What each phase leaves for the
+ * next is in struct outcome: a collector that failed (and whether the cause
+ * was said already) takes no further part. */
 
-	ctx.procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ctx.procfs_fd < 0)
-		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s; the collectors that read it "
-			"fail until it opens", s->cfg->procfs, strerror(errno));
-	alive = run_stream(s, r, &ctx, r->secs, failed, explained);
-	for (size_t i = 0; alive && i < s->ncollectors; i++) {
+struct outcome {
+	int failed[CONFIG_MAX_COLLECTORS];
+	bool explained[CONFIG_MAX_COLLECTORS]; /* the failure was said already */
+};
+
+/* Time since t0 goes to collector i. */
+static void charge(struct scrape *s, struct run *r, size_t i, double t0)
+{
+	pthread_mutex_lock(&s->lock);
+	r->secs[i] += scrape_now() - t0;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* A pass starts: the provider and the consumers it feeds (whose state the
+ * dump touches) are inside it until unmark_stream(). */
+static void mark_stream(struct scrape *s, struct run *r, size_t provider, const size_t *who,
+			size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	r->in_stream = true;
+	r->stream[provider] = true;
+	for (size_t k = 0; k < n; k++)
+		r->stream[who[k]] = true;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void unmark_stream(struct scrape *s, struct run *r)
+{
+	pthread_mutex_lock(&s->lock);
+	r->in_stream = false;
+	memset(r->stream, 0, sizeof(r->stream));
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Phase 1: every active consumer's prepare(), timed to it. A busy one (still
+ * inside an abandoned collection) or one that fails takes no part. */
+static bool prepare_consumers(struct scrape *s, struct run *r, const struct collect_ctx *ctx,
+			      struct outcome *o)
+{
+	for (size_t i = 0; i < s->ncollectors; i++) {
+		const struct collector_consumer *c = s->collectors[i]->consumer;
+		unsigned long said;
+		double t0;
+		int rc;
+
+		if (!s->active[i] || c == NULL)
+			continue;
+		if (busy(s, i)) {
+			o->failed[i] = -EBUSY;
+			o->explained[i] = true;
+			continue;
+		}
+		set_current(s, r, i);
+		t0 = scrape_now();
+		said = log_said();
+		log_mute(ctx->procfs_fd < 0); /* as in collect_families() */
+		rc = c->prepare ? c->prepare(s->state[i], ctx) : 0;
+		log_mute(false);
+		if (collector_returned(s, r))
+			return false;
+		charge(s, r, i, t0);
+		if (rc) {
+			o->failed[i] = rc;
+			o->explained[i] = ctx->procfs_fd >= 0 && log_said() != said;
+		}
+	}
+	return true;
+}
+
+/* Phase 2, one provider: its pass feeds every consumer still in. A consumer
+ * whose begin() fails fails alone; without the pass of the exporter's own
+ * namespace (the provider failed or is busy), every consumer it would have
+ * fed fails too. */
+static bool run_provider(struct scrape *s, struct run *r, const struct collect_ctx *ctx,
+			 size_t i, struct outcome *o)
+{
+	const struct collector_provider *p = s->collectors[i]->provider;
+	struct stream_out out = {.pass = {.scope = p->scope}};
+	size_t who[CONFIG_MAX_COLLECTORS];
+	bool own = p->scope == STREAM_OWN_NETNS;
+	unsigned long said;
+	double t0;
+	int rc;
+
+	for (size_t k = 0; k < s->ncollectors; k++) {
+		if (!s->active[k] || s->collectors[k]->consumer == NULL || o->failed[k])
+			continue;
+		who[out.n] = k;
+		out.ops[out.n] = s->collectors[k]->consumer;
+		out.state[out.n++] = s->state[k];
+	}
+	if (busy(s, i)) { /* its last pass is still running: no data */
+		o->failed[i] = -EBUSY;
+		o->explained[i] = true;
+		for (size_t k = 0; own && k < out.n; k++) {
+			o->failed[who[k]] = -EBUSY;
+			o->explained[who[k]] = true;
+		}
+		return true;
+	}
+	mark_stream(s, r, i, who, out.n);
+	set_current(s, r, i);
+	t0 = scrape_now();
+	said = log_said();
+	rc = p->run(s->state[i], ctx, &out);
+	if (collector_returned(s, r))
+		return false;
+	unmark_stream(s, r);
+	charge(s, r, i, t0);
+	if (rc) {
+		o->failed[i] = rc;
+		o->explained[i] = log_said() != said;
+	}
+	for (size_t k = 0; k < out.n; k++) {
+		if (out.rc[k]) {
+			o->failed[who[k]] = out.rc[k];
+		} else if (rc && own) {
+			o->failed[who[k]] = rc;
+			o->explained[who[k]] = log_said() != said;
+		}
+	}
+	return true;
+}
+
+/* Phase 2: every provider, those of the exporter's own namespace first. */
+static bool run_providers(struct scrape *s, struct run *r, const struct collect_ctx *ctx,
+			  struct outcome *o)
+{
+	for (int scope = 0; scope < STREAM_SCOPE_COUNT; scope++)
+		for (size_t i = 0; i < s->ncollectors; i++)
+			if (s->active[i] && s->collectors[i]->provider &&
+			    s->collectors[i]->provider->scope == (enum stream_scope)scope &&
+			    !run_provider(s, r, ctx, i, o))
+				return false;
+	return true;
+}
+
+/* Who may use a family name (collector.h, .owns): the exporter's own
+ * families and those a collector with fixed names owns are reserved; a
+ * family of a collector that makes names from data which collides is left
+ * out alone, said once when it starts. */
+struct name_rule {
+	const struct scrape *s;
+	size_t who;
+	bool say;
+};
+
+static bool keep_family(const char *name, bool taken, void *arg)
+{
+	const struct name_rule *r = arg;
+	const struct collector_ops *me = r->s->collectors[r->who];
+	const char *owner = NULL;
+
+	if (strncmp(name, "netstat_exporter_", 17) == 0 || strncmp(name, "process_", 8) == 0)
+		owner = "the exporter";
+	for (size_t i = 0; !owner && !me->owns && i < r->s->ncollectors; i++)
+		if (i != r->who && r->s->collectors[i]->owns && r->s->collectors[i]->owns(name))
+			owner = r->s->collectors[i]->name;
+	if ((owner || taken) && r->say)
+		log_msg(LOG_WARN, "collector %s: family %s left out: %s %s", me->name, name,
+			owner ? "the name belongs to" : "another collector already added it",
+			owner ? owner : "");
+	return owner == NULL;
+}
+
+/* Phase 3: every active collector's collect() that has not failed (nor is
+ * busy) into r->e. A collector's families land in a private set first and
+ * are merged (under the lock, so the dispatcher may publish r->e at a
+ * deadline) only when it succeeds, so a failing collector cannot leave half
+ * a family behind or poison the others. */
+static bool collect_families(struct scrape *s, struct run *r, const struct collect_ctx *ctx,
+			     struct outcome *o)
+{
+	for (size_t i = 0; i < s->ncollectors; i++) {
 		const struct collector_ops *c = s->collectors[i];
 		struct expo *mine;
 		unsigned long said;
@@ -496,20 +494,19 @@ static bool collect_run(struct scrape *s, struct run *r)
 		set_current(s, r, i);
 		t0 = scrape_now();
 		mine = expo_new();
-		rc = failed[i];
+		rc = o->failed[i];
 		if (rc == 0) {
 			said = log_said();
 			/* Without procfs, what collectors would say (EBADF) is
-			 * not the cause: that was said above. */
-			log_mute(ctx.procfs_fd < 0);
-			rc = mine ? c->collect(s->state[i], &ctx, mine) : -ENOMEM;
+			 * not the cause: that was said in collect_run(). */
+			log_mute(ctx->procfs_fd < 0);
+			rc = mine ? c->collect(s->state[i], ctx, mine) : -ENOMEM;
 			log_mute(false);
-			explained[i] = rc && ctx.procfs_fd >= 0 && log_said() != said;
+			o->explained[i] = rc && ctx->procfs_fd >= 0 && log_said() != said;
 		}
 		if (collector_returned(s, r)) {
 			expo_free(mine);
-			alive = false;
-			break;
+			return false;
 		}
 		if (rc == 0 && expo_error(mine))
 			rc = expo_error(mine);
@@ -523,7 +520,7 @@ static bool collect_run(struct scrape *s, struct run *r)
 			rc = rc > 0 ? 0 : rc;
 		}
 		/* One line per failure: the collector's own, if it said why. */
-		if (rc && !explained[i] && !(ctx.procfs_fd < 0 && rc == -EBADF))
+		if (rc && !o->explained[i] && !(ctx->procfs_fd < 0 && rc == -EBADF))
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		expo_free(mine);
 		pthread_mutex_lock(&s->lock);
@@ -531,6 +528,40 @@ static bool collect_run(struct scrape *s, struct run *r)
 		r->good[i] = rc == 0;
 		pthread_mutex_unlock(&s->lock);
 	}
+	return true;
+}
+
+/* The exporter's process_* families, read before any collector runs and
+ * outside the lock (they are merged, in memory, by add_meta_locked()). A
+ * failure to read /proc/self is said when it starts and when it ends. */
+static void collect_self(struct scrape *s, struct run *r)
+{
+	int rc = r->self ? self_collect(r->self, s->start_time) : -ENOMEM;
+
+	if (rc && !s->self_failed)
+		log_msg(LOG_WARN, "cannot read the exporter's own /proc/self: %s; process_* "
+			"metrics are incomplete until it can", strerror(-rc));
+	else if (!rc && s->self_failed)
+		log_msg(LOG_INFO, "the exporter's own /proc/self is readable again");
+	s->self_failed = rc != 0;
+}
+
+/* One collection into r: providers → consumers → families. Returns false
+ * when it was abandoned at a deadline: the caller's thread then has nothing
+ * more to do. */
+static bool collect_run(struct scrape *s, struct run *r)
+{
+	struct outcome o = {0};
+	struct collect_ctx ctx;
+	bool alive;
+
+	collect_self(s, r);
+	ctx.procfs_fd = open(s->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx.procfs_fd < 0)
+		log_msg(LOG_ERROR, "cannot open --path.procfs %s: %s; the collectors that read it "
+			"fail until it opens", s->cfg->procfs, strerror(errno));
+	alive = prepare_consumers(s, r, &ctx, &o) && run_providers(s, r, &ctx, &o) &&
+		collect_families(s, r, &ctx, &o);
 	if (ctx.procfs_fd >= 0)
 		close(ctx.procfs_fd);
 	return alive;
@@ -578,7 +609,8 @@ static void *collector_main(void *arg)
 		if (s->stopping)
 			break;
 		r = calloc(1, sizeof(*r));
-		if (r && !(r->e = expo_new())) {
+		if (r && (!(r->e = expo_new()) || !(r->self = expo_new()))) {
+			expo_free(r->e);
 			free(r);
 			r = NULL;
 		}
@@ -596,6 +628,7 @@ static void *collector_main(void *arg)
 			log_msg(LOG_INFO, "collector %s returned after %.1f s; it runs again from "
 				"the next scrape", s->collectors[r->current]->name, scrape_now() - r->t0);
 			expo_free(r->e);
+			expo_free(r->self);
 			free(r);
 			s->abandoned_threads--;
 			pthread_cond_broadcast(&s->news);
@@ -607,6 +640,7 @@ static void *collector_main(void *arg)
 		if (r) {
 			add_meta_locked(s, r, r->e);
 			res = result_new(s, r->e);
+			expo_free(r->self);
 			free(r);
 		}
 		if (res) {
@@ -637,6 +671,7 @@ static bool abandon_locked(struct scrape *s)
 	struct run *r = s->run;
 	struct scrape_result *res;
 	size_t c = r->current;
+	int err;
 
 	s->timeouts[c]++;
 	add_meta_locked(s, r, r->e);
@@ -660,9 +695,10 @@ static bool abandon_locked(struct scrape *s)
 	s->current = NULL;
 	s->abandoned_threads++;
 	pthread_detach(s->collector);
-	if (pthread_create(&s->collector, NULL, collector_main, s)) {
+	err = pthread_create(&s->collector, NULL, collector_main, s);
+	if (err) {
 		/* No new thread: no collection will run; waiters time out. */
-		log_msg(LOG_ERROR, "cannot start a collection thread: %s", strerror(errno));
+		log_msg(LOG_ERROR, "cannot start a collection thread: %s", strerror(err));
 		s->collector_exited = true;
 		s->no_collector = true;
 	}

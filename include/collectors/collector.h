@@ -4,8 +4,9 @@
  * so collect() is never called concurrently with itself and may keep caches in
  * its state without locking. A collect() that fails returns a negative errno:
  * the scrape records netstat_exporter_collector_success{collector}=0 and goes
- * on; families it already added stay in the set only if they are complete, so
- * a collector should add families after it has gathered everything. */
+ * on without any of its families: collect() writes into a set of its own,
+ * which the scrape merges only when collect() succeeded (and the set has no
+ * error), so a failing collector never leaves a family, complete or not. */
 #ifndef NETSTAT_COLLECTORS_COLLECTOR_H
 #define NETSTAT_COLLECTORS_COLLECTOR_H
 
@@ -38,57 +39,93 @@ struct collect_ctx {
 	int procfs_fd;  /* O_DIRECTORY fd of --path.procfs, owned by the scrape module */
 };
 
-/* The socket stream: the one sock_diag dump a scrape makes (TCP and UDP,
- * IPv4 and IPv6; every TCP listener before any other TCP socket). One
- * collector provides it (.stream_run); every collector that reads it declares
- * .stream. Per scrape, the scrape module calls each active consumer's
- * prepare(), then the provider's stream_run(), which calls begin() and, for
- * every socket, add() of every consumer still in; then the collect() of every
- * collector that has not failed. So nothing is kept per socket, and:
+/* The socket stream: sockets flow from any number of providers to any number
+ * of consumers, each socket tagged with its network namespace (the inode of
+ * /proc/PID/ns/net; 0: the exporter's own). A provider is a collector with
+ * .provider (the host's sock_diag dump: `sockets`; the other namespaces'
+ * dumps: `netns`); a consumer is one with .consumer (`sockets` itself,
+ * `processes`). Neither knows the other: the scrape module connects them.
+ *
+ * Per scrape (scrape.c), in three phases:
+ *  1. every active consumer's prepare();
+ *  2. every provider's run(), those of the exporter's own namespace
+ *     (STREAM_OWN_NETNS) first: run() calls stream_begin(), then
+ *     stream_add() for every socket, which calls begin() and add() of every
+ *     consumer still in;
+ *  3. the collect() of every collector that has not failed.
+ * So nothing is kept per socket, and:
  *  - a consumer's families, success and duration are its own: its prepare()
- *    and collect() are timed to it; the dump, with the consumers' begin() and
- *    add() (which must be cheap), is timed to the provider;
- *  - a consumer whose prepare() or begin() fails is left out and fails alone;
- *  - when the dump fails, every consumer fails (it has no data);
- *  - the provider's own collect() failing fails only the provider;
- *  - without an active provider, a consumer is off (logged at start). */
+ *    and collect() are timed to it; a provider's run, with the consumers'
+ *    begin() and add() (which must be cheap), is timed to the provider;
+ *  - a consumer whose prepare() or begin() fails is left out of every later
+ *    pass and fails alone;
+ *  - a consumer has no data without the pass of the exporter's own
+ *    namespace: when that provider fails (or is busy, see scrape.h), every
+ *    consumer fails; a provider of other namespaces failing fails only
+ *    itself (its consumers go on without those sockets);
+ *  - a provider's own collect() failing fails only the provider;
+ *  - without an active provider of the exporter's own namespace, a consumer
+ *    is off (logged at start);
+ *  - a provider whose dump the kernel interrupted (NLM_F_DUMP_INTR) calls
+ *    stream_begin() again and runs it once more (STYLE.md), so consumers
+ *    never count a socket twice. */
 struct diag_sock;
 
-struct collector_stream {
-	/* Before the dump, once per scrape (e.g. refresh a cache add() reads);
-	 * NULL when there is nothing to do. 0 or a negative errno. */
-	int (*prepare)(void *state, const struct collect_ctx *ctx);
-	/* A dump starts, or restarts after the kernel interrupted it: forget
-	 * what add() counted. add() will get worker < nworkers. */
-	int (*begin)(void *state, unsigned nworkers);
-	/* One socket. Called by the dump's worker threads at once, each with
-	 * its own worker index; must not block. */
-	void (*add)(void *state, unsigned worker, const struct diag_sock *s);
-	/* Sockets of other network namespaces (the netns collector's dumps,
-	 * after the host's), tagged with the namespace's inode; both NULL when
-	 * the consumer does not take them. begin_netns() starts them as begin()
-	 * does the host's; add_netns() is called like add(). */
-	int (*begin_netns)(void *state, unsigned nworkers);
-	void (*add_netns)(void *state, unsigned worker, const struct diag_sock *s, uint64_t netns);
+/* Which sockets a provider's pass carries. */
+enum stream_scope {
+	STREAM_OWN_NETNS = 0, /* the exporter's own namespace: netns == 0 */
+	STREAM_OTHER_NETNS,   /* other namespaces: netns != 0 */
+	STREAM_SCOPE_COUNT
 };
 
-/* The consumers of one scrape's stream, handed to the provider. */
-struct collector_sinks {
+/* One provider's pass over its sockets, as its consumers' begin() sees it. */
+struct stream_pass {
+	enum stream_scope scope;
+	unsigned nworkers; /* add() gets worker < nworkers */
+};
+
+/* A consumer of the socket stream. */
+struct collector_consumer {
+	/* Before any pass, once per scrape (e.g. refresh a cache add() reads);
+	 * NULL when there is nothing to do. 0 or a negative errno. */
+	int (*prepare)(void *state, const struct collect_ctx *ctx);
+	/* A pass of p->scope starts, or restarts after the kernel interrupted
+	 * a dump: forget what add() counted of that scope this scrape. 0 or a
+	 * negative errno (the consumer then fails, and gets no more). */
+	int (*begin)(void *state, const struct stream_pass *p);
+	/* One socket of namespace netns (0: the exporter's own). Called by a
+	 * provider's worker threads at once, each with its own worker index;
+	 * must not block. A consumer that wants only some sockets (one scope)
+	 * returns at once for the others. */
+	void (*add)(void *state, unsigned worker, const struct diag_sock *s, uint64_t netns);
+};
+
+/* The consumers one pass feeds: built by the scrape module, handed to the
+ * provider's run(). */
+struct stream_out {
+	struct stream_pass pass;
 	size_t n;
-	const struct collector_stream *ops[CONFIG_MAX_COLLECTORS];
+	const struct collector_consumer *ops[CONFIG_MAX_COLLECTORS];
 	void *state[CONFIG_MAX_COLLECTORS];
 	int rc[CONFIG_MAX_COLLECTORS]; /* a consumer's begin() failure; it gets no more */
 };
 
-/* For the provider: begin() on every consumer still in. */
-void collector_sinks_begin(struct collector_sinks *k, unsigned nworkers);
-/* For the provider's dump workers: add() on every consumer still in. */
-void collector_sinks_add(const struct collector_sinks *k, unsigned worker,
-			 const struct diag_sock *s);
-/* The same for the other namespaces' provider (begin_netns, add_netns). */
-void collector_sinks_begin_netns(struct collector_sinks *k, unsigned nworkers);
-void collector_sinks_add_netns(const struct collector_sinks *k, unsigned worker,
-			       const struct diag_sock *s, uint64_t netns);
+/* A provider of the socket stream. */
+struct collector_provider {
+	enum stream_scope scope;
+	/* One pass: stream_begin(out, nworkers), then stream_add() for every
+	 * socket (from up to nworkers threads at once). Called once per scrape,
+	 * also when out has no consumer (a provider may count for itself). 0 or
+	 * a negative errno (the dump failed). */
+	int (*run)(void *state, const struct collect_ctx *ctx, struct stream_out *out);
+};
+
+/* For a provider: (re)starts the pass with nworkers, calling begin() on
+ * every consumer still in. */
+void stream_begin(struct stream_out *out, unsigned nworkers);
+/* For a provider's dump workers: add() on every consumer still in. */
+void stream_add(const struct stream_out *out, unsigned worker, const struct diag_sock *s,
+		uint64_t netns);
 
 struct collector_ops {
 	const char *name;     /* as in --collector.NAME and the collector label */
@@ -111,18 +148,9 @@ struct collector_ops {
 	 * field cannot take down a whole collector. */
 	bool (*owns)(const char *family);
 	/* A consumer of the socket stream, or NULL. */
-	const struct collector_stream *stream;
-	/* The provider of the socket stream (one collector), or NULL: runs the
-	 * dump once, feeding sinks (collector_sinks_begin/_add). 0 or a
-	 * negative errno (the dump failed). */
-	int (*stream_run)(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks);
-	/* The provider of the other network namespaces' sockets (the netns
-	 * collector), or NULL: runs after the host's stream and before any
-	 * collect(), feeding the consumers that take them (their host dump
-	 * having succeeded) through collector_sinks_begin_netns/_add_netns; its
-	 * collect() then adds its families. Timed to it; 0 or a negative errno
-	 * (it fails alone). */
-	int (*stream_netns_run)(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks);
+	const struct collector_consumer *consumer;
+	/* A provider of the socket stream, or NULL. */
+	const struct collector_provider *provider;
 };
 
 /* All collectors, in the order they run. */

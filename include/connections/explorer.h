@@ -38,10 +38,16 @@ struct conn_request {
 /* Opens the GeoIP databases of cfg (a bad one is -EINVAL with one line in
  * err) and starts the thread. cfg must outlive the explorer. */
 int conn_explorer_new(const struct config *cfg, struct conn_explorer **out, struct strbuf *err);
-/* Lets the running dump finish, answers every queued request and every later
- * one with -ECANCELED, stops the thread. Accepts NULL; may be called twice. */
+/* How long conn_explorer_close() waits for a running dump. */
+#define CONN_EXPLORER_STOP_GRACE_SECONDS 2
+
+/* Lets the running dump finish (waiting at most
+ * CONN_EXPLORER_STOP_GRACE_SECONDS, then leaving it, logged), answers every
+ * queued request and every later one with -ECANCELED, stops the thread.
+ * Accepts NULL; may be called twice. */
 void conn_explorer_close(struct conn_explorer *x);
-/* Closes and frees. Accepts NULL. */
+/* Closes and frees; when closing left a dump running, frees nothing (its
+ * thread still uses it: the process is exiting). Accepts NULL. */
 void conn_explorer_free(struct conn_explorer *x);
 
 /* Queues r; r->done() follows, from the explorer's thread, or from this call

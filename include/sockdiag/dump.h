@@ -2,8 +2,9 @@
  *
  * Each worker owns a netlink socket (opened by diag_dump_init(), so the fd
  * count does not depend on which threads got a job; kept open between
- * scrapes) and takes the next unstarted job until none is left; worker 0 is
- * the calling thread. The consumer gets every socket with the index of the
+ * scrapes) and takes the next unstarted job until none is left (a
+ * util_parallel_for(), util/parallel.h); worker 0 is the calling thread.
+ * The consumer gets every socket with the index of the
  * worker that dumped it, so it can keep one aggregate per worker and merge
  * them afterwards. */
 #ifndef NETSTAT_SOCKDIAG_DUMP_H

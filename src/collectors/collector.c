@@ -13,32 +13,18 @@ bool collector_flag_bool(const struct config *cfg, const struct collector_flag *
 	return config_bool(cfg, f->name, f->def && strcmp(f->def, "true") == 0);
 }
 
-void collector_sinks_begin(struct collector_sinks *k, unsigned nworkers)
+void stream_begin(struct stream_out *out, unsigned nworkers)
 {
-	for (size_t i = 0; i < k->n; i++)
-		if (k->rc[i] == 0)
-			k->rc[i] = k->ops[i]->begin(k->state[i], nworkers);
+	out->pass.nworkers = nworkers;
+	for (size_t i = 0; i < out->n; i++)
+		if (out->rc[i] == 0)
+			out->rc[i] = out->ops[i]->begin(out->state[i], &out->pass);
 }
 
-void collector_sinks_add(const struct collector_sinks *k, unsigned worker,
-			 const struct diag_sock *s)
+void stream_add(const struct stream_out *out, unsigned worker, const struct diag_sock *s,
+		uint64_t netns)
 {
-	for (size_t i = 0; i < k->n; i++)
-		if (k->rc[i] == 0)
-			k->ops[i]->add(k->state[i], worker, s);
-}
-
-void collector_sinks_begin_netns(struct collector_sinks *k, unsigned nworkers)
-{
-	for (size_t i = 0; i < k->n; i++)
-		if (k->rc[i] == 0)
-			k->rc[i] = k->ops[i]->begin_netns(k->state[i], nworkers);
-}
-
-void collector_sinks_add_netns(const struct collector_sinks *k, unsigned worker,
-			       const struct diag_sock *s, uint64_t netns)
-{
-	for (size_t i = 0; i < k->n; i++)
-		if (k->rc[i] == 0)
-			k->ops[i]->add_netns(k->state[i], worker, s, netns);
+	for (size_t i = 0; i < out->n; i++)
+		if (out->rc[i] == 0)
+			out->ops[i]->add(out->state[i], worker, s, netns);
 }

@@ -1,48 +1,27 @@
 /* collectors/netns: per-network-namespace socket census, counters and
  * attribution, labelled with the namespace's identity. See docs/netns.md.
  *
- * Every scrape: discover the namespaces (netns/discovery), open a handle in
- * each new one (netns/handle: a sock_diag socket created inside it, once),
- * and close those of namespaces no longer seen. Then, over the dump threads:
- *   1. the cheap tier for every namespace: a LISTEN-only dump (walks only the
- *      listening hash), ip_local_port_range, and the counter files
- *      /proc/PID/net/{snmp,netstat,sockstat,sockstat6} of its oldest process;
- *   2. the full census (every TCP state, UDP, ephemeral tuples): every scrape
- *      for a namespace with its own established hash table; for those sharing
- *      the host's (each dump then walks every socket of the node) oldest
- *      first while the per-scrape budget lasts, and always once a census is
- *      older than the refresh interval. Each census keeps its time; its age
- *      is exported.
- * The largest namespaces (by sockets) get their own series, the rest are
- * summed under netns="other". */
+ * Flags, metric tables and collect(); the work is elsewhere: netns/table
+ * keeps the namespaces and their handles, netns/pass runs each scrape's
+ * dumps and counter reads over the threads (netns/schedule choosing the full
+ * censuses). As the socket stream's provider of other namespaces
+ * (collector.h), the pass's sockets go to the stream's consumers. The
+ * largest namespaces (by sockets) get their own series, the rest are summed
+ * under netns="other". */
 #include "collectors/netns.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <netinet/in.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 
 #include "log.h"
 #include "netns/census.h"
-#include "netns/discovery.h"
-#include "netns/handle.h"
-#include "netns/identity.h"
+#include "netns/pass.h"
+#include "netns/table.h"
 #include "owners/tally.h"
-#include "procfs/reader.h"
 #include "procfs/snmp_name.h"
-#include "procfs/snmp_parse.h"
-#include "procfs/sockstat_parse.h"
-#include "procfs/sysctl.h"
+#include "util/clock.h"
 
 #define FLAG_PODS_ROOT "collector.netns.pods-root"
 #define FLAG_DOCKER_ROOT "collector.netns.docker-root"
@@ -82,16 +61,11 @@ static const struct collector_flag flags[] = {
 
 #define MAX_THREADS 4
 _Static_assert(TALLY_MAX_WORKERS >= MAX_THREADS, "tally takes every netns thread");
+_Static_assert(NETNS_PASS_MAX_THREADS >= MAX_THREADS, "the pass takes every netns thread");
 
-/* Counter files: small; anything near the cap is not one. */
-#define FILE_CAP (1u << 20)
-/* Seconds between two attempts to open a namespace that refused. */
-#define REOPEN_SECONDS 60.0
 
 /* The counters alerts need (the rest are one `nsenter -n nstat` away). */
-static const struct {
-	const char *proto, *field;
-} counters[] = {
+static const struct netns_counter counters[] = {
 	{"Tcp", "RetransSegs"},     {"Tcp", "OutRsts"},
 	{"Tcp", "EstabResets"},     {"Tcp", "AttemptFails"},
 	{"TcpExt", "ListenOverflows"}, {"TcpExt", "ListenDrops"},
@@ -100,106 +74,35 @@ static const struct {
 };
 #define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
 
-enum sockstat_val {
-	SS_TCP_INUSE4 = 0,
-	SS_TCP_INUSE6,
-	SS_TCP_ORPHAN,
-	SS_TCP_TW,
-	SS_UDP_INUSE4,
-	SS_UDP_INUSE6,
-	SS_COUNT
-};
-
-static const struct {
-	const char *proto, *key;
-} sockstat_rows[SS_COUNT] = {
-	[SS_TCP_INUSE4] = {"TCP", "inuse"}, [SS_TCP_INUSE6] = {"TCP6", "inuse"},
-	[SS_TCP_ORPHAN] = {"TCP", "orphan"}, [SS_TCP_TW] = {"TCP", "tw"},
-	[SS_UDP_INUSE4] = {"UDP", "inuse"}, [SS_UDP_INUSE6] = {"UDP6", "inuse"},
-};
-
-/* What one namespace showed; summed for netns="other". */
-struct nsdata {
-	struct netns_listeners lis; bool has_lis;
-	struct netns_census census; bool has_census;
-	double census_time;                 /* monotonic seconds */
-	uint64_t ctr[NCOUNTERS]; bool has_ctr;
-	uint64_t ss[SS_COUNT]; bool has_ss;
-	unsigned range_lo, range_hi;        /* hi < lo: unknown */
-	double eph_ratio; bool has_eph;
-};
-
-/* One namespace, kept across scrapes while it is seen. */
-struct ns {
-	uint64_t ino;
-	int pid;                 /* oldest member; 0: none */
-	uint64_t start;
-	char name[NETNS_NAME_MAX];
-	struct netns_handle h;
-	double open_time;        /* last open attempt; 0: never */
-	double first_seen;       /* monotonic seconds */
-	struct netns_identity id;
-	int id_pid;              /* the pid id was derived from */
-	struct nsdata d;
-	uint64_t rank;
-	char label[24];          /* ino in decimal */
-};
-
-/* One dump thread's buffers. */
-struct worker {
-	uint8_t *buf;            /* NL_DIAG_BUF_SIZE, lent to the handle dumped */
-	struct netns_scratch scratch;
-	struct strbuf text[4];
-	struct snmp_list snmp;
-	struct sockstat_list sockstat;
-};
-
 struct netns_state {
-	const char *procfs;
-	const char *run_dir;     /* NULL: none */
-	struct netns_identity_opts id_opts;
 	unsigned max_ns, max_listen_ports, threads;
-	double budget, interval; /* seconds */
 	char *counter_names[NCOUNTERS]; /* owned: netstat_netns_..., without _total */
 
-	struct ns **v;           /* sorted by ino */
-	size_t len, cap;
-	struct netns_list found;
-	struct worker w[MAX_THREADS];
-	bool warned_open;
+	struct netns_table table;  /* entries' data: struct netns_data */
+	struct netns_pass pass;
 
 	/* one scrape's */
 	int procfs_fd;
-	struct collector_sinks *sinks; /* during netns_stream_run() */
-	bool ran;                      /* netns_stream_run() completed */
-	struct ns **census_jobs;
-	size_t ncensus_jobs;
-	double scrape_start;     /* monotonic seconds */
-	double census_start;
-	atomic_size_t next;
-	atomic_uint_fast64_t shared_cost_ns; /* the last census over a shared table took */
+	struct stream_out *out;        /* during netns_provide() */
+	bool ran;                      /* netns_provide() completed */
+	double scrape_start;           /* clock seconds */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
+#define D(e) NETNS_DATA(e)
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+/* The pass's sockets go to the stream's consumers. */
+static void pass_begin(void *arg, unsigned nworkers)
+{
+	struct netns_state *s = arg;
+
+	stream_begin(s->out, nworkers);
 }
 
-static void nsdata_fini(struct nsdata *d)
+static void pass_sock(void *arg, unsigned worker, const struct diag_sock *sk, uint64_t netns)
 {
-	netns_listeners_fini(&d->lis);
-}
+	struct netns_state *s = arg;
 
-static void ns_free(struct ns *n)
-{
-	if (n == NULL)
-		return;
-	netns_handle_close(&n->h);
-	nsdata_fini(&n->d);
-	free(n);
+	stream_add(s->out, worker, sk, netns);
 }
 
 static void netns_fini(void *state)
@@ -208,19 +111,8 @@ static void netns_fini(void *state)
 
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->len; i++)
-		ns_free(s->v[i]);
-	free(s->v);
-	free(s->census_jobs);
-	netns_list_fini(&s->found);
-	for (int i = 0; i < MAX_THREADS; i++) {
-		free(s->w[i].buf);
-		netns_scratch_fini(&s->w[i].scratch);
-		for (int f = 0; f < 4; f++)
-			sb_fini(&s->w[i].text[f]);
-		snmp_list_fini(&s->w[i].snmp);
-		sockstat_list_fini(&s->w[i].sockstat);
-	}
+	netns_table_fini(&s->table);
+	netns_pass_fini(&s->pass);
 	for (size_t i = 0; i < NCOUNTERS; i++)
 		free(s->counter_names[i]);
 	free(s);
@@ -294,55 +186,16 @@ static const char *get_dir(const struct config *cfg, const char *name, const cha
 	return v[0] ? v : NULL;
 }
 
-/* Each namespace keeps two fds; the default soft limit (1024) would cap us
- * near 500 namespaces. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			log_msg(LOG_DEBUG, "netns: cannot raise the open file limit: %s", strerror(errno));
-	}
-}
-
-/* The kernel's initial PID namespace (PROC_PID_INIT_INO). */
-#define PID_NS_INIT "pid:[4026531836]"
-
-/* Whether the exporter can see other network namespaces: it runs in the
- * host's PID namespace, or (a PID namespace of its own, as in a test) some
- * process it sees is in another network namespace. 0, or -ESRCH. */
-static int sees_others(const char *procfs)
-{
-	char path[4096], link[64];
-	struct netns_list l;
-	uint64_t self = 0;
-	ssize_t n;
-	int fd, ret = -ESRCH;
-
-	snprintf(path, sizeof(path), "%s/self/ns/pid", procfs);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = '\0';
-		if (strcmp(link, PID_NS_INIT) == 0)
-			return 0;
-	}
-	fd = open(procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -ESRCH;
-	netns_list_init(&l);
-	if (netns_ino_of(fd, 0, &self) == 0 &&
-	    netns_discover(fd, NULL, self, NULL, NULL, &l) == 0 && l.len > 0)
-		ret = 0;
-	netns_list_fini(&l);
-	close(fd);
-	return ret;
-}
-
 static int netns_init(void **state, const struct config *cfg, struct strbuf *err)
 {
 	struct netns_state *s = calloc(1, sizeof(*s));
+	struct netns_table_opts topts = {
+		.data_size = sizeof(struct netns_data),
+		.data_init = netns_data_init,
+		.data_fini = netns_data_fini,
+		.clock = util_mono_now,
+	};
+	double budget, interval;
 	struct strbuf name;
 	int ret = 0;
 
@@ -351,17 +204,18 @@ static int netns_init(void **state, const struct config *cfg, struct strbuf *err
 		ret = -ENOMEM;
 		goto out;
 	}
-	s->procfs = cfg->procfs;
-	s->id_opts.pods_root = config_get(cfg, FLAG_PODS_ROOT, NETNS_PODS_ROOT_DEFAULT);
-	s->id_opts.docker_root = config_get(cfg, FLAG_DOCKER_ROOT, NETNS_DOCKER_ROOT_DEFAULT);
-	s->run_dir = get_dir(cfg, FLAG_RUN_DIR, DEF_RUN_DIR);
+	topts.procfs = cfg->procfs;
+	topts.id.pods_root = config_get(cfg, FLAG_PODS_ROOT, NETNS_PODS_ROOT_DEFAULT);
+	topts.id.docker_root = config_get(cfg, FLAG_DOCKER_ROOT, NETNS_DOCKER_ROOT_DEFAULT);
+	topts.run_dir = get_dir(cfg, FLAG_RUN_DIR, DEF_RUN_DIR);
+	netns_table_init(&s->table, &topts);
 	if ((ret = get_uint(cfg, FLAG_MAX, DEF_MAX, 0, 100000, &s->max_ns, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_LISTEN_PORTS, DEF_LISTEN_PORTS, 0, 65536, &s->max_listen_ports, err)) < 0 ||
 	    (ret = get_uint(cfg, FLAG_THREADS, DEF_THREADS, 1, MAX_THREADS, &s->threads, err)) < 0 ||
-	    (ret = get_duration(cfg, FLAG_BUDGET, DEF_BUDGET, &s->budget, err)) < 0 ||
-	    (ret = get_duration(cfg, FLAG_INTERVAL, DEF_INTERVAL, &s->interval, err)) < 0)
+	    (ret = get_duration(cfg, FLAG_BUDGET, DEF_BUDGET, &budget, err)) < 0 ||
+	    (ret = get_duration(cfg, FLAG_INTERVAL, DEF_INTERVAL, &interval, err)) < 0)
 		goto out;
-	ret = sees_others(cfg->procfs);
+	ret = netns_table_sees_others(cfg->procfs);
 	if (ret < 0) {
 		log_msg(LOG_INFO, "netns collector off: the exporter sees no other network namespace "
 			"(it needs the host's PID namespace, e.g. hostPID: true)");
@@ -383,20 +237,14 @@ static int netns_init(void **state, const struct config *cfg, struct strbuf *err
 			goto out;
 		}
 	}
-	for (unsigned i = 0; i < s->threads; i++) {
-		s->w[i].buf = malloc(NL_DIAG_BUF_SIZE);
-		if (s->w[i].buf == NULL) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		netns_scratch_init(&s->w[i].scratch);
-		for (int f = 0; f < 4; f++)
-			sb_init(&s->w[i].text[f]);
-		snmp_list_init(&s->w[i].snmp);
-		sockstat_list_init(&s->w[i].sockstat);
-	}
-	netns_list_init(&s->found);
-	raise_fd_limit();
+	ret = netns_pass_init(&s->pass, s->threads, counters, NCOUNTERS, util_mono_now, budget,
+			      interval);
+	if (ret < 0)
+		goto out;
+	s->pass.begin = pass_begin;
+	s->pass.on_sock = pass_sock;
+	s->pass.arg = s;
+	netns_table_raise_fd_limit();
 	*state = s;
 	s = NULL;
 out:
@@ -405,445 +253,11 @@ out:
 	return ret;
 }
 
-/* ---- discovery and handles ---- */
-
-static struct ns *find_ns(const struct netns_state *s, uint64_t ino)
-{
-	size_t lo = 0, hi = s->len;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->v[mid]->ino == ino)
-			return s->v[mid];
-		if (s->v[mid]->ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static int hint(void *arg, uint64_t ino, uint64_t *start)
-{
-	const struct ns *n = find_ns(arg, ino);
-
-	if (n == NULL || n->pid <= 0)
-		return 0;
-	*start = n->start;
-	return n->pid;
-}
-
-/* Brings s->v in line with s->found: new namespaces get an entry, those no
- * longer seen are closed. 0 or -ENOMEM (then nothing changed). */
-static int sync_list(struct netns_state *s)
-{
-	const struct netns_list *f = &s->found;
-	struct ns **v = NULL;
-	size_t old = 0;
-	int ret = 0;
-
-	v = calloc(f->len ? f->len : 1, sizeof(*v));
-	if (v == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < f->len; i++) {
-		struct ns *n = find_ns(s, f->v[i].ino);
-
-		if (n == NULL) {
-			n = calloc(1, sizeof(*n));
-			if (n == NULL) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			n->ino = f->v[i].ino;
-			n->first_seen = now_s();
-			netns_handle_init(&n->h);
-			netns_listeners_init(&n->d.lis);
-			n->d.range_hi = 0;
-			n->d.range_lo = 1;
-			snprintf(n->label, sizeof(n->label), "%llu", (unsigned long long)n->ino);
-		}
-		n->pid = f->v[i].pid;
-		n->start = f->v[i].start;
-		snprintf(n->name, sizeof(n->name), "%s", f->v[i].name);
-		v[i] = n;
-	}
-	/* Both lists are sorted by ino: close what the new one lacks. */
-	for (size_t i = 0; i < s->len; i++) {
-		while (old < f->len && v[old]->ino < s->v[i]->ino)
-			old++;
-		if (old < f->len && v[old] == s->v[i])
-			continue;
-		ns_free(s->v[i]);
-	}
-	free(s->v);
-	s->v = v;
-	s->len = s->cap = f->len;
-	v = NULL;
-out:
-	if (v != NULL) {
-		/* Undo: free only the entries created here. */
-		for (size_t i = 0; i < f->len; i++)
-			if (v[i] != NULL && find_ns(s, v[i]->ino) != v[i])
-				ns_free(v[i]);
-		free(v);
-	}
-	return ret;
-}
-
-static void open_new(struct netns_state *s)
-{
-	struct netns_open_req *reqs = calloc(s->len ? s->len : 1, sizeof(*reqs));
-	double now = now_s();
-	size_t n = 0;
-
-	if (reqs == NULL)
-		return;
-	for (size_t i = 0; i < s->len; i++) {
-		struct ns *ns = s->v[i];
-
-		if (netns_handle_ok(&ns->h))
-			continue;
-		/* A refusal (no capability) is retried once a minute, not
-		 * every scrape; a socket that died, or a pid that moved on, at
-		 * once. */
-		if ((ns->h.err == -EPERM || ns->h.err == -EACCES) && now - ns->open_time < REOPEN_SECONDS)
-			continue;
-		netns_handle_close(&ns->h);
-		ns->open_time = now;
-		reqs[n++] = (struct netns_open_req){ns->ino, ns->pid, ns->name[0] ? ns->name : NULL, &ns->h};
-	}
-	if (netns_open_all(s->procfs_fd, s->procfs, s->run_dir, reqs, n) < 0)
-		log_msg(LOG_WARN, "netns: cannot start the thread that enters namespaces");
-	for (size_t i = 0; i < n; i++) {
-		int e = reqs[i].h->err;
-
-		if ((e == -EPERM || e == -EACCES) && !s->warned_open) {
-			log_msg(LOG_WARN, "netns: cannot enter network namespaces (%s): the per-namespace "
-				"socket census needs CAP_SYS_ADMIN (setns) and CAP_SYS_PTRACE; counters "
-				"and sockstat are still exported", strerror(-e));
-			s->warned_open = true;
-		}
-		if (e < 0)
-			log_msg(LOG_DEBUG, "netns: cannot open namespace %llu: %s",
-				(unsigned long long)reqs[i].ino, strerror(-e));
-	}
-	free(reqs);
-}
-
-static void identify(struct netns_state *s)
-{
-	for (size_t i = 0; i < s->len; i++) {
-		struct ns *n = s->v[i];
-
-		if (n->pid == n->id_pid)
-			continue;
-		memset(&n->id, 0, sizeof(n->id));
-		n->id_pid = n->pid;
-		if (n->pid > 0 && netns_identify(s->procfs_fd, n->pid, &s->id_opts, &n->id) < 0)
-			memset(&n->id, 0, sizeof(n->id));
-	}
-}
-
-/* ---- the two tiers, spread over threads ---- */
-
-struct job_arg {
-	struct netns_state *s;
-	unsigned worker;
-	void (*fn)(struct netns_state *s, unsigned worker);
-};
-
-static void *job_main(void *arg)
-{
-	struct job_arg *a = arg;
-
-	a->fn(a->s, a->worker);
-	return NULL;
-}
-
-/* Runs fn on s->threads threads (the caller being worker 0). */
-static void run_parallel(struct netns_state *s, void (*fn)(struct netns_state *, unsigned))
-{
-	struct job_arg args[MAX_THREADS];
-	pthread_t t[MAX_THREADS];
-	unsigned started = 1;
-
-	atomic_store(&s->next, 0);
-	for (; started < s->threads; started++) {
-		args[started] = (struct job_arg){s, started, fn};
-		if (pthread_create(&t[started], NULL, job_main, &args[started]) != 0)
-			break; /* fewer threads: a slower scrape */
-	}
-	fn(s, 0);
-	for (unsigned i = 1; i < started; i++)
-		pthread_join(t[i], NULL);
-}
-
-struct dump_ctx {
-	struct netns_state *s;
-	struct ns *n;
-	unsigned worker;
-	struct netns_census *census; /* NULL: the LISTEN dump */
-};
-
-static int on_sock(const struct diag_sock *sk, void *arg)
-{
-	struct dump_ctx *c = arg;
-
-	collector_sinks_add_netns(c->s->sinks, c->worker, sk, c->n->ino);
-	if (c->census == NULL)
-		return sk->kstate == DIAG_KSTATE_LISTEN ? netns_listeners_add(&c->n->d.lis, sk) : 0;
-	return netns_census_add(c->census, &c->s->w[c->worker].scratch, sk);
-}
-
-/* One dump through the namespace's own socket, with the worker's buffer. */
-static int dump(struct dump_ctx *c, uint8_t family, uint8_t protocol, uint32_t states)
-{
-	struct diag_nl *nl = &c->n->h.nl;
-	int ret;
-
-	nl->buf = c->s->w[c->worker].buf;
-	ret = diag_nl_dump(nl, family, protocol, states, 0, NULL, on_sock, c);
-	nl->buf = NULL;
-	/* No such family in the namespace (IPv6 disabled): no such sockets.
-	 * An inconsistent dump (-EINTR) still delivered every socket. */
-	if (ret == -ENOENT || ret == -EINTR)
-		ret = 0;
-	return ret;
-}
-
-static int cmp_stat(const char *s, size_t n, const char *want)
-{
-	return strlen(want) == n && memcmp(s, want, n) == 0;
-}
-
-/* /proc/PID/net/{snmp,netstat}: the counters; {sockstat,sockstat6}. */
-static void read_counters(struct netns_state *s, struct worker *w, struct ns *n)
-{
-	static const char *const files[4] = {"net/snmp", "net/netstat", "net/sockstat", "net/sockstat6"};
-	struct parse_error perr;
-	char path[64];
-	bool ok = true;
-
-	n->d.has_ctr = n->d.has_ss = false;
-	if (n->pid <= 0)
-		return;
-	for (int f = 0; f < 4; f++) {
-		snprintf(path, sizeof(path), "%d/%s", n->pid, files[f]);
-		if (procfs_read(s->procfs_fd, path, FILE_CAP, &w->text[f]) < 0 && f < 3)
-			ok = false; /* sockstat6 is missing without IPv6 */
-	}
-	if (!ok)
-		return;
-	w->snmp.len = 0;
-	if (snmp_parse_pairs(w->text[0].buf, w->text[0].len, &w->snmp, &perr) == 0 &&
-	    snmp_parse_pairs(w->text[1].buf, w->text[1].len, &w->snmp, &perr) == 0) {
-		memset(n->d.ctr, 0, sizeof(n->d.ctr));
-		for (size_t i = 0; i < w->snmp.len; i++) {
-			const struct snmp_stat *st = &w->snmp.v[i];
-			for (size_t c = 0; c < NCOUNTERS; c++)
-				if (cmp_stat(st->proto, st->proto_len, counters[c].proto) &&
-				    cmp_stat(st->field, st->field_len, counters[c].field))
-					n->d.ctr[c] = st->negative ? 0 : st->value;
-		}
-		n->d.has_ctr = true;
-	}
-	w->sockstat.len = 0;
-	if (sockstat_parse(w->text[2].buf, w->text[2].len, &w->sockstat, &perr) == 0 &&
-	    (w->text[3].len == 0 ||
-	     sockstat_parse(w->text[3].buf, w->text[3].len, &w->sockstat, &perr) == 0)) {
-		memset(n->d.ss, 0, sizeof(n->d.ss));
-		for (size_t i = 0; i < w->sockstat.len; i++) {
-			const struct sockstat_stat *st = &w->sockstat.v[i];
-			for (int r = 0; r < SS_COUNT; r++)
-				if (cmp_stat(st->proto, st->proto_len, sockstat_rows[r].proto) &&
-				    cmp_stat(st->key, st->key_len, sockstat_rows[r].key))
-					n->d.ss[r] = st->value;
-		}
-		n->d.has_ss = true;
-	}
-}
-
-static void read_range(struct ns *n)
-{
-	struct sysctl_port_range r;
-	struct parse_error perr;
-	char buf[64];
-	ssize_t len;
-
-	n->d.range_lo = 1;
-	n->d.range_hi = 0;
-	if (n->h.range_fd < 0)
-		return;
-	len = pread(n->h.range_fd, buf, sizeof(buf), 0);
-	if (len <= 0)
-		return;
-	if (sysctl_parse_port_range(buf, (size_t)len, &r, &perr) == 0 && r.lo >= 1) {
-		n->d.range_lo = r.lo;
-		n->d.range_hi = r.hi;
-	}
-}
-
-/* Whether sockstat says the namespace may have TCP sockets of a family
- * (TIME_WAIT is counted for both together); true when it could not be read. */
-static bool has4(const struct nsdata *d)
-{
-	return !d->has_ss || d->ss[SS_TCP_INUSE4] > 0 || d->ss[SS_TCP_TW] > 0;
-}
-
-static bool has6(const struct nsdata *d)
-{
-	return !d->has_ss || d->ss[SS_TCP_INUSE6] > 0 || d->ss[SS_TCP_TW] > 0;
-}
-
-static void cheap_tier(struct netns_state *s, unsigned worker)
-{
-	for (;;) {
-		size_t i = atomic_fetch_add(&s->next, 1);
-		struct dump_ctx c = {s, NULL, worker, NULL};
-		struct ns *n;
-
-		if (i >= s->len)
-			break;
-		n = c.n = s->v[i];
-		read_counters(s, &s->w[worker], n);
-		netns_listeners_reset(&n->d.lis);
-		n->d.has_lis = false;
-		if (!netns_handle_ok(&n->h))
-			continue;
-		read_range(n);
-		/* A family with no TCP socket in use has no listener either. */
-		if ((!has4(&n->d) || dump(&c, AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0) &&
-		    (!has6(&n->d) || dump(&c, AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0)) {
-			netns_listeners_finish(&n->d.lis);
-			n->d.has_lis = true;
-		}
-	}
-}
-
-/* Kernel states 1..12 but LISTEN, as the sockets collector dumps them. */
-#define TCP_NON_LISTEN_STATES \
-	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
-
-/* The dumps of a full census. A family whose sockstat counts say it has no
- * such sockets is not dumped: with a shared hash table each TCP dump walks
- * every socket of the node. */
-static int dump_census(struct dump_ctx *c, const struct ns *n)
-{
-	const struct nsdata *d = &n->d;
-	bool tcp4 = has4(d), tcp6 = has6(d);
-	bool udp4 = !d->has_ss || d->ss[SS_UDP_INUSE4] > 0;
-	bool udp6 = !d->has_ss || d->ss[SS_UDP_INUSE6] > 0;
-	int ret = 0;
-
-	if (tcp4 && (ret = dump(c, AF_INET, IPPROTO_TCP, TCP_NON_LISTEN_STATES)) < 0)
-		goto out;
-	if (tcp6 && (ret = dump(c, AF_INET6, IPPROTO_TCP, TCP_NON_LISTEN_STATES)) < 0)
-		goto out;
-	if (udp4 && (ret = dump(c, AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES)) < 0)
-		goto out;
-	if (udp6)
-		ret = dump(c, AF_INET6, IPPROTO_UDP, NL_DIAG_ALL_STATES);
-out:
-	return ret;
-}
-
-static void full_census(struct netns_state *s, unsigned worker)
-{
-	for (;;) {
-		size_t i = atomic_fetch_add(&s->next, 1);
-		struct netns_census census;
-		struct dump_ctx c = {s, NULL, worker, &census};
-		double now = now_s();
-		struct ns *n;
-		bool shared;
-
-		if (i >= s->ncensus_jobs)
-			break;
-		n = c.n = s->census_jobs[i];
-		shared = n->h.ehash <= 0;
-		/* Own tables cost little: always. Shared ones: when the budget
-		 * fits one more (judging by the last one's cost), or when the
-		 * census (or the wait for the first) is older than the interval.
-		 * A new namespace waits its turn like the others, so a first
-		 * scrape on a busy node stays in budget. */
-		if (shared && now - (n->d.has_census ? n->d.census_time : n->first_seen) < s->interval &&
-		    now - s->census_start + (double)atomic_load(&s->shared_cost_ns) / 1e9 >= s->budget)
-			continue;
-		netns_census_begin(&census, &s->w[worker].scratch, &n->d.lis);
-		if (dump_census(&c, n) < 0)
-			continue;
-		n->d.census = census;
-		n->d.has_census = true;
-		n->d.census_time = now_s();
-		if (shared)
-			atomic_store(&s->shared_cost_ns, (uint64_t)((n->d.census_time - now) * 1e9));
-	}
-}
-
-/* Own tables first, then the oldest censuses (never made: oldest of all,
- * longest waiting first). */
-static int cmp_census_job(const void *a, const void *b)
-{
-	const struct ns *x = *(struct ns *const *)a, *y = *(struct ns *const *)b;
-	int ox = x->h.ehash > 0, oy = y->h.ehash > 0;
-	double tx = x->d.has_census ? x->d.census_time : x->first_seen - 1e9;
-	double ty = y->d.has_census ? y->d.census_time : y->first_seen - 1e9;
-
-	if (ox != oy)
-		return oy - ox;
-	return (tx > ty) - (tx < ty);
-}
-
-static int plan_census(struct netns_state *s)
-{
-	struct ns **jobs = realloc(s->census_jobs, (s->len ? s->len : 1) * sizeof(*jobs));
-
-	if (jobs == NULL)
-		return -ENOMEM;
-	s->census_jobs = jobs;
-	s->ncensus_jobs = 0;
-	for (size_t i = 0; i < s->len; i++)
-		if (netns_handle_ok(&s->v[i]->h) && s->v[i]->d.has_lis)
-			jobs[s->ncensus_jobs++] = s->v[i];
-	qsort(jobs, s->ncensus_jobs, sizeof(*jobs), cmp_census_job);
-	return 0;
-}
+/* ---- the two tiers, spread over the dump threads ---- */
 
 /* ---- emission ---- */
 
-/* A namespace that vanished during the scrape is left out: none of the
- * processes the discovery found in it is still there (a pid may now name
- * another namespace's process), and its name, if it had one, was removed. */
-static bool still_there(const struct netns_state *s, const struct ns *n)
-{
-	const struct netns_list *l = &s->found;
-	size_t lo = 0, hi = l->mlen;
-	uint64_t ino;
-
-	if (n->pid > 0 && netns_ino_of(s->procfs_fd, n->pid, &ino) == 0 && ino == n->ino)
-		return true;
-	/* The oldest exited: any other member will do (the walk is sorted). */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (l->m[mid].ino < n->ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < l->mlen && l->m[lo].ino == n->ino; lo++)
-		if (l->m[lo].pid != n->pid && netns_ino_of(s->procfs_fd, l->m[lo].pid, &ino) == 0 &&
-		    ino == n->ino)
-			return true;
-	if (n->name[0] && s->run_dir) {
-		char path[4096];
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", s->run_dir, n->name);
-		return stat(path, &st) == 0 && (uint64_t)st.st_ino == n->ino;
-	}
-	return false;
-}
-
-static uint64_t sockets_of(const struct nsdata *d)
+static uint64_t sockets_of(const struct netns_data *d)
 {
 	uint64_t sum = 0;
 
@@ -854,30 +268,30 @@ static uint64_t sockets_of(const struct nsdata *d)
 			sum += d->census.udp[f][0] + d->census.udp[f][1];
 		}
 	} else if (d->has_ss) {
-		sum = d->ss[SS_TCP_INUSE4] + d->ss[SS_TCP_INUSE6] + d->ss[SS_TCP_TW] +
-		      d->ss[SS_UDP_INUSE4] + d->ss[SS_UDP_INUSE6];
+		sum = d->ss[NETNS_SS_TCP_INUSE4] + d->ss[NETNS_SS_TCP_INUSE6] + d->ss[NETNS_SS_TCP_TW] +
+		      d->ss[NETNS_SS_UDP_INUSE4] + d->ss[NETNS_SS_UDP_INUSE6];
 	}
 	return sum + d->lis.tcp[0] + d->lis.tcp[1];
 }
 
 static int cmp_rank(const void *a, const void *b)
 {
-	const struct ns *x = *(struct ns *const *)a, *y = *(struct ns *const *)b;
+	const struct netns_entry *x = *(struct netns_entry *const *)a, *y = *(struct netns_entry *const *)b;
 
-	if (x->rank != y->rank)
-		return x->rank > y->rank ? -1 : 1;
+	if (D(x)->rank != D(y)->rank)
+		return D(x)->rank > D(y)->rank ? -1 : 1;
 	return (x->ino > y->ino) - (x->ino < y->ino);
 }
 
 static int cmp_ino(const void *a, const void *b)
 {
-	const struct ns *x = *(struct ns *const *)a, *y = *(struct ns *const *)b;
+	const struct netns_entry *x = *(struct netns_entry *const *)a, *y = *(struct netns_entry *const *)b;
 
 	return (x->ino > y->ino) - (x->ino < y->ino);
 }
 
 /* Adds src into the netns="other" sum. */
-static int add_other(struct nsdata *o, const struct nsdata *d)
+static int add_other(struct netns_data *o, const struct netns_data *d)
 {
 	if (d->has_lis) {
 		if (netns_listeners_merge(&o->lis, &d->lis) < 0)
@@ -899,7 +313,7 @@ static int add_other(struct nsdata *o, const struct nsdata *d)
 		o->has_ctr = true;
 	}
 	if (d->has_ss) {
-		for (int r = 0; r < SS_COUNT; r++)
+		for (int r = 0; r < NETNS_SS_COUNT; r++)
 			o->ss[r] += d->ss[r];
 		o->has_ss = true;
 	}
@@ -1004,7 +418,7 @@ static void emit_listeners(struct emit_ctx *c, struct labels *L, const struct ne
 }
 
 /* One namespace's series; n is NULL for netns="other". */
-static void emit_ns(struct emit_ctx *c, const struct ns *n, const struct nsdata *d)
+static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struct netns_data *d)
 {
 	struct labels L = {{
 		{"netns", n ? n->label : "other"},
@@ -1044,20 +458,20 @@ static void emit_ns(struct emit_ctx *c, const struct ns *n, const struct nsdata 
 		expo_add_i64(c->f[F_EHASH], n->h.ehash, L.l, 4);
 	if (d->has_ss) {
 		for (int f = 0; f < 2; f++) {
-			expo_add_u64(c->f[F_SS_TCP_INUSE], d->ss[f ? SS_TCP_INUSE6 : SS_TCP_INUSE4], L.l,
+			expo_add_u64(c->f[F_SS_TCP_INUSE], d->ss[f ? NETNS_SS_TCP_INUSE6 : NETNS_SS_TCP_INUSE4], L.l,
 				     with(&L, EXPO_LABELS({"family", family_names[f]})));
-			expo_add_u64(c->f[F_SS_UDP_INUSE], d->ss[f ? SS_UDP_INUSE6 : SS_UDP_INUSE4], L.l,
+			expo_add_u64(c->f[F_SS_UDP_INUSE], d->ss[f ? NETNS_SS_UDP_INUSE6 : NETNS_SS_UDP_INUSE4], L.l,
 				     with(&L, EXPO_LABELS({"family", family_names[f]})));
 		}
-		expo_add_u64(c->f[F_SS_TCP_ORPHAN], d->ss[SS_TCP_ORPHAN], L.l, 4);
-		expo_add_u64(c->f[F_SS_TCP_TW], d->ss[SS_TCP_TW], L.l, 4);
+		expo_add_u64(c->f[F_SS_TCP_ORPHAN], d->ss[NETNS_SS_TCP_ORPHAN], L.l, 4);
+		expo_add_u64(c->f[F_SS_TCP_TW], d->ss[NETNS_SS_TCP_TW], L.l, 4);
 	}
 	if (d->has_ctr)
 		for (size_t k = 0; k < NCOUNTERS; k++)
 			expo_add_u64(c->ctr[k], d->ctr[k], L.l, 4);
 }
 
-static void eph_ratio(struct nsdata *d)
+static void eph_ratio(struct netns_data *d)
 {
 	d->has_eph = d->has_census && d->range_lo >= 1 && d->range_hi >= d->range_lo;
 	if (d->has_eph)
@@ -1067,32 +481,32 @@ static void eph_ratio(struct nsdata *d)
 static int emit(struct netns_state *s, struct expo *e)
 {
 	struct emit_ctx c = {.s = s, .now = s->scrape_start};
-	struct ns **order = NULL;
-	struct nsdata other;
+	struct netns_entry **order = NULL;
+	struct netns_data other;
 	size_t n = 0, own;
 	bool any_other = false;
 	int ret = 0;
 
 	memset(&other, 0, sizeof(other));
 	netns_listeners_init(&other.lis);
-	order = malloc((s->len ? s->len : 1) * sizeof(*order));
+	order = malloc((s->table.len ? s->table.len : 1) * sizeof(*order));
 	if (order == NULL) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < s->len; i++) {
-		struct ns *ns = s->v[i];
+	for (size_t i = 0; i < s->table.len; i++) {
+		struct netns_entry *ns = s->table.v[i];
 
-		if (!still_there(s, ns))
+		if (!netns_table_still_there(&s->table, s->procfs_fd, ns))
 			continue; /* vanished during this scrape */
-		eph_ratio(&ns->d);
-		ns->rank = sockets_of(&ns->d);
+		eph_ratio(D(ns));
+		D(ns)->rank = sockets_of(D(ns));
 		order[n++] = ns;
 	}
 	qsort(order, n, sizeof(*order), cmp_rank);
 	own = n < s->max_ns ? n : s->max_ns;
 	for (size_t i = own; i < n; i++) {
-		ret = add_other(&other, &order[i]->d);
+		ret = add_other(&other, D(order[i]));
 		if (ret < 0)
 			goto out;
 		any_other = true;
@@ -1109,7 +523,7 @@ static int emit(struct netns_state *s, struct expo *e)
 					     : "A netstat -s counter of a network namespace (see docs/netstat.md for the host's).");
 	}
 	for (size_t i = 0; i < own; i++)
-		emit_ns(&c, order[i], &order[i]->d);
+		emit_ns(&c, order[i], D(order[i]));
 	if (any_other)
 		emit_ns(&c, NULL, &other);
 	expo_add_u64(expo_family(e, "netstat_netns_namespaces", EXPO_GAUGE,
@@ -1117,7 +531,7 @@ static int emit(struct netns_state *s, struct expo *e)
 		     n, EXPO_NOLABELS);
 	ret = expo_error(e);
 out:
-	nsdata_fini(&other);
+	netns_data_fini(&other);
 	free(order);
 	return ret;
 }
@@ -1126,38 +540,24 @@ out:
 
 /* The whole scrape's work, before any collector's collect(): the sockets go
  * to the consumers of the stream (per-process attribution) as they stream. */
-static int netns_stream_run(void *state, const struct collect_ctx *ctx, struct collector_sinks *sinks)
+static int netns_provide(void *state, const struct collect_ctx *ctx, struct stream_out *out)
 {
 	struct netns_state *s = state;
-	uint64_t self_ino = 0;
 	int ret;
 
 	s->ran = false;
-	s->scrape_start = now_s();
+	s->scrape_start = util_mono_now();
 	s->procfs_fd = ctx->procfs_fd;
-	s->sinks = sinks;
-	if (netns_ino_of(ctx->procfs_fd, 0, &self_ino) < 0)
-		self_ino = 0;
-	ret = netns_discover(ctx->procfs_fd, s->run_dir, self_ino, hint, s, &s->found);
-	if (ret < 0) {
-		log_msg(LOG_WARN, "netns: cannot list namespaces: %s", strerror(-ret));
-		goto out;
-	}
-	ret = sync_list(s);
+	s->out = out;
+	ret = netns_table_refresh(&s->table, ctx->procfs_fd);
 	if (ret < 0)
 		goto out;
-	open_new(s);
-	identify(s);
-	collector_sinks_begin_netns(sinks, s->threads);
-	run_parallel(s, cheap_tier);
-	ret = plan_census(s);
-	if (ret < 0)
-		goto out;
-	s->census_start = now_s();
-	run_parallel(s, full_census);
-	s->ran = true;
+	ret = netns_pass_run(&s->pass, &s->table, ctx->procfs_fd);
+	if (ret == -EINTR)
+		log_msg(LOG_WARN, "netns: a sock_diag dump came back inconsistent twice");
+	s->ran = ret == 0;
 out:
-	s->sinks = NULL;
+	s->out = NULL;
 	return ret;
 }
 
@@ -1177,6 +577,11 @@ static bool netns_owns(const char *family)
 	return strcmp(family, fams[F_INFO].name) == 0 || strncmp(family, "netstat_netns_", 14) == 0;
 }
 
+static const struct collector_provider netns_provider = {
+	.scope = STREAM_OTHER_NETNS,
+	.run = netns_provide,
+};
+
 const struct collector_ops netns_collector = {
 	.name = "netns",
 	.help = "Per-network-namespace (pods, containers) socket census, counters and identity.",
@@ -1186,5 +591,5 @@ const struct collector_ops netns_collector = {
 	.collect = netns_collect,
 	.fini = netns_fini,
 	.owns = netns_owns,
-	.stream_netns_run = netns_stream_run,
+	.provider = &netns_provider,
 };

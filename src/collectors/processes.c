@@ -217,35 +217,25 @@ out:
 	return ret;
 }
 
-static int processes_begin(void *state, unsigned nworkers)
+/* A pass starts: the host's sockets and other namespaces' are tallied
+ * apart (the latter carry a netns label). */
+static int processes_begin(void *state, const struct stream_pass *pass)
 {
 	struct processes *p = state;
 
-	return tally_begin(p->tally, nworkers);
+	if (pass->scope == STREAM_OWN_NETNS)
+		return tally_begin(p->tally, pass->nworkers);
+	return tally_begin_netns(p->tally, pass->nworkers);
 }
 
-static void processes_add(void *state, unsigned worker, const struct diag_sock *s)
+static void processes_add(void *state, unsigned worker, const struct diag_sock *s, uint64_t netns)
 {
 	struct processes *p = state;
 
-	tally_add(p->tally, worker, s);
-}
-
-/* Other network namespaces' sockets (the netns collector): per-process
- * series with a netns label. */
-static int processes_begin_netns(void *state, unsigned nworkers)
-{
-	struct processes *p = state;
-
-	return tally_begin_netns(p->tally, nworkers);
-}
-
-static void processes_add_netns(void *state, unsigned worker, const struct diag_sock *s,
-				uint64_t netns)
-{
-	struct processes *p = state;
-
-	tally_add_netns(p->tally, worker, s, netns);
+	if (netns == 0)
+		tally_add(p->tally, worker, s);
+	else
+		tally_add_netns(p->tally, worker, s, netns);
 }
 
 /* After a complete dump. */
@@ -260,12 +250,10 @@ static int processes_collect(void *state, const struct collect_ctx *ctx, struct 
 	return tally_emit(p->tally, e);
 }
 
-static const struct collector_stream processes_stream = {
+static const struct collector_consumer processes_consumer = {
 	.prepare = processes_prepare,
 	.begin = processes_begin,
 	.add = processes_add,
-	.begin_netns = processes_begin_netns,
-	.add_netns = processes_add_netns,
 };
 
 static bool processes_owns(const char *family)
@@ -288,5 +276,5 @@ const struct collector_ops processes_collector = {
 	.collect = processes_collect,
 	.fini = processes_fini,
 	.owns = processes_owns,
-	.stream = &processes_stream,
+	.consumer = &processes_consumer,
 };

@@ -269,16 +269,19 @@ out:
 /* Every socket of the dump goes to every consumer of the stream. */
 static int feed(void *arg, unsigned worker, const struct diag_sock *sk)
 {
-	collector_sinks_add(arg, worker, sk);
+	stream_add(arg, worker, sk, 0);
 	return 0;
 }
 
-/* This collector as a consumer of its own stream: one census per worker. */
-static int sockets_begin(void *state, unsigned nworkers)
+/* This collector as a consumer of the stream: the exporter's own namespace
+ * only, one census per worker. */
+static int sockets_begin(void *state, const struct stream_pass *p)
 {
 	struct sockets *s = state;
 
-	if (nworkers != s->threads)
+	if (p->scope != STREAM_OWN_NETNS)
+		return 0;
+	if (p->nworkers != s->threads)
 		return -EINVAL;
 	for (unsigned i = 0; i < s->threads; i++) {
 		census_reset(s->census[i]);
@@ -288,13 +291,13 @@ static int sockets_begin(void *state, unsigned nworkers)
 	return 0;
 }
 
-static void sockets_add(void *state, unsigned worker, const struct diag_sock *sk)
+static void sockets_add(void *state, unsigned worker, const struct diag_sock *sk, uint64_t netns)
 {
 	struct sockets *s = state;
 	uint16_t port;
 	int dir, ret;
 
-	if (s->add_rc[worker] != 0)
+	if (netns != 0 || s->add_rc[worker] != 0)
 		return;
 	/* The health aggregate files a TCP socket under its census key. */
 	if (sk->protocol == IPPROTO_UDP)
@@ -385,19 +388,19 @@ static void build_halves(struct sockets *s)
 
 /* One pass of the dump: listeners first, on worker 0 (the census needs them
  * all to classify the rest), then everything else. */
-static int scan(struct sockets *s, struct collector_sinks *sinks)
+static int scan(struct sockets *s, struct stream_out *out)
 {
 	struct diag_dump_job jobs[NJOBS_MAX];
 	size_t njobs = rest_jobs(s, jobs);
 	int ret;
 
-	collector_sinks_begin(sinks, s->threads);
-	ret = diag_dump_run(&s->scan, 1, listen_jobs, 2, feed, sinks);
+	stream_begin(out, s->threads);
+	ret = diag_dump_run(&s->scan, 1, listen_jobs, 2, feed, out);
 	if (ret < 0)
 		goto out;
 	for (unsigned i = 1; i < s->threads; i++)
 		census_copy_listeners(s->census[i], s->census[0]);
-	ret = diag_dump_run(&s->scan, s->threads, jobs, njobs, feed, sinks);
+	ret = diag_dump_run(&s->scan, s->threads, jobs, njobs, feed, out);
 out:
 	return ret;
 }
@@ -417,9 +420,9 @@ static void warn_untracked(struct sockets *s)
 	}
 }
 
-/* The socket stream: one dump per scrape, feeding every consumer. */
-static int sockets_stream_run(void *state, const struct collect_ctx *ctx,
-			      struct collector_sinks *sinks)
+/* The exporter's own namespace's sockets: one dump per scrape, feeding
+ * every consumer. */
+static int sockets_provide(void *state, const struct collect_ctx *ctx, struct stream_out *out)
 {
 	struct sockets *s = state;
 	int ret;
@@ -428,9 +431,9 @@ static int sockets_stream_run(void *state, const struct collect_ctx *ctx,
 	build_halves(s);
 	if (s->geo)
 		geoip_refresh(s->geo); /* between dumps: no lookup runs now */
-	ret = scan(s, sinks);
+	ret = scan(s, out);
 	if (ret == -EINTR) /* the kernel said the dump was inconsistent: once more */
-		ret = scan(s, sinks);
+		ret = scan(s, out);
 	if (ret < 0)
 		log_msg(LOG_WARN, "sockets: sock_diag dump failed: %s", strerror(-ret));
 	return ret;
@@ -466,10 +469,15 @@ out:
 	return ret;
 }
 
-static const struct collector_stream sockets_stream = {
+static const struct collector_consumer sockets_consumer = {
 	.prepare = NULL,
 	.begin = sockets_begin,
 	.add = sockets_add,
+};
+
+static const struct collector_provider sockets_provider = {
+	.scope = STREAM_OWN_NETNS,
+	.run = sockets_provide,
 };
 
 static bool sockets_owns(const char *family)
@@ -492,6 +500,6 @@ const struct collector_ops sockets_collector = {
 	.collect = sockets_collect,
 	.fini = sockets_fini,
 	.owns = sockets_owns,
-	.stream = &sockets_stream,
-	.stream_run = sockets_stream_run,
+	.consumer = &sockets_consumer,
+	.provider = &sockets_provider,
 };

@@ -54,8 +54,10 @@ struct conn_explorer {
 
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
+	pthread_cond_t wake;        /* to the thread: a request or stopping; from it: exited */
 	bool stopping;
+	bool exited;                /* guarded by lock: the thread is done */
+	bool left;                  /* closing gave up waiting: the thread still uses x */
 	struct conn_request *queue; /* guarded by lock */
 	uint64_t dumps;             /* guarded by lock: dumps run since start */
 	uint64_t dump_id;           /* the running dump's number, for the answer */
@@ -494,6 +496,8 @@ static void *explorer_main(void *arg)
 		run_batch(x, batch);
 		pthread_mutex_lock(&x->lock);
 	}
+	x->exited = true;
+	pthread_cond_broadcast(&x->wake);
 	pthread_mutex_unlock(&x->lock);
 	return NULL;
 }
@@ -502,6 +506,7 @@ int conn_explorer_new(const struct config *cfg, struct conn_explorer **out, stru
 {
 	struct conn_explorer *x = calloc(1, sizeof(*x));
 	struct diag_bc_range range = DIAG_BC_DEFAULT_RANGE;
+	pthread_condattr_t ca;
 	bool started = false;
 	int ret = -ENOMEM;
 
@@ -511,7 +516,11 @@ int conn_explorer_new(const struct config *cfg, struct conn_explorer **out, stru
 	x->cfg = cfg;
 	x->tcp_info = sockets_tcp_info(cfg);
 	pthread_mutex_init(&x->lock, NULL);
-	pthread_cond_init(&x->wake, NULL);
+	/* Closing waits on the monotonic clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&x->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	if (cfg->geoip_database) {
 		ret = geoip_open(cfg->geoip_database, cfg->geoip_asn_database, &x->geo, err);
 		if (ret < 0)
@@ -555,19 +564,32 @@ out:
 void conn_explorer_close(struct conn_explorer *x)
 {
 	struct conn_request *r, *next;
-	bool join;
+	struct timespec until;
+	bool join, exited;
 
 	if (x == NULL)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += CONN_EXPLORER_STOP_GRACE_SECONDS;
 	pthread_mutex_lock(&x->lock);
 	join = !x->stopping;
 	x->stopping = true;
 	r = x->queue;
 	x->queue = NULL;
 	pthread_cond_broadcast(&x->wake);
+	/* A bounded wait: a dump stuck in the kernel must not hold the exit. */
+	while (join && !x->exited && pthread_cond_timedwait(&x->wake, &x->lock, &until) != ETIMEDOUT)
+		;
+	exited = x->exited;
 	pthread_mutex_unlock(&x->lock);
-	if (join)
+	if (join && exited) {
 		pthread_join(x->thread, NULL);
+	} else if (join) {
+		log_msg(LOG_WARN, "connections: a dump still running after %d s at shutdown: left to "
+			"the exit", CONN_EXPLORER_STOP_GRACE_SECONDS);
+		pthread_detach(x->thread);
+		x->left = true;
+	}
 	for (; r; r = next) {
 		next = r->next;
 		answer(r, -ECANCELED);
@@ -579,6 +601,8 @@ void conn_explorer_free(struct conn_explorer *x)
 	if (x == NULL)
 		return;
 	conn_explorer_close(x);
+	if (x->left)
+		return; /* its thread still uses x: the process is exiting */
 	diag_dump_fini(&x->dump);
 	for (int w = 0; w < THREADS; w++)
 		geoip_cache_free(x->cache[w]);

@@ -2,9 +2,11 @@
 #include "sockdiag/dump.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
+
+#include "util/parallel.h"
+
+_Static_assert(DIAG_DUMP_MAX_WORKERS <= UTIL_PARALLEL_MAX_WORKERS, "every dump worker can run");
 
 int diag_dump_init(struct diag_dump *sc, unsigned nworkers)
 {
@@ -43,87 +45,60 @@ void diag_dump_fini(struct diag_dump *sc)
 struct run {
 	struct diag_dump *sc;
 	const struct diag_dump_job *jobs;
-	size_t njobs;
-	atomic_size_t next; /* index of the next unstarted job */
 	diag_dump_fn fn;
 	void *arg;
+	/* Per worker: its first error; else -EINTR if a dump was interrupted; else 0. */
+	int ret[DIAG_DUMP_MAX_WORKERS];
 };
 
-struct worker {
+struct relay_arg {
 	struct run *run;
-	unsigned index;
-	int ret;        /* first error; else -EINTR if a dump was interrupted; else 0 */
-	pthread_t thread;
+	unsigned worker;
 };
 
 static int relay(const struct diag_sock *s, void *arg)
 {
-	struct worker *w = arg;
-	return w->run->fn(w->run->arg, w->index, s);
+	struct relay_arg *a = arg;
+
+	return a->run->fn(a->run->arg, a->worker, s);
 }
 
-static void *work(void *arg)
+/* One job on one worker; non-zero stops the worker. */
+static int work(void *arg, unsigned worker, size_t j)
 {
-	struct worker *w = arg;
-	struct run *r = w->run;
+	struct run *r = arg;
+	struct relay_arg ra = {r, worker};
+	int ret;
 
-	for (;;) {
-		size_t j = atomic_fetch_add(&r->next, 1);
-		int ret;
-
-		if (j >= r->njobs)
-			break;
-		ret = diag_nl_dump(&r->sc->nl[w->index], r->jobs[j].family, r->jobs[j].protocol,
-				   r->jobs[j].states, r->jobs[j].ext, r->jobs[j].filter, relay, w);
-		/* No handler for this family or protocol (e.g. IPv6 disabled):
-		 * then there are no such sockets either. */
-		if (ret == -ENOENT)
-			ret = 0;
-		if (ret == -EINTR && w->ret == 0)
-			w->ret = ret;
-		else if (ret < 0 && ret != -EINTR) {
-			w->ret = ret;
-			break;
-		}
+	ret = diag_nl_dump(&r->sc->nl[worker], r->jobs[j].family, r->jobs[j].protocol,
+			   r->jobs[j].states, r->jobs[j].ext, r->jobs[j].filter, relay, &ra);
+	/* No handler for this family or protocol (e.g. IPv6 disabled): then
+	 * there are no such sockets either. */
+	if (ret == -ENOENT)
+		ret = 0;
+	if (ret == -EINTR && r->ret[worker] == 0)
+		r->ret[worker] = ret;
+	else if (ret < 0 && ret != -EINTR) {
+		r->ret[worker] = ret;
+		return ret;
 	}
-	return NULL;
+	return 0;
 }
 
 int diag_dump_run(struct diag_dump *sc, unsigned nworkers, const struct diag_dump_job *jobs,
 		 size_t njobs, diag_dump_fn fn, void *arg)
 {
-	struct worker w[DIAG_DUMP_MAX_WORKERS];
-	struct run r = {.sc = sc, .jobs = jobs, .njobs = njobs, .fn = fn, .arg = arg};
-	unsigned n = nworkers, started;
+	struct run r = {.sc = sc, .jobs = jobs, .fn = fn, .arg = arg};
+	unsigned n = nworkers < sc->nworkers ? nworkers : sc->nworkers, ran;
 	int ret = 0;
 
-	atomic_init(&r.next, 0);
-	if (n > sc->nworkers)
-		n = sc->nworkers;
-	if (n > njobs)
-		n = (unsigned)njobs;
-	if (n == 0)
-		n = 1;
-	memset(w, 0, sizeof(w));
-	for (started = 1; started < n; started++) {
-		w[started].run = &r;
-		w[started].index = started;
-		if (pthread_create(&w[started].thread, NULL, work, &w[started]) != 0) {
-			/* Fewer workers just means a slower scrape. */
+	ran = util_parallel_for(n, njobs, work, &r);
+	for (unsigned i = 0; i < ran; i++) {
+		if (r.ret[i] < 0 && r.ret[i] != -EINTR) {
+			ret = r.ret[i];
 			break;
 		}
-	}
-	w[0].run = &r;
-	w[0].index = 0;
-	work(&w[0]);
-	for (unsigned i = 1; i < started; i++)
-		pthread_join(w[i].thread, NULL);
-	for (unsigned i = 0; i < started; i++) {
-		if (w[i].ret < 0 && w[i].ret != -EINTR) {
-			ret = w[i].ret;
-			break;
-		}
-		if (w[i].ret == -EINTR)
+		if (r.ret[i] == -EINTR)
 			ret = -EINTR;
 	}
 	return ret;

@@ -189,17 +189,6 @@ static const struct collector_ops late_c = {
 	.init = late_init, .collect = count_collect, .fini = no_fini,
 };
 
-static struct config enabled_config(size_t n)
-{
-	struct config cfg;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.procfs = "/proc";
-	for (size_t i = 0; i < n; i++)
-		cfg.enabled[i] = true;
-	return cfg;
-}
-
 /* Waiters told so far, for the asynchronous tests. */
 static struct {
 	pthread_mutex_t lock;
@@ -229,6 +218,48 @@ static void wait_told(int n)
 	pthread_mutex_unlock(&tally.lock);
 }
 
+/* Every test's setup: a configuration with collectors 0..n-1 enabled, the
+ * gate closed, no waiter told yet, and (fixture_start()) a scrape over them. */
+struct fixture {
+	struct config cfg; /* outlives the scrape: the test's stack */
+	struct strbuf err;
+	struct scrape *s;
+};
+
+static void fixture_config(struct fixture *f, size_t n)
+{
+	memset(f, 0, sizeof(*f));
+	f->cfg.procfs = "/proc";
+	for (size_t i = 0; i < n; i++)
+		f->cfg.enabled[i] = true;
+	sb_init(&f->err);
+	gate_close();
+	pthread_mutex_lock(&tally.lock);
+	tally.told = 0;
+	pthread_mutex_unlock(&tally.lock);
+}
+
+/* The scrape over list[0..n) with f->cfg. */
+static struct scrape *fixture_new(struct fixture *f, const struct collector_ops *const *list,
+				  size_t n)
+{
+	assert_int_equal(scrape_new_with(&f->cfg, list, n, &f->s, &f->err), 0);
+	return f->s;
+}
+
+static struct scrape *fixture_start(struct fixture *f, const struct collector_ops *const *list,
+				    size_t n)
+{
+	fixture_config(f, n);
+	return fixture_new(f, list, n);
+}
+
+static void fixture_stop(struct fixture *f)
+{
+	scrape_free(f->s);
+	sb_fini(&f->err);
+}
+
 static void submit(struct scrape *s, struct scrape_waiter *w, double deadline)
 {
 	memset(w, 0, sizeof(*w));
@@ -249,16 +280,12 @@ static char *render(const struct scrape_result *r)
 static void test_concurrent_scrapes_share_a_collection(void **state)
 {
 	const struct collector_ops *const list[] = {&gated};
-	struct config cfg = enabled_config(1);
 	struct scrape_waiter w[8];
+	struct fixture f;
 	struct scrape *s;
-	struct strbuf err;
 
 	(void)state;
-	gate_close();
-	tally.told = 0;
-	sb_init(&err);
-	assert_int_equal(scrape_new_with(&cfg, list, 1, &s, &err), 0);
+	s = fixture_start(&f, list, 1);
 	/* The first starts a collection; seven more arrive while it runs. */
 	submit(s, &w[0], INFINITY);
 	gate_wait_entered();
@@ -275,25 +302,20 @@ static void test_concurrent_scrapes_share_a_collection(void **state)
 		free(body);
 		scrape_result_put(w[i].result);
 	}
-	scrape_free(s);
-	sb_fini(&err);
+	fixture_stop(&f);
 }
 
 static void test_deadline_publishes_what_finished(void **state)
 {
 	const struct collector_ops *const list[] = {&gated};
-	struct config cfg = enabled_config(1);
 	struct scrape_waiter first, w;
 	struct scrape_result *r = NULL;
+	struct fixture f;
 	struct scrape *s;
-	struct strbuf err;
 	char *body;
 
 	(void)state;
-	gate_close();
-	tally.told = 0;
-	sb_init(&err);
-	assert_int_equal(scrape_new_with(&cfg, list, 1, &s, &err), 0);
+	s = fixture_start(&f, list, 1);
 	submit(s, &first, INFINITY);
 	gate_wait_entered();
 	/* A deadline that passes while "gated" runs: the collection is
@@ -333,23 +355,18 @@ static void test_deadline_publishes_what_finished(void **state)
 	assert_non_null(body);
 	assert_non_null(strstr(body, "netstat_exporter_collector_success{collector=\"gated\"} 1\n"));
 	free(body);
-	scrape_free(s);
-	sb_fini(&err);
+	fixture_stop(&f);
 }
 
 static void test_close_tells_waiters(void **state)
 {
 	const struct collector_ops *const list[] = {&gated};
-	struct config cfg = enabled_config(1);
 	struct scrape_waiter w, after;
+	struct fixture f;
 	struct scrape *s;
-	struct strbuf err;
 
 	(void)state;
-	gate_close();
-	tally.told = 0;
-	sb_init(&err);
-	assert_int_equal(scrape_new_with(&cfg, list, 1, &s, &err), 0);
+	s = fixture_start(&f, list, 1);
 	submit(s, &w, INFINITY);
 	gate_wait_entered();
 	scrape_close(s); /* returns once w was told */
@@ -360,26 +377,21 @@ static void test_close_tells_waiters(void **state)
 	after.deadline = INFINITY;
 	assert_int_equal(scrape_submit(s, &after), -ECANCELED);
 	gate_open(); /* lets the collection end, so scrape_free frees all */
-	scrape_free(s);
+	fixture_stop(&f);
 	assert_int_equal(tally.told, 1);
-	sb_fini(&err);
 }
 
 static void test_duration_is_the_collection_time(void **state)
 {
 	const struct collector_ops *const list[] = {&gated};
-	struct config cfg = enabled_config(1);
 	struct scrape_waiter w;
+	struct fixture f;
 	struct scrape *s;
-	struct strbuf err;
 	const char *p;
 	char *body;
 
 	(void)state;
-	gate_close();
-	tally.told = 0;
-	sb_init(&err);
-	assert_int_equal(scrape_new_with(&cfg, list, 1, &s, &err), 0);
+	s = fixture_start(&f, list, 1);
 	submit(s, &w, INFINITY);
 	gate_wait_entered();
 	/* About time, so time it is: hold the gate at least 0.2 s. */
@@ -395,23 +407,20 @@ static void test_duration_is_the_collection_time(void **state)
 	assert_true(strtod(p, NULL) >= 0.2 && strtod(p, NULL) < 60);
 	free(body);
 	scrape_result_put(w.result);
-	scrape_free(s);
-	sb_fini(&err);
+	fixture_stop(&f);
 }
 
 static void test_failing_collector_is_reported(void **state)
 {
 	const struct collector_ops *const list[] = {&failing, &gated};
-	struct config cfg = enabled_config(2);
-	struct scrape *s;
-	struct strbuf err;
 	struct scrape_result *r;
+	struct fixture f;
+	struct scrape *s;
 	char *body;
 
 	(void)state;
+	s = fixture_start(&f, list, 2);
 	gate_open();
-	sb_init(&err);
-	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
 	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
 	body = render(r);
 	assert_null(strstr(body, "test_half"));
@@ -420,47 +429,43 @@ static void test_failing_collector_is_reported(void **state)
 	assert_non_null(strstr(body, "\nnetstat_exporter_collector_success{collector=\"gated\"} 1\n"));
 	free(body);
 	scrape_result_put(r);
-	scrape_free(s);
-	sb_fini(&err);
+	fixture_stop(&f);
 }
 
 static void test_disabled_collector_is_absent(void **state)
 {
 	const struct collector_ops *const list[] = {&failing, &gated};
-	struct config cfg = enabled_config(2);
-	struct scrape *s;
-	struct strbuf err;
 	struct scrape_result *r;
+	struct fixture f;
+	struct scrape *s;
 	char *body;
 
 	(void)state;
+	fixture_config(&f, 2);
+	f.cfg.enabled[0] = false;
+	s = fixture_new(&f, list, 2);
 	gate_open();
-	cfg.enabled[0] = false;
-	sb_init(&err);
-	assert_int_equal(scrape_new_with(&cfg, list, 2, &s, &err), 0);
 	assert_int_equal(scrape_get(s, INFINITY, &r), 0);
 	body = render(r);
 	assert_null(strstr(body, "collector=\"failing\""));
 	free(body);
 	scrape_result_put(r);
-	scrape_free(s);
-	sb_fini(&err);
+	fixture_stop(&f);
 }
 
 static void test_bad_collector_option(void **state)
 {
 	const struct collector_ops *const list[] = {&picky};
-	struct config cfg = enabled_config(1);
-	struct scrape *s = (struct scrape *)&cfg;
-	struct strbuf err;
+	struct fixture f;
 
 	(void)state;
-	cfg.values[cfg.nvalues++] = (struct config_value){"collector.picky.mode", "bad"};
-	sb_init(&err);
-	assert_int_equal(scrape_new_with(&cfg, list, 1, &s, &err), -EINVAL);
-	assert_null(s);
-	assert_string_equal(err.buf, "--collector.picky.mode: must be ok");
-	sb_fini(&err);
+	fixture_config(&f, 1);
+	f.s = (struct scrape *)&f.cfg;
+	f.cfg.values[f.cfg.nvalues++] = (struct config_value){"collector.picky.mode", "bad"};
+	assert_int_equal(scrape_new_with(&f.cfg, list, 1, &f.s, &f.err), -EINVAL);
+	assert_null(f.s);
+	assert_string_equal(f.err.buf, "--collector.picky.mode: must be ok");
+	fixture_stop(&f);
 }
 
 static int stuck_runs_now(void)
@@ -471,17 +476,15 @@ static int stuck_runs_now(void)
 static void test_deadline_serves_the_rest(void **state)
 {
 	const struct collector_ops *const list[] = {&quick_c, &stuck_c, &late_c};
-	struct config cfg = enabled_config(3);
 	struct scrape_result *r;
+	struct fixture f;
 	struct scrape *s;
-	struct strbuf err;
 	double t0;
 	char *body;
 
 	(void)state;
-	sb_init(&err);
 	assert_int_equal(pipe(pipe_fds), 0);
-	assert_int_equal(scrape_new_with(&cfg, list, 3, &s, &err), 0);
+	s = fixture_start(&f, list, 3);
 
 	/* 1. At the deadline: quick's families, stuck and late failed, one timeout. */
 	t0 = scrape_now();
@@ -530,9 +533,8 @@ static void test_deadline_serves_the_rest(void **state)
 	free(body);
 	scrape_result_put(r);
 	close(pipe_fds[1]); /* any further run fails at once */
-	scrape_free(s);
+	fixture_stop(&f);
 	close(pipe_fds[0]);
-	sb_fini(&err);
 }
 
 int main(void)
