@@ -200,6 +200,11 @@ int netns_table_refresh(struct netns_table *t, int procfs_fd)
 
 	if (netns_ino_of(procfs_fd, 0, &self_ino) < 0)
 		self_ino = 0;
+	/* PID 1's namespace is the init one (in the host's PID namespace):
+	 * its table is the global one, shared by every namespace made without
+	 * tcp_child_ehash_entries (netns_census_own_table()). */
+	if (netns_ino_of(procfs_fd, 1, &t->init_ino) < 0)
+		t->init_ino = 0;
 	ret = netns_discover(procfs_fd, t->o.run_dir, self_ino, hint, t, &t->found);
 	if (ret < 0) {
 		log_msg(LOG_WARN, "netns: cannot list namespaces: %s", strerror(-ret));
