@@ -54,7 +54,6 @@ if [ "$MODE" = outside ] && [ "${NE_BENCH_NETNS:-}" != 1 ]; then
 	# The host's PID namespace, a private network namespace.
 	NE_BENCH_NETNS=1 exec unshare -m -n --propagation private -- bash "$0" "$@"
 fi
-[ "$MODE" = issue10 ] || set -- "$1" 100 1000 7 65536 "${@:2}"
 NS=${2:-100}
 PER=${3:-1000}
 RUNS=${4:-7}
@@ -65,6 +64,8 @@ if [ "${NE_BENCH_NETNS:-}" != 1 ]; then
 fi
 ip link set lo up
 ulimit -n 20000
+# The issue 19 modes' arguments, past the issue 10 ones' places.
+[ "$MODE" = issue10 ] || set -- "$1" 100 1000 7 65536 "${@:2}"
 mkdir -p /run/netns
 mount -t tmpfs issue10c-bench /run/netns
 
@@ -251,7 +252,7 @@ age_run() { # EXPORTER LABEL
 	next=$t0
 	while awk -v n="$next" -v t="$t0" -v d="$AGE_SECONDS" 'BEGIN { exit !(n < t + d) }'; do
 		now=$(date +%s.%N)
-		sleep "$(awk -v n="$next" -v t="$now" 'BEGIN { d = n - t; print d > 0 ? d : 0 }')"
+		sleep "$(awk -v n="$next" -v t="$now" 'BEGIN { d = n - t; print (d > 0 ? d : 0) }')"
 		c0=$(cpu_ms)
 		w=$(scrape_ms)
 		c1=$(cpu_ms)
