@@ -90,7 +90,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 maxof() { sort -n | tail -1; }
 
 wait_ready() {
-	for _ in $(seq 600); do grep -q ready "$1" 2>/dev/null && return 0; sleep 0.05; done
+	for _ in $(seq 6000); do grep -q ready "$1" 2>/dev/null && return 0; sleep 0.05; done
 	cat "$1" >&2
 	exit 1
 }
