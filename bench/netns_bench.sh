@@ -260,7 +260,7 @@ age_run() { # EXPORTER LABEL
 		awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }' >>"$cpu"
 		since=$(awk -v t="$t0" -v n="$(date +%s.%N)" 'BEGIN { print n - t }')
 		for ino in "${inos[@]}"; do
-			age=$(grep -m1 "^netstat_netns_census_age_seconds{netns=\"$ino\"" "$TMP/last" | awk '{ print $2 }')
+			age=$(grep -m1 "^netstat_netns_census_age_seconds{netns=\"$ino\"" "$TMP/last" | awk '{ print $2 }' || true)
 			served=0
 			grep -q "^netstat_netns_tcp_sockets{netns=\"$ino\".*state=\"established\"" "$TMP/last" && served=1
 			echo "${age:-none} $served $since" >>"$samples"
@@ -340,7 +340,7 @@ outside_mode() {
 		without=$(median <"$TMP/without")
 		printf '%-7s with netns %7.1f  without %7.1f  ratio %s (target <= 1.1)  namespaces seen %s, init census age %s\n' "$label" "$with" "$without" \
 			"$(ratio "$with" "$without")" "$(awk '/^netstat_netns_namespaces / { print $2 }' "$TMP/last.with")" \
-			"$(grep -m1 "^netstat_netns_census_age_seconds{netns=\"$(readlink /proc/1/ns/net | tr -dc 0-9)\"" "$TMP/last.with" | awk '{ print $2 }')"
+			"$(grep -m1 "^netstat_netns_census_age_seconds{netns=\"$(readlink /proc/1/ns/net | tr -dc 0-9)\"" "$TMP/last.with" | awk '{ print $2 }' || true)"
 		kill "$PID_with" "$PID_without"; wait "$PID_with" "$PID_without" 2>/dev/null || true
 		NE_PID=""
 	done
