@@ -42,9 +42,12 @@ struct netns_census_job {
 
 /* Whether a namespace has an established hash table of its own: its
  * tcp_ehash_entries (> 0 own, < 0 shared, 0 unknown) is positive and it is
- * not the init namespace (init_ino; 0: unknown), whose positive value is the
- * global table every sharing namespace lives in. */
-bool netns_census_own_table(int ehash, uint64_t ino, uint64_t init_ino);
+ * not the init namespace, whose positive value is the global table every
+ * sharing namespace lives in. The init namespace is init_ino (PID 1's; 0:
+ * unknown) or, when the exporter's own namespace shares the global table
+ * (self_ehash < 0, its size negated), the one whose positive value is that
+ * size (a child table of exactly the global size is taken for it too). */
+bool netns_census_own_table(int ehash, uint64_t ino, uint64_t init_ino, int self_ehash);
 
 /* The order in which a pass takes the jobs: own tables first, then the
  * oldest census. qsort() comparator over struct netns_census_job. */

@@ -297,7 +297,7 @@ static int plan_census(struct netns_pass *s)
 		D(n)->censused = false;
 		if (netns_handle_ok(&n->h) && D(n)->has_lis)
 			jobs[s->njobs++] = (struct netns_census_job){
-				.own_table = netns_census_own_table(n->h.ehash, n->ino, t->init_ino),
+				.own_table = netns_census_own_table(n->h.ehash, n->ino, t->init_ino, t->self_ehash),
 				.has_census = D(n)->has_census,
 				.census_time = D(n)->census_time,
 				.first_seen = n->first_seen,

@@ -3,9 +3,11 @@
 
 #include <stdlib.h>
 
-bool netns_census_own_table(int ehash, uint64_t ino, uint64_t init_ino)
+bool netns_census_own_table(int ehash, uint64_t ino, uint64_t init_ino, int self_ehash)
 {
-	return ehash > 0 && (init_ino == 0 || ino != init_ino);
+	if (ehash <= 0 || (init_ino != 0 && ino == init_ino))
+		return false;
+	return !(self_ehash < 0 && ehash == -self_ehash);
 }
 
 /* A census never made sorts before every made one, the longest waiting first. */

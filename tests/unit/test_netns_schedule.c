@@ -69,18 +69,23 @@ static void test_own_table(void **state)
 		const char *what;
 		int ehash;
 		uint64_t ino, init_ino;
+		int self_ehash;
 		bool own;
 	} cases[] = {
-		{"child with its own table", 4096, 4026532300, 4026531840, true},
-		{"child sharing the host's", -262144, 4026532300, 4026531840, false},
-		{"the init namespace (exporter outside it)", 262144, 4026531840, 4026531840, false},
-		{"init namespace unknown: trust the sysctl", 262144, 4026531840, 0, true},
-		{"sysctl unknown", 0, 4026532300, 4026531840, false},
+		{"child with its own table", 4096, 4026532300, 4026531840, 0, true},
+		{"child sharing the host's", -262144, 4026532300, 4026531840, 0, false},
+		{"the init namespace (exporter outside it)", 262144, 4026531840, 4026531840, 0, false},
+		{"init unknown, exporter in a sharing namespace: init by its size", 262144, 4026531833, 0, -262144, false},
+		{"init unknown, exporter sharing, child of another size", 4096, 4026532300, 0, -262144, true},
+		{"init unknown, exporter with its own table: trust the sysctl", 262144, 4026531833, 0, 4096, true},
+		{"init unknown, exporter's own unknown: trust the sysctl", 262144, 4026531833, 0, 0, true},
+		{"sysctl unknown", 0, 4026532300, 4026531840, 0, false},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (netns_census_own_table(cases[i].ehash, cases[i].ino, cases[i].init_ino) != cases[i].own)
+		if (netns_census_own_table(cases[i].ehash, cases[i].ino, cases[i].init_ino,
+					   cases[i].self_ehash) != cases[i].own)
 			fail_msg("case %zu (%s): want %s", i, cases[i].what, cases[i].own ? "own" : "shared");
 }
 
