@@ -246,6 +246,9 @@ ne_stop
 
 # ---- churn: namespaces made and destroyed between and during scrapes ----
 ne_start "${OPTS[@]}"
+# The baseline from the second scrape: the first opens what stays open
+# (the dump workers' sockets, the namespaces' handles) while it runs.
+ne_scrape >/dev/null || fail "scrape failed"
 ne_scrape >"$TMP/c0" || fail "scrape failed"
 FDS0=$(metric_value "$TMP/c0" process_open_fds)
 fd_kinds() { ls -l /proc/$NE_PID/fd | awk '{ print $NF }' | sed 's/[0-9]//g' | sort | uniq -c; }
@@ -274,9 +277,11 @@ ne_scrape >/dev/null || fail "scrape failed"
 ne_scrape >"$M" || fail "scrape failed"
 expect_promtool_clean "$M"
 expect_value "$M" 'netstat_netns_namespaces' 3
-seen=$(grep -o 'netns="[0-9]*"' "$M" | sort -u | tr -dc '0-9\n' | sort -n | tr '\n' ' ')
+# (The netns collector's families and the per-process ones; the events
+# collector's counters keep a dead namespace's series: docs/events.md.)
+seen=$(grep -E '^netstat_(netns|process)_' "$M" | grep -o 'netns="[0-9]*"' | sort -u | tr -dc '0-9\n' | sort -n | tr '\n' ' ')
 want=$(printf '%s\n' "$INO_A" "$INO_B" "$INO_C" | sort -n | tr '\n' ' ')
-[ "$seen" = "$want" ] || fail "stale series: namespaces in the output '$seen', want '$want'"
+[ "$seen" = "$want" ] || fail "stale series: namespaces in the output '$seen', want '$want': $(grep -E '^netstat_(netns|process)_' "$M" | grep -v -e "netns=\"$INO_A\"" -e "netns=\"$INO_B\"" -e "netns=\"$INO_C\"" | grep 'netns="[0-9]' | head -5)"
 # The last scrape's HTTP connection may still be open for a moment: a leak
 # is what stays.
 for _ in 1 2 3; do
@@ -301,8 +306,10 @@ done
 kill "$PID_B" "$PID_B2"
 wait "$PID_B" "$PID_B2" 2>/dev/null || true
 ne_scrape >"$M" || fail "scrape failed"
-grep -q "netns=\"$INO_B\"" "$M" && fail "series of the destroyed namespace B remain"
+grep -E '^netstat_(netns|process)_' "$M" | grep -q "netns=\"$INO_B\"" && fail "series of the destroyed namespace B remain"
 expect_value "$M" 'netstat_netns_namespaces' 2
-[ "$(metric_value "$M" process_open_fds)" -lt "$FDS0" ] || fail "B's handle was not closed"
+# Its handle is closed by the discovery after the one that missed it.
+b_closed() { ne_scrape >"$M" && [ "$(metric_value "$M" process_open_fds)" -lt "$FDS0" ]; }
+wait_until 5 b_closed
 ne_stop
 echo "netns: OK"
