@@ -26,9 +26,34 @@
 # Then the same for CPU time (user + system, the kernel's dump work included:
 # the exporter's from /proc/PID/stat around its scrapes, cAdvisor's method's
 # from its own clock), which a loaded machine moves less than wall time.
+#
+# Issue 19's runs (each compares two builds in the same run: BASE, e.g. a
+# Release build of wave2-base, and BUILD):
+#   bash bench/netns_bench.sh BUILD age BASE [SECONDS] [PERIOD] [BIG] [SMALL]
+#     one namespace of BIG sockets (default 300000) and SMALL (20) namespaces
+#     of 50 sockets on the shared table, default netns flags, only the netns
+#     collector, a scrape every PERIOD s (15) for SECONDS (300); then the same
+#     with the SMALL made after tcp_child_ehash_entries=4096 (own tables).
+#     Per build: the small namespaces' census age over all their samples
+#     (median, p90, max; a namespace never censused counts the time since the
+#     exporter started), the share of samples whose state series were served
+#     and of those with a census made in that scrape, and the exporter's CPU
+#     and wall time per scrape (median, max).
+#   bash bench/netns_bench.sh BUILD outside BASE [RUNS] [SOCKETS]
+#     the exporter in a private network namespace (not the init one) of
+#     SOCKETS (150000) sockets, in the host's PID namespace (it sees the
+#     init namespace and the node's others): CPU per scrape of the default
+#     collectors against the same without the netns collector, alternating,
+#     RUNS (15) scrapes each.
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: netns_bench.sh BUILD_DIR [NS] [PER] [RUNS] [EHASH]}" && pwd)
+MODE=issue10
+case "${2:-}" in age|outside) MODE=$2 ;; esac
+if [ "$MODE" = outside ] && [ "${NE_BENCH_NETNS:-}" != 1 ]; then
+	# The host's PID namespace, a private network namespace.
+	NE_BENCH_NETNS=1 exec unshare -m -n --propagation private -- bash "$0" "$@"
+fi
 NS=${2:-100}
 PER=${3:-1000}
 RUNS=${4:-7}
@@ -39,10 +64,12 @@ if [ "${NE_BENCH_NETNS:-}" != 1 ]; then
 fi
 ip link set lo up
 ulimit -n 20000
+# The issue 19 modes' arguments, past the issue 10 ones' places.
+[ "$MODE" = issue10 ] || set -- "$1" 100 1000 7 65536 "${@:2}"
 mkdir -p /run/netns
 mount -t tmpfs issue10c-bench /run/netns
 
-NE="$BUILD/netstat_exporter"
+NE=${NE_OVERRIDE:-$BUILD/netstat_exporter}
 POP="$BUILD/tests/sockpop"
 CADV="$BUILD/bench/procnet_tcp"
 for f in "$NE" "$POP" "$CADV"; do [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }; done
@@ -63,7 +90,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 maxof() { sort -n | tail -1; }
 
 wait_ready() {
-	for _ in $(seq 600); do grep -q ready "$1" 2>/dev/null && return 0; sleep 0.05; done
+	for _ in $(seq 6000); do grep -q ready "$1" 2>/dev/null && return 0; sleep 0.05; done
 	cat "$1" >&2
 	exit 1
 }
@@ -203,6 +230,132 @@ run_mode() { # MODE EHASH
 		echo "shared: cheap-tier/single=$(ratio "$steady" "$single") (target <= 1.5)  rotating max ${rotmax} ms vs budget 250 ms  cadvisor/rotating=$(ratio "$cadv" "$rot") cadvisor/cheap=$(ratio "$cadv" "$steady") (target >= 10)" >>"$TMP/ratios"
 	fi
 }
+
+# ---- issue 19: census age with one big namespace, and outside the init one ----
+
+pct() { # P: the P-th percentile of stdin
+	sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int((NR * p + 99) / 100); if (i < 1) i = 1; print a[i] }'
+}
+
+# One build's run over the current namespaces: SMALLPIDS' namespaces sampled.
+age_run() { # EXPORTER LABEL
+	local bin=$1 label=$2 t0 next now c0 c1 w inos=() samples="$TMP/age.samples" cpu="$TMP/age.cpu" wall="$TMP/age.wall"
+	for p in "${SMALLPIDS[@]}"; do inos+=("$(readlink "/proc/$p/ns/net" | tr -dc 0-9)"); done
+	: >"$samples"; : >"$cpu"; : >"$wall"
+	NE_OVERRIDE=$bin
+	NE=$bin
+	"$NE" --web.listen-address=127.0.0.1:19110 --collector.disable-defaults --collector.netns \
+		--collector.netns.max-namespaces=100000 >"$TMP/ne.log" 2>&1 &
+	NE_PID=$!
+	for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:19110/healthz && break; sleep 0.05; done
+	t0=$(date +%s.%N)
+	next=$t0
+	while awk -v n="$next" -v t="$t0" -v d="$AGE_SECONDS" 'BEGIN { exit !(n < t + d) }'; do
+		now=$(date +%s.%N)
+		sleep "$(awk -v n="$next" -v t="$now" 'BEGIN { d = n - t; print (d > 0 ? d : 0) }')"
+		c0=$(cpu_ms)
+		w=$(scrape_ms)
+		c1=$(cpu_ms)
+		echo "$w" >>"$wall"
+		awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }' >>"$cpu"
+		since=$(awk -v t="$t0" -v n="$(date +%s.%N)" 'BEGIN { print n - t }')
+		for ino in "${inos[@]}"; do
+			age=$(grep -m1 "^netstat_netns_census_age_seconds{netns=\"$ino\"" "$TMP/last" | awk '{ print $2 }' || true)
+			served=0
+			grep -q "^netstat_netns_tcp_sockets{netns=\"$ino\".*state=\"established\"" "$TMP/last" && served=1
+			echo "${age:-none} $served $since" >>"$samples"
+		done
+		next=$(awk -v n="$next" -v p="$AGE_PERIOD" 'BEGIN { printf "%.3f", n + p }')
+	done
+	ne_stop
+	awk '{ print ($1 == "none" ? $3 : $1) }' "$samples" >"$TMP/age.eff"
+	printf '%-16s %6d %7.1f %7.1f %7.1f %7.1f%% %7.1f%% %7.1f %7.1f %7.1f %7.1f\n' "$label" \
+		"$(wc -l <"$wall")" "$(median <"$TMP/age.eff")" "$(pct 90 <"$TMP/age.eff")" "$(maxof <"$TMP/age.eff")" \
+		"$(awk '{ s += $2 } END { print 100 * s / NR }' "$samples")" \
+		"$(awk '$1 == "0" { s++ } END { print 100 * s / NR }' "$samples")" \
+		"$(median <"$cpu")" "$(maxof <"$cpu")" "$(median <"$wall")" "$(maxof <"$wall")"
+}
+
+age_mode() {
+	local base=$1 big=$2 small=$3
+	for b in "$base/netstat_exporter" "$BUILD/netstat_exporter"; do [ -x "$b" ] || { echo "missing $b" >&2; exit 1; }; done
+	sysctl -qw net.ipv4.tcp_child_ehash_entries=0
+	single_ns "$big"
+	SMALLPIDS=()
+	for i in $(seq "$small"); do new_ns 25 "s$i"; SMALLPIDS+=("${NSPIDS[-1]}"); done
+	echo "census age: 1 namespace of $big sockets + $small of 50, scrapes every ${AGE_PERIOD}s for ${AGE_SECONDS}s, default netns flags"
+	printf '%-16s %6s %7s %7s %7s %8s %8s %7s %7s %7s %7s\n' run scrapes age_med age_p90 age_max served made_now cpu_med cpu_max wall_med wall_max
+	age_run "$base/netstat_exporter" "shared, before"
+	age_run "$BUILD/netstat_exporter" "shared, after"
+	for p in "${SMALLPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	SMALLPIDS=()
+	sysctl -qw net.ipv4.tcp_child_ehash_entries=4096
+	for i in $(seq "$small"); do new_ns 25 "o$i"; SMALLPIDS+=("${NSPIDS[-1]}"); done
+	sysctl -qw net.ipv4.tcp_child_ehash_entries=0
+	age_run "$base/netstat_exporter" "own 4096, before"
+	age_run "$BUILD/netstat_exporter" "own 4096, after"
+}
+
+# Default collectors with and without netns, alternating, in the same run.
+outside_mode() {
+	local base=$1 runs=$2 sockets=$3 bin label with without c0 f
+	ip link set lo up
+	# bench/lib.sh's population, in this (private) network namespace.
+	POP="$BUILD/tests/sockpop"
+	BENCH_PAIRS=0
+	BENCH_WORKERS=0
+	local n port src out
+	while [ "$BENCH_PAIRS" -lt $((sockets / 2)) ]; do
+		n=$((sockets / 2 - BENCH_PAIRS)); [ "$n" -gt 9000 ] && n=9000
+		port=$((20000 + BENCH_WORKERS))
+		src="127.0.$((1 + BENCH_WORKERS / 200)).$((10 + BENCH_WORKERS % 200))"
+		out="$TMP/pop.$BENCH_WORKERS"
+		"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" >"$out" 2>&1 &
+		EXTRA+=("$!")
+		wait_ready "$out"
+		BENCH_PAIRS=$((BENCH_PAIRS + n))
+		BENCH_WORKERS=$((BENCH_WORKERS + 1))
+	done
+	echo "outside the init namespace: $sockets sockets in the exporter's own namespace; CPU ms per scrape (median of $runs), default collectors"
+	for bin in "$base/netstat_exporter" "$BUILD/netstat_exporter"; do
+		label=after; [ "$bin" = "$base/netstat_exporter" ] && label=before
+		: >"$TMP/with"; : >"$TMP/without"
+		for f in with without; do
+			local extra=(); [ "$f" = without ] && extra=(--no-collector.netns)
+			NE=$bin
+			"$NE" --web.listen-address=127.0.0.1:1911$([ "$f" = with ] && echo 0 || echo 1) "${extra[@]}" >"$TMP/ne.$f.log" 2>&1 &
+			eval "PID_$f=$!"
+		done
+		for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:19110/healthz && curl -sf -o /dev/null http://127.0.0.1:19111/healthz && break; sleep 0.05; done
+		curl -s -o /dev/null http://127.0.0.1:19110/metrics; curl -s -o /dev/null http://127.0.0.1:19111/metrics
+		for _ in $(seq "$runs"); do
+			for f in with without; do
+				eval "NE_PID=\$PID_$f"
+				c0=$(cpu_ms)
+				curl -s -o "$TMP/last.$f" http://127.0.0.1:1911$([ "$f" = with ] && echo 0 || echo 1)/metrics
+				awk -v a="$c0" -v b="$(cpu_ms)" 'BEGIN { print b - a }' >>"$TMP/$f"
+			done
+		done
+		with=$(median <"$TMP/with")
+		without=$(median <"$TMP/without")
+		printf '%-7s with netns %7.1f  without %7.1f  ratio %s (target <= 1.1)  namespaces seen %s, init census age %s\n' "$label" "$with" "$without" \
+			"$(ratio "$with" "$without")" "$(awk '/^netstat_netns_namespaces / { print $2 }' "$TMP/last.with")" \
+			"$(grep -m1 "^netstat_netns_census_age_seconds{netns=\"$(readlink /proc/1/ns/net | tr -dc 0-9)\"" "$TMP/last.with" | awk '{ print $2 }' || true)"
+		kill "$PID_with" "$PID_without"; wait "$PID_with" "$PID_without" 2>/dev/null || true
+		NE_PID=""
+	done
+}
+
+if [ "$MODE" = age ]; then
+	AGE_SECONDS=${8:-300}
+	AGE_PERIOD=${9:-15}
+	age_mode "$(cd "${7:?BASE build dir}" && pwd)" "${10:-300000}" "${11:-20}"
+	exit 0
+fi
+if [ "$MODE" = outside ]; then
+	outside_mode "$(cd "${7:?BASE build dir}" && pwd)" "${8:-15}" "${9:-150000}"
+	exit 0
+fi
 
 echo "netns benchmark: $NS namespaces x $PER sockets vs 1 x $((NS * PER)); medians of $RUNS scrapes (ms)"
 printf '%-7s %7s %9s %8s %9s %9s %9s %5s %8s %9s\n' mode ehash single_ms cold_ms steady_ms rotate_ms rot_max made churn_ms cadv_ms

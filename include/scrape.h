@@ -60,7 +60,7 @@ struct scrape_waiter {
 	/* Set by the caller before scrape_submit(). */
 	void (*done)(struct scrape_waiter *w); /* called once, from a scrape thread;
 						* must not block nor call into the scrape */
-	double deadline;                /* scrape_now() seconds; INFINITY for none */
+	double deadline;                /* util_mono_now() seconds; INFINITY for none */
 	/* Set by the scrape before done(). */
 	int status;                     /* 0, -ETIMEDOUT, -ECANCELED (closing) or
 					 * -ENOMEM (the collection ran out of memory) */
@@ -84,9 +84,6 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
  * collector is stuck and returns without freeing what that collection uses
  * (the process is exiting). Accepts NULL. */
 void scrape_free(struct scrape *s);
-
-/* Monotonic clock in seconds, for deadlines. */
-double scrape_now(void);
 
 /* Queues w for the running collection, or for a new one. 0: done() will be
  * called exactly once. -ECANCELED after scrape_close(): done() is not called. */

@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "http/web_state.h"
 #include "log.h"
+#include "netns/table.h"
 #include "privs.h"
 #include "scrape.h"
 
@@ -30,8 +31,11 @@ static void privs_needed(const struct config *cfg, struct privs_need *need)
 			continue;
 		if (strcmp(collector_registry[i]->name, "processes") == 0)
 			need->on[PRIVS_PROCESSES] = true;
+		/* The netns collector switches itself off when it sees no
+		 * other namespace (netns_init): by the same test, its
+		 * capabilities are not kept then. */
 		if (strcmp(collector_registry[i]->name, "netns") == 0)
-			need->on[PRIVS_NETNS] = true;
+			need->on[PRIVS_NETNS] = netns_table_sees_others(cfg->procfs) == 0;
 		if (strcmp(collector_registry[i]->name, "events") == 0)
 			need->on[PRIVS_EVENTS] = true;
 	}

@@ -13,6 +13,7 @@
 #include "collectors/collector.h"
 #include "log.h"
 #include "self.h"
+#include "util/clock.h"
 
 struct scrape_result {
 	struct expo *expo;
@@ -80,14 +81,6 @@ struct scrape {
 static void *collector_main(void *arg);
 static void *dispatcher_main(void *arg);
 
-double scrape_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int scrape_new(const struct config *cfg, struct scrape **out, struct strbuf *err)
 {
 	return scrape_new_with(cfg, collector_registry, collector_count, out, err);
@@ -118,7 +111,6 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
 		    size_t ncollectors, struct scrape **out, struct strbuf *err)
 {
 	struct scrape *s = calloc(1, sizeof(*s));
-	pthread_condattr_t ca;
 	int rc = -ENOMEM;
 
 	if (!s)
@@ -132,11 +124,8 @@ int scrape_new_with(const struct config *cfg, const struct collector_ops *const 
 	s->ncollectors = ncollectors;
 	pthread_mutex_init(&s->lock, NULL);
 	/* Deadlines are on the monotonic clock. */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->want, &ca);
-	pthread_cond_init(&s->news, &ca);
-	pthread_condattr_destroy(&ca);
+	util_cond_init_mono(&s->want);
+	util_cond_init_mono(&s->news);
 	if (self_start_time(&s->start_time))
 		s->start_time = 0;
 	for (size_t i = 0; i < s->ncollectors; i++) {
@@ -185,7 +174,7 @@ static void result_unref_locked(struct scrape_result *r)
 void scrape_free(struct scrape *s)
 {
 	struct timespec until;
-	double t, waited;
+	double waited;
 	bool exited = true;
 	const char *stuck = NULL;
 
@@ -193,9 +182,7 @@ void scrape_free(struct scrape *s)
 		return;
 	if (s->threads) {
 		scrape_close(s);
-		t = scrape_now() + SCRAPE_STOP_GRACE_SECONDS;
-		until.tv_sec = (time_t)t;
-		until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
+		until = util_mono_timespec(util_mono_now() + SCRAPE_STOP_GRACE_SECONDS);
 		pthread_mutex_lock(&s->lock);
 		s->stopping = true;
 		pthread_cond_signal(&s->want);
@@ -204,7 +191,7 @@ void scrape_free(struct scrape *s)
 			;
 		exited = s->collector_exited && !s->abandoned_threads;
 		stuck = s->current;
-		waited = scrape_now() - s->started;
+		waited = util_mono_now() - s->started;
 		pthread_mutex_unlock(&s->lock);
 		if (!exited) {
 			/* It uses s and the collectors' state: leave them to it. */
@@ -234,7 +221,7 @@ static void set_current(struct scrape *s, struct run *r, size_t i)
 	s->current = s->collectors[i]->name;
 	r->current = i;
 	r->in_collector = true;
-	r->t0 = scrape_now();
+	r->t0 = util_mono_now();
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -273,7 +260,7 @@ static void add_meta_locked(struct scrape *s, struct run *r, struct expo *e)
 	for (size_t i = 0; i < s->ncollectors; i++)
 		if (s->active[i])
 			expo_add_f64(dur, r->in_collector && r->current == i
-					  ? r->secs[i] + scrape_now() - r->t0 : r->secs[i],
+					  ? r->secs[i] + util_mono_now() - r->t0 : r->secs[i],
 				     EXPO_LABELS({"collector", s->collectors[i]->name}));
 	ok = expo_family(e, "netstat_exporter_collector_success", EXPO_GAUGE,
 			 "Whether a collector succeeded in the last scrape (1) or failed (0).");
@@ -316,7 +303,7 @@ struct outcome {
 static void charge(struct scrape *s, struct run *r, size_t i, double t0)
 {
 	pthread_mutex_lock(&s->lock);
-	r->secs[i] += scrape_now() - t0;
+	r->secs[i] += util_mono_now() - t0;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -360,7 +347,7 @@ static bool prepare_consumers(struct scrape *s, struct run *r, const struct coll
 			continue;
 		}
 		set_current(s, r, i);
-		t0 = scrape_now();
+		t0 = util_mono_now();
 		said = log_said();
 		log_mute(ctx->procfs_fd < 0); /* as in collect_families() */
 		rc = c->prepare ? c->prepare(s->state[i], ctx) : 0;
@@ -409,7 +396,7 @@ static bool run_provider(struct scrape *s, struct run *r, const struct collect_c
 	}
 	mark_stream(s, r, i, who, out.n);
 	set_current(s, r, i);
-	t0 = scrape_now();
+	t0 = util_mono_now();
 	said = log_said();
 	rc = p->run(s->state[i], ctx, &out);
 	if (collector_returned(s, r))
@@ -492,7 +479,7 @@ static bool collect_families(struct scrape *s, struct run *r, const struct colle
 		if (busy(s, i))
 			continue; /* reported failed; said when it was left */
 		set_current(s, r, i);
-		t0 = scrape_now();
+		t0 = util_mono_now();
 		mine = expo_new();
 		rc = o->failed[i];
 		if (rc == 0) {
@@ -524,7 +511,7 @@ static bool collect_families(struct scrape *s, struct run *r, const struct colle
 			log_msg(LOG_WARN, "collector %s failed: %s", c->name, strerror(-rc));
 		expo_free(mine);
 		pthread_mutex_lock(&s->lock);
-		r->secs[i] += scrape_now() - t0;
+		r->secs[i] += util_mono_now() - t0;
 		r->good[i] = rc == 0;
 		pthread_mutex_unlock(&s->lock);
 	}
@@ -616,7 +603,7 @@ static void *collector_main(void *arg)
 		}
 		s->running = true;
 		s->run = r;
-		s->started = scrape_now();
+		s->started = util_mono_now();
 		pthread_mutex_unlock(&s->lock);
 
 		if (r && !collect_run(s, r)) {
@@ -626,7 +613,7 @@ static void *collector_main(void *arg)
 				if (r->marked[i])
 					s->busy[i] = false;
 			log_msg(LOG_INFO, "collector %s returned after %.1f s; it runs again from "
-				"the next scrape", s->collectors[r->current]->name, scrape_now() - r->t0);
+				"the next scrape", s->collectors[r->current]->name, util_mono_now() - r->t0);
 			expo_free(r->e);
 			expo_free(r->self);
 			free(r);
@@ -704,7 +691,7 @@ static bool abandon_locked(struct scrape *s)
 	}
 	log_msg(LOG_WARN, "collector %s still running at a scrape's deadline after %.1f s: "
 		"reported failed, and not started again until it returns",
-		s->collectors[c]->name, scrape_now() - r->t0);
+		s->collectors[c]->name, util_mono_now() - r->t0);
 	return true;
 }
 
@@ -755,7 +742,7 @@ static void *dispatcher_main(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
-		double next, now = scrape_now();
+		double next, now = util_mono_now();
 		struct scrape_waiter *ready = take_ready_locked(s, now, &next);
 		const char *stuck = NULL;
 		double ran = now - s->started;
@@ -787,10 +774,7 @@ static void *dispatcher_main(void *arg)
 		if (isinf(next)) {
 			pthread_cond_wait(&s->news, &s->lock);
 		} else {
-			struct timespec until = {
-				.tv_sec = (time_t)next,
-				.tv_nsec = (long)((next - (double)(time_t)next) * 1e9),
-			};
+			struct timespec until = util_mono_timespec(next);
 
 			pthread_cond_timedwait(&s->news, &s->lock, &until);
 		}
@@ -857,7 +841,7 @@ int scrape_get(struct scrape *s, double timeout, struct scrape_result **out)
 	*out = NULL;
 	pthread_mutex_init(&sw.lock, NULL);
 	pthread_cond_init(&sw.done, NULL);
-	sw.w.deadline = scrape_now() + timeout;
+	sw.w.deadline = util_mono_now() + timeout;
 	rc = scrape_submit(s, &sw.w);
 	if (rc == 0) {
 		pthread_mutex_lock(&sw.lock);

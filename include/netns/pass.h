@@ -38,7 +38,6 @@
 enum netns_sockstat {
 	NETNS_SS_TCP_INUSE4 = 0,
 	NETNS_SS_TCP_INUSE6,
-	NETNS_SS_TCP_ORPHAN,
 	NETNS_SS_TCP_TW,
 	NETNS_SS_UDP_INUSE4,
 	NETNS_SS_UDP_INUSE6,
@@ -56,6 +55,7 @@ struct netns_data {
 	struct netns_listeners lis; bool has_lis;
 	struct netns_census census; bool has_census;
 	double census_time;                 /* clock seconds */
+	double census_cost;                 /* seconds the last census took; 0: none */
 	uint64_t ctr[NETNS_MAX_COUNTERS]; bool has_ctr; /* in the order asked for */
 	uint64_t ss[NETNS_SS_COUNT]; bool has_ss;
 	unsigned range_lo, range_hi;        /* hi < lo: unknown */

@@ -54,6 +54,8 @@ struct netns_table {
 	struct netns_entry **v;  /* sorted by ino */
 	size_t len;
 	struct netns_list found; /* the last discovery */
+	uint64_t init_ino;       /* the init namespace (PID 1's under procfs); 0: unknown */
+	int self_ehash;          /* the exporter's own tcp_ehash_entries; 0: unknown */
 	bool warned_open;
 };
 

@@ -23,6 +23,8 @@
 #include "owners/tally.h"
 #include "procfs/snmp_name.h"
 #include "util/clock.h"
+#include "util/duration.h"
+#include "util/numbers.h"
 
 #define FLAG_PODS_ROOT "collector.netns.pods-root"
 #define FLAG_DOCKER_ROOT "collector.netns.docker-root"
@@ -58,9 +60,9 @@ static const struct collector_flag flags[] = {
 	{FLAG_LISTEN_PORTS, "N", DEF_LISTEN_PORTS,
 	 "Listening ports per namespace (lowest first) with their own series; the rest are port=\"other\".", false},
 	{FLAG_BUDGET, "DURATION", DEF_BUDGET,
-	 "Time per scrape for full censuses of namespaces that share the host's TCP hash table (e.g. 250ms).", false},
+	 "Time per scrape for full censuses of namespaces that share the host's TCP hash table (e.g. 250ms); the oldest is made every scrape regardless.", false},
 	{FLAG_INTERVAL, "DURATION", DEF_INTERVAL,
-	 "Longest age of a namespace's full census: older ones are refreshed even over the budget.", false},
+	 "A namespace's full census older than this is stale: its state series are left out (its age stays).", false},
 	{FLAG_THREADS, "N", DEF_THREADS,
 	 "Threads sharing the per-namespace dumps (1-4).", false},
 	{NULL, NULL, NULL, NULL, false},
@@ -130,60 +132,31 @@ static void netns_fini(void *state)
 
 /* ---- flags ---- */
 
-static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	unsigned long n;
-
-	if (v == NULL || *v < '0' || *v > '9')
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < lo || n > hi)
-		return -EINVAL;
-	*out = (unsigned)n;
-	return 0;
-}
-
 static int get_uint(const struct config *cfg, const char *name, const char *def,
 		    unsigned lo, unsigned hi, unsigned *out, struct strbuf *err)
 {
 	const char *v = config_get(cfg, name, def);
+	uint64_t n;
 
-	if (parse_uint(v, lo, hi, out) == 0)
+	if (v != NULL && num_parse_u64(v, strlen(v), &n) == 0 && n >= lo && n <= hi) {
+		*out = (unsigned)n;
 		return 0;
+	}
 	sb_printf(err, "invalid value \"%s\" for --%s: want an integer from %u to %u", v, name, lo, hi);
 	return -EINVAL;
 }
 
-/* "250ms", "2s", "5m", "1h"; "0" alone. */
+/* The project's duration grammar (util/duration.h): "250ms", "1m30s", "0". */
 static int get_duration(const struct config *cfg, const char *name, const char *def,
 			double *out, struct strbuf *err)
 {
-	static const struct {
-		const char *unit;
-		double s;
-	} units[] = {{"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}};
-	const char *v = config_get(cfg, name, def), *p = v;
-	double n = 0;
+	const char *v = config_get(cfg, name, def);
+	uint64_t ms;
 
-	if (v == NULL || *v < '0' || *v > '9')
-		goto bad;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (*p - '0');
-		if (n > 1e9)
-			goto bad;
-	}
-	if (*p == '\0' && n == 0) {
-		*out = 0;
+	if (v != NULL && duration_parse(v, strlen(v), &ms) == 0) {
+		*out = (double)ms / 1000.0;
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(p, units[i].unit) == 0) {
-			*out = n * units[i].s;
-			return 0;
-		}
-bad:
 	sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 250ms, 30s or 5m", v, name);
 	return -EINVAL;
 }
@@ -304,15 +277,22 @@ static int cmp_ino(const void *a, const void *b)
 	return (x->ino > y->ino) - (x->ino < y->ino);
 }
 
-/* Adds src into the netns="other" sum. */
-static int add_other(struct netns_data *o, const struct netns_data *d)
+/* Whether d's census may be served as current (netns/schedule.h): a stale
+ * one is not (its state series are left out; its age stays). */
+static bool fresh(const struct netns_state *s, const struct netns_data *d, double now)
+{
+	return d->has_census && netns_census_fresh(d->census_time, now, s->pass.sched.interval);
+}
+
+/* Adds src into the netns="other" sum (its census only when fresh). */
+static int add_other(struct netns_data *o, const struct netns_data *d, bool census)
 {
 	if (d->has_lis) {
 		if (netns_listeners_merge(&o->lis, &d->lis) < 0)
 			return -ENOMEM;
 		o->has_lis = true;
 	}
-	if (d->has_census) {
+	if (census) {
 		for (int f = 0; f < 2; f++) {
 			for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++)
 				o->census.tcp[f][st] += d->census.tcp[f][st];
@@ -347,8 +327,8 @@ enum fam {
 	F_EPH,
 	F_AGE,
 	F_EHASH,
+	F_INTERVAL,
 	F_SS_TCP_INUSE,
-	F_SS_TCP_ORPHAN,
 	F_SS_TCP_TW,
 	F_SS_UDP_INUSE,
 	F_COUNT
@@ -372,14 +352,15 @@ static const struct expo_desc fams[F_COUNT] = {
 		"of the namespace's own net.ipv4.ip_local_port_range."},
 	[F_AGE] = {"netstat_netns_census_age_seconds", EXPO_GAUGE,
 		"Age of a network namespace's full socket census (TCP states, UDP, ephemeral ports): 0 when "
-		"made in this scrape; older when the namespace shares the host's TCP hash table and waits its turn."},
+		"made in this scrape; older when the namespace shares the host's TCP hash table and waits its turn. "
+		"Past netstat_netns_census_interval_seconds the census is stale and its series are left out."},
+	[F_INTERVAL] = {"netstat_netns_census_interval_seconds", EXPO_GAUGE,
+		"--collector.netns.census-interval: a census older than this is stale, its state series are not served."},
 	[F_EHASH] = {"netstat_netns_tcp_ehash_entries", EXPO_GAUGE,
 		"net.ipv4.tcp_ehash_entries of a network namespace: negative when it shares the host's "
 		"established hash table (every dump then walks all of the node's sockets)."},
 	[F_SS_TCP_INUSE] = {"netstat_netns_sockstat_tcp_inuse", EXPO_GAUGE,
 		"TCP sockets in use in a network namespace, by address family (sockstat)."},
-	[F_SS_TCP_ORPHAN] = {"netstat_netns_sockstat_tcp_orphan", EXPO_GAUGE,
-		"Orphaned TCP sockets in a network namespace (sockstat)."},
 	[F_SS_TCP_TW] = {"netstat_netns_sockstat_tcp_tw", EXPO_GAUGE,
 		"TCP sockets in TIME_WAIT in a network namespace (sockstat)."},
 	[F_SS_UDP_INUSE] = {"netstat_netns_sockstat_udp_inuse", EXPO_GAUGE,
@@ -431,9 +412,12 @@ static void emit_listeners(struct emit_ctx *c, struct labels *L, const struct ne
 	}
 }
 
-/* One namespace's series; n is NULL for netns="other". */
+/* One namespace's series; n is NULL for netns="other" (whose census, summed
+ * from fresh ones only, is current). */
 static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struct netns_data *d)
 {
+	bool cur = n == NULL ? d->has_census : fresh(c->s, d, c->now);
+
 	struct labels L = {{
 		{"netns", n ? n->label : "other"},
 		{"namespace", n ? n->id.namespace_ : ""},
@@ -446,7 +430,7 @@ static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struc
 							    {"pod", n->id.pod}, {"pod_uid", n->id.pod_uid},
 							    {"container", n->id.container}, {"unit", n->id.unit},
 							    {"comm", n->id.comm}));
-	if (d->has_census) {
+	if (cur) {
 		for (int f = 0; f < 2; f++)
 			for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++) {
 				uint64_t v = st == DIAG_TCP_LISTEN && d->has_lis ? d->lis.tcp[f] : d->census.tcp[f][st];
@@ -460,10 +444,15 @@ static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struc
 			expo_add_u64(c->f[F_UDP], d->census.udp[f][0], L.l,
 				     with(&L, EXPO_LABELS({"family", family_names[f]}, {"state", "unconnected"})));
 		}
-		if (n != NULL)
-			expo_add_f64(c->f[F_AGE], d->census_time >= c->now ? 0 : c->now - d->census_time,
-				     L.l, 4);
+	} else if (d->has_lis) {
+		/* No current census: the listeners, dumped this scrape, only. */
+		for (int f = 0; f < 2; f++)
+			expo_add_u64(c->f[F_TCP], d->lis.tcp[f], L.l,
+				     with(&L, EXPO_LABELS({"family", family_names[f]},
+							  {"state", diag_tcp_state_name(DIAG_TCP_LISTEN)})));
 	}
+	if (n != NULL && d->has_census)
+		expo_add_f64(c->f[F_AGE], d->census_time >= c->now ? 0 : c->now - d->census_time, L.l, 4);
 	if (d->has_lis)
 		emit_listeners(c, &L, &d->lis);
 	if (d->has_eph)
@@ -477,7 +466,6 @@ static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struc
 			expo_add_u64(c->f[F_SS_UDP_INUSE], d->ss[f ? NETNS_SS_UDP_INUSE6 : NETNS_SS_UDP_INUSE4], L.l,
 				     with(&L, EXPO_LABELS({"family", family_names[f]})));
 		}
-		expo_add_u64(c->f[F_SS_TCP_ORPHAN], d->ss[NETNS_SS_TCP_ORPHAN], L.l, 4);
 		expo_add_u64(c->f[F_SS_TCP_TW], d->ss[NETNS_SS_TCP_TW], L.l, 4);
 	}
 	if (d->has_ctr)
@@ -485,9 +473,9 @@ static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struc
 			expo_add_u64(c->ctr[k], d->ctr[k], L.l, 4);
 }
 
-static void eph_ratio(struct netns_data *d)
+static void eph_ratio(struct netns_data *d, bool cur)
 {
-	d->has_eph = d->has_census && d->range_lo >= 1 && d->range_hi >= d->range_lo;
+	d->has_eph = cur && d->range_lo >= 1 && d->range_hi >= d->range_lo;
 	if (d->has_eph)
 		d->eph_ratio = d->census.eph_max / (double)(d->range_hi - d->range_lo + 1);
 }
@@ -513,14 +501,14 @@ static int emit(struct netns_state *s, struct expo *e)
 
 		if (!netns_table_still_there(&s->table, s->procfs_fd, ns))
 			continue; /* vanished during this scrape */
-		eph_ratio(D(ns));
+		eph_ratio(D(ns), fresh(s, D(ns), c.now));
 		D(ns)->rank = sockets_of(D(ns));
 		order[n++] = ns;
 	}
 	qsort(order, n, sizeof(*order), cmp_rank);
 	own = n < s->max_ns ? n : s->max_ns;
 	for (size_t i = own; i < n; i++) {
-		ret = add_other(&other, D(order[i]));
+		ret = add_other(&other, D(order[i]), fresh(s, D(order[i]), c.now));
 		if (ret < 0)
 			goto out;
 		any_other = true;
@@ -536,6 +524,7 @@ static int emit(struct netns_state *s, struct expo *e)
 				       gauge ? "Established TCP connections of a network namespace (Tcp CurrEstab)."
 					     : "A netstat -s counter of a network namespace (see docs/netstat.md for the host's).");
 	}
+	expo_add_f64(c.f[F_INTERVAL], s->pass.sched.interval, EXPO_NOLABELS);
 	for (size_t i = 0; i < own; i++)
 		emit_ns(&c, order[i], D(order[i]));
 	if (any_other)

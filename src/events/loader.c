@@ -151,16 +151,6 @@ void events_loader_free(struct events_loader *l)
 int events_loader_open(const struct events_options *o, struct events_loader **out,
 		       enum events_fail *why, struct strbuf *err, struct strbuf *lacks)
 {
-	/* Program slot -> tracepoint; the reset slot is chosen below. */
-	static const char *const tps[EV_PROG_COUNT] = {
-		[EV_PROG_STATE] = "inet_sock_set_state",
-		[EV_PROG_RST_SENT] = "tcp_send_reset",
-		[EV_PROG_RST_RECEIVED] = "tcp_receive_reset",
-		[EV_PROG_RETRANSMIT] = "tcp_retransmit_skb",
-		[EV_PROG_SYNACK] = "tcp_retransmit_synack",
-		[EV_PROG_DROP] = "kfree_skb",
-		[EV_PROG_SYN] = NULL,
-	};
 	struct events_loader *l = calloc(1, sizeof(*l));
 	struct btf *btf = NULL;
 	const char *cg = NULL;
@@ -233,12 +223,13 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 						: l->skel->progs.on_rst_sent, false);
 	if (!l->rst_reason)
 		lack(lacks, "tcp_send_reset has no reason (reason=\"unknown\")");
+	/* Every program but the cgroup one is named after its tracepoint. */
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
-		if (tps[p] == NULL || tp_args(btf, tps[p]) >= 0)
+		if (p == EV_PROG_SYN || tp_args(btf, events_prog_names[p]) >= 0)
 			continue;
 		bpf_program__set_autoload(l->prog[p], false);
 		l->prog[p] = NULL;
-		sb_printf(lacks, "%sno tracepoint %s", lacks->len ? "; " : "", tps[p]);
+		sb_printf(lacks, "%sno tracepoint %s", lacks->len ? "; " : "", events_prog_names[p]);
 	}
 	/* The cgroup program needs CAP_NET_ADMIN and a cgroup v2 hierarchy. */
 	cg = o->cgroup_path ? o->cgroup_path : cgroup_root();

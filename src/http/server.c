@@ -15,6 +15,7 @@
 #include "http/connections.h"
 #include "http/gzip.h"
 #include "util/listen_addr.h"
+#include "util/clock.h"
 #include "log.h"
 #include "http/negotiate.h"
 #include "http/web_guard.h"
@@ -377,7 +378,7 @@ static enum MHD_Result serve_metrics(struct request *req, struct MHD_Connection 
 	}
 	req->conn = conn;
 	req->w.done = request_done;
-	req->w.deadline = scrape_now() +
+	req->w.deadline = util_mono_now() +
 		neg_scrape_timeout(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							       "X-Prometheus-Scrape-Timeout-Seconds"),
 				   (double)srv->cfg->scrape_timeout_seconds);

@@ -25,7 +25,7 @@ static const struct {
 	const char *proto, *key;
 } sockstat_rows[NETNS_SS_COUNT] = {
 	[NETNS_SS_TCP_INUSE4] = {"TCP", "inuse"}, [NETNS_SS_TCP_INUSE6] = {"TCP6", "inuse"},
-	[NETNS_SS_TCP_ORPHAN] = {"TCP", "orphan"}, [NETNS_SS_TCP_TW] = {"TCP", "tw"},
+	[NETNS_SS_TCP_TW] = {"TCP", "tw"},
 	[NETNS_SS_UDP_INUSE4] = {"UDP", "inuse"}, [NETNS_SS_UDP_INUSE6] = {"UDP6", "inuse"},
 };
 
@@ -277,7 +277,7 @@ static int full_census(void *arg, unsigned worker, size_t i)
 		return 0;
 	D(n)->census = census;
 	D(n)->has_census = true;
-	D(n)->census_time = netns_schedule_done(&s->sched, job, t0);
+	D(n)->census_time = netns_schedule_done(&s->sched, job, t0, &D(n)->census_cost);
 	return 0;
 }
 
@@ -297,11 +297,12 @@ static int plan_census(struct netns_pass *s)
 		D(n)->censused = false;
 		if (netns_handle_ok(&n->h) && D(n)->has_lis)
 			jobs[s->njobs++] = (struct netns_census_job){
-				.own_table = n->h.ehash > 0,
+				.own_table = netns_census_own_table(n->h.ehash, n->ino, t->init_ino, t->self_ehash),
 				.has_census = D(n)->has_census,
 				.census_time = D(n)->census_time,
 				.first_seen = n->first_seen,
 				.ref = n,
+				.cost = D(n)->census_cost,
 			};
 	}
 	netns_schedule_start(&s->sched, jobs, s->njobs);

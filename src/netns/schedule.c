@@ -3,6 +3,13 @@
 
 #include <stdlib.h>
 
+bool netns_census_own_table(int ehash, uint64_t ino, uint64_t init_ino, int self_ehash)
+{
+	if (ehash <= 0 || (init_ino != 0 && ino == init_ino))
+		return false;
+	return !(self_ehash < 0 && ehash == -self_ehash);
+}
+
 /* A census never made sorts before every made one, the longest waiting first. */
 static double age_key(const struct netns_census_job *j)
 {
@@ -22,14 +29,19 @@ int netns_census_order(const void *a, const void *b)
 bool netns_census_due(const struct netns_census_due_in *in)
 {
 	const struct netns_census_job *j = in->job;
-	double since = j->has_census ? j->census_time : j->first_seen;
+	double cost = j->cost > 0 ? j->cost : in->last_cost;
 
 	if (j->own_table)
 		return true; /* cheap: always */
-	if (in->now - since >= in->interval)
-		return true; /* waited long enough: even over the budget */
-	/* Does one more (costing what the last one did) fit the budget? */
-	return in->now - in->pass_start + in->last_cost < in->budget;
+	if (in->taken == 0)
+		return true; /* progress: the oldest, every pass, whatever it costs */
+	/* Does this one (costing what its last census did) fit the budget? */
+	return in->now - in->pass_start + cost <= in->budget;
+}
+
+bool netns_census_fresh(double census_time, double now, double interval)
+{
+	return now - census_time <= interval;
 }
 
 void netns_schedule_init(struct netns_schedule *s, util_clock_fn clock, double budget,
@@ -39,6 +51,7 @@ void netns_schedule_init(struct netns_schedule *s, util_clock_fn clock, double b
 	s->budget = budget;
 	s->interval = interval;
 	s->pass_start = 0;
+	atomic_init(&s->taken, 0);
 	atomic_init(&s->last_cost_ns, 0);
 }
 
@@ -46,6 +59,7 @@ void netns_schedule_start(struct netns_schedule *s, struct netns_census_job *job
 {
 	if (n > 1)
 		qsort(jobs, n, sizeof(*jobs), netns_census_order);
+	atomic_store(&s->taken, 0);
 	s->pass_start = s->clock();
 }
 
@@ -58,19 +72,26 @@ bool netns_schedule_take(struct netns_schedule *s, const struct netns_census_job
 		.pass_start = s->pass_start,
 		.last_cost = (double)atomic_load(&s->last_cost_ns) / 1e9,
 		.budget = s->budget,
-		.interval = s->interval,
 	};
 
 	*t0 = in.now;
-	return netns_census_due(&in);
+	if (job->own_table)
+		return true;
+	/* Two threads may both see taken == 0: both go, the bound holds. */
+	in.taken = atomic_load(&s->taken);
+	if (!netns_census_due(&in))
+		return false;
+	atomic_fetch_add(&s->taken, 1);
+	return true;
 }
 
 double netns_schedule_done(struct netns_schedule *s, const struct netns_census_job *job,
-			   double t0)
+			   double t0, double *cost)
 {
 	double now = s->clock();
 
+	*cost = now > t0 ? now - t0 : 0;
 	if (!job->own_table)
-		atomic_store(&s->last_cost_ns, (uint_fast64_t)((now - t0) * 1e9));
+		atomic_store(&s->last_cost_ns, (uint_fast64_t)(*cost * 1e9));
 	return now;
 }

@@ -193,6 +193,23 @@ static void identify(struct netns_table *t, int procfs_fd)
 	}
 }
 
+/* The exporter's own namespace's tcp_ehash_entries; 0: unknown. */
+static int read_self_ehash(int procfs_fd)
+{
+	char buf[32];
+	ssize_t n;
+	int fd, v = 0;
+
+	fd = openat(procfs_fd, "sys/net/ipv4/tcp_ehash_entries", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || netns_parse_ehash(buf, (size_t)n, &v) < 0)
+		v = 0;
+	return v;
+}
+
 int netns_table_refresh(struct netns_table *t, int procfs_fd)
 {
 	uint64_t self_ino = 0;
@@ -200,6 +217,14 @@ int netns_table_refresh(struct netns_table *t, int procfs_fd)
 
 	if (netns_ino_of(procfs_fd, 0, &self_ino) < 0)
 		self_ino = 0;
+	/* PID 1's namespace is the init one (in the host's PID namespace):
+	 * its table is the global one, shared by every namespace made without
+	 * tcp_child_ehash_entries (netns_census_own_table()). */
+	if (netns_ino_of(procfs_fd, 1, &t->init_ino) < 0)
+		t->init_ino = 0;
+	/* PID 1's link may be unreadable (a sandboxed PID 1): the exporter's
+	 * own table size, when it shares the global one, names it too. */
+	t->self_ehash = read_self_ehash(procfs_fd);
 	ret = netns_discover(procfs_fd, t->o.run_dir, self_ino, hint, t, &t->found);
 	if (ret < 0) {
 		log_msg(LOG_WARN, "netns: cannot list namespaces: %s", strerror(-ret));

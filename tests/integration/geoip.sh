@@ -111,13 +111,14 @@ readers=2
 [ "$(grep -c 'msg="GeoIP database .*maxmind.mmdb reloaded"' "$TMP/ne.log")" = "$readers" ] ||
 	fail "reload not logged once per reader: $(grep GeoIP "$TMP/ne.log")"
 
-# SIGHUP reopens; the exporter keeps serving. Polled: scrapes until the
-# sockets reader has reopened the unchanged file (its third "reloaded").
+# SIGHUP reopens; the exporter keeps serving. Polled: scrapes until a
+# reader of the scrape (sockets, and events where built) has reopened the
+# unchanged file (one more "reloaded" than the readers had said).
 kill -HUP "$NE_PID"
 wait_until 5 grep -q 'msg="received SIGHUP, reopening GeoIP databases"' "$TMP/ne.log"
 reopened_after_hup() {
 	ne_scrape >"$TMP/m3" || fail "scrape after SIGHUP failed"
-	[ "$(grep -c 'msg="GeoIP database .*maxmind.mmdb reloaded"' "$TMP/ne.log")" = 3 ]
+	[ "$(grep -c 'msg="GeoIP database .*maxmind.mmdb reloaded"' "$TMP/ne.log")" -gt "$readers" ]
 }
 wait_until 10 reopened_after_hup
 check_countries "$TMP/m3" IT

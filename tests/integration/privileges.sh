@@ -2,7 +2,8 @@
 # capability, the exporter keeps in every thread (effective, permitted and
 # bounding sets) exactly CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH with the
 # processes collector or the connections explorer on, CAP_SYS_ADMIN and
-# CAP_SYS_PTRACE with the netns collector on, none with all off, CAP_NET_BIND_SERVICE only while a
+# CAP_SYS_PTRACE with the netns collector on and another network namespace in
+# sight (none when it switches itself off for want of one), none with all off, CAP_NET_BIND_SERVICE only while a
 # listen port is below 1024; no ambient or inheritable capabilities and
 # no_new_privs set. A world-writable web config (or certificate) is refused
 # at start with exit status 2. (integration.capabilities proves that each
@@ -30,16 +31,34 @@ expect_caps() {
 	[ "$(thread_caps NoNewPrivs)" = 1 ] || fail "no_new_privs is not set in every thread"
 }
 
-# Another network namespace, so that the netns collector (on by default) has
-# one to see.
+# bit 2 CAP_DAC_READ_SEARCH, bit 19 CAP_SYS_PTRACE, bit 21 CAP_SYS_ADMIN,
+# bit 10 CAP_NET_BIND_SERVICE; the events collector (on by default where
+# built): bit 12 CAP_NET_ADMIN, bit 38 CAP_PERFMON, bit 39 CAP_BPF.
+
+# No other network namespace in sight: the netns collector (on by default)
+# switches itself off at start, and its CAP_SYS_ADMIN and CAP_SYS_PTRACE are
+# not kept.
+ne_start --no-collector.processes --no-collector.events
+ne_scrape >/dev/null
+expect_caps 0000000000000000 "--no-collector.processes --no-collector.events, no other namespace"
+grep -q 'netns collector off' "$TMP/ne.log" || fail "no other namespace: the netns collector did not switch off"
+grep -q 'capabilities kept: none' "$TMP/ne.log" || fail "no other namespace: $(grep kept "$TMP/ne.log")"
+ne_stop
+if ne_have_events; then
+	ne_start
+	ne_scrape >/dev/null
+	expect_caps 000000c000081004 "default, no other namespace"
+	grep -q 'capabilities kept: cap_sys_ptrace,cap_dac_read_search,cap_net_admin,cap_perfmon,cap_bpf' "$TMP/ne.log" ||
+		fail "default, no other namespace: $(grep kept "$TMP/ne.log")"
+	ne_stop
+fi
+
+# Another network namespace, so that the netns collector has one to see.
 unshare -n sleep 600 &
 HOLDER=$!
 other_ns() { [ "$(readlink /proc/$HOLDER/ns/net)" != "$(readlink /proc/self/ns/net)" ]; }
 wait_until 5 other_ns
 
-# bit 2 CAP_DAC_READ_SEARCH, bit 19 CAP_SYS_PTRACE, bit 21 CAP_SYS_ADMIN,
-# bit 10 CAP_NET_BIND_SERVICE; the events collector (on by default where
-# built): bit 12 CAP_NET_ADMIN, bit 38 CAP_PERFMON, bit 39 CAP_BPF.
 if ne_have_events; then
 	ne_start
 	ne_scrape >/dev/null
