@@ -320,7 +320,8 @@ static int run_ns_dumps(struct conn_explorer *x, uint32_t mask, bool udp)
 	for (size_t k = 0; k < t->len && ret == 0; k++) {
 		size_t i = (first + k) % t->len;
 		struct netns_entry *e = t->v[i];
-		bool shared = e->h.ehash <= 0;
+		/* The init namespace's table is the global one (docs/netns.md). */
+		bool shared = e->h.ehash <= 0 || e->ino == t->init_ino;
 		if (netns_handle_ok(&e->h) < 0) {
 			x->ns_failed++;
 			continue;
