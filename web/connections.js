@@ -8,7 +8,7 @@
 
 // Every API parameter; the URL and the form hold the same ones.
 const FIELDS = ['state', 'port', 'rport', 'remote', 'program', 'country', 'asn', 'direction', 'proto',
-	'retransmitting', 'group', 'limit', 'sort', 'order'];
+	'retransmitting', 'netns', 'namespace', 'pod', 'group', 'limit', 'sort', 'order'];
 const FORMAT_ONLY = ['format'];
 const DEFAULT_SORT = 'problems'; // the page's: SYN_RECV, CLOSE_WAIT, retransmitting first
 const ROW_COLUMNS = [
@@ -33,7 +33,7 @@ const ROW_COLUMNS = [
 ];
 // The filter a group's key drills down to.
 const GROUP_FILTER = { remote: 'remote', prefix: 'remote', asn: 'asn', program: 'program', port: 'port',
-	country: 'country', rport: 'rport', state: 'state' };
+	country: 'country', rport: 'rport', state: 'state', namespace: 'namespace', pod: 'netns' };
 const STATE_ORDER = ['syn_recv', 'close_wait', 'established', 'syn_sent', 'fin_wait1', 'fin_wait2', 'time_wait',
 	'last_ack', 'closing', 'close', 'listen', 'unconnected', 'connected'];
 const ALERT_STATES = ['syn_recv', 'close_wait'];
@@ -59,6 +59,7 @@ let lastOk = null;       // Date of the last answer shown
 let lastText = '';       // its body: an unchanged answer (a 304 underneath) is not redrawn
 let prevRows = null;     // key -> row of the last rows view, for opened/closed marks
 let prevQuery = '';
+let ownNetns = null;     // the exporter's own namespace (rows without identity there)
 
 function hostPort(addr, port) {
 	return (addr.includes(':') ? '[' + addr + ']' : addr) + ':' + port;
@@ -75,8 +76,22 @@ function countryText(cc) {
 	return cc;
 }
 
+// A pod as namespace/pod, else a container, else the namespace's inode;
+// the exporter's own namespace (no identity) is left blank.
 function nsText(r) {
-	return [r.netns, r.pod, r.container].filter((v) => v !== null && v !== undefined).join(' / ');
+	if (r.pod) return (r.namespace ? r.namespace + '/' : '') + r.pod + (r.container ? ' (' + r.container + ')' : '');
+	if (r.container) return r.container;
+	return r.netns && r.netns !== ownNetns ? 'netns ' + r.netns : '';
+}
+
+// What the answer says about the namespaces its rows come from.
+function nsNote(data) {
+	const n = data.netns;
+	if (!n) return '';
+	if (!n.collector) return ' Only the exporter\'s own network namespace: the netns collector is off.';
+	return (n.skipped ? ' ' + n.skipped + ' namespace(s) on the shared hash table were not dumped this refresh ' +
+		'(census budget): their rows are missing until their turn in a later refresh.' : '') +
+		(n.failed ? ' ' + n.failed + ' namespace(s) could not be dumped.' : '');
 }
 
 function asText(r) {
@@ -183,6 +198,7 @@ function rowTr(cols, r, extra) {
 }
 
 function renderRows(data, query) {
+	ownNetns = data.netns ? data.netns.own : null;
 	const hasNs = data.rows.some((r) => nsText(r) !== '');
 	const cols = ROW_COLUMNS.filter(([, , , cls]) => (data.geoip || !cls.includes('geo')) && (hasNs || !cls.includes('ns')));
 	const sortedTh = header(cols, true);
@@ -211,7 +227,8 @@ function renderRows(data, query) {
 	statusLine.textContent = data.total + ' sockets match; showing ' + data.returned +
 		(data.returned < data.total ? ' (raise the limit or narrow the filter)' : '') + '.' +
 		(drawn.length < data.rows.length ? ' The first ' + drawn.length + ' are drawn; the CSV export has all ' + data.rows.length + '.' : '') +
-		(same && (opened || closed) ? ' Since the last refresh: ' + opened + ' opened, ' + closed + ' closed.' : '');
+		(same && (opened || closed) ? ' Since the last refresh: ' + opened + ' opened, ' + closed + ' closed.' : '') +
+		nsNote(data);
 	// The sorted column in view, even when it is far to the right.
 	if (sortedTh && sortedTh.scrollIntoView) sortedTh.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 }
@@ -246,7 +263,7 @@ function renderGroups(data) {
 			const a = el('a', groupLabel(data.group, key), 'key');
 			const p = currentParams();
 			p.delete('group');
-			p.set(GROUP_FILTER[data.group], key === '' ? 'none' : key);
+			p.set(GROUP_FILTER[data.group], data.group === 'pod' ? g.netns : key === '' ? 'none' : key);
 			a.href = location.pathname + '?' + p;
 			td.appendChild(a);
 		}
@@ -263,7 +280,7 @@ function renderGroups(data) {
 		'; showing the ' + data.groups.length + ' largest' +
 		(data.untracked ? ' (' + data.untracked + ' sockets past the group table)' : '') +
 		(data.ungrouped ? '; ' + data.ungrouped + ' sockets in no group (' +
-			(data.group === 'port' ? 'ephemeral client ports' : 'listeners') + ')' : '') + '.';
+			(data.group === 'port' ? 'ephemeral client ports' : 'listeners') + ')' : '') + '.' + nsNote(data);
 }
 
 // The summary strip: sockets per state of the current filter (each a

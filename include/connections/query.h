@@ -18,7 +18,10 @@
  *   limit=N          rows (or groups) returned; default CONN_LIMIT_DEFAULT,
  *                    at most CONN_LIMIT_MAX
  *   asn=N            remote AS number (needs the ASN database)
- *   group=remote|program|port|country|asn|prefix|state|rport
+ *   netns=INODE      network namespace (its inode, as the netns label)
+ *   pod=NAME         pod name, exactly; "none" for sockets outside a pod
+ *   namespace=NAME   Kubernetes namespace, exactly; "none" likewise
+ *   group=remote|program|port|country|asn|prefix|state|rport|pod|namespace
  *                    the grouped view instead of rows
  *   format=json|csv  the answer's format; default json
  *   retransmitting=true|false  TCP sockets retransmitting now (or not), as
@@ -92,6 +95,8 @@ enum conn_group {
 	CONN_GROUP_PREFIX,   /* the remote /24 (IPv4) or /48 (IPv6) */
 	CONN_GROUP_STATE,
 	CONN_GROUP_RPORT,
+	CONN_GROUP_POD,       /* the network namespace (a pod, a container, or the exporter's own) */
+	CONN_GROUP_NAMESPACE, /* the Kubernetes namespace of the pod */
 	CONN_GROUP_COUNT
 };
 const char *conn_group_name(enum conn_group g);
@@ -122,6 +127,10 @@ struct conn_query {
 	bool desc;
 	unsigned limit;
 	enum conn_group group;
+	bool has_netns;
+	uint64_t netns;        /* has_netns: the namespace's inode */
+	char pod[256];         /* "": any; "none": outside a pod */
+	char namespace_[256];  /* "": any; "none": outside a pod */
 };
 
 void conn_query_init(struct conn_query *q);

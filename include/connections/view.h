@@ -30,6 +30,18 @@
 #define CONN_CC_UNKNOWN GEOIP_CC_COUNT /* public, but not in the database */
 #define CONN_CC_UNSET 0xffff          /* not looked up */
 
+/* The network namespace a row was dumped in, as the netns collector names
+ * it (netns/share); its strings are "" when unknown. kns: a number per
+ * distinct Kubernetes namespace of one dump (0: none), for grouping. */
+struct conn_ns {
+	uint64_t ino;
+	uint32_t kns;
+	bool own;             /* the exporter's own namespace */
+	char namespace_[256];
+	char pod[256];
+	char container[128];
+};
+
 /* One socket, as a view sees it. */
 struct conn_row {
 	uint8_t proto;       /* CONN_PROTO_TCP or CONN_PROTO_UDP */
@@ -50,6 +62,7 @@ struct conn_row {
 	bool on_listener;    /* TCP, its local port has a listener (a service port, not ephemeral) */
 	uint32_t asn;        /* the remote AS when the view needs it (conn_view_needs_asn), else 0 */
 	char comm[CONN_COMM_MAX + 1]; /* "" when no owner */
+	const struct conn_ns *ns; /* borrowed; NULL: not known */
 };
 
 /* The program as shown and filtered: comm, "comm (listener)" for a socket
@@ -58,7 +71,8 @@ void conn_row_program(const struct conn_row *r, char *out);
 
 /* A group's key and counts. */
 struct conn_group_rec {
-	uint8_t key[20];     /* by group: fam+addr, comm and [16] via listener, port (2 bytes) or cc (2 bytes) */
+	uint8_t key[20];     /* by group: fam+addr, comm and [16] via listener, port (2 bytes),
+			      * cc (2 bytes), netns inode (8 bytes) or kns (4 bytes) */
 	uint64_t sockets;
 	uint32_t states[CONN_STATE_COUNT];
 	uint16_t cc[CONN_GROUP_COUNTRIES];

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "netns/census.h"
 #include "netns/pass.h"
+#include "netns/share.h"
 #include "netns/table.h"
 #include "owners/tally.h"
 #include "procfs/snmp_name.h"
@@ -93,6 +94,7 @@ struct netns_state {
 	int procfs_fd;
 	struct stream_out *out;        /* during netns_provide() */
 	bool ran;                      /* netns_provide() completed */
+	bool shared;                   /* the table is lent to the explorer (netns/share) */
 	double scrape_start;           /* clock seconds */
 };
 
@@ -119,6 +121,8 @@ static void netns_fini(void *state)
 
 	if (s == NULL)
 		return;
+	if (s->shared)
+		netns_share_set(NULL, 0);
 	netns_table_fini(&s->table);
 	netns_pass_fini(&s->pass);
 	for (size_t i = 0; i < NCOUNTERS; i++)
@@ -226,6 +230,8 @@ static int netns_init(void **state, const struct config *cfg, struct strbuf *err
 	s->pass.on_sock = pass_sock;
 	s->pass.arg = s;
 	netns_table_raise_fd_limit();
+	netns_share_set(&s->table, budget);
+	s->shared = true;
 	*state = s;
 	s = NULL;
 out:
@@ -546,10 +552,14 @@ static int netns_provide(void *state, const struct collect_ctx *ctx, struct stre
 	s->scrape_start = util_mono_now();
 	s->procfs_fd = ctx->procfs_fd;
 	s->out = out;
+	/* The explorer may be dumping through the handles: wait for it. */
+	netns_share_enter();
 	ret = netns_table_refresh(&s->table, ctx->procfs_fd);
-	if (ret < 0)
+	if (ret == 0)
+		ret = netns_pass_run(&s->pass, &s->table, ctx->procfs_fd);
+	netns_share_leave();
+	if (ret < 0 && ret != -EINTR)
 		goto out;
-	ret = netns_pass_run(&s->pass, &s->table, ctx->procfs_fd);
 	if (ret == -EINTR)
 		log_msg(LOG_WARN, "netns: a sock_diag dump came back inconsistent twice");
 	s->ran = ret == 0;

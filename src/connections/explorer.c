@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collectors/sockets.h"
@@ -20,6 +21,7 @@
 #include "expo/json.h"
 #include "geoip/geoip.h"
 #include "log.h"
+#include "netns/share.h"
 #include "owners/cache.h"
 #include "owners/listen_map.h"
 #include "sockdiag/bytecode.h"
@@ -72,6 +74,17 @@ struct conn_explorer {
 	bool exited;                /* guarded by lock: the thread is done */
 	bool left;                  /* closing gave up waiting: the thread still uses x */
 	struct conn_request *queue; /* guarded by lock */
+	/* The namespaces of one batch: [0] the exporter's own, then the netns
+	 * collector's (netns/share), copied while the explorer held them. */
+	struct conn_ns *ns;         /* owned */
+	size_t nns, cap_ns;
+	const struct conn_ns *cur_ns; /* the namespace being dumped */
+	bool netns_on;              /* the netns collector lent its namespaces this batch */
+	size_t ns_skipped;          /* shared-table namespaces left out of this batch (budget) */
+	size_t ns_failed;           /* namespaces whose handle could not dump */
+	uint64_t rr_ino;            /* the last shared-table namespace dumped: the next batch starts after it */
+	uint64_t own_ino;
+	uint8_t *nsbuf;             /* owned, NL_DIAG_BUF_SIZE: lent to the namespaces' sockets */
 	uint64_t dumps;             /* guarded by lock: dumps run since start */
 	uint64_t dump_id;           /* the running dump's number, for the answer */
 };
@@ -166,6 +179,7 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 				r.cc = CONN_CC_UNKNOWN;
 		}
 	}
+	r.ns = x->cur_ns;
 	for (size_t i = 0; i < x->nviews && ret == 0; i++)
 		ret = conn_view_add(x->views[i], worker, &r);
 	return ret;
@@ -202,6 +216,137 @@ static bool want_udp(const struct conn_explorer *x)
 	return false;
 }
 
+/* ---- the other namespaces (the netns collector's, through netns/share) ---- */
+
+static int consume_ns(const struct diag_sock *sk, void *arg)
+{
+	return consume(arg, 0, sk);
+}
+
+/* One dump through a namespace's socket, with the explorer's buffer. */
+static int ns_dump(struct conn_explorer *x, struct diag_nl *nl, uint8_t family, uint8_t protocol,
+		   uint32_t states, uint8_t ext)
+{
+	int ret;
+
+	nl->buf = x->nsbuf;
+	ret = diag_nl_dump(nl, family, protocol, states, ext, NULL, consume_ns, x);
+	nl->buf = NULL;
+	return ret == -ENOENT ? 0 : ret; /* no such family there (IPv6 off) */
+}
+
+/* Listeners first (for the directions and the listeners' sockets), then
+ * what the views want, as run_dump() does at home, in one thread. */
+static int ns_dump_all(struct conn_explorer *x, struct diag_nl *nl, uint32_t mask, bool udp)
+{
+	int ret = 0;
+
+	memset(x->listening, 0, sizeof(x->listening));
+	listen_map_clear(&x->lmap);
+	x->listen_phase = true;
+	for (int f = 0; f < 2 && ret == 0; f++)
+		ret = ns_dump(x, nl, f ? AF_INET6 : AF_INET, IPPROTO_TCP,
+			      NL_DIAG_STATE(DIAG_KSTATE_LISTEN), 0);
+	x->listen_phase = false;
+	if (ret < 0)
+		return ret;
+	listen_map_freeze(&x->lmap);
+	for (int f = 0; f < 2 && mask && ret == 0; f++)
+		ret = ns_dump(x, nl, f ? AF_INET6 : AF_INET, IPPROTO_TCP, mask,
+			      x->tcp_info ? NL_DIAG_EXT_INFO : 0);
+	for (int f = 0; f < 2 && udp && ret == 0; f++)
+		ret = ns_dump(x, nl, f ? AF_INET6 : AF_INET, IPPROTO_UDP, NL_DIAG_ALL_STATES, 0);
+	return ret;
+}
+
+static int ns_grow(struct conn_explorer *x, size_t n)
+{
+	struct conn_ns *v;
+
+	if (n <= x->cap_ns)
+		return 0;
+	v = realloc(x->ns, n * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	x->ns = v;
+	x->cap_ns = n;
+	return 0;
+}
+
+/* The same Kubernetes namespace gets the same number in one batch. */
+static uint32_t ns_kns(const struct conn_explorer *x, const struct conn_ns *n)
+{
+	if (n->namespace_[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < x->nns; i++)
+		if (strcmp(x->ns[i].namespace_, n->namespace_) == 0)
+			return x->ns[i].kns;
+	return (uint32_t)x->nns + 1;
+}
+
+/* Copies the namespaces' labels, then dumps each: those with their own
+ * hash table always (cheap), those on the shared table in turn after the
+ * last batch's, at least one, then while the collector's census budget
+ * lasts (each such dump walks the whole table). Rows point into x->ns: it does not move after. */
+static int run_ns_dumps(struct conn_explorer *x, uint32_t mask, bool udp)
+{
+	const struct netns_table *t;
+	double budget = 0, start;
+	size_t first = 0, shared_done = 0;
+	int ret = 0;
+
+	x->netns_on = false;
+	x->ns_skipped = x->ns_failed = 0;
+	t = netns_share_begin(&budget);
+	if (t == NULL)
+		return 0;
+	x->netns_on = true;
+	if ((ret = ns_grow(x, t->len + 1)) < 0)
+		goto out;
+	for (size_t i = 0; i < t->len; i++) {
+		const struct netns_entry *e = t->v[i];
+		struct conn_ns *n = &x->ns[x->nns];
+		memset(n, 0, sizeof(*n));
+		n->ino = e->ino;
+		snprintf(n->namespace_, sizeof(n->namespace_), "%s", e->id.namespace_);
+		snprintf(n->pod, sizeof(n->pod), "%s", e->id.pod);
+		snprintf(n->container, sizeof(n->container), "%s", e->id.container);
+		n->kns = ns_kns(x, n);
+		x->nns++;
+		if (e->ino <= x->rr_ino)
+			first = i + 1;
+	}
+	start = util_mono_now();
+	for (size_t k = 0; k < t->len && ret == 0; k++) {
+		size_t i = (first + k) % t->len;
+		struct netns_entry *e = t->v[i];
+		/* The init namespace's table is the global one (docs/netns.md). */
+		bool shared = e->h.ehash <= 0 || e->ino == t->init_ino;
+		if (netns_handle_ok(&e->h) < 0) {
+			x->ns_failed++;
+			continue;
+		}
+		if (shared && shared_done && util_mono_now() - start >= budget) {
+			x->ns_skipped++;
+			continue;
+		}
+		x->cur_ns = &x->ns[i + 1];
+		ret = ns_dump_all(x, &e->h.nl, mask, udp);
+		if (ret < 0 && ret != -EINTR && ret != -ENOMEM) { /* its rows may be partial */
+			x->ns_failed++;
+			ret = 0;
+		}
+		if (shared) {
+			x->rr_ino = e->ino;
+			shared_done++;
+		}
+	}
+out:
+	netns_share_end();
+	x->cur_ns = &x->ns[0];
+	return ret;
+}
+
 static int run_dump(struct conn_explorer *x)
 {
 	static const struct diag_dump_job listen_jobs[] = {
@@ -225,8 +370,18 @@ static int run_dump(struct conn_explorer *x)
 		log_msg(LOG_DEBUG, "connections: cannot list processes under %s", x->cfg->procfs);
 	if (fd >= 0)
 		close(fd);
-	memset(x->listening, 0, sizeof(x->listening));
 	memset(x->nmissing, 0, sizeof(x->nmissing));
+	if ((ret = ns_grow(x, 1)) < 0)
+		goto out;
+	x->nns = 1;
+	memset(&x->ns[0], 0, sizeof(x->ns[0]));
+	x->ns[0].ino = x->own_ino;
+	x->ns[0].own = true;
+	ret = run_ns_dumps(x, mask, want_udp(x));
+	if (ret < 0)
+		goto out;
+	x->cur_ns = &x->ns[0];
+	memset(x->listening, 0, sizeof(x->listening));
 	listen_map_clear(&x->lmap);
 	x->listen_phase = true;
 	ret = diag_dump_run(&x->dump, 1, listen_jobs, 2, consume, x);
@@ -339,6 +494,31 @@ static void row_geo(struct conn_explorer *x, const struct conn_row *r, struct ro
 	}
 }
 
+/* A label, null when empty. */
+static void json_label(struct strbuf *sb, const char *s)
+{
+	if (s[0])
+		json_str(sb, s);
+	else
+		sb_puts(sb, "null");
+}
+
+/* A row's namespace fields: netns (its inode, as the netns collector's
+ * label), namespace, pod, container (null when unknown). */
+static void render_ns(const struct conn_ns *n, struct strbuf *sb)
+{
+	if (n == NULL) {
+		sb_puts(sb, ",\"netns\":null,\"namespace\":null,\"pod\":null,\"container\":null");
+		return;
+	}
+	sb_printf(sb, ",\"netns\":\"%llu\",\"namespace\":", (unsigned long long)n->ino);
+	json_label(sb, n->namespace_);
+	sb_puts(sb, ",\"pod\":");
+	json_label(sb, n->pod);
+	sb_puts(sb, ",\"container\":");
+	json_label(sb, n->container);
+}
+
 static void render_row(struct conn_explorer *x, struct users *u, const struct conn_row *r,
 		       struct strbuf *sb)
 {
@@ -387,15 +567,15 @@ static void render_row(struct conn_explorer *x, struct users *u, const struct co
 			  r->rtt_us % 1000000, r->total_retrans, r->retransmitting ? "true" : "false");
 	else
 		sb_puts(sb, ",\"rtt\":null,\"retrans\":null,\"retransmitting\":null");
-	/* Not collected by this dump yet: namespaces, pod identity. */
-	sb_puts(sb, ",\"netns\":null,\"pod\":null,\"container\":null}");
+	render_ns(r->ns, sb);
+	sb_putc(sb, '}');
 }
 
 /* ---- CSV (RFC 4180), the same fields as the JSON rows, null empty ---- */
 
 #define CSV_ROW_HEADER \
 	"proto,family,local,port,remote,rport,state,direction,rqueue,wqueue,program,pid,owner," \
-	"uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,pod,container\r\n"
+	"uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,namespace,pod,container\r\n"
 
 /* A text field: quoted when it holds a comma, quote or line break; one
  * starting with = + - @ (a formula to a spreadsheet) gets a leading '. */
@@ -457,13 +637,38 @@ static void render_row_csv(struct conn_explorer *x, struct users *u, const struc
 			  r->total_retrans, r->retransmitting ? "true" : "false");
 	else
 		sb_puts(sb, ",,,");
-	sb_puts(sb, ",,,\r\n");
+	if (r->ns) {
+		sb_printf(sb, ",%llu,", (unsigned long long)r->ns->ino);
+		csv_str(sb, r->ns->namespace_);
+		sb_putc(sb, ',');
+		csv_str(sb, r->ns->pod);
+		sb_putc(sb, ',');
+		csv_str(sb, r->ns->container);
+		sb_puts(sb, "\r\n");
+	} else {
+		sb_puts(sb, ",,,,\r\n");
+	}
 }
 
 /* A group's key as text: an address, a program, a port, a country, an AS
  * number ("" for none), a prefix, a state. */
-static void group_key_text(const struct conn_query *q, const struct conn_group_rec *g, char *out,
-			   size_t len)
+/* The namespace a pod or namespace group stands for (its first). */
+static const struct conn_ns *group_ns(const struct conn_explorer *x, const struct conn_query *q,
+				      const struct conn_group_rec *g)
+{
+	uint64_t ino;
+	uint32_t kns;
+
+	memcpy(&ino, g->key, 8);
+	memcpy(&kns, g->key, 4);
+	for (size_t i = 0; i < x->nns; i++)
+		if (q->group == CONN_GROUP_POD ? x->ns[i].ino == ino : x->ns[i].kns == kns)
+			return &x->ns[i];
+	return NULL;
+}
+
+static void group_key_text(const struct conn_explorer *x, const struct conn_query *q,
+			   const struct conn_group_rec *g, char *out, size_t len)
 {
 	uint16_t v;
 	uint32_t asn;
@@ -502,6 +707,23 @@ static void group_key_text(const struct conn_query *q, const struct conn_group_r
 	case CONN_GROUP_STATE:
 		snprintf(out, len, "%s", conn_state_name(g->key[0]));
 		break;
+	case CONN_GROUP_POD: { /* the pod, else the container, else the inode */
+		const struct conn_ns *n = group_ns(x, q, g);
+		uint64_t ino;
+		memcpy(&ino, g->key, 8);
+		if (n && n->pod[0])
+			snprintf(out, len, "%s/%s", n->namespace_, n->pod);
+		else if (n && n->container[0])
+			snprintf(out, len, "%s", n->container);
+		else
+			snprintf(out, len, "%llu", (unsigned long long)ino);
+		break;
+	}
+	case CONN_GROUP_NAMESPACE: {
+		const struct conn_ns *n = group_ns(x, q, g);
+		snprintf(out, len, "%s", n ? n->namespace_ : "");
+		break;
+	}
 	default: {
 		char cc[3];
 		memcpy(&v, g->key, 2);
@@ -516,12 +738,12 @@ static void group_key_text(const struct conn_query *q, const struct conn_group_r
 	}
 }
 
-static void render_group_key(const struct conn_query *q, const struct conn_group_rec *g,
-			     struct strbuf *sb)
+static void render_group_key(const struct conn_explorer *x, const struct conn_query *q,
+			     const struct conn_group_rec *g, struct strbuf *sb)
 {
-	char key[64];
+	char key[600];
 
-	group_key_text(q, g, key, sizeof(key));
+	group_key_text(x, q, g, key, sizeof(key));
 	if (q->group == CONN_GROUP_PORT || q->group == CONN_GROUP_RPORT)
 		sb_puts(sb, key);
 	else
@@ -549,8 +771,8 @@ static void render_groups_csv(struct conn_explorer *x, struct conn_view *v, stru
 		sb_printf(sb, ",%s", conn_state_name(s));
 	sb_puts(sb, "\r\n");
 	for (size_t i = 0; i < n; i++) {
-		char key[64], org[128];
-		group_key_text(q, g[i], key, sizeof(key));
+		char key[600], org[128];
+		group_key_text(x, q, g[i], key, sizeof(key));
 		csv_str(sb, key);
 		if (q->group == CONN_GROUP_ASN) {
 			group_org(x, g[i], org, sizeof(org));
@@ -576,7 +798,12 @@ static void render_groups(struct conn_explorer *x, struct conn_view *v, struct s
 	for (size_t i = 0; i < n; i++) {
 		bool first = true;
 		sb_puts(sb, i ? ",{\"key\":" : "{\"key\":");
-		render_group_key(q, g[i], sb);
+		render_group_key(x, q, g[i], sb);
+		if (q->group == CONN_GROUP_POD) {
+			const struct conn_ns *ns = group_ns(x, q, g[i]);
+			if (ns)
+				render_ns(ns, sb);
+		}
 		if (q->group == CONN_GROUP_ASN) {
 			char org[128];
 			group_org(x, g[i], org, sizeof(org));
@@ -629,10 +856,19 @@ static void render(struct conn_explorer *x, struct conn_view *v, struct strbuf *
 		return;
 	}
 	sb_printf(sb, "{\"total\":%llu,\"limit\":%u,\"dump\":%llu,\"geoip\":%s,\"asn\":%s,"
-		      "\"tcp_info\":%s,\"missing\":[%s\"netns\",\"pod\",\"container\"]",
+		      "\"tcp_info\":%s,\"missing\":[%s%s%s]",
 		  (unsigned long long)conn_view_total(v), q->limit, (unsigned long long)x->dump_id, x->geo ? "true" : "false",
 		  x->geo && geoip_has_asn(x->geo) ? "true" : "false", x->tcp_info ? "true" : "false",
-		  x->tcp_info ? "" : "\"rtt\",\"retrans\",\"retransmitting\",");
+		  x->tcp_info ? "" : "\"rtt\",\"retrans\",\"retransmitting\"",
+		  !x->tcp_info && !x->netns_on ? "," : "",
+		  x->netns_on ? "" : "\"namespace\",\"pod\",\"container\"");
+	/* Whose namespaces the rows come from: netns.collector false, only the
+	 * exporter's own (own: its inode); skipped: shared-table namespaces past the budget (the
+	 * next batch starts with them); failed: whose socket could not dump. */
+	sb_printf(sb, ",\"netns\":{\"collector\":%s,\"own\":\"%llu\",\"namespaces\":%zu,\"skipped\":%zu,"
+		      "\"failed\":%zu}",
+		  x->netns_on ? "true" : "false", (unsigned long long)x->own_ino, x->nns, x->ns_skipped,
+		  x->ns_failed);
 	if (q->group != CONN_GROUP_NONE) {
 		render_groups(x, v, sb);
 		return;
@@ -773,6 +1009,14 @@ int conn_explorer_new(const struct config *cfg, struct conn_explorer **out, stru
 		int n = diag_bc_build(range, h == 1, x->half[h].ops, sizeof(x->half[h].ops));
 		x->half[h].len = n > 0 ? (size_t)n : 0;
 	}
+	{
+		struct stat st;
+		if (stat("/proc/self/ns/net", &st) == 0)
+			x->own_ino = st.st_ino;
+	}
+	x->nsbuf = malloc(NL_DIAG_BUF_SIZE);
+	if (x->nsbuf == NULL)
+		goto out;
 	ret = diag_dump_init(&x->dump, THREADS);
 	if (ret < 0)
 		goto out;
@@ -790,6 +1034,7 @@ out:
 		owners_free(x->owners);
 		listen_map_fini(&x->lmap);
 		free(x->lowners);
+		free(x->nsbuf);
 		geoip_free(x->geo);
 		pthread_cond_destroy(&x->wake);
 		pthread_mutex_destroy(&x->lock);
@@ -846,6 +1091,8 @@ void conn_explorer_free(struct conn_explorer *x)
 	owners_free(x->owners);
 	listen_map_fini(&x->lmap);
 	free(x->lowners);
+	free(x->nsbuf);
+	free(x->ns);
 	geoip_free(x->geo);
 	pthread_cond_destroy(&x->wake);
 	pthread_mutex_destroy(&x->lock);

@@ -22,7 +22,8 @@ static const char *const column_names[CONN_COL_COUNT] = {
 	[CONN_COL_RETRANS] = "retrans", [CONN_COL_PROBLEMS] = "problems",
 };
 static const char *const group_names[CONN_GROUP_COUNT] = {
-	"", "remote", "program", "port", "country", "asn", "prefix", "state", "rport"};
+	"", "remote", "program", "port", "country", "asn", "prefix", "state", "rport", "pod",
+	"namespace"};
 
 const char *conn_state_name(unsigned st)
 {
@@ -201,12 +202,14 @@ static int parse_limit(struct conn_query *q, const char *v)
 
 enum param {
 	P_STATE = 0, P_PROTO, P_DIRECTION, P_PORT, P_RPORT, P_REMOTE, P_PROGRAM, P_COUNTRY,
-	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_RETRANSMITTING, P_ASN, P_FORMAT, P_COUNT
+	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_RETRANSMITTING, P_ASN, P_FORMAT, P_NETNS, P_POD,
+	P_NAMESPACE, P_COUNT
 };
 
 static const char *const param_names[P_COUNT] = {
 	"state", "proto", "direction", "port", "rport", "remote", "program", "country",
-	"sort", "order", "limit", "group", "retransmitting", "asn", "format",
+	"sort", "order", "limit", "group", "retransmitting", "asn", "format", "netns", "pod",
+	"namespace",
 };
 
 /* What a bad value of each parameter gets told. */
@@ -224,10 +227,13 @@ static const char *const param_wants[P_COUNT] = {
 	"program, pid, uid, country, rtt, retrans, problems",
 	"asc or desc",
 	"an integer from 1 to 5000",
-	"remote, program, port, country, asn, prefix, state or rport",
+	"remote, program, port, country, asn, prefix, state, rport, pod or namespace",
 	"true or false",
 	"an AS number 1-4294967295",
 	"json or csv",
+	"a network namespace inode (a positive integer)",
+	"a pod name (at most 255 bytes), or none",
+	"a Kubernetes namespace (at most 255 bytes), or none",
 };
 
 static int apply(struct conn_query *q, enum param p, const char *v)
@@ -305,6 +311,23 @@ static int apply(struct conn_query *q, enum param p, const char *v)
 			return -EINVAL;
 		q->csv = v[0] == 'c';
 		return 0;
+	case P_NETNS: {
+		uint64_t n;
+		if (num_parse_u64(v, strlen(v), &n) < 0 || n < 1)
+			return -EINVAL;
+		q->netns = n;
+		q->has_netns = true;
+		return 0;
+	}
+	case P_POD:
+	case P_NAMESPACE: {
+		char *dst = p == P_POD ? q->pod : q->namespace_;
+		size_t n = strlen(v);
+		if (n >= sizeof(q->pod))
+			return -EINVAL;
+		memcpy(dst, v, n + 1);
+		return 0;
+	}
 	case P_RETRANSMITTING:
 		if (strcmp(v, "true") == 0)
 			q->retransmitting = CONN_RETRANSMITTING_YES;

@@ -187,6 +187,12 @@ int conn_row_cmp(const struct conn_query *q, const struct conn_row *a, const str
 
 /* ---- filter ---- */
 
+/* A pod= or namespace= filter against a row's label ("none": no label). */
+static bool ident_match(const char *want, const char *have)
+{
+	return strcmp(want, "none") == 0 ? have[0] == '\0' : strcmp(want, have) == 0;
+}
+
 static bool match(const struct conn_query *q, const struct conn_row *r)
 {
 	if (q->protos && !(q->protos & r->proto))
@@ -216,6 +222,12 @@ static bool match(const struct conn_query *q, const struct conn_row *r)
 				  r->retransmitting != (q->retransmitting == CONN_RETRANSMITTING_YES)))
 		return false;
 	if (q->has_asn && r->asn != q->asn)
+		return false;
+	if (q->has_netns && (r->ns == NULL || r->ns->ino != q->netns))
+		return false;
+	if (q->pod[0] && !ident_match(q->pod, r->ns ? r->ns->pod : ""))
+		return false;
+	if (q->namespace_[0] && !ident_match(q->namespace_, r->ns ? r->ns->namespace_ : ""))
 		return false;
 	if (q->has_country) {
 		unsigned want = strcmp(q->country, "none") == 0 ? CONN_CC_NONE
@@ -363,6 +375,14 @@ static void group_key(enum conn_group by, const struct conn_row *r, uint8_t key[
 		break;
 	case CONN_GROUP_RPORT:
 		memcpy(key, &r->dport, 2);
+		break;
+	case CONN_GROUP_POD:
+		if (r->ns)
+			memcpy(key, &r->ns->ino, 8);
+		break;
+	case CONN_GROUP_NAMESPACE:
+		if (r->ns)
+			memcpy(key, &r->ns->kns, 4);
 		break;
 	default:
 		memcpy(key, &r->cc, 2);

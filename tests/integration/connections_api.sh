@@ -7,6 +7,7 @@
 #   bash tests/integration/connections_api.sh BUILD_DIR SRC_DIR
 source "$(dirname "$0")/../lib/common.sh"
 ne_enter_netns
+OWN_INO=$(stat -L -c %i /proc/self/ns/net)
 
 command -v jq >/dev/null || fail "jq is required"
 command -v nft >/dev/null || fail "nft (nftables) is required"
@@ -60,18 +61,6 @@ nft add rule inet issue12_conns in tcp sport 9090 'tcp flags & (syn|ack) == (syn
 "$TMP/flooder" S,6,203.0.113.9,10.1.0.1,9090 >"$TMP/flood.out" 2>&1 &
 wait_ready "$TMP/flood.out"
 
-api() { # QUERY -> body in $TMP/api.json
-	local code
-	code=$(curl -s -o "$TMP/api.json" -w '%{http_code}' "$NE_URL/api/v1/connections?$1")
-	[ "$code" = 200 ] || fail "?$1: HTTP $code: $(cat "$TMP/api.json")"
-	jq -e . "$TMP/api.json" >/dev/null || fail "?$1: not JSON"
-}
-# jq over the last answer; fails unless it prints $2.
-expect_jq() { # FILTER WANT WHAT
-	local got
-	got=$(jq -c "$1" "$TMP/api.json")
-	[ "$got" = "$2" ] || fail "$3: $1 gave $got, want $2"
-}
 
 # SYN backlog from one source: the alert link's filter. No process holds a
 # request socket: each is the program of the listener it came through,
@@ -125,9 +114,9 @@ expect_jq '[.rows[] | [.local, .port, .family, .program, .direction]]' \
 api 'program=apid&state=listen'
 expect_jq '.total' 1 "program=apid&state=listen"
 expect_jq '.rows[0] | del(.inode)' \
-	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"owner\":\"process\",\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt\":null,\"retrans\":null,\"retransmitting\":null,\"netns\":null,\"pod\":null,\"container\":null}" \
+	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"owner\":\"process\",\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt\":null,\"retrans\":null,\"retransmitting\":null,\"netns\":\"$OWN_INO\",\"namespace\":null,\"pod\":null,\"container\":null}" \
 	"apid's listener row"
-expect_jq '[.tcp_info, .missing]' '[false,["rtt","retrans","retransmitting","netns","pod","container"]]' \
+expect_jq '[.tcp_info, .missing]' '[false,["rtt","retrans","retransmitting","namespace","pod","container"]]' \
 	"tcp_info off: missing"
 inode=$(jq '.rows[0].inode' "$TMP/api.json")
 ls -l "/proc/$APID_PID/fd" | grep -q "socket:\[$inode\]" || fail "apid does not hold inode $inode"
@@ -223,11 +212,11 @@ expect_jq '[.groups[] | [.key, .sockets]] | sort' '[["198.51.100.0/24",5],["2001
 api 'program=sockpop&sort=port&limit=100'
 jq -r '.rows[] | [.proto, .family, .local, .port, .remote, .rport, .state, .direction, .rqueue, .wqueue,
 	.program, .pid, .owner, .uid, .user, .inode, .country, .asn, .as_org, .rtt, .retrans, .retransmitting,
-	.netns, .pod, .container] | map(if . == null then "" else tostring end) | join(",")' "$TMP/api.json" >"$TMP/want.csv"
+	.netns, .namespace, .pod, .container] | map(if . == null then "" else tostring end) | join(",")' "$TMP/api.json" >"$TMP/want.csv"
 curl -sf -D "$TMP/h" -o "$TMP/got.csv" "$NE_URL/api/v1/connections?program=sockpop&sort=port&limit=100&format=csv" ||
 	fail "format=csv failed"
 grep -qi '^content-type: text/csv; charset=utf-8' "$TMP/h" || fail "CSV content type: $(cat "$TMP/h")"
-head -n 1 "$TMP/got.csv" | tr -d '\r' | grep -qx 'proto,family,local,port,remote,rport,state,direction,rqueue,wqueue,program,pid,owner,uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,pod,container' ||
+head -n 1 "$TMP/got.csv" | tr -d '\r' | grep -qx 'proto,family,local,port,remote,rport,state,direction,rqueue,wqueue,program,pid,owner,uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,namespace,pod,container' ||
 	fail "CSV header: $(head -n 1 "$TMP/got.csv")"
 tail -n +2 "$TMP/got.csv" | tr -d '\r' | diff - "$TMP/want.csv" >"$TMP/csv.diff" || fail "CSV differs from JSON rows: $(head -c 1500 "$TMP/csv.diff")"
 [ "$(wc -l <"$TMP/want.csv")" -ge 30 ] || fail "only $(wc -l <"$TMP/want.csv") rows compared"
@@ -343,7 +332,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 api 'port=7102&sort=retrans&order=desc'
-expect_jq '[.tcp_info, .missing, .total]' '[true,["netns","pod","container"],4]' "tcp_info on"
+expect_jq '[.tcp_info, .missing, .total]' '[true,["namespace","pod","container"],4]' "tcp_info on"
 expect_jq '[.rows[] | .state]' '["established","established","established","listen"]' "retrans sort: the listener last"
 api 'rport=7102&sort=retrans&order=desc'
 jq -e '[.rows[] | .retrans] as $k | ($k | length) == 3 and $k == ($k | sort | reverse) and $k[0] > 0' \

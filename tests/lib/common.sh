@@ -193,3 +193,18 @@ ne_veth_peer() {
 	nsenter --net=/run/netns/"$1" ip addr add "$3/24" dev veth-b
 	nsenter --net=/run/netns/"$1" ip link set veth-b up
 }
+
+# /api/v1/connections?QUERY (200 and JSON, or the test fails): the body in
+# $TMP/api.json.
+api() { # QUERY -> body in $TMP/api.json
+	local code
+	code=$(curl -s -o "$TMP/api.json" -w '%{http_code}' "$NE_URL/api/v1/connections?$1")
+	[ "$code" = 200 ] || fail "?$1: HTTP $code: $(cat "$TMP/api.json")"
+	jq -e . "$TMP/api.json" >/dev/null || fail "?$1: not JSON"
+}
+# jq over the last answer; fails unless it prints $2.
+expect_jq() { # FILTER WANT WHAT
+	local got
+	got=$(jq -c "$1" "$TMP/api.json")
+	[ "$got" = "$2" ] || fail "$3: $1 gave $got, want $2"
+}
