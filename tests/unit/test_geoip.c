@@ -26,6 +26,7 @@
 #include "geoip/geoip.h"
 #include <maxminddb.h>
 #include "sockdiag/census.h"
+#include "fixture_tree.h"
 
 #define FIX FIXTURES_DIR "/geoip/"
 
@@ -198,19 +199,19 @@ static void copy(const char *from, const char *to)
 	assert_int_equal(fclose(out), 0);
 }
 
-/* A scratch directory with room for two database files and a new one to
- * rename over them. */
+/* A scratch directory (tests/unit/fixture_tree.h) with room for two
+ * database files and a new one to rename over them. */
 struct scratch {
-	char dir[32], a[64], b[64], tmp[64];
+	struct fixture_tree ft;
+	char a[128], b[128], tmp[128];
 };
 
 static void scratch_make(struct scratch *s)
 {
-	snprintf(s->dir, sizeof(s->dir), "/tmp/test_geoip.XXXXXX");
-	assert_non_null(mkdtemp(s->dir));
-	snprintf(s->a, sizeof(s->a), "%s/a.mmdb", s->dir);
-	snprintf(s->b, sizeof(s->b), "%s/b.mmdb", s->dir);
-	snprintf(s->tmp, sizeof(s->tmp), "%s/new.mmdb", s->dir);
+	ftree_init(&s->ft);
+	ftree_path(&s->ft, s->a, sizeof(s->a), "a.mmdb");
+	ftree_path(&s->ft, s->b, sizeof(s->b), "b.mmdb");
+	ftree_path(&s->ft, s->tmp, sizeof(s->tmp), "new.mmdb");
 }
 
 /* scratch_make, with a copy of fixture as s->a, opened. */
@@ -223,10 +224,7 @@ static struct geoip *scratch_open(struct scratch *s, const char *fixture)
 
 static void scratch_remove(struct scratch *s)
 {
-	unlink(s->a);
-	unlink(s->b);
-	unlink(s->tmp);
-	assert_int_equal(rmdir(s->dir), 0);
+	ftree_fini(&s->ft);
 }
 
 /* A file replaced by rename is reopened; a removed one keeps the last good
