@@ -73,6 +73,16 @@ const struct events_reasons *events_loader_drop_reasons(const struct events_load
 /* Whether the reset tracepoint carries a reason on this kernel. */
 bool events_loader_rst_has_reason(const struct events_loader *l);
 
+/* Live states (events/live.h): whether they are kept (the state program
+ * and the seed iterator are attached); a seed walk of the calling thread's
+ * namespace (an fd, or -errno); a namespace's counts (zero when none; 0 or
+ * -errno); dropping them; sockets left uncounted since load. */
+bool events_loader_live_on(const struct events_loader *l);
+int events_loader_live_iter(struct events_loader *l);
+int events_loader_live_read(struct events_loader *l, uint64_t ino, struct ev_live *out);
+void events_loader_live_forget(struct events_loader *l, uint64_t ino);
+uint64_t events_loader_live_lost(const struct events_loader *l);
+
 /* Bytes of kernel memory the maps may take at most (their max_entries
  * times key and value size). */
 uint64_t events_loader_map_bytes(const struct events_loader *l);

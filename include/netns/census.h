@@ -10,9 +10,11 @@
 #ifndef NETSTAT_NETNS_CENSUS_H
 #define NETSTAT_NETNS_CENSUS_H
 
+#include <linux/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events/abi.h"
 #include "sockdiag/reply.h"
 #include "util/bitset.h"
 
@@ -35,6 +37,7 @@ struct netns_listeners {
 /* The full census of a namespace. */
 struct netns_census {
 	uint64_t tcp[2][DIAG_TCP_STATE_COUNT]; /* [ipv4, ipv6][state]; LISTEN from the listeners */
+	uint64_t tw_fin_wait2[2];              /* of tcp[][FIN_WAIT2], timewait sockets (orphans the kernel keeps) */
 	uint64_t udp[2][2];                    /* [family][unconnected, connected] */
 	uint32_t eph_max;                      /* most outbound sockets sharing one tuple */
 	uint64_t untracked;                    /* outbound sockets the tuple table had no room for */
@@ -66,5 +69,11 @@ void netns_census_begin(struct netns_census *c, struct netns_scratch *sc,
 			const struct netns_listeners *l);
 /* One socket of the namespace's non-listening TCP or UDP dumps. 0 or -ENOMEM. */
 int netns_census_add(struct netns_census *c, struct netns_scratch *sc, const struct diag_sock *s);
+
+/* Sockets a census and live counts (events/live.h) disagree on, summed over
+ * the states live counts keep (ESTABLISHED, SYN_SENT, FIN_WAIT1, FIN_WAIT2
+ * of full sockets, CLOSE_WAIT, LAST_ACK, CLOSING, LISTEN) and both families.
+ * Pure. */
+uint64_t netns_live_drift(const struct netns_census *c, const struct ev_live *live);
 
 #endif

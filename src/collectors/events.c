@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/flags.h"
+#include "events/live.h"
 #include "events/reasons.h"
 #include "events/series.h"
 #include "geoip/geoip.h"
@@ -115,6 +116,7 @@ static void events_fini(void *state)
 	if (st == NULL)
 		return;
 #ifdef NETSTAT_HAVE_EVENTS
+	events_live_publish(NULL);
 	events_loader_free(st->l);
 	free(st->counts);
 	free(st->src);
@@ -191,9 +193,11 @@ static int events_init(void **state, const struct config *cfg, struct strbuf *er
 			log_msg(LOG_WARN, "events collector off: %s", why.buf ? why.buf : "unknown");
 			rc = 0;
 		} else if (lacks.len) {
+			events_live_publish(st->l);
 			log_msg(LOG_INFO, "events collector on, without what this kernel or process lacks: %s",
 				lacks.buf);
 		} else {
+			events_live_publish(st->l);
 			log_msg(LOG_INFO, "events collector on");
 		}
 done:

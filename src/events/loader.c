@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ const char *const events_prog_names[EV_PROG_COUNT] = {
 	[EV_PROG_SYNACK] = "tcp_retransmit_synack",
 	[EV_PROG_DROP] = "kfree_skb",
 	[EV_PROG_SYN] = "cgroup_skb_ingress",
+	[EV_PROG_SEED] = "iter_tcp",
 };
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
@@ -127,6 +129,14 @@ static const char *cgroup_root(void)
 		if (statfs(cands[i], &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
 			return cands[i];
 	return NULL;
+}
+
+/* The exporter's own network namespace (no live states there). */
+static __u32 own_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? (__u32)st.st_ino : 0;
 }
 
 static void lack(struct strbuf *lacks, const char *what)
@@ -223,9 +233,11 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 						: l->skel->progs.on_rst_sent, false);
 	if (!l->rst_reason)
 		lack(lacks, "tcp_send_reset has no reason (reason=\"unknown\")");
-	/* Every program but the cgroup one is named after its tracepoint. */
+	l->prog[EV_PROG_SEED] = l->skel->progs.live_seed;
+	/* Every program but the cgroup and iterator ones is named after its
+	 * tracepoint. */
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
-		if (p == EV_PROG_SYN || tp_args(btf, events_prog_names[p]) >= 0)
+		if (p == EV_PROG_SYN || p == EV_PROG_SEED || tp_args(btf, events_prog_names[p]) >= 0)
 			continue;
 		bpf_program__set_autoload(l->prog[p], false);
 		l->prog[p] = NULL;
@@ -266,6 +278,7 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	l->skel->rodata->drop_reason_no_socket = no_socket >= 0 ? (__u32)no_socket : ~0u;
 	l->skel->rodata->drop_reason_listen_overflow = overflow >= 0 ? (__u32)overflow : ~0u;
 	l->skel->rodata->scan_sources_on = o->scan_sources;
+	l->skel->rodata->own_netns = own_netns();
 	rc = events_bpf__load(l->skel);
 	if (rc) {
 		*why = rc == -EPERM ? EVENTS_FAIL_NO_PRIVILEGES : EVENTS_FAIL_LOAD;
@@ -277,6 +290,10 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 			continue;
 		if (p == EV_PROG_SYN)
 			l->link[p] = bpf_program__attach_cgroup(l->prog[p], cgfd);
+		else if (p == EV_PROG_SEED && l->link[EV_PROG_STATE] == NULL)
+			continue; /* no state events: no live states to seed */
+		else if (p == EV_PROG_SEED)
+			l->link[p] = bpf_program__attach_iter(l->prog[p], NULL);
 		else
 			l->link[p] = bpf_program__attach(l->prog[p]);
 		if (l->link[p] == NULL) {
@@ -287,6 +304,8 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 		}
 		attached++;
 	}
+	if (l->link[EV_PROG_SEED] == NULL)
+		lack(lacks, "no live TCP states per namespace (netstat_netns_tcp_sockets from censuses only)");
 	if (attached == 0) {
 		rc = -ENOENT;
 		*why = EVENTS_FAIL_ATTACH;
@@ -315,6 +334,9 @@ void events_loader_stats(const struct events_loader *l, uint64_t seen[EV_PROG_CO
 		seen[p] = __atomic_load_n(&l->skel->bss->ev_seen[p], __ATOMIC_RELAXED);
 		lost[p] = __atomic_load_n(&l->skel->bss->ev_lost[p], __ATOMIC_RELAXED);
 	}
+	/* Sockets left out of the live states (no room for their storage or
+	 * their namespace). */
+	lost[EV_PROG_STATE] += events_loader_live_lost(l);
 }
 
 /* Makes room for one more element in a caller's growing array. */
@@ -471,11 +493,46 @@ bool events_loader_rst_has_reason(const struct events_loader *l)
 
 uint64_t events_loader_map_bytes(const struct events_loader *l)
 {
-	const struct bpf_map *maps[] = {l->skel->maps.counts, l->skel->maps.sources};
+	const struct bpf_map *maps[] = {l->skel->maps.counts, l->skel->maps.sources,
+					l->skel->maps.live};
 	uint64_t total = 0;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		total += (uint64_t)bpf_map__max_entries(maps[i]) *
 			 (bpf_map__key_size(maps[i]) + bpf_map__value_size(maps[i]));
 	return total;
+}
+
+bool events_loader_live_on(const struct events_loader *l)
+{
+	return l->link[EV_PROG_SEED] != NULL;
+}
+
+int events_loader_live_iter(struct events_loader *l)
+{
+	int fd = bpf_iter_create(bpf_link__fd(l->link[EV_PROG_SEED]));
+
+	return fd < 0 ? -errno : fd;
+}
+
+int events_loader_live_read(struct events_loader *l, uint64_t ino, struct ev_live *out)
+{
+	__u32 key = (__u32)ino;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.live), &key, out) == 0)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	return errno == ENOENT ? 0 : -errno;
+}
+
+void events_loader_live_forget(struct events_loader *l, uint64_t ino)
+{
+	__u32 key = (__u32)ino;
+
+	bpf_map_delete_elem(bpf_map__fd(l->skel->maps.live), &key);
+}
+
+uint64_t events_loader_live_lost(const struct events_loader *l)
+{
+	return __atomic_load_n(&l->skel->bss->live_lost, __ATOMIC_RELAXED);
 }
