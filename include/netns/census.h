@@ -70,10 +70,10 @@ void netns_census_begin(struct netns_census *c, struct netns_scratch *sc,
 /* One socket of the namespace's non-listening TCP or UDP dumps. 0 or -ENOMEM. */
 int netns_census_add(struct netns_census *c, struct netns_scratch *sc, const struct diag_sock *s);
 
-/* Sockets a census and live counts (events/live.h) disagree on, summed over
- * the states live counts keep (ESTABLISHED, SYN_SENT, FIN_WAIT1, FIN_WAIT2
- * of full sockets, CLOSE_WAIT, LAST_ACK, CLOSING, LISTEN) and both families.
- * Pure. */
+/* Sockets a census and live counts (events/live.h) that held still while it
+ * ran disagree on, summed over the states live counts keep (ESTABLISHED,
+ * SYN_SENT, FIN_WAIT1, FIN_WAIT2 of full sockets, CLOSE_WAIT, LAST_ACK,
+ * CLOSING, LISTEN) and both families. Pure. */
 uint64_t netns_live_drift(const struct netns_census *c, const struct ev_live *live);
 
 #endif

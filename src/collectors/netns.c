@@ -291,6 +291,12 @@ static bool live_kept(int st)
 	return st != DIAG_TCP_SYN_RECV && st != DIAG_TCP_TIME_WAIT && st != DIAG_TCP_CLOSE;
 }
 
+/* The live count of (family, kernel state). */
+static uint64_t live_value(const struct netns_data *d, int f, int k)
+{
+	return d->live.n[f][k] > 0 ? (uint64_t)d->live.n[f][k] : 0;
+}
+
 /* What d's TCP state series say this scrape: with live counts, the states
  * they keep, current; the others (syn_recv, time_wait) from a fresh census;
  * listen from this scrape's listeners; nothing from a stale census. */
@@ -306,7 +312,7 @@ static void serve(struct netns_data *d, bool census_fresh)
 			if (st == DIAG_TCP_LISTEN && d->has_lis)
 				d->served[f][st] = d->lis.tcp[f];
 			else if (kept)
-				d->served[f][st] = d->live.n[f][st + 1] > 0 ? (uint64_t)d->live.n[f][st + 1] : 0;
+				d->served[f][st] = live_value(d, f, st + 1);
 			else if (census_fresh)
 				d->served[f][st] = d->census.tcp[f][st];
 			else

@@ -46,6 +46,7 @@ struct events_loader {
 	struct events_bpf *skel;
 	struct bpf_program *prog[EV_PROG_COUNT]; /* the one loaded per program slot */
 	struct bpf_link *link[EV_PROG_COUNT];
+	struct bpf_link *live_link;              /* on_state_live, beside on_state */
 	bool rst_reason;
 	struct events_reasons rst, drop;
 	/* Batch read buffers, EV_COUNTS_MAX entries (the larger map). */
@@ -150,6 +151,7 @@ void events_loader_free(struct events_loader *l)
 		return;
 	for (int p = 0; p < EV_PROG_COUNT; p++)
 		bpf_link__destroy(l->link[p]);
+	bpf_link__destroy(l->live_link);
 	events_bpf__destroy(l->skel);
 	events_reasons_fini(&l->rst);
 	events_reasons_fini(&l->drop);
@@ -234,6 +236,8 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	if (!l->rst_reason)
 		lack(lacks, "tcp_send_reset has no reason (reason=\"unknown\")");
 	l->prog[EV_PROG_SEED] = l->skel->progs.live_seed;
+	if (tp_args(btf, events_prog_names[EV_PROG_STATE]) < 0)
+		bpf_program__set_autoload(l->skel->progs.on_state_live, false);
 	/* Every program but the cgroup and iterator ones is named after its
 	 * tracepoint. */
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
@@ -292,6 +296,8 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 			l->link[p] = bpf_program__attach_cgroup(l->prog[p], cgfd);
 		else if (p == EV_PROG_SEED && l->link[EV_PROG_STATE] == NULL)
 			continue; /* no state events: no live states to seed */
+		else if (p == EV_PROG_SEED && (l->live_link = bpf_program__attach(l->skel->progs.on_state_live)) == NULL)
+			continue;
 		else if (p == EV_PROG_SEED)
 			l->link[p] = bpf_program__attach_iter(l->prog[p], NULL);
 		else
@@ -331,8 +337,17 @@ void events_loader_stats(const struct events_loader *l, uint64_t seen[EV_PROG_CO
 			 uint64_t lost[EV_PROG_COUNT])
 {
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
 		seen[p] = __atomic_load_n(&l->skel->bss->ev_seen[p], __ATOMIC_RELAXED);
 		lost[p] = __atomic_load_n(&l->skel->bss->ev_lost[p], __ATOMIC_RELAXED);
+		/* Runs the kernel skipped: an interrupt on the same CPU hit the
+		 * program while it ran (5.12 on). */
+		memset(&info, 0, sizeof(info));
+		if (l->link[p] != NULL && p != EV_PROG_SYN &&
+		    bpf_obj_get_info_by_fd(bpf_program__fd(l->prog[p]), &info, &len) == 0)
+			lost[p] += info.recursion_misses;
 	}
 	/* Sockets left out of the live states (no room for their storage or
 	 * their namespace). */

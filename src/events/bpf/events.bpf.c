@@ -234,24 +234,29 @@ static __always_inline void live_add(struct ev_live *e, int fam, __u32 state, __
 /* Moves socket sk from the state it is counted under to newstate. The
  * first of the seed walk and this program to see a socket counts it (the
  * walk skips sockets that have storage; a socket's first event counts only
- * its new state): sockets are locked for both, so each is counted once. */
+ * its new state): sockets are locked for both, so each is counted once.
+ * Idempotent (a socket already counted under newstate is left alone), so
+ * two programs may both apply one event (see on_state_live). */
 static __always_inline void live_move(struct sock *sk, int newstate)
 {
-	__u32 netns = sk_netns(sk), *st, prev;
+	__u32 netns = sk_netns(sk), *st, prev, target;
 	bool add = live_counted(newstate);
 	struct ev_live *e;
 	int fam;
 
 	if (netns == own_netns)
 		return;
+	target = add ? (__u32)newstate : 0;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (st != NULL && *st == target)
+		return;
 	e = live_of(netns, add);
 	if (st == NULL || (e == NULL && add)) {
 		__sync_fetch_and_add(&live_lost, 1);
 		return;
 	}
 	prev = *st;
-	*st = add ? (__u32)newstate : 0;
+	*st = target;
 	if (e == NULL) /* a namespace user space forgot (gone): nothing to take from */
 		return;
 	fam = BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6_;
@@ -276,6 +281,21 @@ int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 	} else if (oldstate == TCP_SYN_SENT_ && newstate == TCP_CLOSE_) {
 		count(EV_PROG_STATE, sk_netns(sk), sk_rport(sk), EV_CONNECT_FAILED, EV_DIR_NONE, 0);
 	}
+	return 0;
+}
+
+/* The same tracepoint again, live states only. The kernel skips a program
+ * whose run an interrupt on the same CPU interrupted (its recursion check:
+ * a state change in softirq during one in process context, a few per
+ * thousand connections under churn); a missed change would leave a socket
+ * counted under a state it left. Of two programs, one always runs (softirqs
+ * do not nest), and live_move() is idempotent. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_state_live, struct sock *sk, int oldstate, int newstate)
+{
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP_)
+		return 0;
+	live_move(sk, newstate);
 	return 0;
 }
 
