@@ -72,7 +72,8 @@ struct netns_data {
 	bool censused;                      /* a census was made in this scrape's first pass */
 	/* Live states (events/live.h), once the namespace's seed walk ran: */
 	bool live_seeded;
-	struct ev_live live; bool has_live; /* read this scrape, before the listeners */
+	struct ev_live live; bool has_live; /* the kernel's, read this scrape before the listeners */
+	int64_t live_offset[2][EV_LIVE_STATES]; /* served: live + offset (netns_live_reconcile()) */
 	uint64_t drift; bool has_drift;     /* at the last census the counts held still for */
 };
 

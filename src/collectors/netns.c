@@ -291,10 +291,13 @@ static bool live_kept(int st)
 	return st != DIAG_TCP_SYN_RECV && st != DIAG_TCP_TIME_WAIT && st != DIAG_TCP_CLOSE;
 }
 
-/* The live count of (family, kernel state). */
+/* The live count of (family, kernel state): the kernel's, reconciled with
+ * the last census that saw it hold still. */
 static uint64_t live_value(const struct netns_data *d, int f, int k)
 {
-	return d->live.n[f][k] > 0 ? (uint64_t)d->live.n[f][k] : 0;
+	int64_t v = d->live.n[f][k] + d->live_offset[f][k];
+
+	return v > 0 ? (uint64_t)v : 0;
 }
 
 /* What d's TCP state series say this scrape: with live counts, the states

@@ -160,6 +160,24 @@ void events_loader_free(struct events_loader *l)
 	free(l);
 }
 
+/* The live states' programs (docs/events.md, "Live states"), both or
+ * neither: the second state program and the seed iterator. 0, or -1 with
+ * errno. */
+static int attach_live(struct events_loader *l)
+{
+	int err;
+
+	if ((l->live_link = bpf_program__attach(l->skel->progs.on_state_live)) == NULL)
+		return -1;
+	if ((l->link[EV_PROG_SEED] = bpf_program__attach_iter(l->prog[EV_PROG_SEED], NULL)) != NULL)
+		return 0;
+	err = errno;
+	bpf_link__destroy(l->live_link);
+	l->live_link = NULL;
+	errno = err;
+	return -1;
+}
+
 int events_loader_open(const struct events_options *o, struct events_loader **out,
 		       enum events_fail *why, struct strbuf *err, struct strbuf *lacks)
 {
@@ -238,6 +256,7 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	l->prog[EV_PROG_SEED] = l->skel->progs.live_seed;
 	if (tp_args(btf, events_prog_names[EV_PROG_STATE]) < 0)
 		bpf_program__set_autoload(l->skel->progs.on_state_live, false);
+
 	/* Every program but the cgroup and iterator ones is named after its
 	 * tracepoint. */
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
@@ -294,12 +313,8 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 			continue;
 		if (p == EV_PROG_SYN)
 			l->link[p] = bpf_program__attach_cgroup(l->prog[p], cgfd);
-		else if (p == EV_PROG_SEED && l->link[EV_PROG_STATE] == NULL)
-			continue; /* no state events: no live states to seed */
-		else if (p == EV_PROG_SEED && (l->live_link = bpf_program__attach(l->skel->progs.on_state_live)) == NULL)
-			continue;
 		else if (p == EV_PROG_SEED)
-			l->link[p] = bpf_program__attach_iter(l->prog[p], NULL);
+			continue; /* attach_live(), after the state program */
 		else
 			l->link[p] = bpf_program__attach(l->prog[p]);
 		if (l->link[p] == NULL) {
@@ -310,6 +325,9 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 		}
 		attached++;
 	}
+	if (l->link[EV_PROG_STATE] != NULL && attach_live(l) < 0)
+		sb_printf(lacks, "%scannot attach the live states' programs: %s", lacks->len ? "; " : "",
+			  strerror(errno));
 	if (l->link[EV_PROG_SEED] == NULL)
 		lack(lacks, "no live TCP states per namespace (netstat_netns_tcp_sockets from censuses only)");
 	if (attached == 0) {

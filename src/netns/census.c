@@ -190,7 +190,8 @@ int netns_census_add(struct netns_census *c, struct netns_scratch *sc, const str
 	return add_tuple(c, sc, s);
 }
 
-uint64_t netns_live_drift(const struct netns_census *c, const struct ev_live *live)
+uint64_t netns_live_reconcile(const struct netns_census *c, const struct ev_live *kernel,
+			      int64_t offset[2][EV_LIVE_STATES])
 {
 	static const uint8_t kept[] = {
 		DIAG_KSTATE_ESTABLISHED, DIAG_KSTATE_SYN_SENT, DIAG_KSTATE_FIN_WAIT1,
@@ -206,7 +207,8 @@ uint64_t netns_live_drift(const struct netns_census *c, const struct ev_live *li
 
 			if (k == DIAG_KSTATE_FIN_WAIT2)
 				census -= (int64_t)c->tw_fin_wait2[f];
-			drift += (uint64_t)llabs(census - live->n[f][k]);
+			drift += (uint64_t)llabs(census - (kernel->n[f][k] + offset[f][k]));
+			offset[f][k] = census - kernel->n[f][k];
 		}
 	return drift;
 }

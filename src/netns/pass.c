@@ -279,7 +279,7 @@ static void reconcile(struct netns_entry *n, const struct netns_census *census)
 	if (!D(n)->live_seeded || events_live_read(n->ino, &now) != 0)
 		return;
 	if (D(n)->has_live && now.seq == D(n)->live.seq) {
-		D(n)->drift = netns_live_drift(census, &now);
+		D(n)->drift = netns_live_reconcile(census, &now, D(n)->live_offset);
 		D(n)->has_drift = true;
 	}
 	if (!D(n)->has_live) { /* seeded just now: the counts of this scrape */

@@ -5,11 +5,14 @@
 # every state (counted from state events). With no census budget (one census
 # per scrape) and a short census interval, most censuses are stale: the
 # full sockets' state series must still be current. In ROUNDS rounds, the
-# churn runs CHURN seconds, is paused, and every namespace's served states
-# must equal `ss -tan` in it exactly (FIN-WAIT-2 of full sockets: ss lists
-# the kernel's orphaned ones, timewait sockets, too); then a CLOSE_WAIT burst
-# in a stale namespace shows in the next scrape; then one quiet census of
-# each: netstat_events_state_drift_sockets is 0 in every namespace.
+# churn runs CHURN seconds and is paused; then every namespace's served
+# states must equal `ss -tan` in it (FIN-WAIT-2 of full sockets: ss lists
+# the kernel's orphaned ones, timewait sockets, too) within what the kernel
+# closes without a state event (docs/events.md: a few FIN_WAIT1 sockets per
+# thousand connections closed; at most 1% of a namespace's sockets here);
+# after one quiet census of each, exactly. A CLOSE_WAIT burst in a stale
+# namespace shows in the next scrape, exactly. A second quiet census of each
+# finds nothing left to correct: netstat_events_state_drift_sockets is 0.
 #   bash tests/integration/live_states.sh BUILD_DIR SRC_DIR
 # Larger runs (the issue's 20 namespaces, 150k sockets, 60 s):
 #   LIVE_BIG=75000 LIVE_ROUNDS=12 LIVE_CHURN=5 bash tests/integration/live_states.sh ...
@@ -99,19 +102,36 @@ scrape_still() {
 	fail "the sockets never held still for a scrape"
 }
 
-# Fails unless scrape $1 serves namespace $2's full-socket states exactly as
-# ss counted them around it (scrape_still; $3: what the comparison is of).
+# Fails unless scrape $1 serves namespace $2's full-socket states as ss
+# counted them around it (scrape_still; $3: what the comparison is of): every
+# state present, and the differences summed at most $4 (0: exactly).
 expect_live() {
-	local i=$2 fam st want got
-	cp "$TMP/ss/$i" "$TMP/ss-$i"
+	local i=$2 fam st want got off=0
 	for fam in ipv4 ipv6; do
 		for st in "${!SS_NAME[@]}"; do
-			want=$(awk -v f=$fam -v s="${SS_NAME[$st]}" '$1 == f && $2 == s { print $3 }' "$TMP/ss-$i")
+			want=$(awk -v f=$fam -v s="${SS_NAME[$st]}" '$1 == f && $2 == s { print $3 }' "$TMP/ss/$i")
 			got=$(metric_value "$1" "netstat_netns_tcp_sockets{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\",family=\"$fam\",state=\"$st\"}")
-			[ "${got:-absent}" = "${want:-0}" ] ||
-				fail "$3: namespace $i $fam $st: served '${got:-absent}', ss counts '${want:-0}'"
+			[ -n "$got" ] || fail "$3: namespace $i $fam $st: not served (ss counts '${want:-0}')"
+			off=$((off + (got > ${want:-0} ? got - ${want:-0} : ${want:-0} - got)))
+			[ "${4:-0}" -gt 0 ] || [ "$got" = "${want:-0}" ] ||
+				fail "$3: namespace $i $fam $st: served '$got', ss counts '${want:-0}'"
 		done
 	done
+	[ "$off" -le "${4:-0}" ] || fail "$3: namespace $i: served states $off sockets off ss's, over ${4:-0}"
+}
+
+# Scrapes until every namespace had a census that saw its sockets hold still
+# (one per scrape), then once more between equal snapshots into $1.
+reconcile_all() {
+	for _ in $(seq $((NS + 1))); do ne_scrape >/dev/null || fail "scrape failed"; done
+	scrape_still "$1"
+}
+
+# 1% of namespace $1's sockets, at least 2.
+tolerance() {
+	local n
+	n=$(awk '{ s += $3 } END { print s + 0 }' "$TMP/ss/$1")
+	echo $((n / 100 > 2 ? n / 100 : 2))
 }
 
 
@@ -123,7 +143,7 @@ for r in $(seq "$ROUNDS"); do
 	kill -STOP "${CHURN_PIDS[@]}"
 	scrape_still "$TMP/r"
 	for i in $(seq 0 $((NS - 1))); do
-		expect_live "$TMP/r" "$i" "round $r"
+		expect_live "$TMP/r" "$i" "round $r" "$(tolerance "$i")"
 		age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\"}")
 		if awk -v a="${age:-0}" 'BEGIN { exit !(a > 2) }'; then
 			stale_seen=$((stale_seen + 1))
@@ -132,6 +152,10 @@ for r in $(seq "$ROUNDS"); do
 			grep -q "^netstat_netns_tcp_sockets{netns=\"${INO[$i]}\",.*state=\"time_wait\"}" "$TMP/r" &&
 				fail "round $r: namespace $i: a stale census's time_wait served"
 		fi
+	done
+	reconcile_all "$TMP/r"
+	for i in $(seq 0 $((NS - 1))); do
+		expect_live "$TMP/r" "$i" "round $r, reconciled"
 	done
 	echo "round $r: $NS namespaces equal ss (${SECONDS}s)"
 done
@@ -144,15 +168,16 @@ for i in $(seq 1 $((NS - 1))); do
 	age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\"}")
 	awk -v a="${age:-0}" 'BEGIN { exit !(a > 2) }' && break
 done
-nsenter --net=/run/netns/live-$i "$POP" L,127.0.0.1,7070 W,25,127.0.0.1,127.0.0.1,7070 >"$TMP/burst.out" 2>&1 &
+nsenter --net=/run/netns/live-$i "$POP" L,127.0.0.1,7070 K,25,127.0.0.1,127.0.0.1,7070 >"$TMP/burst.out" 2>&1 &
 wait_ready "$TMP/burst.out"
 scrape_still "$TMP/r"
 expect_live "$TMP/r" "$i" "after a CLOSE_WAIT burst"
 cw=$(metric_value "$TMP/r" "netstat_netns_tcp_sockets{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\",family=\"ipv4\",state=\"close_wait\"}")
 [ "${cw:-0}" -ge 25 ] || fail "the CLOSE_WAIT burst: close_wait $cw"
 
-# One quiet census per namespace: each compares with the live counts.
-for _ in $(seq $((NS + 1))); do ne_scrape >"$TMP/r" || fail "scrape failed"; done
+# Two quiet censuses per namespace: the second finds nothing to correct.
+reconcile_all "$TMP/r"
+reconcile_all "$TMP/r"
 for i in $(seq 0 $((NS - 1))); do
 	expect_value "$TMP/r" "netstat_events_state_drift_sockets{netns=\"${INO[$i]}\"}" 0
 done
