@@ -69,6 +69,7 @@ struct netns_data {
 	uint64_t rank;                      /* the collector's */
 	uint64_t served[2][DIAG_TCP_STATE_COUNT]; /* the collector's: its TCP state series */
 	uint32_t served_mask;               /* the collector's: the states served (bit per state) */
+	bool served_live;                   /* the collector's: of them, the full sockets' are live */
 	bool censused;                      /* a census was made in this scrape's first pass */
 	/* Live states (events/live.h), once the namespace's seed walk ran: */
 	bool live_seeded;

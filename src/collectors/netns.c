@@ -308,6 +308,7 @@ static void serve(struct netns_data *d, bool census_fresh)
 	bool live = d->has_live && events_live_trusted();
 
 	d->served_mask = 0;
+	d->served_live = live;
 	for (int f = 0; f < 2; f++)
 		for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++) {
 			bool kept = live && live_kept(st);
@@ -377,6 +378,7 @@ enum fam {
 	F_SS_TCP_TW,
 	F_SS_UDP_INUSE,
 	F_DRIFT,
+	F_LIVE,
 	F_COUNT
 };
 
@@ -416,6 +418,9 @@ static const struct expo_desc fams[F_COUNT] = {
 	[F_DRIFT] = {"netstat_events_state_drift_sockets", EXPO_GAUGE,
 		"Sockets a network namespace's live TCP state counts (events collector) and its last full census "
 		"that saw them hold still disagree on; 0 when the live counts are exact."},
+	[F_LIVE] = {"netstat_netns_live_states", EXPO_GAUGE,
+		"1 when a network namespace's TCP state series but syn_recv and time_wait are kept live by the "
+		"events collector (current every scrape, whatever the census's age)."},
 };
 
 static const char *const family_names[2] = {"ipv4", "ipv6"};
@@ -495,6 +500,8 @@ static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struc
 				     with(&L, EXPO_LABELS({"family", family_names[f]}, {"state", "unconnected"})));
 		}
 	}
+	if (n != NULL && d->served_live)
+		expo_add_u64(c->f[F_LIVE], 1, L.l, 4);
 	if (n != NULL && d->has_drift)
 		expo_add_u64(c->f[F_DRIFT], d->drift, EXPO_LABELS({"netns", n->label}));
 	if (n != NULL && d->has_census)
