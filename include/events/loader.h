@@ -35,6 +35,7 @@ extern const char *const events_prog_names[EV_PROG_COUNT];
 struct events_options {
 	bool scan_sources;       /* count the sources of closed-port SYNs */
 	const char *cgroup_path; /* cgroup v2 root for the SYN program; NULL: find it */
+	bool live_states;        /* keep other namespaces' TCP states live (events/live.h) */
 };
 
 struct events_loader;

@@ -30,6 +30,7 @@ enum flag {
 	FLAG_TOP_PORTS,
 	FLAG_SCAN_SOURCES,
 	FLAG_CGROUP,
+	FLAG_LIVE_STATES,
 	FLAG_COUNT
 };
 
@@ -42,6 +43,8 @@ static const struct collector_flag flags[FLAG_COUNT + 1] = {
 	 "Sources of closed-port SYNs listed in netstat_tcp_scan_sources per scrape; 0 disables it.", false},
 	[FLAG_CGROUP] = {"collector.events.cgroup", "PATH", NULL,
 	 "cgroup v2 root the SYN counter attaches to (default: /sys/fs/cgroup/unified if cgroup2, else /sys/fs/cgroup).", false},
+	[FLAG_LIVE_STATES] = {"collector.events.live-states", NULL, "true",
+	 "Keep other network namespaces' TCP states live (netstat_netns_tcp_sockets current every scrape; about 300 bytes of kernel memory per TCP socket in them, docs/events.md).", false},
 	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
 };
 
@@ -179,7 +182,8 @@ static int events_init(void **state, const struct config *cfg, struct strbuf *er
 	}
 #ifdef NETSTAT_HAVE_EVENTS
 	{
-		struct events_options o = {st->scan_k > 0, collector_flag_value(cfg, &flags[FLAG_CGROUP])};
+		struct events_options o = {st->scan_k > 0, collector_flag_value(cfg, &flags[FLAG_CGROUP]),
+					   collector_flag_bool(cfg, &flags[FLAG_LIVE_STATES])};
 		struct strbuf why, lacks;
 		enum events_fail f;
 

@@ -387,10 +387,9 @@ static const struct expo_desc fams[F_COUNT] = {
 	[F_INFO] = {"netstat_netns", EXPO_INFO,
 		"Identity of a network namespace: Kubernetes pod, container, systemd unit, comm of its oldest process."},
 	[F_TCP] = {"netstat_netns_tcp_sockets", EXPO_GAUGE,
-		"TCP sockets of a network namespace by address family and state: current with the events "
-		"collector's live states (netstat_events_state_drift_sockets present), but syn_recv and time_wait, "
-		"which are as of the last full census (netstat_netns_census_age_seconds), as every state is without; "
-		"listen is current."},
+		"TCP sockets of a network namespace by address family and state: current where the events "
+		"collector keeps them live (netstat_netns_live_states), but syn_recv and time_wait, which are as of "
+		"the last full census (netstat_netns_census_age_seconds), as every state is elsewhere; listen is current."},
 	[F_UDP] = {"netstat_netns_udp_sockets", EXPO_GAUGE,
 		"UDP sockets of a network namespace by address family; connected ones have a remote port."},
 	[F_QUEUE] = {"netstat_netns_tcp_listen_queue_length", EXPO_GAUGE,

@@ -254,8 +254,11 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	if (!l->rst_reason)
 		lack(lacks, "tcp_send_reset has no reason (reason=\"unknown\")");
 	l->prog[EV_PROG_SEED] = l->skel->progs.live_seed;
-	if (tp_args(btf, events_prog_names[EV_PROG_STATE]) < 0)
+	if (!o->live_states || tp_args(btf, events_prog_names[EV_PROG_STATE]) < 0) {
 		bpf_program__set_autoload(l->skel->progs.on_state_live, false);
+		bpf_program__set_autoload(l->skel->progs.live_seed, false);
+		l->prog[EV_PROG_SEED] = NULL;
+	}
 
 	/* Every program but the cgroup and iterator ones is named after its
 	 * tracepoint. */
@@ -302,6 +305,7 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	l->skel->rodata->drop_reason_listen_overflow = overflow >= 0 ? (__u32)overflow : ~0u;
 	l->skel->rodata->scan_sources_on = o->scan_sources;
 	l->skel->rodata->own_netns = own_netns();
+	l->skel->rodata->live_on = l->prog[EV_PROG_SEED] != NULL;
 	rc = events_bpf__load(l->skel);
 	if (rc) {
 		*why = rc == -EPERM ? EVENTS_FAIL_NO_PRIVILEGES : EVENTS_FAIL_LOAD;
@@ -325,10 +329,10 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 		}
 		attached++;
 	}
-	if (l->link[EV_PROG_STATE] != NULL && attach_live(l) < 0)
+	if (l->prog[EV_PROG_SEED] != NULL && l->link[EV_PROG_STATE] != NULL && attach_live(l) < 0)
 		sb_printf(lacks, "%scannot attach the live states' programs: %s", lacks->len ? "; " : "",
 			  strerror(errno));
-	if (l->link[EV_PROG_SEED] == NULL)
+	if (l->link[EV_PROG_SEED] == NULL && o->live_states)
 		lack(lacks, "no live TCP states per namespace (netstat_netns_tcp_sockets from censuses only)");
 	if (attached == 0) {
 		rc = -ENOENT;

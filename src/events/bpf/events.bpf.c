@@ -40,6 +40,7 @@ const volatile __u8 scan_sources_on = 1;
 /* The exporter's own namespace: no live states there (its census runs
  * every scrape), so its sockets cost no per-socket storage. */
 const volatile __u32 own_netns = 0;
+const volatile __u8 live_on = 1; /* --collector.events.live-states */
 
 /* Per program: events counted, and events lost (a full map). */
 __u64 ev_seen[EV_PROG_COUNT];
@@ -272,7 +273,8 @@ int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 {
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP_)
 		return 0;
-	live_move(sk, newstate);
+	if (live_on)
+		live_move(sk, newstate);
 	if (newstate == TCP_ESTABLISHED_ &&
 	    (oldstate == TCP_SYN_SENT_ || oldstate == TCP_SYN_RECV_)) {
 		enum ev_dir dir = oldstate == TCP_SYN_RECV_ ? EV_DIR_INBOUND : EV_DIR_OUTBOUND;
