@@ -32,7 +32,8 @@
 #   bash bench/netns_bench.sh BUILD age BASE [SECONDS] [PERIOD] [BIG] [SMALL]
 #     one namespace of BIG sockets (default 300000) and SMALL (20) namespaces
 #     of 50 sockets on the shared table, default netns flags, only the netns
-#     collector, a scrape every PERIOD s (15) for SECONDS (300); then the same
+#     collector, a scrape every PERIOD s (15) for SECONDS (300) (the "after"
+#     runs add AGE_AFTER_FLAGS, e.g. "--collector.events": live states); then the same
 #     with the SMALL made after tcp_child_ehash_entries=4096 (own tables).
 #     Per build: the small namespaces' census age over all their samples
 #     (median, p90, max; a namespace never censused counts the time since the
@@ -238,14 +239,14 @@ pct() { # P: the P-th percentile of stdin
 }
 
 # One build's run over the current namespaces: SMALLPIDS' namespaces sampled.
-age_run() { # EXPORTER LABEL
+age_run() { # EXPORTER LABEL [FLAGS...]
 	local bin=$1 label=$2 t0 next now c0 c1 w inos=() samples="$TMP/age.samples" cpu="$TMP/age.cpu" wall="$TMP/age.wall"
 	for p in "${SMALLPIDS[@]}"; do inos+=("$(readlink "/proc/$p/ns/net" | tr -dc 0-9)"); done
 	: >"$samples"; : >"$cpu"; : >"$wall"
 	NE_OVERRIDE=$bin
 	NE=$bin
 	"$NE" --web.listen-address=127.0.0.1:19110 --collector.disable-defaults --collector.netns \
-		--collector.netns.max-namespaces=100000 >"$TMP/ne.log" 2>&1 &
+		--collector.netns.max-namespaces=100000 "${@:3}" >"$TMP/ne.log" 2>&1 &
 	NE_PID=$!
 	for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:19110/healthz && break; sleep 0.05; done
 	t0=$(date +%s.%N)
@@ -286,14 +287,14 @@ age_mode() {
 	echo "census age: 1 namespace of $big sockets + $small of 50, scrapes every ${AGE_PERIOD}s for ${AGE_SECONDS}s, default netns flags"
 	printf '%-16s %6s %7s %7s %7s %8s %8s %7s %7s %7s %7s\n' run scrapes age_med age_p90 age_max served made_now cpu_med cpu_max wall_med wall_max
 	age_run "$base/netstat_exporter" "shared, before"
-	age_run "$BUILD/netstat_exporter" "shared, after"
+	age_run "$BUILD/netstat_exporter" "shared, after" ${AGE_AFTER_FLAGS:-}
 	for p in "${SMALLPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	SMALLPIDS=()
 	sysctl -qw net.ipv4.tcp_child_ehash_entries=4096
 	for i in $(seq "$small"); do new_ns 25 "o$i"; SMALLPIDS+=("${NSPIDS[-1]}"); done
 	sysctl -qw net.ipv4.tcp_child_ehash_entries=0
 	age_run "$base/netstat_exporter" "own 4096, before"
-	age_run "$BUILD/netstat_exporter" "own 4096, after"
+	age_run "$BUILD/netstat_exporter" "own 4096, after" ${AGE_AFTER_FLAGS:-}
 }
 
 # Default collectors with and without netns, alternating, in the same run.
