@@ -203,13 +203,13 @@ static int parse_limit(struct conn_query *q, const char *v)
 enum param {
 	P_STATE = 0, P_PROTO, P_DIRECTION, P_PORT, P_RPORT, P_REMOTE, P_PROGRAM, P_COUNTRY,
 	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_RETRANSMITTING, P_ASN, P_FORMAT, P_NETNS, P_POD,
-	P_NAMESPACE, P_COUNT
+	P_NAMESPACE, P_PID, P_COUNT
 };
 
 static const char *const param_names[P_COUNT] = {
 	"state", "proto", "direction", "port", "rport", "remote", "program", "country",
 	"sort", "order", "limit", "group", "retransmitting", "asn", "format", "netns", "pod",
-	"namespace",
+	"namespace", "pid",
 };
 
 /* What a bad value of each parameter gets told. */
@@ -234,6 +234,7 @@ static const char *const param_wants[P_COUNT] = {
 	"a network namespace inode (a positive integer)",
 	"a pod name (at most 255 bytes), or none",
 	"a Kubernetes namespace (at most 255 bytes), or none",
+	"a process id (a positive integer)",
 };
 
 static int apply(struct conn_query *q, enum param p, const char *v)
@@ -311,6 +312,14 @@ static int apply(struct conn_query *q, enum param p, const char *v)
 			return -EINVAL;
 		q->csv = v[0] == 'c';
 		return 0;
+	case P_PID: {
+		uint64_t n;
+		if (num_parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > INT32_MAX)
+			return -EINVAL;
+		q->pid = (int32_t)n;
+		q->has_pid = true;
+		return 0;
+	}
 	case P_NETNS: {
 		uint64_t n;
 		if (num_parse_u64(v, strlen(v), &n) < 0 || n < 1)

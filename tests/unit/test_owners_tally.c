@@ -31,23 +31,10 @@ static const struct expo_desc desc[TALLY_METRIC_COUNT] = {
 
 static struct fixture_tree tree;
 
+/* Start time = pid: the lower pid is the older process. */
 static void add_proc(int pid, const char *comm, const uint32_t *inodes, size_t n)
 {
-	char rel[32];
-
-	ftree_mkdir(&tree, "%d", pid);
-	ftree_mkdir(&tree, "%d/fd", pid);
-	snprintf(rel, sizeof(rel), "%d/stat", pid);
-	ftree_putf(&tree, rel, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0 "
-		   "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, pid);
-	snprintf(rel, sizeof(rel), "%d/comm", pid);
-	ftree_putf(&tree, rel, "%s\n", comm);
-	for (size_t i = 0; i < n; i++) {
-		char target[32];
-
-		snprintf(target, sizeof(target), "socket:[%u]", inodes[i]);
-		ftree_link(&tree, target, "%d/fd/%zu", pid, i + 3);
-	}
+	ftree_proc(&tree, pid, comm, (unsigned long long)pid, inodes, n);
 }
 
 static struct diag_sock sk(uint8_t kstate, uint16_t sport, uint32_t inode)
