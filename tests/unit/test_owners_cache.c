@@ -200,32 +200,19 @@ static void test_shared_holders(void **state)
 	struct owners *o = owners_new(0, 5 * MIN_MS);
 
 	assert_int_equal(OWNERS_MAX_HOLDERS, 8);
-	/* socat: the parent and its child hold the listener and the connection. */
-	add_proc(t, 10, "socat", 100);
-	add_sock(t, 10, 5, 40);
-	add_sock(t, 10, 6, 41);
-	add_proc(t, 11, "socat", 101);
-	add_sock(t, 11, 5, 41);
-	add_sock(t, 11, 6, 40);
-	add_sock(t, 11, 7, 40);   /* a dup: still one holder */
-	add_sock(t, 11, 8, 42);   /* its own */
+	/* socat: the parent and its child hold the listener and the
+	 * connection; the child holds 40 twice (a dup: one holder) and 42 alone. */
+	ftree_proc(t, 10, "socat", 100, (const uint32_t[]){40, 41}, 2);
+	ftree_proc(t, 11, "socat", 101, (const uint32_t[]){41, 40, 40, 42}, 4);
 	/* Socket activation: PID 1 listed last, though the oldest. */
-	add_proc(t, 1, "systemd", 1);
-	add_sock(t, 1, 9, 60);
-	add_proc(t, 400, "activated", 9000);
-	add_sock(t, 400, 3, 60);
+	ftree_proc(t, 1, "systemd", 1, (const uint32_t[]){60}, 1);
+	ftree_proc(t, 400, "activated", 9000, (const uint32_t[]){60}, 1);
 	/* Fourteen holders of inode 70: the oldest (pid 520) first, then by
 	 * start time; the last, pid 530, holds it twice and is counted once. */
-	for (int i = 0; i < 12; i++) {
-		add_proc(t, 500 + i, "worker", 6000 + (unsigned long long)i);
-		add_sock(t, 500 + i, 3, 70);
-	}
-	add_proc(t, 520, "master", 50);
-	add_sock(t, 520, 3, 70);
-	add_sock(t, 520, 4, 70);
-	add_proc(t, 530, "late", 9999);
-	add_sock(t, 530, 3, 70);
-	add_sock(t, 530, 4, 70);
+	for (int i = 0; i < 12; i++)
+		ftree_proc(t, 500 + i, "worker", 6000 + (unsigned long long)i, (const uint32_t[]){70}, 1);
+	ftree_proc(t, 520, "master", 50, (const uint32_t[]){70, 70}, 2);
+	ftree_proc(t, 530, "late", 9999, (const uint32_t[]){70, 70}, 2);
 
 	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
 	assert_string_equal(holders(o, 40), "10 11");

@@ -162,22 +162,23 @@ static void series(const char *out, const char *prefix, struct strbuf *got)
 /* One dump over the shared-socket population, rendered to out. */
 static void shared_dump(struct owners *o, const struct tally_opts *opts, struct strbuf *out)
 {
+	static const struct {
+		uint8_t kstate;
+		uint32_t inode;
+	} socks[] = {
+		{DIAG_KSTATE_LISTEN, 100}, {DIAG_KSTATE_ESTABLISHED, 101}, {DIAG_KSTATE_CLOSE_WAIT, 102},
+		{DIAG_KSTATE_NEW_SYN_RECV, 0}, {DIAG_KSTATE_NEW_SYN_RECV, 0},
+	};
 	struct tally *t = tally_new(o, opts, desc);
 	struct expo *e = expo_new();
-	struct diag_sock s;
 
 	assert_non_null(t);
 	assert_int_equal(tally_begin(t, 2), 0);
-	s = sk(DIAG_KSTATE_LISTEN, 80, 100);
-	tally_add(t, 0, &s);
-	s = sk(DIAG_KSTATE_ESTABLISHED, 80, 101);
-	tally_add(t, 1, &s);
-	s = sk(DIAG_KSTATE_CLOSE_WAIT, 80, 102);
-	tally_add(t, 0, &s);
-	s = sk(DIAG_KSTATE_NEW_SYN_RECV, 80, 0);
-	tally_add(t, 1, &s);
-	s = sk(DIAG_KSTATE_NEW_SYN_RECV, 80, 0);
-	tally_add(t, 0, &s);
+	for (unsigned i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+		struct diag_sock s = sk(socks[i].kstate, 80, socks[i].inode);
+
+		tally_add(t, i % 2, &s); /* both workers */
+	}
 	assert_int_equal(tally_emit(t, e), 0);
 	render(e, out);
 	expo_free(e);
@@ -193,7 +194,31 @@ static void shared_dump(struct owners *o, const struct tally_opts *opts, struct 
 static void test_shared_sockets(void **state)
 {
 	static const uint32_t parent[] = {100, 101}, child[] = {101, 100, 102, 100}, helper[] = {100};
-	struct tally_opts opts = {0};
+	/* By comm, then by pid: once per holding process. */
+	static const struct {
+		bool pid;
+		const char *sockets, *listeners;
+	} cases[] = {
+		{false,
+		 "netstat_process_sockets{comm=\"helper\",protocol=\"tcp\",state=\"listen\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"established\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"syn_recv\"} 2\n"
+		 "netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"close_wait\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"listen\"} 1\n",
+		 "netstat_listener_info{comm=\"helper\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"
+		 "netstat_listener_info{comm=\"socat\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"},
+		{true,
+		 "netstat_process_sockets{comm=\"helper\",pid=\"12\",protocol=\"tcp\",state=\"listen\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"10\",protocol=\"tcp\",state=\"established\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"10\",protocol=\"tcp\",state=\"syn_recv\"} 2\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"10\",protocol=\"tcp\",state=\"listen\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"11\",protocol=\"tcp\",state=\"established\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"11\",protocol=\"tcp\",state=\"close_wait\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"11\",protocol=\"tcp\",state=\"listen\"} 1\n",
+		 "netstat_listener_info{comm=\"helper\",pid=\"12\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"
+		 "netstat_listener_info{comm=\"socat\",pid=\"10\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"
+		 "netstat_listener_info{comm=\"socat\",pid=\"11\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"},
+	};
 	struct strbuf out, got;
 	struct owners *o;
 
@@ -208,37 +233,16 @@ static void test_shared_sockets(void **state)
 	sb_init(&out);
 	sb_init(&got);
 
-	shared_dump(o, &opts, &out);
-	series(out.buf, "netstat_process_sockets{", &got);
-	assert_string_equal(got.buf,
-		"netstat_process_sockets{comm=\"helper\",protocol=\"tcp\",state=\"listen\"} 1\n"
-		"netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"established\"} 1\n"
-		"netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"syn_recv\"} 2\n"
-		"netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"close_wait\"} 1\n"
-		"netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"listen\"} 1\n");
-	series(out.buf, "netstat_listener_info{", &got);
-	assert_string_equal(got.buf,
-		"netstat_listener_info{comm=\"helper\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"
-		"netstat_listener_info{comm=\"socat\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n");
-	assert_null(strstr(out.buf, "netstat_unattributed_sockets{"));
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct tally_opts opts = {.pid = cases[k].pid};
 
-	/* By pid: once per holding process. */
-	opts.pid = true;
-	shared_dump(o, &opts, &out);
-	series(out.buf, "netstat_process_sockets{", &got);
-	assert_string_equal(got.buf,
-		"netstat_process_sockets{comm=\"helper\",pid=\"12\",protocol=\"tcp\",state=\"listen\"} 1\n"
-		"netstat_process_sockets{comm=\"socat\",pid=\"10\",protocol=\"tcp\",state=\"established\"} 1\n"
-		"netstat_process_sockets{comm=\"socat\",pid=\"10\",protocol=\"tcp\",state=\"syn_recv\"} 2\n"
-		"netstat_process_sockets{comm=\"socat\",pid=\"10\",protocol=\"tcp\",state=\"listen\"} 1\n"
-		"netstat_process_sockets{comm=\"socat\",pid=\"11\",protocol=\"tcp\",state=\"established\"} 1\n"
-		"netstat_process_sockets{comm=\"socat\",pid=\"11\",protocol=\"tcp\",state=\"close_wait\"} 1\n"
-		"netstat_process_sockets{comm=\"socat\",pid=\"11\",protocol=\"tcp\",state=\"listen\"} 1\n");
-	series(out.buf, "netstat_listener_info{", &got);
-	assert_string_equal(got.buf,
-		"netstat_listener_info{comm=\"helper\",pid=\"12\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"
-		"netstat_listener_info{comm=\"socat\",pid=\"10\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"
-		"netstat_listener_info{comm=\"socat\",pid=\"11\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n");
+		shared_dump(o, &opts, &out);
+		series(out.buf, "netstat_process_sockets{", &got);
+		assert_string_equal(got.buf, cases[k].sockets);
+		series(out.buf, "netstat_listener_info{", &got);
+		assert_string_equal(got.buf, cases[k].listeners);
+		assert_null(strstr(out.buf, "netstat_unattributed_sockets{"));
+	}
 
 	sb_fini(&got);
 	sb_fini(&out);
