@@ -26,6 +26,12 @@ cp "$POP" "$TMP/crowd"
 "$TMP/crowd" L,127.0.0.1,8102 F,9 >"$TMP/crowd.out" 2>&1 &
 CROWD=$!
 wait_ready "$TMP/crowd.out"
+# A child whose name holds the CSV owners column's separator and escape.
+cp "$POP" "$TMP/esc"
+"$TMP/esc" L,127.0.0.1,8103 'F,1,a;b\c' >"$TMP/esc.out" 2>&1 &
+ESC=$!
+wait_ready "$TMP/esc.out"
+ESC_CHILD=$(awk '/^child / { print $2 }' "$TMP/esc.out")
 
 ne_start --web.enable-connections
 
@@ -86,6 +92,10 @@ tail -n +2 "$TMP/got.csv" | awk -F, '{ print $NF }' | diff - "$TMP/want.owners" 
 grep -q "^$PARENT:sharer;$CHILD:sharer;$KID:kid\$" "$TMP/want.owners" || fail "no shared row in the CSV check"
 curl -sf "$NE_URL/api/v1/connections?port=8102&state=listen&format=csv" | tr -d '\r' | tail -n 1 | grep -q ';+2$' ||
 	fail "CSV owners past the list: no ';+2'"
+got=$(curl -sf "$NE_URL/api/v1/connections?port=8103&state=listen&format=csv" | tr -d '\r' | tail -n 1)
+[ "${got##*,}" = "$ESC:esc;$ESC_CHILD:"'a\;b\\c' ] || fail "CSV owners escaping: $got"
+api 'port=8103&state=listen'
+expect_jq '[.rows[0].owners[].program]' '["esc","a;b\\c"]' "a program with ; and \\ in JSON"
 
 # program= and pid= match any owner. kid holds the listener and the two
 # shared connections (4 sockets); the parent those, its own connection and
