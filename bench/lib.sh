@@ -24,6 +24,8 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # sockpop workers ($POP) of at most 9000 pairs, each with its own listener
 # port and 127.0.x.y source address (the per-process fd limit is 20000).
 # Keeps BENCH_PAIRS and BENCH_WORKERS across calls, so sizes can grow.
+# BENCH_FORK=N: each worker then forks N children holding all its sockets
+# (every socket shared by N + 1 processes, as a pre-forking server's).
 BENCH_PAIRS=0
 BENCH_WORKERS=0
 bench_grow_pairs() {
@@ -35,7 +37,8 @@ bench_grow_pairs() {
 		src="127.0.$((1 + BENCH_WORKERS / 200)).$((10 + BENCH_WORKERS % 200))"
 		out="$TMP/pop.$BENCH_WORKERS"
 		: >"$out"
-		"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" >"$out" 2>&1 &
+		"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" \
+			${BENCH_FORK:+"F,$BENCH_FORK"} >"$out" 2>&1 &
 		PIDS+=("$!")
 		for _ in $(seq 600); do grep -q ready "$out" && break; sleep 0.1; done
 		grep -q ready "$out" || { cat "$out" >&2; exit 1; }

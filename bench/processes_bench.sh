@@ -12,6 +12,13 @@
 # one exporter, SERIES_GAP (default 2) seconds apart, long enough to cross the
 # cache's 30 s full-read window several times: median, p99 (nearest rank)
 # and p99/median of the scrape time, and the full re-reads it made.
+#
+# BEFORE=OTHER_BUILD_DIR compares that build's exporter with this one on the
+# same population instead, rounds alternating (RUNS rounds): per build, the
+# medians of the cold scrape, the steady scrape (5 per round), the processes
+# collector's own duration in each, and the exporter's resident memory after
+# them (VmRSS, VmHWM). BENCH_FORK=N (bench/lib.sh) makes every socket shared
+# by N + 1 processes.
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: processes_bench.sh BUILD_DIR [SOCKETS] [RUNS]}" && pwd)
@@ -34,6 +41,43 @@ scrape_ms() { curl -s -o /dev/null -w '%{time_total}\n' "$1" | awk '{ print $1 *
 wait_up() { for _ in $(seq 100); do curl -sf -o /dev/null "$1/healthz" && return 0; sleep 0.05; done; return 1; }
 
 bench_grow_pairs $((SIZE / 2))
+
+if [ -n "${BEFORE:-}" ]; then
+	OLD=$(cd "$BEFORE" && pwd)/netstat_exporter
+	[ -x "$OLD" ] || { echo "missing $OLD" >&2; exit 1; }
+	proc_ms() { awk '/^netstat_exporter_collector_duration_seconds\{collector="processes"\} / { print $2 * 1000 }' "$1"; }
+	one_round() { # NAME BINARY
+		local pid t
+		"$2" --web.listen-address=127.0.0.1:19202 --collector.processes >"$TMP/cmp.log" 2>&1 &
+		pid=$!
+		wait_up http://127.0.0.1:19202
+		t=$(curl -s -o "$TMP/b" -w '%{time_total}' http://127.0.0.1:19202/metrics)
+		echo "$t" | awk '{ print $1 * 1000 }' >>"$TMP/$1.cold"
+		proc_ms "$TMP/b" >>"$TMP/$1.cold_proc"
+		for _ in 1 2 3 4 5; do
+			t=$(curl -s -o "$TMP/b" -w '%{time_total}' http://127.0.0.1:19202/metrics)
+			echo "$t" | awk '{ print $1 * 1000 }' >>"$TMP/$1.steady"
+			proc_ms "$TMP/b" >>"$TMP/$1.steady_proc"
+		done
+		awk '/^VmRSS:/ { print $2 / 1024 }' "/proc/$pid/status" >>"$TMP/$1.rss"
+		awk '/^VmHWM:/ { print $2 / 1024 }' "/proc/$pid/status" >>"$TMP/$1.hwm"
+		grep -E '^netstat_process_cache_(processes|sockets) ' "$TMP/b" | tr '\n' ' ' >"$TMP/$1.cache"
+		kill "$pid"
+		wait "$pid" 2>/dev/null || true
+	}
+	for _ in $(seq "$RUNS"); do
+		one_round before "$OLD"
+		one_round after "$NE"
+	done
+	echo "sockets=$(ss -tanH | wc -l) fork=${BENCH_FORK:-0} rounds=$RUNS; medians:"
+	printf '%-7s %9s %12s %10s %14s %8s %8s  %s\n' build cold_ms cold_proc_ms steady_ms steady_proc_ms rss_mb hwm_mb cache
+	for b in before after; do
+		printf '%-7s %9.1f %12.1f %10.1f %14.1f %8.1f %8.1f  %s\n' "$b" "$(median <"$TMP/$b.cold")" \
+			"$(median <"$TMP/$b.cold_proc")" "$(median <"$TMP/$b.steady")" "$(median <"$TMP/$b.steady_proc")" \
+			"$(median <"$TMP/$b.rss")" "$(median <"$TMP/$b.hwm")" "$(cat "$TMP/$b.cache")"
+	done
+	exit 0
+fi
 
 # Without attribution.
 "$NE" --web.listen-address=127.0.0.1:19200 --no-collector.processes >"$TMP/ne0.log" 2>&1 &

@@ -7,7 +7,7 @@
 'use strict';
 
 // Every API parameter; the URL and the form hold the same ones.
-const FIELDS = ['state', 'port', 'rport', 'remote', 'program', 'country', 'asn', 'direction', 'proto',
+const FIELDS = ['state', 'port', 'rport', 'remote', 'program', 'pid', 'country', 'asn', 'direction', 'proto',
 	'retransmitting', 'netns', 'namespace', 'pod', 'group', 'limit', 'sort', 'order'];
 const FORMAT_ONLY = ['format'];
 const DEFAULT_SORT = 'problems'; // the page's: SYN_RECV, CLOSE_WAIT, retransmitting first
@@ -16,7 +16,7 @@ const ROW_COLUMNS = [
 	['Proto', 'proto', (r) => r.proto, 'wide'],
 	['Local', 'local', (r) => hostPort(r.local, r.port), ''],
 	['Program', 'program', (r) => programText(r), 'prog'],
-	['PID', 'pid', (r) => (r.pid === null ? '' : String(r.pid)), 'num'],
+	['PID', 'pid', (r) => pidText(r), 'num'],
 	['Remote', 'remote', (r) => hostPort(r.remote, r.rport), ''],
 	['State', 'state', (r) => r.state, 'state'],
 	['Direction', 'direction', (r) => r.direction, 'wide'],
@@ -65,9 +65,30 @@ function hostPort(addr, port) {
 	return (addr.includes(':') ? '[' + addr + ']' : addr) + ':' + port;
 }
 
+// A socket several processes hold (a forked server, a passed fd) lists them
+// all: "socat (2 processes)" and "10, 11" (the first is the row's program
+// and pid); past the API's list, "+N more".
+function shared(r) {
+	return r.owners && r.owners.length > 1;
+}
+
 function programText(r) {
 	if (r.program === null) return '';
-	return r.owner === 'listener' ? r.program + ' (listener)' : r.program;
+	if (r.owner === 'listener') return r.program + ' (listener)';
+	if (!shared(r)) return r.program;
+	return [...new Set(r.owners.map((o) => o.program))].join(', ') +
+		' (' + (r.owners.length + r.owners_more) + ' processes)';
+}
+
+function pidText(r) {
+	if (r.pid === null) return '';
+	if (!shared(r)) return String(r.pid);
+	return r.owners.map((o) => o.pid).join(', ') + (r.owners_more ? ' +' + r.owners_more + ' more' : '');
+}
+
+// Every owner with its program, for a shared row's tooltip.
+function ownersTitle(r) {
+	return r.owners.map((o) => o.program + ' ' + o.pid).join(', ') + (r.owners_more ? ' and ' + r.owners_more + ' more' : '');
 }
 
 function countryText(cc) {
@@ -192,6 +213,10 @@ function rowTr(cols, r, extra) {
 		const sorted = key && key === sortKey() ? ' sorted' : '';
 		const td = el('td', render(r), cls + sorted);
 		if (cls === 'state' && ALERT_STATES.includes(r.state)) td.classList.add('alert');
+		if ((key === 'program' || key === 'pid') && shared(r)) {
+			td.classList.add('shared');
+			td.title = ownersTitle(r);
+		}
 		tr.appendChild(td);
 	}
 	return tr;

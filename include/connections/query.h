@@ -11,7 +11,10 @@
  *   rport=N          remote port
  *   remote=ADDR[/LEN] remote address or CIDR prefix (IPv4 or IPv6)
  *   program=TEXT     part of the program as shown ("sshd", "sshd (listener)"),
- *                    or "none" for sockets without one
+ *                    of any of a shared socket's holders, or "none" for
+ *                    sockets without one
+ *   pid=N            a process id: sockets it holds (alone or shared), and
+ *                    request and TIME_WAIT sockets given to its listener
  *   country=CC       remote country (ISO 3166 alpha-2), "unknown" or "none"
  *   sort=COLUMN      any column of a row (see conn_column_name); default local
  *   order=asc|desc   default asc
@@ -113,7 +116,8 @@ struct conn_query {
 	uint32_t states;     /* bit per enum conn_state; 0: any */
 	uint8_t protos;      /* CONN_PROTO_* bits; 0: any */
 	uint8_t directions;  /* bit per enum conn_direction; 0: any */
-	bool has_port, has_rport, has_remote, has_program, has_country, has_asn;
+	bool has_port, has_rport, has_remote, has_program, has_country, has_asn, has_pid;
+	int32_t pid;         /* has_pid: a holder's process id */
 	uint32_t asn;        /* has_asn: the remote address's AS number */
 	bool csv;            /* format=csv: the answer as CSV instead of JSON */
 	uint16_t port, rport;

@@ -20,6 +20,7 @@
 
 #include "connections/query.h"
 #include "geoip/geoip.h"
+#include "owners/cache.h"
 
 #define CONN_MAX_WORKERS 4
 #define CONN_MAX_GROUPS 16384
@@ -61,8 +62,12 @@ struct conn_row {
 	bool via_listener;   /* a request or TIME_WAIT socket: comm and pid are its listener's */
 	bool on_listener;    /* TCP, its local port has a listener (a service port, not ephemeral) */
 	uint32_t asn;        /* the remote AS when the view needs it (conn_view_needs_asn), else 0 */
-	char comm[CONN_COMM_MAX + 1]; /* "" when no owner */
+	char comm[CONN_COMM_MAX + 1]; /* "" when no owner; a shared socket's first holder */
 	const struct conn_ns *ns; /* borrowed; NULL: not known */
+	/* A socket several processes hold: the owner cache that lists them
+	 * (owners_holders() of inode; the first is comm and pid), borrowed and
+	 * unchanged until the answer is rendered. NULL: one owner or none. */
+	const struct owners *holders;
 };
 
 /* The program as shown and filtered: comm, "comm (listener)" for a socket

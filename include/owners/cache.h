@@ -22,10 +22,14 @@
  * triggers nothing. Inodes still unknown after such a full read are
  * remembered as unowned and trigger nothing while the dumps show them.
  *
- * A socket held by several processes is attributed to exactly one of them:
- * a holder other than PID 1 before PID 1 (systemd socket activation: the
- * activated service is the answer), then the oldest (earliest start time),
- * then the lowest pid. */
+ * A socket held by several processes (fork, socket activation, SCM_RIGHTS)
+ * is attributed to one of them, its first holder: a holder other than PID 1
+ * before PID 1 (systemd socket activation: the activated service is the
+ * answer), then the oldest (earliest start time), then the lowest pid.
+ * owners_holders() lists its other holders too, in the same order: the first
+ * OWNERS_MAX_HOLDERS, and how many more there are. A socket with one holder
+ * (the common case) costs no more than before: the inode map holds its slot;
+ * only a shared one has a list (44 bytes) beside it. */
 #ifndef NETSTAT_OWNERS_CACHE_H
 #define NETSTAT_OWNERS_CACHE_H
 
@@ -44,6 +48,9 @@
 
 /* Most inodes remembered as unknown (pending or unowned) at once. */
 #define OWNERS_MAX_MISSING 65536
+
+/* Holders of one socket listed at most; the rest are only counted. */
+#define OWNERS_MAX_HOLDERS 8
 
 /* One cached process, read-only outside owners/cache.c; valid until the next
  * refresh. */
@@ -88,6 +95,16 @@ int owners_refresh(struct owners *o, int procfs_fd, uint64_t now_ms);
 /* The slot of the process a socket inode is attributed to, or -1. Pure reads:
  * safe from several threads at once between refreshes. */
 int owners_lookup(const struct owners *o, uint32_t inode);
+/* The holders of a socket inode, first the one owners_lookup() gives, then
+ * the others in the same order (see the top). slots points into the cache:
+ * valid until the next refresh. */
+struct owners_holders {
+	const uint32_t *slots; /* n slots, for owners_proc_at() */
+	unsigned n;            /* listed: 1..OWNERS_MAX_HOLDERS, 0 when none */
+	unsigned more;         /* holders past the list */
+};
+/* h->n: 0 when no process holds inode. Pure reads, as owners_lookup(). */
+unsigned owners_holders(const struct owners *o, uint32_t inode, struct owners_holders *h);
 /* Slots are below owners_slots(); a free slot gives NULL. */
 unsigned owners_slots(const struct owners *o);
 const struct owners_proc *owners_proc_at(const struct owners *o, unsigned slot);

@@ -67,10 +67,11 @@ static const struct expo_desc cache_metrics[CACHE_METRIC_COUNT] = {
 static const struct expo_desc tally_metrics[TALLY_METRIC_COUNT] = {
 	[TALLY_METRIC_PROCESS_SOCKETS] = {"netstat_process_sockets", EXPO_GAUGE,
 		"Sockets held by processes, by process name, protocol and state; "
-		"a socket shared by several processes counts once."},
+		"a socket several processes hold counts once for each distinct owner, "
+		"never twice for one."},
 	[TALLY_METRIC_LISTENER] = {"netstat_listener", EXPO_INFO,
-		"Which process owns each listening TCP socket and unconnected UDP socket, "
-		"by local address and port."},
+		"Which processes own each listening TCP socket and unconnected UDP socket "
+		"(each distinct owner of a shared one), by local address and port."},
 	[TALLY_METRIC_UNATTRIBUTED_SOCKETS] = {"netstat_unattributed_sockets", EXPO_GAUGE,
 		"Sockets no visible process holds, by protocol, state and reason: kernel "
 		"(no inode: time_wait, syn_recv, orphans) or not_found."},

@@ -94,8 +94,9 @@ struct conn_explorer {
 static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 {
 	struct conn_explorer *x = arg;
+	struct owners_holders h;
 	struct conn_row r;
-	int slot, st, ret = 0;
+	int st, ret = 0;
 
 	memset(&r, 0, sizeof(r));
 	if (sk->protocol == IPPROTO_UDP) {
@@ -139,13 +140,14 @@ static int consume(void *arg, unsigned worker, const struct diag_sock *sk)
 	} else {
 		r.direction = CONN_DIR_OUTBOUND;
 	}
-	slot = r.inode ? owners_lookup(x->owners, r.inode) : -1;
-	if (slot >= 0) {
-		const struct owners_proc *p = owners_proc_at(x->owners, (unsigned)slot);
+	if (r.inode && owners_holders(x->owners, r.inode, &h) > 0) {
+		const struct owners_proc *p = owners_proc_at(x->owners, h.slots[0]);
 		if (p) {
 			r.pid = p->pid;
 			snprintf(r.comm, sizeof(r.comm), "%s", p->comm);
 		}
+		if (h.n > 1)
+			r.holders = x->owners; /* unchanged until the answers are rendered */
 	} else if (r.inode && x->nmissing[worker] < MAX_MISSING) {
 		x->missing[worker][x->nmissing[worker]++] = r.inode;
 	} else if (r.inode == 0 && r.proto == CONN_PROTO_TCP && !x->listen_phase &&
@@ -494,6 +496,47 @@ static void row_geo(struct conn_explorer *x, const struct conn_row *r, struct ro
 	}
 }
 
+/* Every owner of a row, first the one in its program and pid: a shared
+ * socket's holders (up to OWNERS_MAX_HOLDERS, *more past them), else its
+ * one owner, else none. each(arg, i, pid, comm) for each. */
+static void row_owners(const struct conn_row *r, unsigned *more,
+		       void (*each)(void *arg, unsigned i, int pid, const char *comm), void *arg)
+{
+	struct owners_holders h;
+	unsigned n = 0;
+
+	*more = 0;
+	if (r->holders && owners_holders(r->holders, r->inode, &h) > 0) {
+		for (unsigned i = 0; i < h.n; i++) {
+			const struct owners_proc *p = owners_proc_at(r->holders, h.slots[i]);
+			if (p)
+				each(arg, n++, p->pid, p->comm);
+		}
+		*more = h.more;
+	} else if (r->pid >= 0) {
+		each(arg, 0, r->pid, r->comm);
+	}
+}
+
+static void json_owner(void *arg, unsigned i, int pid, const char *comm)
+{
+	struct strbuf *sb = arg;
+
+	sb_printf(sb, "%s{\"pid\":%d,\"program\":", i ? "," : "", pid);
+	json_str(sb, comm);
+	sb_putc(sb, '}');
+}
+
+/* "owners": [{pid, program}...], "owners_more": holders past the list. */
+static void render_owners(const struct conn_row *r, struct strbuf *sb)
+{
+	unsigned more;
+
+	sb_puts(sb, ",\"owners\":[");
+	row_owners(r, &more, json_owner, sb);
+	sb_printf(sb, "],\"owners_more\":%u", more);
+}
+
 /* A label, null when empty. */
 static void json_label(struct strbuf *sb, const char *s)
 {
@@ -543,6 +586,7 @@ static void render_row(struct conn_explorer *x, struct users *u, const struct co
 	} else {
 		sb_puts(sb, "null,\"pid\":null,\"owner\":null");
 	}
+	render_owners(r, sb);
 	sb_printf(sb, ",\"uid\":%u,\"user\":", r->uid);
 	json_str(sb, user_name(u, r->uid));
 	sb_printf(sb, ",\"inode\":%u,\"country\":", r->inode);
@@ -575,7 +619,8 @@ static void render_row(struct conn_explorer *x, struct users *u, const struct co
 
 #define CSV_ROW_HEADER \
 	"proto,family,local,port,remote,rport,state,direction,rqueue,wqueue,program,pid,owner," \
-	"uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,namespace,pod,container\r\n"
+	"uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,namespace,pod,container," \
+	"owners\r\n"
 
 /* A text field: quoted when it holds a comma, quote or line break; one
  * starting with = + - @ (a formula to a spreadsheet) gets a leading '. */
@@ -602,6 +647,38 @@ static void csv_addr(struct strbuf *sb, uint8_t fam, const uint8_t *a)
 
 	inet_ntop(fam, a, buf, sizeof(buf));
 	sb_puts(sb, buf);
+}
+
+/* The owners column: PID:PROGRAM for each owner, joined by ';' (a ';' or
+ * '\\' in a program written '\\;', '\\\\'), then ";+N" for N holders past
+ * the list. */
+static void csv_owner(void *arg, unsigned i, int pid, const char *comm)
+{
+	struct strbuf *sb = arg;
+
+	sb_printf(sb, "%s%d:", i ? ";" : "", pid);
+	for (; *comm; comm++) {
+		if (*comm == ';' || *comm == '\\')
+			sb_putc(sb, '\\');
+		sb_putc(sb, *comm);
+	}
+}
+
+static void csv_owners(const struct conn_row *r, struct strbuf *sb)
+{
+	struct strbuf f;
+	unsigned more;
+
+	sb_init(&f);
+	row_owners(r, &more, csv_owner, &f);
+	if (more)
+		sb_printf(&f, ";+%u", more);
+	sb_putc(&f, '\0');
+	if (f.err)
+		sb->err = f.err;
+	else
+		csv_str(sb, f.buf);
+	sb_fini(&f);
 }
 
 static void render_row_csv(struct conn_explorer *x, struct users *u, const struct conn_row *r,
@@ -644,10 +721,12 @@ static void render_row_csv(struct conn_explorer *x, struct users *u, const struc
 		csv_str(sb, r->ns->pod);
 		sb_putc(sb, ',');
 		csv_str(sb, r->ns->container);
-		sb_puts(sb, "\r\n");
 	} else {
-		sb_puts(sb, ",,,,\r\n");
+		sb_puts(sb, ",,,,");
 	}
+	sb_putc(sb, ',');
+	csv_owners(r, sb);
+	sb_puts(sb, "\r\n");
 }
 
 /* A group's key as text: an address, a program, a port, a country, an AS

@@ -203,13 +203,13 @@ static int parse_limit(struct conn_query *q, const char *v)
 enum param {
 	P_STATE = 0, P_PROTO, P_DIRECTION, P_PORT, P_RPORT, P_REMOTE, P_PROGRAM, P_COUNTRY,
 	P_SORT, P_ORDER, P_LIMIT, P_GROUP, P_RETRANSMITTING, P_ASN, P_FORMAT, P_NETNS, P_POD,
-	P_NAMESPACE, P_COUNT
+	P_NAMESPACE, P_PID, P_COUNT
 };
 
 static const char *const param_names[P_COUNT] = {
 	"state", "proto", "direction", "port", "rport", "remote", "program", "country",
 	"sort", "order", "limit", "group", "retransmitting", "asn", "format", "netns", "pod",
-	"namespace",
+	"namespace", "pid",
 };
 
 /* What a bad value of each parameter gets told. */
@@ -234,10 +234,18 @@ static const char *const param_wants[P_COUNT] = {
 	"a network namespace inode (a positive integer)",
 	"a pod name (at most 255 bytes), or none",
 	"a Kubernetes namespace (at most 255 bytes), or none",
+	"a process id (a positive integer)",
 };
+
+/* An AS number, pid or namespace inode: a decimal integer from 1 to max. */
+static int parse_id(const char *v, uint64_t max, uint64_t *id)
+{
+	return num_parse_u64(v, strlen(v), id) < 0 || *id < 1 || *id > max ? -EINVAL : 0;
+}
 
 static int apply(struct conn_query *q, enum param p, const char *v)
 {
+	uint64_t id;
 	uint32_t bits;
 	int i;
 
@@ -298,27 +306,29 @@ static int apply(struct conn_query *q, enum param p, const char *v)
 			return -EINVAL;
 		q->group = (enum conn_group)i;
 		return 0;
-	case P_ASN: {
-		uint64_t n;
-		if (num_parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > UINT32_MAX)
+	case P_ASN:
+		if (parse_id(v, UINT32_MAX, &id) < 0)
 			return -EINVAL;
-		q->asn = (uint32_t)n;
+		q->asn = (uint32_t)id;
 		q->has_asn = true;
 		return 0;
-	}
 	case P_FORMAT:
 		if (strcmp(v, "json") != 0 && strcmp(v, "csv") != 0)
 			return -EINVAL;
 		q->csv = v[0] == 'c';
 		return 0;
-	case P_NETNS: {
-		uint64_t n;
-		if (num_parse_u64(v, strlen(v), &n) < 0 || n < 1)
+	case P_PID:
+		if (parse_id(v, INT32_MAX, &id) < 0)
 			return -EINVAL;
-		q->netns = n;
+		q->pid = (int32_t)id;
+		q->has_pid = true;
+		return 0;
+	case P_NETNS:
+		if (parse_id(v, UINT64_MAX, &id) < 0)
+			return -EINVAL;
+		q->netns = id;
 		q->has_netns = true;
 		return 0;
-	}
 	case P_POD:
 	case P_NAMESPACE: {
 		char *dst = p == P_POD ? q->pod : q->namespace_;

@@ -89,6 +89,35 @@ void conn_row_program(const struct conn_row *r, char *out)
 		memcpy(out + n, CONN_LISTENER_SUFFIX, sizeof(CONN_LISTENER_SUFFIX));
 }
 
+static bool owner_match(const struct conn_query *q, const char *program, int32_t pid)
+{
+	return (!q->has_pid || pid == q->pid) && (!q->has_program || strstr(program, q->program));
+}
+
+/* Whether any owner of the row (the holders of a shared socket, else the
+ * one in comm and pid) passes the query's program and pid filters. */
+static bool owner_filter(const struct conn_query *q, const struct conn_row *r)
+{
+	char prog[CONN_PROGRAM_MAX + 1];
+	struct owners_holders h;
+
+	if (!q->has_program && !q->has_pid)
+		return true;
+	if (q->has_program && strcmp(q->program, "none") == 0)
+		return r->comm[0] == '\0' && !q->has_pid;
+	if (r->holders == NULL || owners_holders(r->holders, r->inode, &h) == 0) {
+		conn_row_program(r, prog);
+		return r->pid >= 0 && owner_match(q, prog, r->pid);
+	}
+	for (unsigned i = 0; i < h.n; i++) {
+		const struct owners_proc *p = owners_proc_at(r->holders, h.slots[i]);
+
+		if (p && owner_match(q, p->comm, p->pid))
+			return true;
+	}
+	return false;
+}
+
 /* ---- comparison ---- */
 
 static int cmp_u(uint64_t a, uint64_t b)
@@ -207,17 +236,8 @@ static bool match(const struct conn_query *q, const struct conn_row *r)
 		return false;
 	if (!conn_query_remote_match(q, r->addr_family, r->dst))
 		return false;
-	if (q->has_program) {
-		char prog[CONN_PROGRAM_MAX + 1];
-		if (strcmp(q->program, "none") == 0) {
-			if (r->comm[0] != '\0')
-				return false;
-		} else {
-			conn_row_program(r, prog);
-			if (strstr(prog, q->program) == NULL)
-				return false;
-		}
-	}
+	if (!owner_filter(q, r))
+		return false;
 	if (q->retransmitting && (!r->has_info ||
 				  r->retransmitting != (q->retransmitting == CONN_RETRANSMITTING_YES)))
 		return false;

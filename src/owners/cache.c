@@ -42,6 +42,16 @@ struct proc {
 	size_t ninodes, cap;
 };
 
+/* The holders of a shared socket inode. The inode map's value is the slot of
+ * a socket's only holder, or SHARED | the index of one of these. */
+#define SHARED 0x80000000u
+struct shared {
+	uint32_t n;     /* listed in slot[] */
+	uint32_t more;  /* holders past the list */
+	uint32_t last;  /* the last process added (one holding it in two fds counts once) */
+	uint32_t slot[OWNERS_MAX_HOLDERS]; /* best holder first (better_holder()) */
+};
+
 /* Value of a missing-inode entry: the generation that last noted it, shifted
  * left twice; MISSING_UNOWNED says a full read already failed to find it,
  * MISSING_AGAIN that more than one dump reported it. */
@@ -66,7 +76,9 @@ struct owners {
 	unsigned nfree;
 
 	struct u32map pids;      /* pid -> slot */
-	struct u32map inodes;    /* inode -> slot of the attributed holder */
+	struct u32map inodes;    /* inode -> slot of its only holder, or SHARED | index in shared */
+	struct shared *shared;   /* owned; the shared inodes' holders */
+	size_t nshared, capshared;
 	bool dirty;              /* inodes needs a rebuild */
 
 	struct u32map missing;   /* inode -> see MISSING_UNOWNED */
@@ -234,6 +246,7 @@ void owners_free(struct owners *o)
 	free(o->free_slots);
 	map_fini(&o->pids);
 	map_fini(&o->inodes);
+	free(o->shared);
 	map_fini(&o->missing);
 	sb_fini(&o->text);
 	sb_fini(&o->self_map);
@@ -521,6 +534,51 @@ static bool better_holder(const struct owners_proc *a, const struct owners_proc 
 	return a->pid < b->pid;
 }
 
+/* Adds holder slot to a shared inode's list, kept in better_holder() order;
+ * past OWNERS_MAX_HOLDERS the worst one is only counted. */
+static void shared_add(const struct owners *o, struct shared *h, uint32_t slot)
+{
+	const struct owners_proc *p = &o->procs[slot].pub;
+	uint32_t i = 0;
+
+	if (h->last == slot)
+		return; /* the same process, another fd */
+	h->last = slot;
+	while (i < h->n && !better_holder(p, &o->procs[h->slot[i]].pub))
+		i++;
+	if (h->n == OWNERS_MAX_HOLDERS) {
+		h->more++;
+		if (i == h->n)
+			return;
+		h->n--; /* the last one goes to more */
+	}
+	memmove(h->slot + i + 1, h->slot + i, (h->n - i) * sizeof(h->slot[0]));
+	h->slot[i] = slot;
+	h->n++;
+}
+
+/* Turns an inode's only holder into a list of one. 0 or -ENOMEM. */
+static int shared_new(struct owners *o, uint32_t first, uint32_t *val)
+{
+	struct shared *h;
+
+	if (o->nshared == o->capshared) {
+		size_t cap = o->capshared ? 2 * o->capshared : 64;
+		struct shared *n = realloc(o->shared, cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		o->shared = n;
+		o->capshared = cap;
+	}
+	h = &o->shared[o->nshared];
+	memset(h, 0, sizeof(*h));
+	h->n = 1;
+	h->slot[0] = h->last = first;
+	*val = SHARED | (uint32_t)o->nshared++;
+	return 0;
+}
+
 static int rebuild_inodes(struct owners *o)
 {
 	size_t total = 0;
@@ -531,19 +589,25 @@ static int rebuild_inodes(struct owners *o)
 	ret = map_reset(&o->inodes, total);
 	if (ret < 0)
 		goto out;
+	o->nshared = 0;
 	for (unsigned s = 0; s < o->nslots; s++) {
 		const struct proc *p = &o->procs[s];
 
 		for (size_t i = 0; p->used && i < p->ninodes; i++) {
 			uint32_t b = map_find(&o->inodes, p->inodes[i]);
+			uint32_t *v = &o->inodes.vals[b];
 
 			if (o->inodes.keys[b] == 0) {
 				o->inodes.keys[b] = p->inodes[i];
-				o->inodes.vals[b] = s;
+				*v = s;
 				o->inodes.n++;
-			} else if (better_holder(&p->pub, &o->procs[o->inodes.vals[b]].pub)) {
-				o->inodes.vals[b] = s;
+				continue;
 			}
+			if (*v == s)
+				continue; /* the same process, another fd */
+			if (!(*v & SHARED) && (ret = shared_new(o, *v, v)) < 0)
+				goto out;
+			shared_add(o, &o->shared[*v & ~SHARED], s);
 		}
 	}
 	o->dirty = false;
@@ -687,11 +751,35 @@ out:
 
 int owners_lookup(const struct owners *o, uint32_t inode)
 {
-	uint32_t slot;
+	uint32_t v;
 
-	if (inode == 0 || !map_get(&o->inodes, inode, &slot))
+	if (inode == 0 || !map_get(&o->inodes, inode, &v))
 		return -1;
-	return (int)slot;
+	return (int)(v & SHARED ? o->shared[v & ~SHARED].slot[0] : v);
+}
+
+unsigned owners_holders(const struct owners *o, uint32_t inode, struct owners_holders *h)
+{
+	uint32_t b;
+
+	memset(h, 0, sizeof(*h));
+	if (inode == 0 || o->inodes.keys == NULL)
+		goto out;
+	b = map_find(&o->inodes, inode);
+	if (o->inodes.keys[b] == 0)
+		goto out;
+	if (o->inodes.vals[b] & SHARED) {
+		const struct shared *s = &o->shared[o->inodes.vals[b] & ~SHARED];
+
+		h->slots = s->slot;
+		h->n = s->n;
+		h->more = s->more;
+	} else {
+		h->slots = &o->inodes.vals[b];
+		h->n = 1;
+	}
+out:
+	return h->n;
 }
 
 unsigned owners_slots(const struct owners *o)

@@ -36,6 +36,7 @@ struct pending {
 struct listener {
 	uint64_t netns;  /* 0: the host dump */
 	unsigned slot;
+	bool first;      /* of the socket's first holder: its request and TIME_WAIT sockets' owner */
 	uint8_t protocol;
 	uint8_t addr_family;
 	uint16_t port;
@@ -203,8 +204,8 @@ static int sock_key(const struct diag_sock *s)
 	return diag_tcp_state(s->kstate);
 }
 
-static void add_listener(struct worker_tally *t, unsigned slot, const struct diag_sock *s,
-			 int key, uint64_t netns)
+static void add_listener(struct worker_tally *t, unsigned slot, bool first,
+			 const struct diag_sock *s, int key, uint64_t netns)
 {
 	if ((s->kstate == DIAG_KSTATE_LISTEN && s->protocol == IPPROTO_TCP) ||
 	    key == KEY_UDP_UNCONNECTED) {
@@ -215,11 +216,40 @@ static void add_listener(struct worker_tally *t, unsigned slot, const struct dia
 		l = &t->listeners[t->nlisteners++];
 		l->netns = netns;
 		l->slot = slot;
+		l->first = first;
 		l->protocol = s->protocol;
 		l->addr_family = s->addr_family;
 		l->port = s->sport;
 		memcpy(l->addr, s->src, sizeof(l->addr));
 	}
+}
+
+/* Orders processes by their label values, so equal owners are adjacent. */
+struct sort_ctx {
+	const struct owners *owners;
+	const struct tally_opts *opts;
+};
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_owner(const struct sort_ctx *c, unsigned sa, unsigned sb)
+{
+	const struct owners_proc *a = owners_proc_at(c->owners, sa);
+	const struct owners_proc *b = owners_proc_at(c->owners, sb);
+	int r = strcmp(a->comm, b->comm);
+
+	if (r == 0 && c->opts->exe)
+		r = cmp_str(a->exe, b->exe);
+	if (r == 0 && c->opts->user) {
+		long ua = a->has_uid ? (long)a->uid : -1, ub = b->has_uid ? (long)b->uid : -1;
+		r = (ua > ub) - (ua < ub);
+	}
+	if (r == 0 && c->opts->pid)
+		r = (a->pid > b->pid) - (a->pid < b->pid);
+	return r;
 }
 
 static void note_missing(struct worker_tally *t, uint32_t inode)
@@ -261,15 +291,48 @@ static bool pend(struct worker_tally *t, const struct diag_sock *s, int key)
 	return true;
 }
 
+/* Whether listed holder i of a socket has the owner labels of an earlier
+ * one: the socket then already counts for that series. */
+static bool series_counted(const struct tally *a, const struct owners_holders *h, unsigned i)
+{
+	struct sort_ctx sc = {a->owners, &a->opts};
+
+	for (unsigned j = 0; j < i; j++)
+		if (cmp_owner(&sc, h->slots[j], h->slots[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Counts a held socket once for each distinct owner series among its listed
+ * holders (docs/processes.md, Shared sockets). counts and slot_ns: the host
+ * dump's or the other namespaces' (slot_ns NULL for the host). */
+static void count_holders(struct tally *a, struct worker_tally *t, const struct owners_holders *h,
+			  unsigned nslots, uint64_t *counts, uint64_t *slot_ns, const struct diag_sock *s,
+			  int key, uint64_t netns)
+{
+	for (unsigned i = 0; i < h->n; i++) {
+		uint32_t slot = h->slots[i];
+
+		if (slot >= nslots || (i > 0 && series_counted(a, h, i)))
+			continue;
+		counts[(size_t)slot * NKEYS + (size_t)key]++;
+		/* A process's sockets normally live in its own namespace; one
+		 * holding sockets in several is shown under the last one seen. */
+		if (slot_ns)
+			slot_ns[slot] = netns;
+		add_listener(t, slot, i == 0, s, key, netns);
+	}
+}
+
 void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s)
 {
 	struct worker_tally *t = &a->t[worker];
-	int key = sock_key(s), slot;
+	struct owners_holders h;
+	int key = sock_key(s);
 
 	if (key < 0)
 		return;
-	slot = owners_lookup(a->owners, s->inode);
-	if (slot < 0 || (unsigned)slot >= a->nslots) {
+	if (owners_holders(a->owners, s->inode, &h) == 0 || h.slots[0] >= a->nslots) {
 		if (s->inode == 0) {
 			if (s->protocol != IPPROTO_TCP ||
 			    (key != DIAG_TCP_SYN_RECV && key != DIAG_TCP_TIME_WAIT) || !pend(t, s, key))
@@ -280,53 +343,18 @@ void tally_add(struct tally *a, unsigned worker, const struct diag_sock *s)
 		note_missing(t, s->inode);
 		return;
 	}
-	t->counts[(size_t)slot * NKEYS + (size_t)key]++;
-	add_listener(t, (unsigned)slot, s, key, 0);
+	count_holders(a, t, &h, a->nslots, t->counts, NULL, s, key, 0);
 }
 
 void tally_add_netns(struct tally *a, unsigned worker, const struct diag_sock *s, uint64_t netns)
 {
 	struct worker_tally *t = &a->t[worker];
-	int key = sock_key(s), slot;
+	struct owners_holders h;
+	int key = sock_key(s);
 
-	if (key < 0 || worker >= a->nworkers_ns)
+	if (key < 0 || worker >= a->nworkers_ns || owners_holders(a->owners, s->inode, &h) == 0)
 		return;
-	slot = owners_lookup(a->owners, s->inode);
-	if (slot < 0 || (unsigned)slot >= a->nslots_ns)
-		return;
-	t->ncounts[(size_t)slot * NKEYS + (size_t)key]++;
-	/* A process's sockets normally live in its own namespace; one
-	 * holding sockets in several is shown under the last one seen. */
-	t->slot_ns[slot] = netns;
-	add_listener(t, (unsigned)slot, s, key, netns);
-}
-
-/* Orders processes by their label values, so equal owners are adjacent. */
-struct sort_ctx {
-	const struct owners *owners;
-	const struct tally_opts *opts;
-};
-
-static int cmp_str(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "");
-}
-
-static int cmp_owner(const struct sort_ctx *c, unsigned sa, unsigned sb)
-{
-	const struct owners_proc *a = owners_proc_at(c->owners, sa);
-	const struct owners_proc *b = owners_proc_at(c->owners, sb);
-	int r = strcmp(a->comm, b->comm);
-
-	if (r == 0 && c->opts->exe)
-		r = cmp_str(a->exe, b->exe);
-	if (r == 0 && c->opts->user) {
-		long ua = a->has_uid ? (long)a->uid : -1, ub = b->has_uid ? (long)b->uid : -1;
-		r = (ua > ub) - (ua < ub);
-	}
-	if (r == 0 && c->opts->pid)
-		r = (a->pid > b->pid) - (a->pid < b->pid);
-	return r;
+	count_holders(a, t, &h, a->nslots_ns, t->ncounts, t->slot_ns, s, key, netns);
 }
 
 /* One process's counts in one namespace (0: the host dump). */
@@ -576,7 +604,7 @@ static int resolve_pending(struct tally *a)
 	listen_map_init(&m, TALLY_MAX_LISTENERS);
 	for (size_t i = 0; i < t0->nlisteners; i++) {
 		const struct listener *l = &t0->listeners[i];
-		if (l->netns == 0 && l->protocol == IPPROTO_TCP &&
+		if (l->netns == 0 && l->protocol == IPPROTO_TCP && l->first &&
 		    (ret = listen_map_add(&m, l->addr_family, l->addr, l->port, l->slot)) == -ENOMEM)
 			goto out;
 	}

@@ -14,6 +14,10 @@
  *                              here; SYN_RECV at the listener if SYN-ACKs are dropped)
  *   U,ADDR,PORT                unconnected UDP socket
  *   C,SRC,DST,PORT[,BYTES]     connected UDP socket; sends one datagram of BYTES
+ *   F,N[,NAME]                 forks N children that hold every socket made so far
+ *                              (shared sockets, as a forking server's), named NAME
+ *                              (their comm) if given; prints "child PID" for each;
+ *                              they exit with this process
  * SRC may be "-" for the kernel's choice. Exits 1 with a message on failure. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -196,6 +201,35 @@ int main(int argc, char **argv)
 				size_t n = (size_t)atoi(f[4]);
 				if (n > sizeof(payload) || send(fd, payload, n, 0) != (ssize_t)n)
 					die("udp send", argv[i]);
+			}
+			break;
+		case 'F':
+			if (nf != 2 && nf != 3)
+				goto usage;
+			for (int k = 0; k < atoi(f[1]); k++) {
+				int sync[2];
+				pid_t child;
+				char b = 0;
+
+				fflush(stdout);
+				if (pipe(sync) < 0 || (child = fork()) < 0)
+					die("fork", argv[i]);
+				if (child == 0) {
+					prctl(PR_SET_PDEATHSIG, SIGKILL);
+					if (nf == 3)
+						prctl(PR_SET_NAME, f[2]);
+					close(sync[0]);
+					if (write(sync[1], &b, 1) != 1) /* named: the parent may say ready */
+						_exit(1);
+					close(sync[1]);
+					for (;;)
+						pause();
+				}
+				close(sync[1]);
+				if (read(sync[0], &b, 1) != 1)
+					die("child start", argv[i]);
+				close(sync[0]);
+				printf("child %d\n", (int)child);
 			}
 			break;
 		default:

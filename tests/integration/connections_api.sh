@@ -114,7 +114,7 @@ expect_jq '[.rows[] | [.local, .port, .family, .program, .direction]]' \
 api 'program=apid&state=listen'
 expect_jq '.total' 1 "program=apid&state=listen"
 expect_jq '.rows[0] | del(.inode)' \
-	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"owner\":\"process\",\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt\":null,\"retrans\":null,\"retransmitting\":null,\"netns\":\"$OWN_INO\",\"namespace\":null,\"pod\":null,\"container\":null}" \
+	"{\"proto\":\"tcp\",\"family\":\"ipv4\",\"local\":\"0.0.0.0\",\"port\":9090,\"remote\":\"0.0.0.0\",\"rport\":0,\"state\":\"listen\",\"direction\":\"listen\",\"rqueue\":0,\"wqueue\":64,\"program\":\"apid\",\"pid\":$APID_PID,\"owner\":\"process\",\"owners\":[{\"pid\":$APID_PID,\"program\":\"apid\"}],\"owners_more\":0,\"uid\":0,\"user\":\"root\",\"country\":null,\"asn\":null,\"as_org\":null,\"rtt\":null,\"retrans\":null,\"retransmitting\":null,\"netns\":\"$OWN_INO\",\"namespace\":null,\"pod\":null,\"container\":null}" \
 	"apid's listener row"
 expect_jq '[.tcp_info, .missing]' '[false,["rtt","retrans","retransmitting","namespace","pod","container"]]' \
 	"tcp_info off: missing"
@@ -212,11 +212,12 @@ expect_jq '[.groups[] | [.key, .sockets]] | sort' '[["198.51.100.0/24",5],["2001
 api 'program=sockpop&sort=port&limit=100'
 jq -r '.rows[] | [.proto, .family, .local, .port, .remote, .rport, .state, .direction, .rqueue, .wqueue,
 	.program, .pid, .owner, .uid, .user, .inode, .country, .asn, .as_org, .rtt, .retrans, .retransmitting,
-	.netns, .namespace, .pod, .container] | map(if . == null then "" else tostring end) | join(",")' "$TMP/api.json" >"$TMP/want.csv"
+	.netns, .namespace, .pod, .container, ([.owners[] | "\(.pid):\(.program)"] | join(";"))] |
+	map(if . == null then "" else tostring end) | join(",")' "$TMP/api.json" >"$TMP/want.csv"
 curl -sf -D "$TMP/h" -o "$TMP/got.csv" "$NE_URL/api/v1/connections?program=sockpop&sort=port&limit=100&format=csv" ||
 	fail "format=csv failed"
 grep -qi '^content-type: text/csv; charset=utf-8' "$TMP/h" || fail "CSV content type: $(cat "$TMP/h")"
-head -n 1 "$TMP/got.csv" | tr -d '\r' | grep -qx 'proto,family,local,port,remote,rport,state,direction,rqueue,wqueue,program,pid,owner,uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,namespace,pod,container' ||
+head -n 1 "$TMP/got.csv" | tr -d '\r' | grep -qx 'proto,family,local,port,remote,rport,state,direction,rqueue,wqueue,program,pid,owner,uid,user,inode,country,asn,as_org,rtt,retrans,retransmitting,netns,namespace,pod,container,owners' ||
 	fail "CSV header: $(head -n 1 "$TMP/got.csv")"
 tail -n +2 "$TMP/got.csv" | tr -d '\r' | diff - "$TMP/want.csv" >"$TMP/csv.diff" || fail "CSV differs from JSON rows: $(head -c 1500 "$TMP/csv.diff")"
 [ "$(wc -l <"$TMP/want.csv")" -ge 30 ] || fail "only $(wc -l <"$TMP/want.csv") rows compared"

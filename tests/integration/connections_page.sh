@@ -10,7 +10,9 @@
 # filter round-trips through the URL and an unknown parameter is said, the
 # program column is in view at 420 px, screenshots at 1400 and 420 px are
 # kept in the build directory (connections-1400.png, connections-420.png),
-# and the table is marked stale once the exporter is stopped.
+# a listener a parent and its child hold shows both pids (also at 420 px,
+# connections-shared-420.png), and the table is marked stale once the
+# exporter is stopped.
 #   bash tests/integration/connections_page.sh BUILD_DIR SRC_DIR
 source "$(dirname "$0")/../lib/common.sh"
 ne_enter_netns
@@ -24,7 +26,15 @@ cp "$POP" "$TMP/$EVIL"
 "$TMP/$EVIL" L,127.0.0.1,9090 >"$TMP/evil.out" 2>&1 &
 wait_ready "$TMP/evil.out"
 "$POP" L,127.0.0.1,8080 E,3,127.0.0.2,127.0.0.1,8080 >"$TMP/pop.out" 2>&1 &
+POPPID=$!
 wait_ready "$TMP/pop.out"
+# A listener a parent and its forked child both hold (issue 20, item 8).
+cp "$POP" "$TMP/sharer"
+"$TMP/sharer" L,127.0.0.1,8095 F,1 >"$TMP/sharer.out" 2>&1 &
+SHARER=$!
+wait_ready "$TMP/sharer.out"
+SHARER_CHILD=$(awk '/^child / { print $2 }' "$TMP/sharer.out")
+[ -n "$SHARER_CHILD" ] || fail "sharer did not fork: $(cat "$TMP/sharer.out")"
 
 ne_start --web.enable-connections --collector.sockets.tcp-info
 
@@ -102,6 +112,18 @@ grep -q "bad value for 'port'" "$TMP/dom.html" || fail "no error shown for a bad
 browse '/connections?group=program&state=established' --dump-dom
 grep -q '<tr class="group"><td><a class="key" href="/connections?state=established&amp;program=sockpop">sockpop</a></td><td class="num">6</td><td>established 6</td></tr>' \
 	"$TMP/dom.html" || fail "grouped view: $(grep -o '<tbody>.*</tbody>' "$TMP/dom.html" | head -c 1500)"
+
+# A shared socket shows every owner: the program with the number of
+# processes, both pids, and each owner with its program in the tooltip; the
+# pid filter finds it by the child's pid too.
+browse '/connections?program=sharer&state=listen' --dump-dom
+both="sharer $SHARER, sharer $SHARER_CHILD"
+grep -q "<td class=\"prog shared\" title=\"$both\">sharer (2 processes)</td><td class=\"num shared\" title=\"$both\">$SHARER, $SHARER_CHILD</td>" \
+	"$TMP/dom.html" || fail "shared listener row: $(grep -o '<tbody>.*</tbody>' "$TMP/dom.html" | head -c 800)"
+browse "/connections?pid=$SHARER_CHILD" --dump-dom
+[ "$(rows)" = 1 ] || fail "pid=child: $(rows) rows"
+grep -q "<td class=\"num shared\" title=\"$both\">$SHARER, $SHARER_CHILD</td>" "$TMP/dom.html" ||
+	fail "pid=child does not show the shared listener"
 
 # ---- Driven over the DevTools protocol ----
 coproc CDP { node "$SRC/tests/helpers/cdp.js" "$TMP/cdp-profile" 1400 900 "$NE_URL/connections?program=sockpop&state=established&sort=local" 2>"$TMP/cdp.err"; }
@@ -181,11 +203,18 @@ cdp_wait 5000 "innerWidth === 420" "the viewport did not narrow"
 cdp eval "(() => { const th = [...document.querySelectorAll('th')].find(t => t.textContent.startsWith('Program')); const r = th.getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth; })()"
 [ "$REPLY" = true ] || fail "the Program column is off-screen at 420 px"
 cdp shot "$BUILD/connections-420.png"
+# The shared listener at 420 px: both pids in view.
+cdp eval "location.href = '/connections?program=sharer'"
+cdp_wait 20000 "document.readyState === 'complete' && document.body.dataset.loaded === 'true' && location.search.includes('sharer') && document.querySelector('td.num.shared') !== null" \
+	"the shared listener's page did not load"
+cdp eval "(() => { const td = document.querySelector('td.num.shared'); const r = td.getBoundingClientRect(); return td.textContent + '|' + (r.left >= 0 && r.right <= innerWidth); })()"
+[ "$REPLY" = "\"$SHARER, $SHARER_CHILD|true\"" ] || fail "the shared listener's pids at 420 px: $REPLY"
+cdp shot "$BUILD/connections-shared-420.png"
 cdp size 1400 900
 
 # Every filter round-trips through the URL: loaded into the form, sent to
 # the API, written back by Apply; an unknown parameter is said.
-Q='state=established&port=8080&rport=0&remote=127.0.0.0%2F8&program=sockpop&direction=local&proto=tcp&retransmitting=false&limit=50&sort=port&order=desc'
+Q="state=established&port=8080&rport=0&remote=127.0.0.0%2F8&program=sockpop&pid=$POPPID&direction=local&proto=tcp&retransmitting=false&limit=50&sort=port&order=desc"
 cdp eval "location.href = '/connections?$Q&bogus=1&group='"
 cdp_wait 20000 "document.readyState === 'complete' && document.body.dataset.loaded === 'true' && location.search.includes('bogus')" "the filtered page did not load"
 cdp eval "document.getElementById('notice').hidden + ' ' + document.getElementById('notice').textContent"
@@ -211,7 +240,7 @@ case $REPLY in '"stale, updated '*'| Not live: '*) ;; *) fail "staleness shown a
 cdp errors
 [ "$REPLY" = '[]' ] || fail "script errors: $REPLY"
 echo quit >&"${CDP[1]}"; wait "$CDP_PID" 2>/dev/null || true
-for f in connections-1400.png connections-420.png; do
+for f in connections-1400.png connections-420.png connections-shared-420.png; do
 	[ "$(head -c 8 "$BUILD/$f" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$f is not a PNG"
 done
 echo "connections_page: rows, URL filters, summary, live marks, staleness, escaping and screenshots as expected ($BUILD/connections-1400.png)"

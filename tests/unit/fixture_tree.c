@@ -134,3 +134,21 @@ char *ftree_path(const struct fixture_tree *t, char *out, size_t n, const char *
 	assert_true(len > 0 && (size_t)len < n);
 	return out;
 }
+
+void ftree_proc(const struct fixture_tree *t, int pid, const char *comm, unsigned long long start,
+		const uint32_t *inodes, size_t n)
+{
+	char rel[32];
+
+	ftree_mkdir(t, "%d", pid);
+	ftree_mkdir(t, "%d/fd", pid);
+	snprintf(rel, sizeof(rel), "%d/stat", pid);
+	ftree_putf(t, rel, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu 0 0 "
+		   "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, start);
+	for (size_t i = 0; i < n; i++) {
+		char target[32];
+
+		snprintf(target, sizeof(target), "socket:[%u]", inodes[i]);
+		ftree_link(t, target, "%d/fd/%zu", pid, i + 3);
+	}
+}

@@ -9,6 +9,7 @@
 #define NETSTAT_TESTS_FIXTURE_TREE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct fixture_tree {
@@ -42,5 +43,11 @@ void ftree_rm(const struct fixture_tree *t, const char *fmt, ...)
 /* Writes the absolute path of rel (printf-formatted) into out; returns out. */
 char *ftree_path(const struct fixture_tree *t, char *out, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* A process directory PID of a fixture /proc: its stat (comm, start time
+ * in ticks) and an fd directory holding the socket inodes given, one fd
+ * each from 3 (an inode given twice is a dup). */
+void ftree_proc(const struct fixture_tree *t, int pid, const char *comm, unsigned long long start,
+		const uint32_t *inodes, size_t n);
 
 #endif

@@ -17,7 +17,9 @@
 #include "connections/query.h"
 #include "connections/view.h"
 #include "expo/json.h"
+#include "owners/cache.h"
 #include "sockdiag/reply.h"
+#include "fixture_tree.h"
 
 /* ---- query ---- */
 
@@ -169,6 +171,10 @@ static const struct {
 	{"program=%4", "bad query string"},
 	{"program=%", "bad query string"},
 	{"program=\x01", "bad query string"},
+	{"pid=0", "bad value for 'pid'"},
+	{"pid=-1", "bad value for 'pid'"},
+	{"pid=12a", "bad value for 'pid'"},
+	{"pid=2147483648", "bad value for 'pid'"},
 	{"%ff%fe=1", "unknown parameter"},
 	{"<script>=1", "unknown parameter '<script>'"},
 };
@@ -420,6 +426,68 @@ static void test_view_filters(void **st)
 	sb_fini(&err);
 }
 
+/* The program and pid filters match any holder of a shared socket: socat's
+ * parent (pid 10) and child (11, renamed "socat-kid") share inode 40; pid
+ * 12 holds 41 alone; inode 0 has no owner. Both filters together want one
+ * owner that passes both. */
+static void test_view_shared_owners(void **st)
+{
+	static const uint32_t parent[] = {40}, child[] = {40}, other[] = {41};
+	static const struct {
+		const char *query;
+		uint64_t want;
+	} cases[] = {
+		{"pid=10", 1}, {"pid=11", 1}, {"pid=12", 1}, {"pid=99", 0},
+		{"program=kid", 1}, {"program=socat", 1}, {"program=other", 1},
+		{"program=none", 1}, {"pid=11&program=kid", 1}, {"pid=10&program=kid", 0},
+		{"pid=12&program=socat", 0}, {"pid=10&program=none", 0},
+	};
+	struct fixture_tree t;
+	struct owners *o;
+	struct conn_row rows[3];
+	struct strbuf err;
+
+	(void)st;
+	ftree_init(&t);
+	ftree_proc(&t, 10, "socat", 100, parent, 1);
+	ftree_proc(&t, 11, "socat-kid", 101, child, 1);
+	ftree_proc(&t, 12, "other", 102, other, 1);
+	o = owners_new(0, 0);
+	assert_non_null(o);
+	assert_int_equal(owners_refresh(o, t.fd, 0), 0);
+	for (unsigned i = 0; i < 3; i++)
+		rows[i] = mkrow(i);
+	rows[0].inode = 40;
+	rows[0].pid = 10;
+	strcpy(rows[0].comm, "socat");
+	rows[0].holders = o;
+	rows[1].inode = 41;
+	rows[1].pid = 12;
+	strcpy(rows[1].comm, "other");
+	rows[2].inode = 0;
+	rows[2].pid = -1;
+	rows[2].comm[0] = '\0';
+	sb_init(&err);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct conn_query q;
+		struct conn_view *v;
+
+		assert_int_equal(conn_query_parse(&q, cases[k].query, &err), 0);
+		v = conn_view_new(&q, 1);
+		assert_non_null(v);
+		for (unsigned i = 0; i < 3; i++)
+			assert_int_equal(conn_view_add(v, 0, &rows[i]), 0);
+		assert_int_equal(conn_view_finish(v), 0);
+		if (conn_view_total(v) != cases[k].want)
+			fail_msg("%s: %llu rows, want %llu", cases[k].query,
+				 (unsigned long long)conn_view_total(v), (unsigned long long)cases[k].want);
+		conn_view_free(v);
+	}
+	sb_fini(&err);
+	owners_free(o);
+	ftree_fini(&t);
+}
+
 static void test_view_groups(void **st)
 {
 	struct conn_query q;
@@ -505,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_view_heap_matches_sort),
 		cmocka_unit_test(test_view_sort_tcp_info),
 		cmocka_unit_test(test_view_filters),
+		cmocka_unit_test(test_view_shared_owners),
 		cmocka_unit_test(test_view_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,6 +172,68 @@ static void test_shared_inode_rule(void **state)
 	owners_free(o);
 }
 
+/* The pids of an inode's listed holders, "pid pid ... +more", or "-". */
+static const char *holders(const struct owners *o, uint32_t inode)
+{
+	static char buf[256];
+	struct owners_holders h;
+	size_t len = 0;
+
+	if (owners_holders(o, inode, &h) == 0)
+		return "-";
+	assert_int_equal(owners_lookup(o, inode), (int)h.slots[0]);
+	buf[0] = '\0';
+	for (unsigned i = 0; i < h.n; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%d", i ? " " : "",
+					owners_proc_at(o, h.slots[i])->pid);
+	if (h.more)
+		snprintf(buf + len, sizeof(buf) - len, " +%u", h.more);
+	return buf;
+}
+
+/* Every holder of a shared socket, in the attribution order, each process
+ * once however many fds it holds the socket in; past OWNERS_MAX_HOLDERS the
+ * worst are counted, not listed. */
+static void test_shared_holders(void **state)
+{
+	struct fixture_tree *t = *state;
+	struct owners *o = owners_new(0, 5 * MIN_MS);
+
+	assert_int_equal(OWNERS_MAX_HOLDERS, 8);
+	/* socat: the parent and its child hold the listener and the
+	 * connection; the child holds 40 twice (a dup: one holder) and 42 alone. */
+	ftree_proc(t, 10, "socat", 100, (const uint32_t[]){40, 41}, 2);
+	ftree_proc(t, 11, "socat", 101, (const uint32_t[]){41, 40, 40, 42}, 4);
+	/* Socket activation: PID 1 listed last, though the oldest. */
+	ftree_proc(t, 1, "systemd", 1, (const uint32_t[]){60}, 1);
+	ftree_proc(t, 400, "activated", 9000, (const uint32_t[]){60}, 1);
+	/* Fourteen holders of inode 70: the oldest (pid 520) first, then by
+	 * start time; the last, pid 530, holds it twice and is counted once. */
+	for (int i = 0; i < 12; i++)
+		ftree_proc(t, 500 + i, "worker", 6000 + (unsigned long long)i, (const uint32_t[]){70}, 1);
+	ftree_proc(t, 520, "master", 50, (const uint32_t[]){70, 70}, 2);
+	ftree_proc(t, 530, "late", 9999, (const uint32_t[]){70, 70}, 2);
+
+	assert_int_equal(owners_refresh(o, t->fd, 0), 0);
+	assert_string_equal(holders(o, 40), "10 11");
+	assert_string_equal(holders(o, 41), "10 11");
+	assert_string_equal(holders(o, 42), "11");
+	assert_string_equal(holders(o, 60), "400 1");
+	assert_string_equal(holders(o, 70), "520 500 501 502 503 504 505 506 +6");
+	assert_string_equal(holders(o, 99), "-");
+	assert_string_equal(holders(o, 0), "-");
+
+	/* The parent exits: the child is the only holder; the master exits:
+	 * the list moves up, the next worker is listed. */
+	ftree_rm(t, "10");
+	ftree_rm(t, "520");
+	assert_int_equal(owners_refresh(o, t->fd, 1), 0);
+	assert_string_equal(holders(o, 40), "11");
+	assert_string_equal(holders(o, 41), "11");
+	assert_string_equal(holders(o, 70), "500 501 502 503 504 505 506 507 +5");
+	owners_free(o);
+}
+
 static void test_unreadable_and_vanishing(void **state)
 {
 	struct fixture_tree *t = *state;
@@ -515,6 +577,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_mapping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_inode_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_holders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_and_vanishing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_rereads_only_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_inodes, setup, teardown),

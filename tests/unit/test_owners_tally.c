@@ -31,23 +31,10 @@ static const struct expo_desc desc[TALLY_METRIC_COUNT] = {
 
 static struct fixture_tree tree;
 
+/* Start time = pid: the lower pid is the older process. */
 static void add_proc(int pid, const char *comm, const uint32_t *inodes, size_t n)
 {
-	char rel[32];
-
-	ftree_mkdir(&tree, "%d", pid);
-	ftree_mkdir(&tree, "%d/fd", pid);
-	snprintf(rel, sizeof(rel), "%d/stat", pid);
-	ftree_putf(&tree, rel, "%d (%s) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0 "
-		   "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n", pid, comm, pid);
-	snprintf(rel, sizeof(rel), "%d/comm", pid);
-	ftree_putf(&tree, rel, "%s\n", comm);
-	for (size_t i = 0; i < n; i++) {
-		char target[32];
-
-		snprintf(target, sizeof(target), "socket:[%u]", inodes[i]);
-		ftree_link(&tree, target, "%d/fd/%zu", pid, i + 3);
-	}
+	ftree_proc(&tree, pid, comm, (unsigned long long)pid, inodes, n);
 }
 
 static struct diag_sock sk(uint8_t kstate, uint16_t sport, uint32_t inode)
@@ -157,6 +144,112 @@ static void test_netns_section(void **state)
 	ftree_fini(&tree);
 }
 
+/* The series lines of out that start with prefix, in order, one per line. */
+static void series(const char *out, const char *prefix, struct strbuf *got)
+{
+	sb_reset(got);
+	for (const char *l = out; *l; ) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l + 1) : strlen(l);
+
+		if (strncmp(l, prefix, strlen(prefix)) == 0)
+			sb_put(got, l, len);
+		l += len;
+	}
+	sb_putc(got, '\0');
+}
+
+/* One dump over the shared-socket population, rendered to out. */
+static void shared_dump(struct owners *o, const struct tally_opts *opts, struct strbuf *out)
+{
+	static const struct {
+		uint8_t kstate;
+		uint32_t inode;
+	} socks[] = {
+		{DIAG_KSTATE_LISTEN, 100}, {DIAG_KSTATE_ESTABLISHED, 101}, {DIAG_KSTATE_CLOSE_WAIT, 102},
+		{DIAG_KSTATE_NEW_SYN_RECV, 0}, {DIAG_KSTATE_NEW_SYN_RECV, 0},
+	};
+	struct tally *t = tally_new(o, opts, desc);
+	struct expo *e = expo_new();
+
+	assert_non_null(t);
+	assert_int_equal(tally_begin(t, 2), 0);
+	for (unsigned i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+		struct diag_sock s = sk(socks[i].kstate, 80, socks[i].inode);
+
+		tally_add(t, i % 2, &s); /* both workers */
+	}
+	assert_int_equal(tally_emit(t, e), 0);
+	render(e, out);
+	expo_free(e);
+	tally_free(t);
+}
+
+/* A socket several processes hold counts once for each distinct owner
+ * series among its holders, never twice for one: socat's parent (pid 10)
+ * and child (11) share the listener (100) and a connection (101), the child
+ * has one of its own (102), and a third program (12, "helper") holds the
+ * listener too. Request sockets count once, for the listener's first
+ * holder. */
+static void test_shared_sockets(void **state)
+{
+	static const uint32_t parent[] = {100, 101}, child[] = {101, 100, 102, 100}, helper[] = {100};
+	/* By comm, then by pid: once per holding process. */
+	static const struct {
+		bool pid;
+		const char *sockets, *listeners;
+	} cases[] = {
+		{false,
+		 "netstat_process_sockets{comm=\"helper\",protocol=\"tcp\",state=\"listen\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"established\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"syn_recv\"} 2\n"
+		 "netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"close_wait\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",protocol=\"tcp\",state=\"listen\"} 1\n",
+		 "netstat_listener_info{comm=\"helper\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"
+		 "netstat_listener_info{comm=\"socat\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"},
+		{true,
+		 "netstat_process_sockets{comm=\"helper\",pid=\"12\",protocol=\"tcp\",state=\"listen\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"10\",protocol=\"tcp\",state=\"established\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"10\",protocol=\"tcp\",state=\"syn_recv\"} 2\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"10\",protocol=\"tcp\",state=\"listen\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"11\",protocol=\"tcp\",state=\"established\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"11\",protocol=\"tcp\",state=\"close_wait\"} 1\n"
+		 "netstat_process_sockets{comm=\"socat\",pid=\"11\",protocol=\"tcp\",state=\"listen\"} 1\n",
+		 "netstat_listener_info{comm=\"helper\",pid=\"12\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"
+		 "netstat_listener_info{comm=\"socat\",pid=\"10\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"
+		 "netstat_listener_info{comm=\"socat\",pid=\"11\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"80\"} 1\n"},
+	};
+	struct strbuf out, got;
+	struct owners *o;
+
+	(void)state;
+	ftree_init(&tree);
+	add_proc(10, "socat", parent, 2);
+	add_proc(11, "socat", child, 4); /* 100 twice: a dup */
+	add_proc(12, "helper", helper, 1);
+	o = owners_new(0, 0);
+	assert_non_null(o);
+	assert_int_equal(owners_refresh(o, tree.fd, 1), 0);
+	sb_init(&out);
+	sb_init(&got);
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct tally_opts opts = {.pid = cases[k].pid};
+
+		shared_dump(o, &opts, &out);
+		series(out.buf, "netstat_process_sockets{", &got);
+		assert_string_equal(got.buf, cases[k].sockets);
+		series(out.buf, "netstat_listener_info{", &got);
+		assert_string_equal(got.buf, cases[k].listeners);
+		assert_null(strstr(out.buf, "netstat_unattributed_sockets{"));
+	}
+
+	sb_fini(&got);
+	sb_fini(&out);
+	owners_free(o);
+	ftree_fini(&tree);
+}
+
 /* Which listener a connection to (address, port) came through: the exact
  * address first, then 0.0.0.0 (IPv4 only), then :: (both). */
 static void test_listen_map(void **state)
@@ -189,6 +282,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_netns_section),
+		cmocka_unit_test(test_shared_sockets),
 		cmocka_unit_test(test_listen_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
