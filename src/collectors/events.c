@@ -87,7 +87,7 @@ static const struct expo_desc fams[FAM_COUNT] = {
 	[FAM_PROGRAM_EVENTS] = {"netstat_events_program_events", EXPO_COUNTER,
 		"Events counted by each BPF program of the events collector."},
 	[FAM_LOST] = {"netstat_events_lost", EXPO_COUNTER,
-		"Events not counted: a full kernel map (by program), or a full series table (program=\"exporter\")."},
+		"Events not counted: a full kernel map or a run the kernel skipped (by program), or a full series table (program=\"exporter\")."},
 	[FAM_MAP_ENTRIES] = {"netstat_events_map_entries", EXPO_GAUGE,
 		"Entries in the events collector's kernel maps at the last read."},
 	[FAM_ATTACHED] = {"netstat_events_program_attached", EXPO_GAUGE,
