@@ -37,14 +37,8 @@ CONNS=${4:-8}
 source "$(dirname "$0")/lib.sh"
 NE="$BUILD/netstat_exporter"
 HTTP="$BUILD/bench/http_epoll"
-for f in "$NE" "$HTTP"; do
-	[ -x "$f" ] || { echo "$f not built" >&2; exit 1; }
-done
-grep -q '^NETSTAT_HAVE_EVENTS:INTERNAL=ON' "$BUILD/CMakeCache.txt" ||
-	{ echo "$BUILD has no events collector (NETSTAT_EVENTS)" >&2; exit 1; }
-for t in wrk bpftool jq curl taskset; do
-	command -v "$t" >/dev/null || { echo "$t not installed" >&2; exit 1; }
-done
+bench_need "$NE" "$HTTP" wrk bpftool jq curl taskset
+bench_need_events "$BUILD"
 [ "$(nproc)" -ge 2 ] || { echo "needs 2 CPUs (server and wrk on their own)" >&2; exit 1; }
 PORT=19400
 NE_PID=""

@@ -33,14 +33,8 @@ fi
 source "$(dirname "$0")/lib.sh"
 NE="$BUILD/netstat_exporter"
 POP="$BUILD/tests/sockpop"
-for f in "$NE" "$POP"; do
-	[ -x "$f" ] || { echo "$f not built" >&2; exit 1; }
-done
-grep -q '^NETSTAT_HAVE_EVENTS:INTERNAL=ON' "$BUILD/CMakeCache.txt" ||
-	{ echo "$BUILD has no events collector (NETSTAT_EVENTS)" >&2; exit 1; }
-for t in bpftool jq curl; do
-	command -v "$t" >/dev/null || { echo "$t not installed" >&2; exit 1; }
-done
+bench_need "$NE" "$POP" bpftool jq curl
+bench_need_events "$BUILD"
 PORT=19401
 URL="http://127.0.0.1:$PORT/metrics"
 NE_PID=""
