@@ -210,14 +210,10 @@ int events_series_update(struct events_series *s, const struct events_count *v, 
 			now->v = v[i].value;
 		/* Gone and back (LRU eviction): counts from 0. */
 		delta[i] = was && v[i].value >= was->v ? v[i].value - was->v : v[i].value;
-		if (delta[i])
-			counted[ncounted++] = v[i].key.netns;
 		if (!own_series(s, v[i].key.port))
 			s->port_total[v[i].key.port] += delta[i];
 	}
-	rc = ns_counted(s, counted, ncounted);
-	if (rc == 0)
-		rc = promote(s);
+	rc = promote(s);
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -232,14 +228,18 @@ int events_series_update(struct events_series *s, const struct events_count *v, 
 			k.pad = 1;
 		}
 		e = table_find(&s->series, &k, true);
-		if (e)
+		if (e) {
 			e->v += delta[i];
-		else
+			counted[ncounted++] = k.netns;
+		} else {
 			s->dropped += delta[i];
+		}
 	}
 	t = s->last;
 	s->last = s->cur;
 	s->cur = t;
+	/* Only namespaces with series are kept: at most EVENTS_SERIES_MAX. */
+	rc = ns_counted(s, counted, ncounted);
 out:
 	free(delta);
 	free(counted);
