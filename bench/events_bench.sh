@@ -1,41 +1,46 @@
 #!/usr/bin/env bash
-# The events collector's cost (docs/events.md#benchmark), in a private
-# network namespace:
-#  1. overhead: a local HTTP server (bench/http_close) under wrk with
-#     `Connection: close` (a TCP connection per request), requests/s with the
-#     event layer loaded (an exporter with the events collector) against an
-#     exporter with --no-collector.events, alternating, ROUNDS of SECONDS
-#     each; the median of each and the ratio;
-#  2. ns per event per BPF program: one more round with
+# The events collector's overhead under load (docs/events.md#benchmark), in a
+# private network namespace:
+#  1. a local HTTP server (bench/http_epoll: epoll, accept, read, answer,
+#     close) pinned to CPU 0, under wrk with `Connection: close` (a TCP
+#     connection per request) pinned to CPU 1; requests/s with the event
+#     layer on (an exporter with the events collector: its BPF programs
+#     attached) against off (the same exporter with --no-collector.events:
+#     no program attached), in ROUNDS rounds of SECONDS each, in the order
+#     off on on off off on ... (so neither side always goes first, and each
+#     pair of rounds has one of each), after one warm-up round. Per side: the
+#     median requests/s and its range, and the median CPU time per request
+#     (the server's and wrk's user + system time, which holds the softirq
+#     work done in their context, the BPF programs' included, over the
+#     requests served). Then on/off of each pair of rounds, and the median of
+#     those ratios: a machine whose other load drifts moves both rounds of a
+#     pair alike. Requests/s is what the issue bounds; CPU per request is
+#     what other load on the machine moves least (it takes CPU time from
+#     the server and wrk, not CPU time per request);
+#  2. ns per event of each BPF program: one more round with
 #     kernel.bpf_stats_enabled=1, run_time_ns / run_cnt of each program
-#     (bpftool), and the events each counted;
-#  3. scrape cost of the events families alone (every other collector off)
-#     at each population size in SIZES (sockets, established loopback pairs),
-#     the median of 20 scrapes of netstat_exporter_collector_duration_seconds;
-#     peak RSS of the exporter, and the kernel memory of its BPF maps.
-# Usage (as root): bench/events_bench.sh BUILD_DIR [SECONDS [ROUNDS [SIZES]]]
-#   defaults: 10 s, 3 rounds, SIZES="10000 1000000"
-# Build first: cmake --build BUILD_DIR --target netstat_exporter sockpop bench
+#     (bpftool; the statistics add a clock read to each run), runs per
+#     request, and the BPF time per request against the CPU time a request
+#     takes with the layer off: the overhead as the kernel counts it, which
+#     other load on the machine hardly moves.
+# Nothing scrapes the exporter during the rounds (a scrape every 15 s costs
+# about a millisecond; see events_scale.sh for the scrape cost).
+# Usage (as root): bench/events_bench.sh BUILD_DIR [SECONDS [ROUNDS [CONNECTIONS]]]
+#   defaults: 10 s, 20 rounds (10 per side), 8 connections
+# Build first: cmake --build BUILD_DIR --target netstat_exporter bench
 set -euo pipefail
 BENCH_ARGS=("$@")
-BUILD=$(cd "${1:?usage: events_bench.sh BUILD_DIR [SECONDS [ROUNDS [SIZES]]]}" && pwd)
+BUILD=$(cd "${1:?usage: events_bench.sh BUILD_DIR [SECONDS [ROUNDS [CONNECTIONS]]]}" && pwd)
 SECS=${2:-10}
-ROUNDS=${3:-3}
-SIZES=${4:-10000 1000000}
+ROUNDS=${3:-20}
+CONNS=${4:-8}
 source "$(dirname "$0")/lib.sh"
 NE="$BUILD/netstat_exporter"
-POP="$BUILD/tests/sockpop"
-HTTP="$BUILD/bench/http_close"
-for f in "$NE" "$POP" "$HTTP"; do
-	[ -x "$f" ] || { echo "$f not built" >&2; exit 1; }
-done
-grep -q '^NETSTAT_HAVE_EVENTS:INTERNAL=ON' "$BUILD/CMakeCache.txt" ||
-	{ echo "$BUILD has no events collector (NETSTAT_EVENTS)" >&2; exit 1; }
-for t in wrk bpftool jq curl; do
-	command -v "$t" >/dev/null || { echo "$t not installed" >&2; exit 1; }
-done
+HTTP="$BUILD/bench/http_epoll"
+bench_need "$NE" "$HTTP" wrk bpftool jq curl taskset
+bench_need_events "$BUILD"
+[ "$(nproc)" -ge 2 ] || { echo "needs 2 CPUs (server and wrk on their own)" >&2; exit 1; }
 PORT=19400
-URL="http://127.0.0.1:$PORT/metrics"
 NE_PID=""
 
 start_ne() {
@@ -47,63 +52,95 @@ start_ne() {
 	exit 1
 }
 stop_ne() { kill "$NE_PID"; wait "$NE_PID" 2>/dev/null || true; NE_PID=""; }
-# The ids of the exporter's BPF programs or maps ($1: prog_id or map_id),
-# from its file descriptors (this bpftool lists no pids).
+# The ids of the exporter's BPF programs ($1: prog_id or map_id), from its
+# file descriptors (this bpftool lists no pids).
 bpf_ids() { grep -h "^$1:" /proc/"$NE_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un; }
+# The server's user + system time, in clock ticks.
+server_ticks() { awk '{ print $14 + $15 }' /proc/"$HTTP_PID"/stat; }
+# One round: "requests/s CPU-ns-per-request" on stdout.
 rps() {
-	wrk -t2 -c32 -d"${SECS}s" -H 'Connection: close' http://127.0.0.1:8080/ >"$TMP/wrk"
-	awk '/^Requests\/sec/ { printf "%d\n", $2 }' "$TMP/wrk"
+	local t0 t1 wrk_cpu
+	t0=$(server_ticks)
+	TIMEFORMAT='%3U %3S'
+	{ time taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" -H 'Connection: close' \
+		http://127.0.0.1:8080/ >"$TMP/wrk"; } 2>"$TMP/time"
+	t1=$(server_ticks)
+	wrk_cpu=$(awk '{ print $1 + $2 }' "$TMP/time")
+	if grep -q 'Socket errors' "$TMP/wrk"; then grep 'Socket errors' "$TMP/wrk" >&2; fi
+	awk -v srv="$(((t1 - t0)))" -v hz="$(getconf CLK_TCK)" -v w="$wrk_cpu" '
+		/requests in/ { n = $1 }
+		/^Requests\/sec/ { r = $2 }
+		END { printf "%d %d\n", r, (srv / hz + w) * 1e9 / n }' "$TMP/wrk"
+}
+round() { # off|on -> appends "requests/s CPU-ns-per-request" to $TMP/$1
+	if [ "$1" = off ]; then
+		start_ne --no-collector.events
+	else
+		start_ne
+		grep -q 'events collector on' "$TMP/ne.log" || { cat "$TMP/ne.log" >&2; exit 1; }
+	fi
+	rps >>"$TMP/$1"
+	stop_ne
 }
 
-"$HTTP" 8080 2 >"$TMP/http" &
-PIDS+=("$!")
+taskset -c 0 "$HTTP" 127.0.0.1 8080 1 >"$TMP/http" &
+HTTP_PID=$!
+PIDS+=("$HTTP_PID")
 for _ in $(seq 100); do grep -q ready "$TMP/http" && break; sleep 0.05; done
-# Closed connections pile up in TIME_WAIT: let them be reused.
+# This namespace's own: closed connections pile up in TIME_WAIT (the
+# server's side, which closes first); let the ports go round.
 sysctl -qw net.ipv4.tcp_tw_reuse=1
 sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
 
-echo "1. overhead: wrk -t2 -c32 -d${SECS}s, Connection: close, $ROUNDS rounds each"
+echo "1. overhead: http_epoll on CPU 0, wrk -t1 -c$CONNS -d${SECS}s on CPU 1, Connection: close"
+start_ne --no-collector.events
+rps >/dev/null # warm-up
+stop_ne
 : >"$TMP/on"
 : >"$TMP/off"
+: >"$TMP/pairs"
 for r in $(seq "$ROUNDS"); do
-	start_ne --no-collector.events
-	rps >>"$TMP/off"
-	stop_ne
-	start_ne
-	grep -q 'events collector on' "$TMP/ne.log" || { cat "$TMP/ne.log" >&2; exit 1; }
-	rps >>"$TMP/on"
-	stop_ne
-	echo "   round $r: off $(tail -1 "$TMP/off") req/s, on $(tail -1 "$TMP/on") req/s"
+	# off on, on off, off on, ...
+	if [ $((r % 4)) = 1 ] || [ $((r % 4)) = 0 ]; then side=off; else side=on; fi
+	round "$side"
+	read -r got cpu < <(tail -1 "$TMP/$side")
+	printf '   round %2d: %-3s %6d req/s, %6d ns CPU per request\n' "$r" "$side" "$got" "$cpu"
+	if [ $((r % 2)) = 0 ]; then
+		awk -v a="$(tail -1 "$TMP/on" | cut -d' ' -f1)" -v b="$(tail -1 "$TMP/off" | cut -d' ' -f1)" \
+			-v c="$(tail -1 "$TMP/on" | cut -d' ' -f2)" -v d="$(tail -1 "$TMP/off" | cut -d' ' -f2)" \
+			'BEGIN { printf "%.4f %.4f\n", a / b, c / d }' >>"$TMP/pairs"
+	fi
 done
-off=$(median <"$TMP/off")
-on=$(median <"$TMP/on")
-awk -v on="$on" -v off="$off" 'BEGIN { printf "   median: off %d req/s, on %d req/s: %.2f%% fewer with the event layer\n", off, on, (off - on) * 100 / off }'
+col() { cut -d' ' -f"$1" "$2"; }
+spread() { sort -n | awk '{ a[NR] = $1 } END { printf "%d-%d", a[1], a[NR] }'; }
+for side in off on; do
+	printf '   %-3s: median %6d req/s (range %s), median %6d ns CPU per request (range %s)\n' "$side" \
+		"$(col 1 "$TMP/$side" | median)" "$(col 1 "$TMP/$side" | spread)" \
+		"$(col 2 "$TMP/$side" | median)" "$(col 2 "$TMP/$side" | spread)"
+done
+awk -v on="$(col 1 "$TMP/on" | median)" -v off="$(col 1 "$TMP/off" | median)" \
+	'BEGIN { printf "   medians: on/off = %.4f: %.2f%% fewer requests/s with the event layer\n", on / off, (off - on) * 100 / off }'
+awk -v r="$(col 1 "$TMP/pairs" | median)" -v c="$(col 2 "$TMP/pairs" | median)" \
+	'BEGIN { printf "   pairs (median of %s): requests/s on/off = %.4f (%.2f%% fewer); CPU per request on/off = %.4f (%+.2f%%)\n", "'"$((ROUNDS / 2))"' pairs", r, (1 - r) * 100, c, (c - 1) * 100 }'
+echo "   pairs' requests/s ratios: $(col 1 "$TMP/pairs" | sort -n | tr '\n' ' ')"
+echo "   highest requests/s of a round: $(cat "$TMP/off" "$TMP/on" | col 1 /dev/stdin | sort -n | tail -1)"
 
-echo "2. ns per event (kernel.bpf_stats_enabled=1, one round of ${SECS}s)"
+echo "2. ns per event (kernel.bpf_stats_enabled=1, one round of ${SECS}s with the layer on)"
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 start_ne
 sysctl -qw kernel.bpf_stats_enabled=1
-rps >"$TMP/stats_rps"
-curl -sf "$URL" >"$TMP/m"
+for id in $(bpf_ids prog_id); do bpftool prog show id "$id" --json; done >"$TMP/before.json"
+rps >/dev/null
+for id in $(bpf_ids prog_id); do bpftool prog show id "$id" --json; done >"$TMP/after.json"
 sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-for id in $(bpf_ids prog_id); do bpftool prog show id "$id" --json; done | jq -r '
-	"   \(.name): \(.run_cnt // 0) runs, \(if (.run_cnt // 0) > 0 then (.run_time_ns / .run_cnt | floor) else 0 end) ns/run"' 
-grep '^netstat_events_program_events_total' "$TMP/m" | sed 's/^/   /'
-echo "   ($(cat "$TMP/stats_rps") req/s with the statistics on)"
 stop_ne
-
-echo "3. scrape cost of the events collector alone (median of 20 scrapes), peak RSS, BPF map memory"
-for size in $SIZES; do
-	bench_grow_pairs $((size / 2))
-	start_ne --no-collector.sockets --no-collector.netstat --no-collector.sockstat --no-collector.limits
-	: >"$TMP/d"
-	for _ in $(seq 20); do
-		curl -sf "$URL" | awk '/^netstat_exporter_collector_duration_seconds\{collector="events"\}/ { print $2 * 1000 }' >>"$TMP/d"
-	done
-	maps=$(for id in $(bpf_ids map_id); do bpftool map show id "$id" --json; done | jq -s 'map(.bytes_memlock) | add')
-	series=$(curl -sf "$URL" | grep -c '^netstat_\(tcp\|udp\)_[a-z_]*{netns=' || true)
-	printf '   %d sockets (%d in the namespace): %.3f ms per scrape (%d event series), peak RSS %d KiB, BPF maps %d bytes\n' \
-		"$((BENCH_PAIRS * 2))" "$(ss -Htan | wc -l)" "$(median <"$TMP/d")" "$series" \
-		"$(awk '/^VmHWM/ { print $2 }' /proc/"$NE_PID"/status)" "$maps"
-	stop_ne
-done
+reqs=$(awk '/requests in/ { print $1 }' "$TMP/wrk")
+cpu=$(col 2 "$TMP/off" | median)
+jq -rs --argjson reqs "$reqs" --argjson cpu "$cpu" '
+	(length / 2) as $n | .[:$n] as $b | .[$n:] as $a
+	| [range($n) | {name: $a[.].name,
+		cnt: (($a[.].run_cnt // 0) - ($b[.].run_cnt // 0)),
+		ns: (($a[.].run_time_ns // 0) - ($b[.].run_time_ns // 0))}] as $p
+	| ($p[] | "   \(.name): \(.cnt) runs, \(if .cnt > 0 then (.ns / .cnt | floor) else 0 end) ns/run, \(.cnt / $reqs * 100 | round / 100) runs/request"),
+	  "   all programs: \(([$p[].ns] | add) / $reqs | floor) ns of BPF per request: \(([$p[].ns] | add) / $reqs / $cpu * 10000 | round / 100)% of the \($cpu) ns of CPU a request takes with the layer off (median above)"' \
+	"$TMP/before.json" "$TMP/after.json"

@@ -17,6 +17,24 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# Exits unless each argument is there: a path (with a /) built, a bare name
+# a command on PATH.
+bench_need() {
+	local x
+	for x; do
+		if [[ $x == */* ]]; then
+			[ -x "$x" ] || { echo "$x not built" >&2; exit 1; }
+		else
+			command -v "$x" >/dev/null || { echo "$x not installed" >&2; exit 1; }
+		fi
+	done
+}
+# Exits unless build directory $1 has the events collector.
+bench_need_events() {
+	grep -q '^NETSTAT_HAVE_EVENTS:INTERNAL=ON' "$1/CMakeCache.txt" ||
+		{ echo "$1 has no events collector (NETSTAT_EVENTS)" >&2; exit 1; }
+}
+
 # Median of the numbers on stdin, one per line.
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 

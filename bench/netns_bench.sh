@@ -38,7 +38,8 @@
 #     Per build: the small namespaces' census age over all their samples
 #     (median, p90, max; a namespace never censused counts the time since the
 #     exporter started), the share of samples whose state series were served
-#     and of those with a census made in that scrape, and the exporter's CPU
+#     (all, and in the run's second half) and of those with a census made in
+#     that scrape, and the exporter's CPU
 #     and wall time per scrape (median, max).
 #   bash bench/netns_bench.sh BUILD outside BASE [RUNS] [SOCKETS]
 #     the exporter in a private network namespace (not the init one) of
@@ -270,9 +271,10 @@ age_run() { # EXPORTER LABEL [FLAGS...]
 	done
 	ne_stop
 	awk '{ print ($1 == "none" ? $3 : $1) }' "$samples" >"$TMP/age.eff"
-	printf '%-16s %6d %7.1f %7.1f %7.1f %7.1f%% %7.1f%% %7.1f %7.1f %7.1f %7.1f\n' "$label" \
+	printf '%-16s %6d %7.1f %7.1f %7.1f %7.1f%% %7.1f%% %7.1f%% %7.1f %7.1f %7.1f %7.1f\n' "$label" \
 		"$(wc -l <"$wall")" "$(median <"$TMP/age.eff")" "$(pct 90 <"$TMP/age.eff")" "$(maxof <"$TMP/age.eff")" \
 		"$(awk '{ s += $2 } END { print 100 * s / NR }' "$samples")" \
+		"$(awk -v d="$AGE_SECONDS" '$3 > d / 2 { s += $2; n++ } END { print n ? 100 * s / n : 0 }' "$samples")" \
 		"$(awk '$1 == "0" { s++ } END { print 100 * s / NR }' "$samples")" \
 		"$(median <"$cpu")" "$(maxof <"$cpu")" "$(median <"$wall")" "$(maxof <"$wall")"
 }
@@ -285,7 +287,7 @@ age_mode() {
 	SMALLPIDS=()
 	for i in $(seq "$small"); do new_ns 25 "s$i"; SMALLPIDS+=("${NSPIDS[-1]}"); done
 	echo "census age: 1 namespace of $big sockets + $small of 50, scrapes every ${AGE_PERIOD}s for ${AGE_SECONDS}s, default netns flags"
-	printf '%-16s %6s %7s %7s %7s %8s %8s %7s %7s %7s %7s\n' run scrapes age_med age_p90 age_max served made_now cpu_med cpu_max wall_med wall_max
+	printf '%-16s %6s %7s %7s %7s %8s %8s %8s %7s %7s %7s %7s\n' run scrapes age_med age_p90 age_max served served_2h made_now cpu_med cpu_max wall_med wall_max
 	age_run "$base/netstat_exporter" "shared, before"
 	age_run "$BUILD/netstat_exporter" "shared, after" ${AGE_AFTER_FLAGS:-}
 	for p in "${SMALLPIDS[@]}"; do kill "$p" 2>/dev/null || true; done

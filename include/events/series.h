@@ -12,7 +12,15 @@
  * count (census_rank_ports()) and kept once chosen, so a counter never moves
  * between series; events of every other port add to port="other". At most
  * EVENTS_SERIES_MAX series exist; increases that would need one more are
- * counted as dropped. */
+ * counted as dropped.
+ *
+ * Namespaces go away (a pod is deleted). events_series_forget() drops the
+ * series of a namespace that was neither seen nor counting for a while:
+ * missed by two readings in a row and for at least a given time, so a
+ * namespace that one discovery missed keeps its counts. The previous map
+ * reading is kept whatever is dropped, so the kernel's cumulative counters of
+ * an inode reused by a new namespace count that namespace's events only, from
+ * 0. */
 #ifndef NETSTAT_EVENTS_SERIES_H
 #define NETSTAT_EVENTS_SERIES_H
 
@@ -50,6 +58,14 @@ int events_series_update(struct events_series *s, const struct events_count *v, 
 /* The series, sorted by kind, netns, direction, port (other last), reason.
  * *out stays valid until the next update or free. */
 size_t events_series_list(struct events_series *s, const struct events_serie **out);
+
+/* The namespaces alive at monotonic time now: seen (their inodes, any
+ * order; the exporter's own among them), or with an increase in the last
+ * events_series_update(). Drops every series of each namespace that was
+ * neither in two calls in a row and for at least after seconds. Returns the
+ * number of namespaces dropped, or -ENOMEM (nothing dropped). */
+int events_series_forget(struct events_series *s, const uint32_t *seen, size_t n, double now,
+			 double after);
 
 /* Increases dropped because the series table was full. */
 uint64_t events_series_dropped(const struct events_series *s);

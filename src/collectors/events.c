@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/flags.h"
 #include "events/live.h"
@@ -20,7 +21,10 @@
 #include "events/series.h"
 #include "geoip/geoip.h"
 #include "log.h"
+#include "netns/share.h"
 #include "sockdiag/census.h"
+#include "util/clock.h"
+#include "util/duration.h"
 #ifdef NETSTAT_HAVE_EVENTS
 #include "events/loader.h"
 #endif
@@ -31,6 +35,7 @@ enum flag {
 	FLAG_SCAN_SOURCES,
 	FLAG_CGROUP,
 	FLAG_LIVE_STATES,
+	FLAG_FORGET_AFTER,
 	FLAG_COUNT
 };
 
@@ -45,6 +50,8 @@ static const struct collector_flag flags[FLAG_COUNT + 1] = {
 	 "cgroup v2 root the SYN counter attaches to (default: /sys/fs/cgroup/unified if cgroup2, else /sys/fs/cgroup).", false},
 	[FLAG_LIVE_STATES] = {"collector.events.live-states", NULL, "true",
 	 "Keep other network namespaces' TCP states live (netstat_netns_tcp_sockets current every scrape; about 300 bytes of kernel memory per TCP socket in them, docs/events.md).", false},
+	[FLAG_FORGET_AFTER] = {"collector.events.forget-after", "DURATION", "1m",
+	 "Drop the series of a network namespace the netns collector no longer sees, once it has been gone and silent this long (and two scrapes).", false},
 	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
 };
 
@@ -102,6 +109,10 @@ struct events_state {
 	const char *fail;             /* load failure reason, or NULL */
 	struct events_series *series;
 	unsigned scan_k;
+	uint32_t own_ns;              /* the exporter's own namespace (no netns label); 0: unknown */
+	double forget_after;          /* seconds */
+	uint32_t *seen;               /* namespaces alive this scrape */
+	size_t seen_cap;
 	struct geoip *geo;            /* owned; NULL without --geoip.database */
 #ifdef NETSTAT_HAVE_EVENTS
 	struct events_loader *l;
@@ -125,6 +136,7 @@ static void events_fini(void *state)
 	free(st->src);
 #endif
 	events_series_free(st->series);
+	free(st->seen);
 	geoip_free(st->geo);
 	free(st);
 }
@@ -170,6 +182,26 @@ static int events_init(void **state, const struct config *cfg, struct strbuf *er
 		rc = get_uint(cfg, FLAG_SCAN_SOURCES, 1000, &st->scan_k, err);
 	if (rc < 0)
 		goto out;
+	{
+		const char *v = collector_flag_value(cfg, &flags[FLAG_FORGET_AFTER]);
+		uint64_t ms;
+
+		if (duration_parse(v, strlen(v), &ms) < 0) {
+			sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 30s or 5m",
+				  v, flags[FLAG_FORGET_AFTER].name);
+			rc = -EINVAL;
+			goto out;
+		}
+		st->forget_after = (double)ms / 1000.0;
+	}
+	/* The exporter's own namespace, whatever --path.procfs is: its series
+	 * carry no netns label, as every other collector's. */
+	{
+		struct stat sb;
+
+		if (stat("/proc/self/ns/net", &sb) == 0 && sb.st_ino <= UINT32_MAX)
+			st->own_ns = (uint32_t)sb.st_ino;
+	}
 	if (cfg->geoip_database && st->scan_k) {
 		rc = geoip_open(cfg->geoip_database, cfg->geoip_asn_database, &st->geo, err);
 		if (rc < 0)
@@ -235,6 +267,14 @@ static const char *reason_label(const struct events_state *st, const struct ev_k
 #endif
 }
 
+/* The netns label of namespace ino in buf; 1 when it is the exporter's own,
+ * which has none (the label is then left out: skip the first label). */
+static size_t netns_label(const struct events_state *st, uint32_t ino, char *buf, size_t n)
+{
+	snprintf(buf, n, "%u", ino);
+	return st->own_ns != 0 && ino == st->own_ns;
+}
+
 static void emit_series(struct events_state *st, struct expo *e)
 {
 	const struct events_serie *v;
@@ -246,6 +286,8 @@ static void emit_series(struct events_state *st, struct expo *e)
 		const struct ev_key *k = &v[i].key;
 		char ns[16], port[8];
 		const char *pl = port;
+		struct expo_label l[3];
+		size_t own;
 
 		if (k->kind >= EV_KIND_COUNT)
 			continue;
@@ -253,26 +295,30 @@ static void emit_series(struct events_state *st, struct expo *e)
 			kind = k->kind;
 			f = expo_family(e, fams[kind].name, fams[kind].type, fams[kind].help);
 		}
-		snprintf(ns, sizeof(ns), "%u", k->netns);
 		if (events_serie_other(&v[i]))
 			pl = "other";
 		else
 			snprintf(port, sizeof(port), "%u", k->port);
+		own = netns_label(st, k->netns, ns, sizeof(ns));
+		l[0] = (struct expo_label){"netns", ns};
 		switch (kind) {
 		case EV_OPENED:
 		case EV_RST_RECEIVED:
 		case EV_RETRANSMIT:
-			expo_add_u64(f, v[i].value, EXPO_LABELS({"netns", ns}, {"direction", dir_names[k->dir & 1]},
-							       {"port", pl}));
+			l[1] = (struct expo_label){"direction", dir_names[k->dir & 1]};
+			l[2] = (struct expo_label){"port", pl};
+			expo_add_u64(f, v[i].value, l + own, 3 - own);
 			break;
 		case EV_RST_SENT:
 		case EV_TCP_DROP:
 		case EV_UDP_DROP:
-			expo_add_u64(f, v[i].value, EXPO_LABELS({"netns", ns}, {"port", pl},
-							       {"reason", reason_label(st, k)}));
+			l[1] = (struct expo_label){"port", pl};
+			l[2] = (struct expo_label){"reason", reason_label(st, k)};
+			expo_add_u64(f, v[i].value, l + own, 3 - own);
 			break;
 		default:
-			expo_add_u64(f, v[i].value, EXPO_LABELS({"netns", ns}, {"port", pl}));
+			l[1] = (struct expo_label){"port", pl};
+			expo_add_u64(f, v[i].value, l + own, 2 - own);
 			break;
 		}
 	}
@@ -305,20 +351,17 @@ static void emit_sources(struct events_state *st, struct expo *e)
 		uint8_t fam = k->family == 6 ? AF_INET6 : AF_INET;
 		char ns[16], addr[INET6_ADDRSTRLEN], cc[8], asn[16], org[128];
 		uint64_t v = st->src[i].value;
+		size_t own = netns_label(st, k->netns, ns, sizeof(ns)), n = 2;
+		struct expo_label l[5] = {{"netns", ns}, {"address", addr}, {"country", cc},
+					  {"asn", asn}, {"as_org", org}};
 
-		snprintf(ns, sizeof(ns), "%u", k->netns);
 		if (!inet_ntop(fam, k->addr, addr, sizeof(addr)))
 			continue;
-		if (st->geo == NULL) {
-			expo_add_u64(f, v, EXPO_LABELS({"netns", ns}, {"address", addr}));
-			continue;
+		if (st->geo) {
+			census_geo_labels(st->geo, fam, k->addr, cc, asn, org, sizeof(org));
+			n = geoip_has_asn(st->geo) ? 5 : 3;
 		}
-		census_geo_labels(st->geo, fam, k->addr, cc, asn, org, sizeof(org));
-		if (geoip_has_asn(st->geo))
-			expo_add_u64(f, v, EXPO_LABELS({"netns", ns}, {"address", addr}, {"country", cc},
-						       {"asn", asn}, {"as_org", org}));
-		else
-			expo_add_u64(f, v, EXPO_LABELS({"netns", ns}, {"address", addr}, {"country", cc}));
+		expo_add_u64(f, v, l + own, n - own);
 	}
 }
 
@@ -348,6 +391,43 @@ static void emit_self(struct events_state *st, struct expo *e)
 }
 #endif
 
+#ifdef NETSTAT_HAVE_EVENTS
+/* Drops the series of namespaces gone: those the netns collector's table
+ * (netns/share) no longer has. Without that collector, nothing is dropped. */
+static int forget_gone(struct events_state *st)
+{
+	const struct netns_table *t;
+	double budget;
+	size_t n = 0;
+	int rc = 0;
+
+	t = netns_share_begin(&budget);
+	if (t == NULL)
+		return 0;
+	if (t->len + 1 > st->seen_cap) {
+		size_t cap = 2 * (t->len + 1);
+		uint32_t *v = realloc(st->seen, cap * sizeof(*v));
+
+		if (v == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		st->seen = v;
+		st->seen_cap = cap;
+	}
+	for (size_t i = 0; i < t->len; i++)
+		if (t->v[i]->ino <= UINT32_MAX)
+			st->seen[n++] = (uint32_t)t->v[i]->ino;
+out:
+	netns_share_end();
+	if (rc == 0) {
+		st->seen[n++] = st->own_ns;
+		rc = events_series_forget(st->series, st->seen, n, util_mono_now(), st->forget_after);
+	}
+	return rc < 0 ? rc : 0;
+}
+#endif
+
 static int events_collect(void *state, const struct collect_ctx *ctx, struct expo *e)
 {
 	struct events_state *st = state;
@@ -366,6 +446,8 @@ static int events_collect(void *state, const struct collect_ctx *ctx, struct exp
 	rc = events_loader_counts(st->l, &st->counts, &st->ncounts, &st->counts_cap);
 	if (rc == 0)
 		rc = events_series_update(st->series, st->counts, st->ncounts);
+	if (rc == 0)
+		rc = forget_gone(st);
 	if (rc == 0 && st->scan_k)
 		rc = events_loader_take_sources(st->l, &st->src, &st->nsrc, &st->src_cap);
 	if (rc < 0) {

@@ -22,6 +22,15 @@ struct table {
 	size_t n;
 };
 
+/* A namespace with series, and when it was last alive. */
+struct ns_rec {
+	uint32_t ino;
+	unsigned misses; /* calls of forget() in a row that did not find it alive */
+	bool counted;    /* an increase since the last forget() */
+	bool gone;       /* being dropped (within forget()) */
+	double alive;    /* when forget() last found it alive */
+};
+
 struct events_series {
 	uint64_t allow[65536 / 64];
 	uint64_t promoted[65536 / 64];
@@ -31,6 +40,8 @@ struct events_series {
 	struct table series;
 	struct events_serie *list;
 	uint64_t dropped;
+	struct ns_rec *ns; /* sorted by ino */
+	size_t nns;
 };
 
 static bool bit(const uint64_t *b, unsigned i)
@@ -80,6 +91,7 @@ void events_series_free(struct events_series *s)
 	free(s->cur.s);
 	free(s->series.s);
 	free(s->list);
+	free(s->ns);
 	free(s);
 }
 
@@ -108,6 +120,48 @@ static bool own_series(const struct events_series *s, uint16_t port)
 	return port != 0 && (bit(s->allow, port) || bit(s->promoted, port));
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The namespaces in ino[0..n) (any order, repeats allowed; sorted here)
+ * counted something: marked, and added when new. 0 or -ENOMEM. */
+static int ns_counted(struct events_series *s, uint32_t *ino, size_t n)
+{
+	size_t k = 0, i = 0, j = 0, out = 0, need;
+	struct ns_rec *v;
+
+	if (n == 0)
+		return 0;
+	qsort(ino, n, sizeof(*ino), cmp_u32);
+	for (size_t x = 0; x < n; x++)
+		if (k == 0 || ino[k - 1] != ino[x])
+			ino[k++] = ino[x];
+	need = s->nns + k;
+	v = malloc(need * sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	while (i < s->nns || j < k) {
+		if (j == k || (i < s->nns && s->ns[i].ino < ino[j])) {
+			v[out++] = s->ns[i++];
+		} else {
+			if (i < s->nns && s->ns[i].ino == ino[j])
+				v[out] = s->ns[i++];
+			else
+				v[out] = (struct ns_rec){.ino = ino[j]};
+			v[out++].counted = true;
+			j++;
+		}
+	}
+	free(s->ns);
+	s->ns = v;
+	s->nns = out;
+	return 0;
+}
+
 /* Gives the busiest ports without a series theirs, up to top in all. */
 static int promote(struct events_series *s)
 {
@@ -134,11 +188,15 @@ static int promote(struct events_series *s)
 int events_series_update(struct events_series *s, const struct events_count *v, size_t n)
 {
 	uint64_t *delta = calloc(n ? n : 1, sizeof(*delta));
+	uint32_t *counted = malloc((n ? n : 1) * sizeof(*counted));
+	size_t ncounted = 0;
 	struct table t;
 	int rc = 0;
 
-	if (delta == NULL)
-		return -ENOMEM;
+	if (delta == NULL || counted == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	memset(s->cur.s, 0, TABLE_CAP * sizeof(struct slot));
 	s->cur.n = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -170,17 +228,79 @@ int events_series_update(struct events_series *s, const struct events_count *v, 
 			k.pad = 1;
 		}
 		e = table_find(&s->series, &k, true);
-		if (e)
+		if (e) {
 			e->v += delta[i];
-		else
+			counted[ncounted++] = k.netns;
+		} else {
 			s->dropped += delta[i];
+		}
 	}
 	t = s->last;
 	s->last = s->cur;
 	s->cur = t;
+	/* Only namespaces with series are kept: at most EVENTS_SERIES_MAX. */
+	rc = ns_counted(s, counted, ncounted);
 out:
 	free(delta);
+	free(counted);
 	return rc;
+}
+
+int events_series_forget(struct events_series *s, const uint32_t *seen, size_t n, double now,
+			 double after)
+{
+	uint32_t *sorted = malloc((n ? n : 1) * sizeof(*sorted));
+	size_t j = 0;
+	int ngone = 0;
+
+	if (sorted == NULL)
+		return -ENOMEM;
+	if (n) {
+		memcpy(sorted, seen, n * sizeof(*sorted));
+		qsort(sorted, n, sizeof(*sorted), cmp_u32);
+	}
+	for (size_t i = 0; i < s->nns; i++) {
+		struct ns_rec *r = &s->ns[i];
+
+		if (r->counted || bsearch(&r->ino, sorted, n, sizeof(*sorted), cmp_u32)) {
+			r->counted = false;
+			r->misses = 0;
+			r->alive = now;
+		} else if (++r->misses >= 2 && now - r->alive >= after) {
+			r->gone = true;
+			ngone++;
+		}
+	}
+	free(sorted);
+	if (ngone == 0)
+		return 0;
+	/* Rebuild the series without the gone namespaces' (the table has no
+	 * deletion), in cur, which is scratch between updates. */
+	memset(s->cur.s, 0, TABLE_CAP * sizeof(struct slot));
+	s->cur.n = 0;
+	for (size_t i = 0; i < TABLE_CAP; i++) {
+		const struct slot *o = &s->series.s[i];
+		const struct ns_rec *r;
+
+		if (!o->used)
+			continue;
+		/* ino leads struct ns_rec */
+		r = bsearch(&o->k.netns, s->ns, s->nns, sizeof(*s->ns), cmp_u32);
+		if (r && r->gone)
+			continue;
+		table_find(&s->cur, &o->k, true)->v = o->v;
+	}
+	{
+		struct table t = s->series;
+
+		s->series = s->cur;
+		s->cur = t;
+	}
+	for (size_t i = 0; i < s->nns; i++)
+		if (!s->ns[i].gone)
+			s->ns[j++] = s->ns[i];
+	s->nns = j;
+	return ngone;
 }
 
 static int cmp_serie(const void *a, const void *b)

@@ -165,6 +165,68 @@ static void test_series_sorted_and_full(void **state)
 	events_series_free(s);
 }
 
+/* Namespaces that went away: dropped once missed by two calls in a row and
+ * for the time given, kept while seen or counting; an inode reused after
+ * the drop starts from 0 though the kernel's counter went on. */
+static void test_series_forget(void **state)
+{
+	uint64_t allow[65536 / 64] = {0};
+	const uint32_t own = 1, pod = 9;
+	uint32_t seen[2] = {own, pod};
+	struct events_series *s;
+	struct events_count r[2];
+
+	(void)state;
+	allow[80 / 64] |= 1ull << (80 % 64);
+	s = events_series_new(allow, 0);
+	assert_non_null(s);
+	r[0] = cnt(own, 80, EV_RST_SENT, 3);
+	r[1] = cnt(pod, 80, EV_RST_SENT, 5);
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 2, 100, 60), 0);
+	/* pod unseen: once is not enough, nor twice within 60 s. */
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 1, 110, 60), 0);
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 1, 159, 60), 0);
+	assert_int_equal(get(s, pod, 80, EV_RST_SENT), 5);
+	/* It counts while unseen: alive, from now on. */
+	r[1] = cnt(pod, 80, EV_RST_SENT, 7);
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 1, 170, 60), 0);
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 1, 229, 60), 0);
+	assert_int_equal(get(s, pod, 80, EV_RST_SENT), 7);
+	/* Seen again: the count of misses starts over. */
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 2, 240, 60), 0);
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 1, 400, 60), 0);
+	assert_int_equal(get(s, pod, 80, EV_RST_SENT), 7);
+	/* Missed twice and silent for 60 s: gone; own stays. */
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 1, 401, 60), 1);
+	assert_int_equal(get(s, pod, 80, EV_RST_SENT), -1);
+	assert_int_equal(get(s, own, 80, EV_RST_SENT), 3);
+	/* Its silent counter stays absent. */
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(get(s, pod, 80, EV_RST_SENT), -1);
+	/* The inode reused: the kernel's key goes on from 7; the new
+	 * namespace's series counts its own 4. */
+	r[1] = cnt(pod, 80, EV_RST_SENT, 11);
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 2, 402, 60), 0);
+	assert_int_equal(get(s, pod, 80, EV_RST_SENT), 4);
+	/* after 0: the second miss drops it. */
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 1, 403, 0), 0);
+	assert_int_equal(events_series_update(s, r, 2), 0);
+	assert_int_equal(events_series_forget(s, seen, 1, 403, 0), 1);
+	assert_int_equal(get(s, pod, 80, EV_RST_SENT), -1);
+	assert_int_equal(get(s, own, 80, EV_RST_SENT), 3);
+	events_series_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_reason_table),
 		cmocka_unit_test(test_series),
 		cmocka_unit_test(test_series_sorted_and_full),
+		cmocka_unit_test(test_series_forget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
