@@ -34,8 +34,10 @@ bool events_live_on(void);
 /* A seed walk of the calling thread's network namespace, to run later:
  * an fd, or a negative errno. */
 int events_live_iter_open(void);
-/* Runs the walk (reads fd to its end) and closes fd. 0 or a negative errno. */
-int events_live_seed(int fd);
+/* Runs namespace ino's walk (reads fd to its end) and closes fd; from then
+ * on the sockets it made later are counted without storage. 0 or a negative
+ * errno. */
+int events_live_seed(int fd, uint64_t ino);
 
 /* The counts of namespace ino (all zero when it has none). 0 or -errno. */
 int events_live_read(uint64_t ino, struct ev_live *out);

@@ -37,8 +37,9 @@ int events_live_iter_open(void)
 	return l ? events_loader_live_iter(l) : -ENOTSUP;
 }
 
-int events_live_seed(int fd)
+int events_live_seed(int fd, uint64_t ino)
 {
+	struct events_loader *l = loader();
 	char buf[256];
 	ssize_t n;
 	int ret = 0;
@@ -53,6 +54,8 @@ int events_live_seed(int fd)
 		}
 	}
 	close(fd);
+	if (ret == 0)
+		ret = l ? events_loader_live_seeded(l, ino) : -ENOTSUP;
 	return ret;
 }
 
@@ -90,8 +93,9 @@ int events_live_iter_open(void)
 	return -ENOTSUP;
 }
 
-int events_live_seed(int fd)
+int events_live_seed(int fd, uint64_t ino)
 {
+	(void)ino;
 	close(fd);
 	return -ENOTSUP;
 }

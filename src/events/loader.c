@@ -531,7 +531,7 @@ bool events_loader_rst_has_reason(const struct events_loader *l)
 uint64_t events_loader_map_bytes(const struct events_loader *l)
 {
 	const struct bpf_map *maps[] = {l->skel->maps.counts, l->skel->maps.sources,
-					l->skel->maps.live};
+					l->skel->maps.live, l->skel->maps.seeded};
 	uint64_t total = 0;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -566,7 +566,16 @@ void events_loader_live_forget(struct events_loader *l, uint64_t ino)
 {
 	__u32 key = (__u32)ino;
 
+	bpf_map_delete_elem(bpf_map__fd(l->skel->maps.seeded), &key);
 	bpf_map_delete_elem(bpf_map__fd(l->skel->maps.live), &key);
+}
+
+int events_loader_live_seeded(struct events_loader *l, uint64_t ino)
+{
+	__u32 key = (__u32)ino;
+	__u8 one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.seeded), &key, &one, BPF_ANY) == 0 ? 0 : -errno;
 }
 
 uint64_t events_loader_live_lost(const struct events_loader *l)

@@ -264,7 +264,7 @@ static void seed(struct netns_entry *n)
 {
 	if (n->h.seed_fd < 0)
 		return;
-	if (events_live_seed(n->h.seed_fd) == 0)
+	if (events_live_seed(n->h.seed_fd, n->ino) == 0)
 		D(n)->live_seeded = true;
 	n->h.seed_fd = -1;
 }

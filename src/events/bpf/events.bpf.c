@@ -76,6 +76,15 @@ struct {
 	__type(value, struct ev_live);
 } live SEC(".maps");
 
+/* Namespaces whose seed walk has ended (user space adds them): their
+ * sockets without storage were made since, and are counted by delta. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EV_LIVE_NS_MAX);
+	__type(key, __u32);
+	__type(value, __u8);
+} seeded SEC(".maps");
+
 /* A new namespace's counts; sockets left uncounted (no storage or no room
  * for their namespace): user space stops trusting the live counts. */
 struct ev_live live_zero;
@@ -232,13 +241,49 @@ static __always_inline void live_add(struct ev_live *e, int fam, __u32 state, __
 	__sync_fetch_and_add(&e->n[fam & 1][state & (EV_LIVE_STATES - 1)], d);
 }
 
-/* Moves socket sk from the state it is counted under to newstate. The
- * first of the seed walk and this program to see a socket counts it (the
- * walk skips sockets that have storage; a socket's first event counts only
- * its new state): sockets are locked for both, so each is counted once.
- * Idempotent (a socket already counted under newstate is left alone), so
- * two programs may both apply one event (see on_state_live). */
-static __always_inline void live_move(struct sock *sk, int newstate)
+/* A change of a socket made after its namespace's seed walk (live_move()).
+ * A child's first change (LISTEN to SYN_RECV: it starts as a copy of its
+ * listener) takes nothing from the listener. */
+static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstate, int newstate)
+{
+	bool add = live_counted(newstate);
+	bool take = live_counted(oldstate) &&
+		    !(oldstate == TCP_LISTEN_ && newstate == TCP_SYN_RECV_);
+	struct ev_live *e;
+	int fam;
+
+	if (!add && !take)
+		return;
+	e = live_of(netns, add);
+	if (e == NULL) {
+		if (add)
+			__sync_fetch_and_add(&live_lost, 1);
+		return;
+	}
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6_;
+	if (take)
+		live_add(e, fam, (__u32)oldstate, -1);
+	if (add)
+		live_add(e, fam, (__u32)newstate, 1);
+	__sync_fetch_and_add(&e->seq, 1);
+}
+
+/* A state change of socket sk, in one of two ways:
+ *  - by storage, for the sockets of a namespace whose seed walk has not
+ *    ended, and for those that have storage: the state a socket is counted
+ *    under is kept with it, and a change moves it to the new one. The first
+ *    of the seed walk and the events to see a socket counts it (the walk
+ *    skips sockets that have storage; a socket's first event counts only
+ *    its new state): sockets are locked for both, so each is counted once.
+ *    Idempotent, so two programs may both apply one change (on_state_live);
+ *  - by delta, for sockets made after their namespace's seed walk ended
+ *    (no storage, the namespace in `seeded`): every such socket was counted
+ *    from its first change, so the change's old state is what it is counted
+ *    under. Nothing is stored (creating a socket's storage is most of the
+ *    cost); only the first program applies it (primary).
+ * What the kernel does not report (a run it skipped, a socket it closes
+ * without the tracepoint) the netns collector's census reconciles. */
+static __always_inline void live_move(struct sock *sk, int oldstate, int newstate, bool primary)
 {
 	__u32 netns = sk_netns(sk), *st, prev, target;
 	bool add = live_counted(newstate);
@@ -248,7 +293,14 @@ static __always_inline void live_move(struct sock *sk, int newstate)
 	if (netns == own_netns)
 		return;
 	target = add ? (__u32)newstate : 0;
-	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	st = bpf_sk_storage_get(&sk_state, sk, 0, 0);
+	if (st == NULL && bpf_map_lookup_elem(&seeded, &netns) != NULL) {
+		if (primary)
+			live_delta(sk, netns, oldstate, newstate);
+		return;
+	}
+	if (st == NULL)
+		st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (st != NULL && *st == target)
 		return;
 	e = live_of(netns, add);
@@ -274,7 +326,7 @@ int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP_)
 		return 0;
 	if (live_on)
-		live_move(sk, newstate);
+		live_move(sk, oldstate, newstate, true);
 	if (newstate == TCP_ESTABLISHED_ &&
 	    (oldstate == TCP_SYN_SENT_ || oldstate == TCP_SYN_RECV_)) {
 		enum ev_dir dir = oldstate == TCP_SYN_RECV_ ? EV_DIR_INBOUND : EV_DIR_OUTBOUND;
@@ -297,7 +349,7 @@ int BPF_PROG(on_state_live, struct sock *sk, int oldstate, int newstate)
 {
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP_)
 		return 0;
-	live_move(sk, newstate);
+	live_move(sk, oldstate, newstate, false);
 	return 0;
 }
 
@@ -511,7 +563,8 @@ int live_seed(struct bpf_iter__tcp *ctx)
 	if (!live_counted(state) || bpf_sk_storage_get(&sk_state, sk, 0, 0) != NULL)
 		return 0;
 	netns = sk_netns(sk);
-	if (netns == own_netns)
+	/* A namespace walked before counts its newer sockets by delta. */
+	if (netns == own_netns || bpf_map_lookup_elem(&seeded, &netns) != NULL)
 		return 0;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	e = live_of(netns, true);
