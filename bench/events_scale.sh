@@ -18,6 +18,9 @@
 #     connections opened, closed-port SYNs, resets, connect failures);
 #  4. the exporter's peak RSS (VmHWM) and kernel memory against a bare one
 #     (no collector, measured first).
+# With EVENTS_SCALE_NE_NETNS=1 the exporter runs in a network namespace of
+# its own, so every socket made here is another namespace's to it and the
+# live TCP states keep storage for each (docs/events.md#live-states).
 # Usage (as root): bench/events_scale.sh BUILD_DIR [SIZES [PODS]]
 #   defaults: SIZES="10000 1000000", PODS=100 (a few minutes; ~3 GB of
 #   kernel memory at 1M sockets)
@@ -38,6 +41,13 @@ bench_need_events "$BUILD"
 PORT=19401
 URL="http://127.0.0.1:$PORT/metrics"
 NE_PID=""
+NEX="" # how the exporter and its scrapes are run
+if [ "${EVENTS_SCALE_NE_NETNS:-0}" = 1 ]; then
+	mkdir -p /run/netns
+	ip netns add evs-ne
+	NEX="nsenter --net=/run/netns/evs-ne"
+	$NEX ip link set lo up
+fi
 
 # The exporter's memory cgroup, and its kernel memory in KiB.
 if [ -f /sys/fs/cgroup/memory/memory.kmem.usage_in_bytes ]; then
@@ -62,10 +72,10 @@ trap scale_cleanup EXIT
 start_ne() {
 	(
 		[ -z "$CG" ] || echo "$BASHPID" >"$CG/cgroup.procs"
-		exec "$NE" --web.listen-address="127.0.0.1:$PORT" --collector.disable-defaults "$@"
+		exec $NEX "$NE" --web.listen-address="127.0.0.1:$PORT" --collector.disable-defaults "$@"
 	) >"$TMP/ne.log" 2>&1 &
 	NE_PID=$!
-	for _ in $(seq 200); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && return 0; sleep 0.05; done
+	for _ in $(seq 200); do $NEX curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && return 0; sleep 0.05; done
 	cat "$TMP/ne.log" >&2
 	exit 1
 }
@@ -76,7 +86,7 @@ scrapes() { # LABEL
 	local m="$TMP/m"
 	: >"$TMP/d"
 	for _ in $(seq 20); do
-		curl -sf "$URL" >"$m"
+		$NEX curl -sf "$URL" >"$m"
 		awk '/^netstat_exporter_collector_duration_seconds\{collector="events"\}/ { print $2 * 1000 }' "$m" >>"$TMP/d"
 	done
 	printf '   %-30s %7.3f ms (max %7.3f) %6d %7d %9d %9d\n' \
@@ -88,7 +98,7 @@ sockets() { ss -Htan | wc -l; }
 
 # The bare exporter first (what the collector adds is measured against it).
 start_ne
-for _ in $(seq 20); do curl -sf -o /dev/null "$URL"; done
+for _ in $(seq 20); do $NEX curl -sf -o /dev/null "$URL"; done
 bare=$(kib VmHWM)
 bkm=$(kmem)
 stop_ne

@@ -10,7 +10,6 @@
  * Requests are assumed to arrive in one segment (wrk's GET does); a read
  * that ends without a blank line is answered anyway. Prints "ready" once
  * every thread listens; runs until killed. */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

@@ -32,12 +32,14 @@
 #   bash bench/netns_bench.sh BUILD age BASE [SECONDS] [PERIOD] [BIG] [SMALL]
 #     one namespace of BIG sockets (default 300000) and SMALL (20) namespaces
 #     of 50 sockets on the shared table, default netns flags, only the netns
-#     collector, a scrape every PERIOD s (15) for SECONDS (300); then the same
+#     collector, a scrape every PERIOD s (15) for SECONDS (300) (the "after"
+#     runs add AGE_AFTER_FLAGS, e.g. "--collector.events": live states); then the same
 #     with the SMALL made after tcp_child_ehash_entries=4096 (own tables).
 #     Per build: the small namespaces' census age over all their samples
 #     (median, p90, max; a namespace never censused counts the time since the
 #     exporter started), the share of samples whose state series were served
-#     and of those with a census made in that scrape, and the exporter's CPU
+#     (all, and in the run's second half) and of those with a census made in
+#     that scrape, and the exporter's CPU
 #     and wall time per scrape (median, max).
 #   bash bench/netns_bench.sh BUILD outside BASE [RUNS] [SOCKETS]
 #     the exporter in a private network namespace (not the init one) of
@@ -238,14 +240,14 @@ pct() { # P: the P-th percentile of stdin
 }
 
 # One build's run over the current namespaces: SMALLPIDS' namespaces sampled.
-age_run() { # EXPORTER LABEL
+age_run() { # EXPORTER LABEL [FLAGS...]
 	local bin=$1 label=$2 t0 next now c0 c1 w inos=() samples="$TMP/age.samples" cpu="$TMP/age.cpu" wall="$TMP/age.wall"
 	for p in "${SMALLPIDS[@]}"; do inos+=("$(readlink "/proc/$p/ns/net" | tr -dc 0-9)"); done
 	: >"$samples"; : >"$cpu"; : >"$wall"
 	NE_OVERRIDE=$bin
 	NE=$bin
 	"$NE" --web.listen-address=127.0.0.1:19110 --collector.disable-defaults --collector.netns \
-		--collector.netns.max-namespaces=100000 >"$TMP/ne.log" 2>&1 &
+		--collector.netns.max-namespaces=100000 "${@:3}" >"$TMP/ne.log" 2>&1 &
 	NE_PID=$!
 	for _ in $(seq 100); do curl -sf -o /dev/null http://127.0.0.1:19110/healthz && break; sleep 0.05; done
 	t0=$(date +%s.%N)
@@ -269,9 +271,10 @@ age_run() { # EXPORTER LABEL
 	done
 	ne_stop
 	awk '{ print ($1 == "none" ? $3 : $1) }' "$samples" >"$TMP/age.eff"
-	printf '%-16s %6d %7.1f %7.1f %7.1f %7.1f%% %7.1f%% %7.1f %7.1f %7.1f %7.1f\n' "$label" \
+	printf '%-16s %6d %7.1f %7.1f %7.1f %7.1f%% %7.1f%% %7.1f%% %7.1f %7.1f %7.1f %7.1f\n' "$label" \
 		"$(wc -l <"$wall")" "$(median <"$TMP/age.eff")" "$(pct 90 <"$TMP/age.eff")" "$(maxof <"$TMP/age.eff")" \
 		"$(awk '{ s += $2 } END { print 100 * s / NR }' "$samples")" \
+		"$(awk -v d="$AGE_SECONDS" '$3 > d / 2 { s += $2; n++ } END { print n ? 100 * s / n : 0 }' "$samples")" \
 		"$(awk '$1 == "0" { s++ } END { print 100 * s / NR }' "$samples")" \
 		"$(median <"$cpu")" "$(maxof <"$cpu")" "$(median <"$wall")" "$(maxof <"$wall")"
 }
@@ -284,16 +287,16 @@ age_mode() {
 	SMALLPIDS=()
 	for i in $(seq "$small"); do new_ns 25 "s$i"; SMALLPIDS+=("${NSPIDS[-1]}"); done
 	echo "census age: 1 namespace of $big sockets + $small of 50, scrapes every ${AGE_PERIOD}s for ${AGE_SECONDS}s, default netns flags"
-	printf '%-16s %6s %7s %7s %7s %8s %8s %7s %7s %7s %7s\n' run scrapes age_med age_p90 age_max served made_now cpu_med cpu_max wall_med wall_max
+	printf '%-16s %6s %7s %7s %7s %8s %8s %8s %7s %7s %7s %7s\n' run scrapes age_med age_p90 age_max served served_2h made_now cpu_med cpu_max wall_med wall_max
 	age_run "$base/netstat_exporter" "shared, before"
-	age_run "$BUILD/netstat_exporter" "shared, after"
+	age_run "$BUILD/netstat_exporter" "shared, after" ${AGE_AFTER_FLAGS:-}
 	for p in "${SMALLPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	SMALLPIDS=()
 	sysctl -qw net.ipv4.tcp_child_ehash_entries=4096
 	for i in $(seq "$small"); do new_ns 25 "o$i"; SMALLPIDS+=("${NSPIDS[-1]}"); done
 	sysctl -qw net.ipv4.tcp_child_ehash_entries=0
 	age_run "$base/netstat_exporter" "own 4096, before"
-	age_run "$BUILD/netstat_exporter" "own 4096, after"
+	age_run "$BUILD/netstat_exporter" "own 4096, after" ${AGE_AFTER_FLAGS:-}
 }
 
 # Default collectors with and without netns, alternating, in the same run.

@@ -30,6 +30,7 @@ enum ev_prog {
 	EV_PROG_SYNACK,      /* tp_btf/tcp_retransmit_synack */
 	EV_PROG_DROP,        /* tp_btf/kfree_skb */
 	EV_PROG_SYN,         /* cgroup_skb/ingress */
+	EV_PROG_SEED,        /* iter/tcp: the live states' seed walk */
 	EV_PROG_COUNT
 };
 
@@ -57,7 +58,20 @@ struct ev_src_key {
 	__u8 addr[16]; /* network order; IPv4 in the first 4 bytes */
 };
 
+/* Live TCP states per network namespace (docs/events.md, "Live states"):
+ * full sockets per (family, kernel state), kept from inet_sock_set_state
+ * with per-socket storage and seeded by an iter/tcp walk. Only ESTABLISHED
+ * .. CLOSING and LISTEN are counted (SYN_RECV, TIME_WAIT and CLOSE are not:
+ * request and timewait sockets have no state events). seq moves with every
+ * change, so a reader can tell whether the counts moved while it looked. */
+#define EV_LIVE_STATES 16 /* kernel TCP states 0..11; a power of two, so a mask bounds the index */
+struct ev_live {
+	__s64 n[2][EV_LIVE_STATES]; /* [ipv4, ipv6][state] */
+	__u64 seq;
+};
+
 #define EV_COUNTS_MAX 16384
+#define EV_LIVE_NS_MAX 4096
 #define EV_SOURCES_MAX 4096
 
 #endif

@@ -35,6 +35,7 @@ extern const char *const events_prog_names[EV_PROG_COUNT];
 struct events_options {
 	bool scan_sources;       /* count the sources of closed-port SYNs */
 	const char *cgroup_path; /* cgroup v2 root for the SYN program; NULL: find it */
+	bool live_states;        /* keep other namespaces' TCP states live (events/live.h) */
 };
 
 struct events_loader;
@@ -72,6 +73,19 @@ const struct events_reasons *events_loader_rst_reasons(const struct events_loade
 const struct events_reasons *events_loader_drop_reasons(const struct events_loader *l);
 /* Whether the reset tracepoint carries a reason on this kernel. */
 bool events_loader_rst_has_reason(const struct events_loader *l);
+
+/* Live states (events/live.h): whether they are kept (the state program
+ * and the seed iterator are attached); a seed walk of the calling thread's
+ * namespace (an fd, or -errno); a namespace's counts (zero when none; 0 or
+ * -errno); dropping them; its walk's end; sockets left uncounted since
+ * load. */
+bool events_loader_live_on(const struct events_loader *l);
+int events_loader_live_iter(struct events_loader *l);
+int events_loader_live_read(struct events_loader *l, uint64_t ino, struct ev_live *out);
+void events_loader_live_forget(struct events_loader *l, uint64_t ino);
+/* Namespace ino's seed walk ended: its sockets without storage are newer. */
+int events_loader_live_seeded(struct events_loader *l, uint64_t ino);
+uint64_t events_loader_live_lost(const struct events_loader *l);
 
 /* Bytes of kernel memory the maps may take at most (their max_entries
  * times key and value size). */

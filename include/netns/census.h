@@ -10,9 +10,11 @@
 #ifndef NETSTAT_NETNS_CENSUS_H
 #define NETSTAT_NETNS_CENSUS_H
 
+#include <linux/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events/abi.h"
 #include "sockdiag/reply.h"
 #include "util/bitset.h"
 
@@ -35,6 +37,7 @@ struct netns_listeners {
 /* The full census of a namespace. */
 struct netns_census {
 	uint64_t tcp[2][DIAG_TCP_STATE_COUNT]; /* [ipv4, ipv6][state]; LISTEN from the listeners */
+	uint64_t tw_fin_wait2[2];              /* of tcp[][FIN_WAIT2], timewait sockets (orphans the kernel keeps) */
 	uint64_t udp[2][2];                    /* [family][unconnected, connected] */
 	uint32_t eph_max;                      /* most outbound sockets sharing one tuple */
 	uint64_t untracked;                    /* outbound sockets the tuple table had no room for */
@@ -66,5 +69,15 @@ void netns_census_begin(struct netns_census *c, struct netns_scratch *sc,
 			const struct netns_listeners *l);
 /* One socket of the namespace's non-listening TCP or UDP dumps. 0 or -ENOMEM. */
 int netns_census_add(struct netns_census *c, struct netns_scratch *sc, const struct diag_sock *s);
+
+/* Live counts (events/live.h) against a census that saw them hold still,
+ * over the states live counts keep (ESTABLISHED, SYN_SENT, FIN_WAIT1,
+ * FIN_WAIT2 of full sockets, CLOSE_WAIT, LAST_ACK, CLOSING, LISTEN) and both
+ * families. What is served is the kernel's counts plus offset: returns the
+ * sockets that and the census disagree on, and sets offset so that they
+ * agree from now on (the kernel closes some sockets without a state event:
+ * docs/events.md, "Live states"). Pure. */
+uint64_t netns_live_reconcile(const struct netns_census *c, const struct ev_live *kernel,
+			      int64_t offset[2][EV_LIVE_STATES]);
 
 #endif

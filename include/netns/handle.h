@@ -2,7 +2,8 @@
  *
  * A netlink socket stays bound to the namespace it was created in, and so does
  * an open sysctl file. So each namespace gets, once, a sock_diag socket and
- * an fd of its ip_local_port_range, created inside it by a short-lived thread
+ * an fd of its ip_local_port_range (and, with the events layer's live
+ * states on, the iterator of its seed walk, events/live.h), created inside it by a short-lived thread
  * that setns()es into it (never a scrape thread: its namespace must not
  * change under the code that shares it), and the scrape uses them from any
  * thread afterwards: no setns per scrape in steady state. The same thread
@@ -27,6 +28,7 @@ struct netns_handle {
 	struct diag_nl nl;  /* adopted socket; no buffer of its own (lend one per dump) */
 	int range_fd;       /* ip_local_port_range opened inside, or -1 */
 	int ehash;          /* tcp_ehash_entries: > 0 own table, < 0 shared, 0 unknown */
+	int seed_fd;        /* the events layer's seed walk of the namespace (events/live.h), to run once; -1: none */
 	int err;            /* 0, or why the handle could not be opened (negative errno) */
 };
 

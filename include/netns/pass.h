@@ -11,6 +11,10 @@
  *      namespaces netns/schedule picks. A family whose sockstat counts say
  *      it has no such sockets is not dumped (with a shared hash table each
  *      TCP dump walks every socket of the node).
+ * With the events layer's live states on (events/live.h), a namespace's
+ * first census slot also runs its seed walk, every pass reads its live
+ * counts, and each census is compared with them (netns_live_drift()) when
+ * they did not move from before the listeners' dump to after the census.
  * Every socket dumped also goes to on_sock() with its namespace's inode. A
  * dump the kernel flags inconsistent (NLM_F_DUMP_INTR) makes the whole pass
  * run once more, after begin() again, with the same censuses, so whoever
@@ -18,11 +22,13 @@
 #ifndef NETSTAT_NETNS_PASS_H
 #define NETSTAT_NETNS_PASS_H
 
+#include <linux/types.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events/abi.h"
 #include "netns/census.h"
 #include "netns/schedule.h"
 #include "netns/table.h"
@@ -61,7 +67,15 @@ struct netns_data {
 	unsigned range_lo, range_hi;        /* hi < lo: unknown */
 	double eph_ratio; bool has_eph;     /* the collector's */
 	uint64_t rank;                      /* the collector's */
+	uint64_t served[2][DIAG_TCP_STATE_COUNT]; /* the collector's: its TCP state series */
+	uint32_t served_mask;               /* the collector's: the states served (bit per state) */
+	bool served_live;                   /* the collector's: of them, the full sockets' are live */
 	bool censused;                      /* a census was made in this scrape's first pass */
+	/* Live states (events/live.h), once the namespace's seed walk ran: */
+	bool live_seeded;
+	struct ev_live live; bool has_live; /* the kernel's, read this scrape before the listeners */
+	int64_t live_offset[2][EV_LIVE_STATES]; /* served: live + offset (netns_live_reconcile()) */
+	uint64_t drift; bool has_drift;     /* at the last census the counts held still for */
 };
 
 void netns_data_init(void *data);

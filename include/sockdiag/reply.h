@@ -31,6 +31,10 @@ enum diag_kstate {
 };
 
 /* The eleven TCP states we report, in exposition order. */
+/* idiag_timer of a timewait socket (TIME_WAIT, or an orphaned FIN_WAIT2 the
+ * kernel keeps as one); full sockets have 0, 1, 2 or 4. */
+#define DIAG_TIMER_TIME_WAIT 3
+
 enum diag_tcp_state {
 	DIAG_TCP_ESTABLISHED = 0,
 	DIAG_TCP_SYN_SENT,
@@ -98,6 +102,7 @@ struct diag_sock {
 	uint32_t wqueue;     /* LISTEN: configured backlog; else bytes */
 	uint32_t have;       /* DIAG_HAVE_* bits: which of the attribute fields below are set */
 	uint32_t drops;      /* SK_MEMINFO_DROPS: packets dropped before the socket queued them */
+	uint8_t timer;       /* idiag_timer: DIAG_TIMER_TIME_WAIT for a timewait socket */
 	struct diag_tcp_info info;
 };
 

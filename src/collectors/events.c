@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "cli/flags.h"
+#include "events/live.h"
 #include "events/reasons.h"
 #include "events/series.h"
 #include "geoip/geoip.h"
@@ -33,6 +34,7 @@ enum flag {
 	FLAG_TOP_PORTS,
 	FLAG_SCAN_SOURCES,
 	FLAG_CGROUP,
+	FLAG_LIVE_STATES,
 	FLAG_FORGET_AFTER,
 	FLAG_COUNT
 };
@@ -46,6 +48,8 @@ static const struct collector_flag flags[FLAG_COUNT + 1] = {
 	 "Sources of closed-port SYNs listed in netstat_tcp_scan_sources per scrape; 0 disables it.", false},
 	[FLAG_CGROUP] = {"collector.events.cgroup", "PATH", NULL,
 	 "cgroup v2 root the SYN counter attaches to (default: /sys/fs/cgroup/unified if cgroup2, else /sys/fs/cgroup).", false},
+	[FLAG_LIVE_STATES] = {"collector.events.live-states", NULL, "true",
+	 "Keep other network namespaces' TCP states live (netstat_netns_tcp_sockets current every scrape; about 300 bytes of kernel memory per TCP socket in them, docs/events.md).", false},
 	[FLAG_FORGET_AFTER] = {"collector.events.forget-after", "DURATION", "1m",
 	 "Drop the series of a network namespace the netns collector no longer sees, once it has been gone and silent this long (and two scrapes).", false},
 	[FLAG_COUNT] = {NULL, NULL, NULL, NULL, false},
@@ -90,7 +94,7 @@ static const struct expo_desc fams[FAM_COUNT] = {
 	[FAM_PROGRAM_EVENTS] = {"netstat_events_program_events", EXPO_COUNTER,
 		"Events counted by each BPF program of the events collector."},
 	[FAM_LOST] = {"netstat_events_lost", EXPO_COUNTER,
-		"Events not counted: a full kernel map (by program), or a full series table (program=\"exporter\")."},
+		"Events not counted: a full kernel map or a run the kernel skipped (by program), or a full series table (program=\"exporter\")."},
 	[FAM_MAP_ENTRIES] = {"netstat_events_map_entries", EXPO_GAUGE,
 		"Entries in the events collector's kernel maps at the last read."},
 	[FAM_ATTACHED] = {"netstat_events_program_attached", EXPO_GAUGE,
@@ -126,6 +130,7 @@ static void events_fini(void *state)
 	if (st == NULL)
 		return;
 #ifdef NETSTAT_HAVE_EVENTS
+	events_live_publish(NULL);
 	events_loader_free(st->l);
 	free(st->counts);
 	free(st->src);
@@ -209,7 +214,8 @@ static int events_init(void **state, const struct config *cfg, struct strbuf *er
 	}
 #ifdef NETSTAT_HAVE_EVENTS
 	{
-		struct events_options o = {st->scan_k > 0, collector_flag_value(cfg, &flags[FLAG_CGROUP])};
+		struct events_options o = {st->scan_k > 0, collector_flag_value(cfg, &flags[FLAG_CGROUP]),
+					   collector_flag_bool(cfg, &flags[FLAG_LIVE_STATES])};
 		struct strbuf why, lacks;
 		enum events_fail f;
 
@@ -223,9 +229,11 @@ static int events_init(void **state, const struct config *cfg, struct strbuf *er
 			log_msg(LOG_WARN, "events collector off: %s", why.buf ? why.buf : "unknown");
 			rc = 0;
 		} else if (lacks.len) {
+			events_live_publish(st->l);
 			log_msg(LOG_INFO, "events collector on, without what this kernel or process lacks: %s",
 				lacks.buf);
 		} else {
+			events_live_publish(st->l);
 			log_msg(LOG_INFO, "events collector on");
 		}
 done:

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events/live.h"
 #include "log.h"
 #include "netns/census.h"
 #include "netns/pass.h"
@@ -284,9 +285,54 @@ static bool fresh(const struct netns_state *s, const struct netns_data *d, doubl
 	return d->has_census && netns_census_fresh(d->census_time, now, s->pass.sched.interval);
 }
 
+/* The states live counts keep (events/live.h): the full sockets' states. */
+static bool live_kept(int st)
+{
+	return st != DIAG_TCP_SYN_RECV && st != DIAG_TCP_TIME_WAIT && st != DIAG_TCP_CLOSE;
+}
+
+/* The live count of (family, kernel state): the kernel's, reconciled with
+ * the last census that saw it hold still. */
+static uint64_t live_value(const struct netns_data *d, int f, int k)
+{
+	int64_t v = d->live.n[f][k] + d->live_offset[f][k];
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+/* What d's TCP state series say this scrape: with live counts, the states
+ * they keep, current; the others (syn_recv, time_wait) from a fresh census;
+ * listen from this scrape's listeners; nothing from a stale census. */
+static void serve(struct netns_data *d, bool census_fresh)
+{
+	bool live = d->has_live && events_live_trusted();
+
+	d->served_mask = 0;
+	d->served_live = live;
+	for (int f = 0; f < 2; f++)
+		for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++) {
+			bool kept = live && live_kept(st);
+
+			if (st == DIAG_TCP_LISTEN && d->has_lis)
+				d->served[f][st] = d->lis.tcp[f];
+			else if (kept)
+				d->served[f][st] = live_value(d, f, st + 1);
+			else if (census_fresh)
+				d->served[f][st] = d->census.tcp[f][st];
+			else
+				continue;
+			d->served_mask |= 1u << st;
+		}
+}
+
 /* Adds src into the netns="other" sum (its census only when fresh). */
 static int add_other(struct netns_data *o, const struct netns_data *d, bool census)
 {
+	for (int f = 0; f < 2; f++)
+		for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++)
+			if (d->served_mask & (1u << st))
+				o->served[f][st] += d->served[f][st];
+	o->served_mask |= d->served_mask;
 	if (d->has_lis) {
 		if (netns_listeners_merge(&o->lis, &d->lis) < 0)
 			return -ENOMEM;
@@ -331,6 +377,8 @@ enum fam {
 	F_SS_TCP_INUSE,
 	F_SS_TCP_TW,
 	F_SS_UDP_INUSE,
+	F_DRIFT,
+	F_LIVE,
 	F_COUNT
 };
 
@@ -339,8 +387,9 @@ static const struct expo_desc fams[F_COUNT] = {
 	[F_INFO] = {"netstat_netns", EXPO_INFO,
 		"Identity of a network namespace: Kubernetes pod, container, systemd unit, comm of its oldest process."},
 	[F_TCP] = {"netstat_netns_tcp_sockets", EXPO_GAUGE,
-		"TCP sockets of a network namespace by address family and state (as of its last full census, "
-		"see netstat_netns_census_age_seconds; listen is current)."},
+		"TCP sockets of a network namespace by address family and state: current where the events "
+		"collector keeps them live (netstat_netns_live_states), but syn_recv and time_wait, which are as of "
+		"the last full census (netstat_netns_census_age_seconds), as every state is elsewhere; listen is current."},
 	[F_UDP] = {"netstat_netns_udp_sockets", EXPO_GAUGE,
 		"UDP sockets of a network namespace by address family; connected ones have a remote port."},
 	[F_QUEUE] = {"netstat_netns_tcp_listen_queue_length", EXPO_GAUGE,
@@ -365,6 +414,12 @@ static const struct expo_desc fams[F_COUNT] = {
 		"TCP sockets in TIME_WAIT in a network namespace (sockstat)."},
 	[F_SS_UDP_INUSE] = {"netstat_netns_sockstat_udp_inuse", EXPO_GAUGE,
 		"UDP sockets in use in a network namespace, by address family (sockstat)."},
+	[F_DRIFT] = {"netstat_events_state_drift_sockets", EXPO_GAUGE,
+		"Sockets a network namespace's live TCP state counts (events collector) and its last full census "
+		"that saw them hold still disagree on; 0 when the live counts are exact."},
+	[F_LIVE] = {"netstat_netns_live_states", EXPO_GAUGE,
+		"1 when a network namespace's TCP state series but syn_recv and time_wait are kept live by the "
+		"events collector (current every scrape, whatever the census's age)."},
 };
 
 static const char *const family_names[2] = {"ipv4", "ipv6"};
@@ -430,27 +485,24 @@ static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struc
 							    {"pod", n->id.pod}, {"pod_uid", n->id.pod_uid},
 							    {"container", n->id.container}, {"unit", n->id.unit},
 							    {"comm", n->id.comm}));
-	if (cur) {
-		for (int f = 0; f < 2; f++)
-			for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++) {
-				uint64_t v = st == DIAG_TCP_LISTEN && d->has_lis ? d->lis.tcp[f] : d->census.tcp[f][st];
-				expo_add_u64(c->f[F_TCP], v, L.l,
+	for (int f = 0; f < 2; f++)
+		for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++)
+			if (d->served_mask & (1u << st))
+				expo_add_u64(c->f[F_TCP], d->served[f][st], L.l,
 					     with(&L, EXPO_LABELS({"family", family_names[f]},
 								  {"state", diag_tcp_state_name(st)})));
-			}
+	if (cur) {
 		for (int f = 0; f < 2; f++) {
 			expo_add_u64(c->f[F_UDP], d->census.udp[f][1], L.l,
 				     with(&L, EXPO_LABELS({"family", family_names[f]}, {"state", "connected"})));
 			expo_add_u64(c->f[F_UDP], d->census.udp[f][0], L.l,
 				     with(&L, EXPO_LABELS({"family", family_names[f]}, {"state", "unconnected"})));
 		}
-	} else if (d->has_lis) {
-		/* No current census: the listeners, dumped this scrape, only. */
-		for (int f = 0; f < 2; f++)
-			expo_add_u64(c->f[F_TCP], d->lis.tcp[f], L.l,
-				     with(&L, EXPO_LABELS({"family", family_names[f]},
-							  {"state", diag_tcp_state_name(DIAG_TCP_LISTEN)})));
 	}
+	if (n != NULL && d->served_live)
+		expo_add_u64(c->f[F_LIVE], 1, L.l, 4);
+	if (n != NULL && d->has_drift)
+		expo_add_u64(c->f[F_DRIFT], d->drift, EXPO_LABELS({"netns", n->label}));
 	if (n != NULL && d->has_census)
 		expo_add_f64(c->f[F_AGE], d->census_time >= c->now ? 0 : c->now - d->census_time, L.l, 4);
 	if (d->has_lis)
@@ -502,6 +554,7 @@ static int emit(struct netns_state *s, struct expo *e)
 		if (!netns_table_still_there(&s->table, s->procfs_fd, ns))
 			continue; /* vanished during this scrape */
 		eph_ratio(D(ns), fresh(s, D(ns), c.now));
+		serve(D(ns), fresh(s, D(ns), c.now));
 		D(ns)->rank = sockets_of(D(ns));
 		order[n++] = ns;
 	}
@@ -581,7 +634,8 @@ static int netns_collect(void *state, const struct collect_ctx *ctx, struct expo
 /* Every name under netstat_netns (the counters' names are made at start). */
 static bool netns_owns(const char *family)
 {
-	return strcmp(family, fams[F_INFO].name) == 0 || strncmp(family, "netstat_netns_", 14) == 0;
+	return strcmp(family, fams[F_INFO].name) == 0 || strcmp(family, fams[F_DRIFT].name) == 0 ||
+	       strncmp(family, "netstat_netns_", 14) == 0;
 }
 
 static const struct collector_provider netns_provider = {

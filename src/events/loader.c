@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ const char *const events_prog_names[EV_PROG_COUNT] = {
 	[EV_PROG_SYNACK] = "tcp_retransmit_synack",
 	[EV_PROG_DROP] = "kfree_skb",
 	[EV_PROG_SYN] = "cgroup_skb_ingress",
+	[EV_PROG_SEED] = "iter_tcp",
 };
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
@@ -44,6 +46,7 @@ struct events_loader {
 	struct events_bpf *skel;
 	struct bpf_program *prog[EV_PROG_COUNT]; /* the one loaded per program slot */
 	struct bpf_link *link[EV_PROG_COUNT];
+	struct bpf_link *live_link;              /* on_state_live, beside on_state */
 	bool rst_reason;
 	struct events_reasons rst, drop;
 	/* Batch read buffers, EV_COUNTS_MAX entries (the larger map). */
@@ -129,6 +132,14 @@ static const char *cgroup_root(void)
 	return NULL;
 }
 
+/* The exporter's own network namespace (no live states there). */
+static __u32 own_netns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? (__u32)st.st_ino : 0;
+}
+
 static void lack(struct strbuf *lacks, const char *what)
 {
 	sb_printf(lacks, "%s%s", lacks->len ? "; " : "", what);
@@ -140,12 +151,31 @@ void events_loader_free(struct events_loader *l)
 		return;
 	for (int p = 0; p < EV_PROG_COUNT; p++)
 		bpf_link__destroy(l->link[p]);
+	bpf_link__destroy(l->live_link);
 	events_bpf__destroy(l->skel);
 	events_reasons_fini(&l->rst);
 	events_reasons_fini(&l->drop);
 	free(l->keys);
 	free(l->values);
 	free(l);
+}
+
+/* The live states' programs (docs/events.md, "Live states"), both or
+ * neither: the second state program and the seed iterator. 0, or -1 with
+ * errno. */
+static int attach_live(struct events_loader *l)
+{
+	int err;
+
+	if ((l->live_link = bpf_program__attach(l->skel->progs.on_state_live)) == NULL)
+		return -1;
+	if ((l->link[EV_PROG_SEED] = bpf_program__attach_iter(l->prog[EV_PROG_SEED], NULL)) != NULL)
+		return 0;
+	err = errno;
+	bpf_link__destroy(l->live_link);
+	l->live_link = NULL;
+	errno = err;
+	return -1;
 }
 
 int events_loader_open(const struct events_options *o, struct events_loader **out,
@@ -223,9 +253,17 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 						: l->skel->progs.on_rst_sent, false);
 	if (!l->rst_reason)
 		lack(lacks, "tcp_send_reset has no reason (reason=\"unknown\")");
-	/* Every program but the cgroup one is named after its tracepoint. */
+	l->prog[EV_PROG_SEED] = l->skel->progs.live_seed;
+	if (!o->live_states || tp_args(btf, events_prog_names[EV_PROG_STATE]) < 0) {
+		bpf_program__set_autoload(l->skel->progs.on_state_live, false);
+		bpf_program__set_autoload(l->skel->progs.live_seed, false);
+		l->prog[EV_PROG_SEED] = NULL;
+	}
+
+	/* Every program but the cgroup and iterator ones is named after its
+	 * tracepoint. */
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
-		if (p == EV_PROG_SYN || tp_args(btf, events_prog_names[p]) >= 0)
+		if (p == EV_PROG_SYN || p == EV_PROG_SEED || tp_args(btf, events_prog_names[p]) >= 0)
 			continue;
 		bpf_program__set_autoload(l->prog[p], false);
 		l->prog[p] = NULL;
@@ -266,6 +304,8 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	l->skel->rodata->drop_reason_no_socket = no_socket >= 0 ? (__u32)no_socket : ~0u;
 	l->skel->rodata->drop_reason_listen_overflow = overflow >= 0 ? (__u32)overflow : ~0u;
 	l->skel->rodata->scan_sources_on = o->scan_sources;
+	l->skel->rodata->own_netns = own_netns();
+	l->skel->rodata->live_on = l->prog[EV_PROG_SEED] != NULL;
 	rc = events_bpf__load(l->skel);
 	if (rc) {
 		*why = rc == -EPERM ? EVENTS_FAIL_NO_PRIVILEGES : EVENTS_FAIL_LOAD;
@@ -277,6 +317,8 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 			continue;
 		if (p == EV_PROG_SYN)
 			l->link[p] = bpf_program__attach_cgroup(l->prog[p], cgfd);
+		else if (p == EV_PROG_SEED)
+			continue; /* attach_live(), after the state program */
 		else
 			l->link[p] = bpf_program__attach(l->prog[p]);
 		if (l->link[p] == NULL) {
@@ -287,6 +329,11 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 		}
 		attached++;
 	}
+	if (l->prog[EV_PROG_SEED] != NULL && l->link[EV_PROG_STATE] != NULL && attach_live(l) < 0)
+		sb_printf(lacks, "%scannot attach the live states' programs: %s", lacks->len ? "; " : "",
+			  strerror(errno));
+	if (l->link[EV_PROG_SEED] == NULL && o->live_states)
+		lack(lacks, "no live TCP states per namespace (netstat_netns_tcp_sockets from censuses only)");
 	if (attached == 0) {
 		rc = -ENOENT;
 		*why = EVENTS_FAIL_ATTACH;
@@ -312,9 +359,21 @@ void events_loader_stats(const struct events_loader *l, uint64_t seen[EV_PROG_CO
 			 uint64_t lost[EV_PROG_COUNT])
 {
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
 		seen[p] = __atomic_load_n(&l->skel->bss->ev_seen[p], __ATOMIC_RELAXED);
 		lost[p] = __atomic_load_n(&l->skel->bss->ev_lost[p], __ATOMIC_RELAXED);
+		/* Runs the kernel skipped: an interrupt on the same CPU hit the
+		 * program while it ran (5.12 on). */
+		memset(&info, 0, sizeof(info));
+		if (l->link[p] != NULL && p != EV_PROG_SYN &&
+		    bpf_obj_get_info_by_fd(bpf_program__fd(l->prog[p]), &info, &len) == 0)
+			lost[p] += info.recursion_misses;
 	}
+	/* Sockets left out of the live states (no room for their storage or
+	 * their namespace). */
+	lost[EV_PROG_STATE] += events_loader_live_lost(l);
 }
 
 /* Makes room for one more element in a caller's growing array. */
@@ -471,11 +530,55 @@ bool events_loader_rst_has_reason(const struct events_loader *l)
 
 uint64_t events_loader_map_bytes(const struct events_loader *l)
 {
-	const struct bpf_map *maps[] = {l->skel->maps.counts, l->skel->maps.sources};
+	const struct bpf_map *maps[] = {l->skel->maps.counts, l->skel->maps.sources,
+					l->skel->maps.live, l->skel->maps.seeded};
 	uint64_t total = 0;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		total += (uint64_t)bpf_map__max_entries(maps[i]) *
 			 (bpf_map__key_size(maps[i]) + bpf_map__value_size(maps[i]));
 	return total;
+}
+
+bool events_loader_live_on(const struct events_loader *l)
+{
+	return l->link[EV_PROG_SEED] != NULL;
+}
+
+int events_loader_live_iter(struct events_loader *l)
+{
+	int fd = bpf_iter_create(bpf_link__fd(l->link[EV_PROG_SEED]));
+
+	return fd < 0 ? -errno : fd;
+}
+
+int events_loader_live_read(struct events_loader *l, uint64_t ino, struct ev_live *out)
+{
+	__u32 key = (__u32)ino;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.live), &key, out) == 0)
+		return 0;
+	memset(out, 0, sizeof(*out));
+	return errno == ENOENT ? 0 : -errno;
+}
+
+void events_loader_live_forget(struct events_loader *l, uint64_t ino)
+{
+	__u32 key = (__u32)ino;
+
+	bpf_map_delete_elem(bpf_map__fd(l->skel->maps.seeded), &key);
+	bpf_map_delete_elem(bpf_map__fd(l->skel->maps.live), &key);
+}
+
+int events_loader_live_seeded(struct events_loader *l, uint64_t ino)
+{
+	__u32 key = (__u32)ino;
+	__u8 one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(l->skel->maps.seeded), &key, &one, BPF_ANY) == 0 ? 0 : -errno;
+}
+
+uint64_t events_loader_live_lost(const struct events_loader *l)
+{
+	return __atomic_load_n(&l->skel->bss->live_lost, __ATOMIC_RELAXED);
 }

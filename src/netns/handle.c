@@ -14,12 +14,14 @@
 #include <sys/stat.h>
 #include <linux/netlink.h>
 
+#include "events/live.h"
 #include "util/numbers.h"
 
 void netns_handle_init(struct netns_handle *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->range_fd = -1;
+	h->seed_fd = -1;
 }
 
 void netns_handle_close(struct netns_handle *h)
@@ -28,6 +30,8 @@ void netns_handle_close(struct netns_handle *h)
 	diag_nl_fini(&h->nl);
 	if (h->range_fd >= 0)
 		close(h->range_fd);
+	if (h->seed_fd >= 0)
+		close(h->seed_fd);
 	netns_handle_init(h);
 }
 
@@ -110,6 +114,9 @@ static int open_one(const struct opener *o, struct netns_open_req *r)
 		goto out;
 	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", o->procfs);
 	r->h->range_fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* An iterator walks the namespace it was made in: make it here. */
+	if (events_live_on())
+		r->h->seed_fd = events_live_iter_open();
 	if (read_ehash(o->procfs, &r->h->ehash) < 0)
 		r->h->ehash = 0;
 out:

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "events/live.h"
 #include "procfs/reader.h"
 #include "procfs/sysctl.h"
 #include "sockdiag/transport.h"
@@ -213,6 +214,9 @@ static int cheap_tier(void *arg, unsigned worker, size_t i)
 	struct dump_ctx c = {s, n, worker, NULL};
 
 	read_counters(s, &s->w[worker], n);
+	/* Before the listeners: a census compared with these counts covers
+	 * them too (see full_census()). */
+	D(n)->has_live = D(n)->live_seeded && events_live_read(n->ino, &D(n)->live) == 0;
 	netns_listeners_reset(&D(n)->lis);
 	D(n)->has_lis = false;
 	if (!netns_handle_ok(&n->h))
@@ -254,6 +258,36 @@ out:
 	return ret;
 }
 
+/* The namespace's seed walk, in its first census slot (it costs what a
+ * census does): from then on its live counts are whole. */
+static void seed(struct netns_entry *n)
+{
+	if (n->h.seed_fd < 0)
+		return;
+	if (events_live_seed(n->h.seed_fd, n->ino) == 0)
+		D(n)->live_seeded = true;
+	n->h.seed_fd = -1;
+}
+
+/* Compares a census with the live counts when they held still from before
+ * the listeners' dump (cheap_tier()) to now: else the two saw different
+ * moments, and the last comparison stands. */
+static void reconcile(struct netns_entry *n, const struct netns_census *census)
+{
+	struct ev_live now;
+
+	if (!D(n)->live_seeded || events_live_read(n->ino, &now) != 0)
+		return;
+	if (D(n)->has_live && now.seq == D(n)->live.seq) {
+		D(n)->drift = netns_live_reconcile(census, &now, D(n)->live_offset);
+		D(n)->has_drift = true;
+	}
+	if (!D(n)->has_live) { /* seeded just now: the counts of this scrape */
+		D(n)->live = now;
+		D(n)->has_live = true;
+	}
+}
+
 /* The full census of job i, when the schedule (netns/schedule.h) says so. */
 static int full_census(void *arg, unsigned worker, size_t i)
 {
@@ -272,9 +306,12 @@ static int full_census(void *arg, unsigned worker, size_t i)
 		return 0;
 	}
 	D(n)->censused = true;
+	if (!s->again)
+		seed(n);
 	netns_census_begin(&census, &s->w[worker].scratch, &D(n)->lis);
 	if (dump_census(&c, n) < 0)
 		return 0;
+	reconcile(n, &census);
 	D(n)->census = census;
 	D(n)->has_census = true;
 	D(n)->census_time = netns_schedule_done(&s->sched, job, t0, &D(n)->census_cost);

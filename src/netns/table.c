@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "events/live.h"
 #include "log.h"
 
 /* Seconds between two attempts to open a namespace that refused. */
@@ -23,6 +24,7 @@ static void entry_free(const struct netns_table *t, struct netns_entry *e)
 	if (e == NULL)
 		return;
 	netns_handle_close(&e->h);
+	events_live_forget(e->ino); /* gone: its live counts too */
 	if (e->data && t->o.data_fini)
 		t->o.data_fini(e->data);
 	free(e->data);

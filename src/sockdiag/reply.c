@@ -136,6 +136,7 @@ int diag_parse_msg(const struct nlmsghdr *nlh, uint8_t protocol, struct diag_soc
 	out->family = m.idiag_family;
 	out->protocol = protocol;
 	out->kstate = m.idiag_state;
+	out->timer = m.idiag_timer;
 	out->sport = ntohs(m.id.idiag_sport);
 	out->dport = ntohs(m.id.idiag_dport);
 	out->inode = m.idiag_inode;

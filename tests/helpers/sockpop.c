@@ -8,6 +8,7 @@
  *   T,N,SRC,DST,PORT           N client-side TIME_WAIT (client closes first)
  *   X,N,SRC,DST,PORT           N server-side TIME_WAIT (server closes first)
  *   W,N,SRC,DST,PORT           N FIN_WAIT2 (client shut down writing) + N CLOSE_WAIT
+ *   K,N,SRC,DST,PORT           N CLOSE_WAIT (the client closed; its end goes to TIME_WAIT)
  *   Q,N,SRC,DST,PORT           N connections left in the listener's accept queue
  *   S,N,SRC,DST,PORT           N non-blocking connects left pending (SYN_SENT
  *                              here; SYN_RECV at the listener if SYN-ACKs are dropped)
@@ -135,6 +136,11 @@ static void do_pairs(char kind, int n, const char *src, const char *dst, unsigne
 				die("read EOF", spec);
 			close(c);
 			break;
+		case 'K': /* the client closed, the server keeps its end */
+			close(c);
+			if (read(a, &b, 1) != 0)
+				die("read EOF", spec);
+			break;
 		case 'W': /* FIN sent by the client, never by the server */
 			shutdown(c, SHUT_WR);
 			if (read(a, &b, 1) != 0)
@@ -170,7 +176,7 @@ int main(int argc, char **argv)
 			listeners[nlisteners].fd = fd;
 			listeners[nlisteners++].port = (unsigned)atoi(f[2]);
 			break;
-		case 'E': case 'T': case 'X': case 'W': case 'S': case 'Q':
+		case 'E': case 'T': case 'X': case 'W': case 'K': case 'S': case 'Q':
 			if (nf != 5)
 				goto usage;
 			do_pairs(buf[0], atoi(f[1]), f[2], f[3], (unsigned)atoi(f[4]), argv[i]);

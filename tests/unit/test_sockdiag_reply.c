@@ -114,6 +114,7 @@ static void test_recorded_tcp4(void **state)
 	ipv4_is(s->src, "127.0.0.4");
 	ipv4_is(s->dst, "127.0.0.1");
 	assert_int_equal(s->inode, 0); /* time-wait sockets have no inode */
+	assert_int_equal(s->timer, DIAG_TIMER_TIME_WAIT); /* and the timewait timer */
 
 	s = find(&c, DIAG_KSTATE_SYN_RECV, 9090, 0);
 	assert_non_null(s);

@@ -25,8 +25,10 @@
 #define TCP_ESTABLISHED_ 1
 #define TCP_SYN_SENT_ 2
 #define TCP_SYN_RECV_ 3
+#define TCP_TIME_WAIT_ 6
 #define TCP_CLOSE_ 7
 #define TCP_LISTEN_ 10
+#define TCP_CLOSING_ 11
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -35,6 +37,10 @@ const volatile __u32 drop_reason_min = 2;   /* reasons below are not drops (cons
 const volatile __u32 drop_reason_no_socket = 3;
 const volatile __u32 drop_reason_listen_overflow = ~0u; /* ~0u: this kernel has none */
 const volatile __u8 scan_sources_on = 1;
+/* The exporter's own namespace: no live states there (its census runs
+ * every scrape), so its sockets cost no per-socket storage. */
+const volatile __u32 own_netns = 0;
+const volatile __u8 live_on = 1; /* --collector.events.live-states */
 
 /* Per program: events counted, and events lost (a full map). */
 __u64 ev_seen[EV_PROG_COUNT];
@@ -53,6 +59,36 @@ struct {
 	__type(key, struct ev_src_key);
 	__type(value, __u64);
 } sources SEC(".maps");
+
+/* Live states (abi.h): per socket, the state it is counted under (0: none);
+ * per namespace, the counts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} sk_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EV_LIVE_NS_MAX);
+	__type(key, __u32);
+	__type(value, struct ev_live);
+} live SEC(".maps");
+
+/* Namespaces whose seed walk has ended (user space adds them): their
+ * sockets without storage were made since, and are counted by delta. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EV_LIVE_NS_MAX);
+	__type(key, __u32);
+	__type(value, __u8);
+} seeded SEC(".maps");
+
+/* A new namespace's counts; sockets left uncounted (no storage or no room
+ * for their namespace): user space stops trusting the live counts. */
+struct ev_live live_zero;
+__u64 live_lost;
 
 static __always_inline void bump(__u64 *v)
 {
@@ -178,11 +214,119 @@ static __always_inline __u16 dir_port(struct sock *sk, enum ev_dir dir)
 	return dir == EV_DIR_INBOUND ? sk_lport(sk) : sk_rport(sk);
 }
 
+/* The states live counts keep: full sockets' only. SYN_RECV (request
+ * sockets), TIME_WAIT (timewait sockets) and CLOSE are not counted. */
+static __always_inline bool live_counted(int state)
+{
+	return state == TCP_ESTABLISHED_ || state == TCP_SYN_SENT_ ||
+	       (state > TCP_SYN_RECV_ && state < TCP_TIME_WAIT_) ||
+	       (state > TCP_CLOSE_ && state <= TCP_CLOSING_);
+}
+
+static __always_inline struct ev_live *live_of(__u32 netns, bool create)
+{
+	struct ev_live *e = bpf_map_lookup_elem(&live, &netns);
+
+	if (e == NULL && create) {
+		bpf_map_update_elem(&live, &netns, &live_zero, BPF_NOEXIST);
+		e = bpf_map_lookup_elem(&live, &netns);
+	}
+	return e;
+}
+
+/* Adds d to e's count of (fam, state): masked, the index needs no bounds
+ * check the verifier could lose track of. */
+static __always_inline void live_add(struct ev_live *e, int fam, __u32 state, __s64 d)
+{
+	__sync_fetch_and_add(&e->n[fam & 1][state & (EV_LIVE_STATES - 1)], d);
+}
+
+/* A change of a socket made after its namespace's seed walk (live_move()).
+ * A child's first change (LISTEN to SYN_RECV: it starts as a copy of its
+ * listener) takes nothing from the listener. */
+static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstate, int newstate)
+{
+	bool add = live_counted(newstate);
+	bool take = live_counted(oldstate) &&
+		    !(oldstate == TCP_LISTEN_ && newstate == TCP_SYN_RECV_);
+	struct ev_live *e;
+	int fam;
+
+	if (!add && !take)
+		return;
+	e = live_of(netns, add);
+	if (e == NULL) {
+		if (add)
+			__sync_fetch_and_add(&live_lost, 1);
+		return;
+	}
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6_;
+	if (take)
+		live_add(e, fam, (__u32)oldstate, -1);
+	if (add)
+		live_add(e, fam, (__u32)newstate, 1);
+	__sync_fetch_and_add(&e->seq, 1);
+}
+
+/* A state change of socket sk, in one of two ways:
+ *  - by storage, for the sockets of a namespace whose seed walk has not
+ *    ended, and for those that have storage: the state a socket is counted
+ *    under is kept with it, and a change moves it to the new one. The first
+ *    of the seed walk and the events to see a socket counts it (the walk
+ *    skips sockets that have storage; a socket's first event counts only
+ *    its new state): sockets are locked for both, so each is counted once.
+ *    Idempotent, so two programs may both apply one change (on_state_live);
+ *  - by delta, for sockets made after their namespace's seed walk ended
+ *    (no storage, the namespace in `seeded`): every such socket was counted
+ *    from its first change, so the change's old state is what it is counted
+ *    under. Nothing is stored (creating a socket's storage is most of the
+ *    cost); only the first program applies it (primary).
+ * What the kernel does not report (a run it skipped, a socket it closes
+ * without the tracepoint) the netns collector's census reconciles. */
+static __always_inline void live_move(struct sock *sk, int oldstate, int newstate, bool primary)
+{
+	__u32 netns = sk_netns(sk), *st, prev, target;
+	bool add = live_counted(newstate);
+	struct ev_live *e;
+	int fam;
+
+	if (netns == own_netns)
+		return;
+	target = add ? (__u32)newstate : 0;
+	st = bpf_sk_storage_get(&sk_state, sk, 0, 0);
+	if (st == NULL && bpf_map_lookup_elem(&seeded, &netns) != NULL) {
+		if (primary)
+			live_delta(sk, netns, oldstate, newstate);
+		return;
+	}
+	if (st == NULL)
+		st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (st != NULL && *st == target)
+		return;
+	e = live_of(netns, add);
+	if (st == NULL || (e == NULL && add)) {
+		__sync_fetch_and_add(&live_lost, 1);
+		return;
+	}
+	prev = *st;
+	*st = target;
+	if (e == NULL) /* a namespace user space forgot (gone): nothing to take from */
+		return;
+	fam = BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6_;
+	if (prev > 0)
+		live_add(e, fam, prev, -1);
+	if (add)
+		live_add(e, fam, (__u32)newstate, 1);
+	__sync_fetch_and_add(&e->seq, 1);
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 {
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP_)
 		return 0;
+	if (live_on)
+		live_move(sk, oldstate, newstate, true);
 	if (newstate == TCP_ESTABLISHED_ &&
 	    (oldstate == TCP_SYN_SENT_ || oldstate == TCP_SYN_RECV_)) {
 		enum ev_dir dir = oldstate == TCP_SYN_RECV_ ? EV_DIR_INBOUND : EV_DIR_OUTBOUND;
@@ -191,6 +335,21 @@ int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 	} else if (oldstate == TCP_SYN_SENT_ && newstate == TCP_CLOSE_) {
 		count(EV_PROG_STATE, sk_netns(sk), sk_rport(sk), EV_CONNECT_FAILED, EV_DIR_NONE, 0);
 	}
+	return 0;
+}
+
+/* The same tracepoint again, live states only. The kernel skips a program
+ * whose run an interrupt on the same CPU interrupted (its recursion check:
+ * a state change in softirq during one in process context, a few per
+ * thousand connections under churn); a missed change would leave a socket
+ * counted under a state it left. Of two programs, one always runs (softirqs
+ * do not nest), and live_move() is idempotent. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_state_live, struct sock *sk, int oldstate, int newstate)
+{
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP_)
+		return 0;
+	live_move(sk, oldstate, newstate, false);
 	return 0;
 }
 
@@ -381,4 +540,42 @@ int on_syn(struct __sk_buff *skb)
 	if (cookies == 2 || qlen >= max)
 		count(EV_PROG_SYN, netns, (__u16)bs->src_port, EV_SYNCOOKIE_SENT, EV_DIR_NONE, 0);
 	return 1;
+}
+
+/* The seed walk of one namespace (user space creates the iterator inside
+ * it and reads it once): counts each full socket no event has counted yet,
+ * under its current state. The kernel holds the socket's lock while this
+ * runs, as it does around every state change. */
+SEC("iter/tcp")
+int live_seed(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+	struct ev_live *e;
+	struct sock *sk;
+	__u32 netns, *st;
+	int state, fam;
+
+	if (skc == NULL || (tp = bpf_skc_to_tcp_sock(skc)) == NULL)
+		return 0;
+	sk = (struct sock *)tp;
+	state = sk->__sk_common.skc_state;
+	if (!live_counted(state) || bpf_sk_storage_get(&sk_state, sk, 0, 0) != NULL)
+		return 0;
+	netns = sk_netns(sk);
+	/* A namespace walked before counts its newer sockets by delta. */
+	if (netns == own_netns || bpf_map_lookup_elem(&seeded, &netns) != NULL)
+		return 0;
+	st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	e = live_of(netns, true);
+	if (st == NULL || e == NULL) {
+		__sync_fetch_and_add(&live_lost, 1);
+		return 0;
+	}
+	*st = (__u32)state;
+	fam = sk->__sk_common.skc_family == AF_INET6_;
+	live_add(e, fam, (__u32)state, 1);
+	__sync_fetch_and_add(&e->seq, 1);
+	__sync_fetch_and_add(&ev_seen[EV_PROG_SEED], 1);
+	return 0;
 }
