@@ -33,6 +33,10 @@ struct collector_flag {
  * options through these, so the default is written once, in the flag table. */
 const char *collector_flag_value(const struct config *cfg, const struct collector_flag *f);
 bool collector_flag_bool(const struct config *cfg, const struct collector_flag *f);
+/* A DURATION option (util/duration.h's grammar: "250ms", "1m30s", "0") in
+ * seconds. 0, or -EINVAL with err saying so. */
+int collector_flag_duration(const struct config *cfg, const struct collector_flag *f,
+			    double *seconds, struct strbuf *err);
 
 /* What a scrape hands every collector. */
 struct collect_ctx {

@@ -24,7 +24,6 @@
 #include "netns/share.h"
 #include "sockdiag/census.h"
 #include "util/clock.h"
-#include "util/duration.h"
 #ifdef NETSTAT_HAVE_EVENTS
 #include "events/loader.h"
 #endif
@@ -182,18 +181,9 @@ static int events_init(void **state, const struct config *cfg, struct strbuf *er
 		rc = get_uint(cfg, FLAG_SCAN_SOURCES, 1000, &st->scan_k, err);
 	if (rc < 0)
 		goto out;
-	{
-		const char *v = collector_flag_value(cfg, &flags[FLAG_FORGET_AFTER]);
-		uint64_t ms;
-
-		if (duration_parse(v, strlen(v), &ms) < 0) {
-			sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 30s or 5m",
-				  v, flags[FLAG_FORGET_AFTER].name);
-			rc = -EINVAL;
-			goto out;
-		}
-		st->forget_after = (double)ms / 1000.0;
-	}
+	rc = collector_flag_duration(cfg, &flags[FLAG_FORGET_AFTER], &st->forget_after, err);
+	if (rc < 0)
+		goto out;
 	/* The exporter's own namespace, whatever --path.procfs is: its series
 	 * carry no netns label, as every other collector's. */
 	{
@@ -245,6 +235,10 @@ done:
 	log_msg(LOG_WARN, "events collector off: built without it (NETSTAT_EVENTS, needs libbpf, clang, bpftool)");
 #endif
 out:
+	if (rc < 0) { /* the scrape does not fini a collector whose init failed */
+		events_fini(st);
+		*state = NULL;
+	}
 	return rc;
 }
 

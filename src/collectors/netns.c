@@ -24,7 +24,6 @@
 #include "owners/tally.h"
 #include "procfs/snmp_name.h"
 #include "util/clock.h"
-#include "util/duration.h"
 #include "util/numbers.h"
 
 #define FLAG_PODS_ROOT "collector.netns.pods-root"
@@ -147,19 +146,13 @@ static int get_uint(const struct config *cfg, const char *name, const char *def,
 	return -EINVAL;
 }
 
-/* The project's duration grammar (util/duration.h): "250ms", "1m30s", "0". */
+/* A DURATION flag of the table (collector_flag_duration()). */
 static int get_duration(const struct config *cfg, const char *name, const char *def,
 			double *out, struct strbuf *err)
 {
-	const char *v = config_get(cfg, name, def);
-	uint64_t ms;
+	const struct collector_flag f = {name, "DURATION", def, NULL, false};
 
-	if (v != NULL && duration_parse(v, strlen(v), &ms) == 0) {
-		*out = (double)ms / 1000.0;
-		return 0;
-	}
-	sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 250ms, 30s or 5m", v, name);
-	return -EINVAL;
+	return collector_flag_duration(cfg, &f, out, err);
 }
 
 /* "" turns a directory off. */

@@ -13,7 +13,6 @@
 #include "log.h"
 #include "owners/cache.h"
 #include "util/clock.h"
-#include "util/duration.h"
 #include "procfs/reader.h"
 #include "sockdiag/dump.h"
 
@@ -99,26 +98,21 @@ static int processes_init(void **state, const struct config *cfg, struct strbuf 
 {
 	struct processes *p = calloc(1, sizeof(*p));
 	struct tally_opts opts = {0};
-	const char *v = collector_flag_value(cfg, &flags[FLAG_RESCAN]);
 	unsigned want = 0;
-	uint64_t rescan_ms;
+	double rescan;
 	int ret = 0;
 
 	if (p == NULL) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (duration_parse(v, strlen(v), &rescan_ms) < 0) {
-		sb_printf(err, "invalid value \"%s\" for --%s: want a duration such as 30s, 5m or 1h",
-			  v, flags[FLAG_RESCAN].name);
-		ret = -EINVAL;
+	if ((ret = collector_flag_duration(cfg, &flags[FLAG_RESCAN], &rescan, err)) < 0)
 		goto out;
-	}
 	opts.exe = collector_flag_bool(cfg, &flags[FLAG_EXE]);
 	opts.user = collector_flag_bool(cfg, &flags[FLAG_USER]);
 	opts.pid = collector_flag_bool(cfg, &flags[FLAG_PID]);
 	want = (opts.exe ? OWNERS_WANT_EXE : 0) | (opts.user ? OWNERS_WANT_UID : 0);
-	p->owners = owners_new(want, rescan_ms);
+	p->owners = owners_new(want, (uint64_t)(rescan * 1000.0 + 0.5));
 	p->tally = p->owners ? tally_new(p->owners, &opts, tally_metrics) : NULL;
 	if (p->tally == NULL) {
 		ret = -ENOMEM;

@@ -14,6 +14,16 @@ for bad in --bogus --web.listen-address=nowhere --web.max-requests=lots --log.le
 	[ "$(wc -l <"$TMP/err")" = 1 ] || fail "$bad: error is not one line: $(cat "$TMP/err")"
 	grep -q -- "${bad%%=*}" "$TMP/err" || fail "$bad: error does not name the flag: $(cat "$TMP/err")"
 done
+# A collector's bad option: found when the collector starts (after the line
+# on capabilities); the last line names it, exit status 2, nothing leaked.
+for bad in --collector.events.forget-after=5x --collector.events.top-ports=lots \
+	--collector.processes.rescan-interval=soon --collector.netns.census-budget=lots; do
+	rc=0
+	"$NE_BIN" "$bad" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	[ "$rc" = 2 ] || fail "$bad: exit status $rc, want 2: $(cat "$TMP/err")"
+	tail -n 1 "$TMP/err" | grep -q -- "${bad%%=*}" || fail "$bad: the last line does not name the flag: $(cat "$TMP/err")"
+	grep -q Sanitizer "$TMP/err" && fail "$bad: $(cat "$TMP/err")"
+done
 "$NE_BIN" --version | grep -q '^netstat_exporter, version ' || fail "--version"
 # Into a file: grep -q would stop reading early, and a help longer than one
 # write would then die of SIGPIPE (a failed pipeline under pipefail).
