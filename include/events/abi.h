@@ -65,6 +65,10 @@ struct ev_src_key {
  * request and timewait sockets have no state events). seq moves with every
  * change, so a reader can tell whether the counts moved while it looked. */
 #define EV_LIVE_STATES 16 /* kernel TCP states 0..11; a power of two, so a mask bounds the index */
+/* Whether live counts keep kernel TCP state s (1 ESTABLISHED .. 11 CLOSING):
+ * every one but SYN_RECV (3), TIME_WAIT (6) and CLOSE (7). The one list, for
+ * the BPF programs and the netns collector alike. */
+#define EV_LIVE_KEPT(s) ((s) >= 1 && (s) <= 11 && (s) != 3 && (s) != 6 && (s) != 7)
 struct ev_live {
 	__s64 n[2][EV_LIVE_STATES]; /* [ipv4, ipv6][state] */
 	__u64 seq;

@@ -278,11 +278,6 @@ static bool fresh(const struct netns_state *s, const struct netns_data *d, doubl
 	return d->has_census && netns_census_fresh(d->census_time, now, s->pass.sched.interval);
 }
 
-/* The states live counts keep (events/live.h): the full sockets' states. */
-static bool live_kept(int st)
-{
-	return st != DIAG_TCP_SYN_RECV && st != DIAG_TCP_TIME_WAIT && st != DIAG_TCP_CLOSE;
-}
 
 /* The live count of (family, kernel state): the kernel's, reconciled with
  * the last census that saw it hold still. */
@@ -304,7 +299,7 @@ static void serve(struct netns_data *d, bool census_fresh)
 	d->served_live = live;
 	for (int f = 0; f < 2; f++)
 		for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++) {
-			bool kept = live && live_kept(st);
+			bool kept = live && EV_LIVE_KEPT(st + 1); /* kernel state: st + 1 */
 
 			if (st == DIAG_TCP_LISTEN && d->has_lis)
 				d->served[f][st] = d->lis.tcp[f];

@@ -193,17 +193,15 @@ int netns_census_add(struct netns_census *c, struct netns_scratch *sc, const str
 uint64_t netns_live_reconcile(const struct netns_census *c, const struct ev_live *kernel,
 			      int64_t offset[2][EV_LIVE_STATES])
 {
-	static const uint8_t kept[] = {
-		DIAG_KSTATE_ESTABLISHED, DIAG_KSTATE_SYN_SENT, DIAG_KSTATE_FIN_WAIT1,
-		DIAG_KSTATE_FIN_WAIT2, DIAG_KSTATE_CLOSE_WAIT, DIAG_KSTATE_LAST_ACK,
-		DIAG_KSTATE_CLOSING, DIAG_KSTATE_LISTEN,
-	};
 	uint64_t drift = 0;
 
 	for (int f = 0; f < 2; f++)
-		for (size_t i = 0; i < sizeof(kept); i++) {
-			int k = kept[i];
-			int64_t census = (int64_t)c->tcp[f][diag_tcp_state((uint8_t)k)];
+		for (int k = 0; k < EV_LIVE_STATES; k++) {
+			int64_t census;
+
+			if (!EV_LIVE_KEPT(k))
+				continue;
+			census = (int64_t)c->tcp[f][diag_tcp_state((uint8_t)k)];
 
 			if (k == DIAG_KSTATE_FIN_WAIT2)
 				census -= (int64_t)c->tw_fin_wait2[f];

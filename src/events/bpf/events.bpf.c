@@ -25,10 +25,8 @@
 #define TCP_ESTABLISHED_ 1
 #define TCP_SYN_SENT_ 2
 #define TCP_SYN_RECV_ 3
-#define TCP_TIME_WAIT_ 6
 #define TCP_CLOSE_ 7
 #define TCP_LISTEN_ 10
-#define TCP_CLOSING_ 11
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -218,9 +216,13 @@ static __always_inline __u16 dir_port(struct sock *sk, enum ev_dir dir)
  * sockets), TIME_WAIT (timewait sockets) and CLOSE are not counted. */
 static __always_inline bool live_counted(int state)
 {
-	return state == TCP_ESTABLISHED_ || state == TCP_SYN_SENT_ ||
-	       (state > TCP_SYN_RECV_ && state < TCP_TIME_WAIT_) ||
-	       (state > TCP_CLOSE_ && state <= TCP_CLOSING_);
+	return EV_LIVE_KEPT(state);
+}
+
+/* The index of sk's family in struct ev_live: 0 IPv4, 1 IPv6. */
+static __always_inline int live_family(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6_;
 }
 
 static __always_inline struct ev_live *live_of(__u32 netns, bool create)
@@ -260,7 +262,7 @@ static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstat
 			__sync_fetch_and_add(&live_lost, 1);
 		return;
 	}
-	fam = BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6_;
+	fam = live_family(sk);
 	if (take)
 		live_add(e, fam, (__u32)oldstate, -1);
 	if (add)
@@ -312,7 +314,7 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 	*st = target;
 	if (e == NULL) /* a namespace user space forgot (gone): nothing to take from */
 		return;
-	fam = BPF_CORE_READ(sk, __sk_common.skc_family) == AF_INET6_;
+	fam = live_family(sk);
 	if (prev > 0)
 		live_add(e, fam, prev, -1);
 	if (add)
@@ -573,7 +575,7 @@ int live_seed(struct bpf_iter__tcp *ctx)
 		return 0;
 	}
 	*st = (__u32)state;
-	fam = sk->__sk_common.skc_family == AF_INET6_;
+	fam = live_family(sk);
 	live_add(e, fam, (__u32)state, 1);
 	__sync_fetch_and_add(&e->seq, 1);
 	__sync_fetch_and_add(&ev_seen[EV_PROG_SEED], 1);
