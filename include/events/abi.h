@@ -74,6 +74,12 @@ struct ev_live {
 	__u64 seq;
 };
 
+/* Request sockets (SYN_RECV) per network namespace: the listeners' SYN
+ * queues summed by the queues walk (events/live.h), by listener family. */
+struct ev_queues {
+	__u64 n[2]; /* [ipv4, ipv6] */
+};
+
 #define EV_COUNTS_MAX 16384
 #define EV_LIVE_NS_MAX 4096
 #define EV_SOURCES_MAX 4096

@@ -39,6 +39,13 @@ int events_live_iter_open(void);
  * errno. */
 int events_live_seed(int fd, uint64_t ino);
 
+/* The request sockets (SYN_RECV) of the calling thread's network
+ * namespace, ino, by family (out[0] IPv4, out[1] IPv6): its listeners' SYN
+ * queues summed by a walk of the listening hash alone. Call it inside the
+ * namespace (an iterator walks the namespace it is made in: netns/handle's
+ * netns_enter_each()), each scrape. 0 or a negative errno. */
+int events_live_syn_recv(uint64_t ino, uint64_t out[2]);
+
 /* The counts of namespace ino (all zero when it has none). 0 or -errno. */
 int events_live_read(uint64_t ino, struct ev_live *out);
 /* Drops namespace ino's counts (it went away). */

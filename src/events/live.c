@@ -59,6 +59,13 @@ int events_live_seed(int fd, uint64_t ino)
 	return ret;
 }
 
+int events_live_syn_recv(uint64_t ino, uint64_t out[2])
+{
+	struct events_loader *l = loader();
+
+	return l ? events_loader_live_queues(l, ino, out) : -ENOTSUP;
+}
+
 int events_live_read(uint64_t ino, struct ev_live *out)
 {
 	struct events_loader *l = loader();
@@ -97,6 +104,13 @@ int events_live_seed(int fd, uint64_t ino)
 {
 	(void)ino;
 	close(fd);
+	return -ENOTSUP;
+}
+
+int events_live_syn_recv(uint64_t ino, uint64_t out[2])
+{
+	(void)ino;
+	(void)out;
 	return -ENOTSUP;
 }
 

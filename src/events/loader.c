@@ -47,6 +47,7 @@ struct events_loader {
 	struct bpf_program *prog[EV_PROG_COUNT]; /* the one loaded per program slot */
 	struct bpf_link *link[EV_PROG_COUNT];
 	struct bpf_link *live_link;              /* on_state_live, beside on_state */
+	struct bpf_link *queues_link;            /* live_queues */
 	bool rst_reason;
 	struct events_reasons rst, drop;
 	/* Batch read buffers, EV_COUNTS_MAX entries (the larger map). */
@@ -152,6 +153,7 @@ void events_loader_free(struct events_loader *l)
 	for (int p = 0; p < EV_PROG_COUNT; p++)
 		bpf_link__destroy(l->link[p]);
 	bpf_link__destroy(l->live_link);
+	bpf_link__destroy(l->queues_link);
 	events_bpf__destroy(l->skel);
 	events_reasons_fini(&l->rst);
 	events_reasons_fini(&l->drop);
@@ -160,20 +162,21 @@ void events_loader_free(struct events_loader *l)
 	free(l);
 }
 
-/* The live states' programs (docs/events.md, "Live states"), both or
- * neither: the second state program and the seed iterator. 0, or -1 with
- * errno. */
+/* The live states' programs (docs/events.md, "Live states"), all or
+ * none: the second state program, the seed and the queues iterators. 0, or
+ * -1 with errno. */
 static int attach_live(struct events_loader *l)
 {
 	int err;
 
-	if ((l->live_link = bpf_program__attach(l->skel->progs.on_state_live)) == NULL)
-		return -1;
-	if ((l->link[EV_PROG_SEED] = bpf_program__attach_iter(l->prog[EV_PROG_SEED], NULL)) != NULL)
+	if ((l->live_link = bpf_program__attach(l->skel->progs.on_state_live)) != NULL &&
+	    (l->queues_link = bpf_program__attach_iter(l->skel->progs.live_queues, NULL)) != NULL &&
+	    (l->link[EV_PROG_SEED] = bpf_program__attach_iter(l->prog[EV_PROG_SEED], NULL)) != NULL)
 		return 0;
 	err = errno;
 	bpf_link__destroy(l->live_link);
-	l->live_link = NULL;
+	bpf_link__destroy(l->queues_link);
+	l->live_link = l->queues_link = NULL;
 	errno = err;
 	return -1;
 }
@@ -257,6 +260,7 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	if (!o->live_states || tp_args(btf, events_prog_names[EV_PROG_STATE]) < 0) {
 		bpf_program__set_autoload(l->skel->progs.on_state_live, false);
 		bpf_program__set_autoload(l->skel->progs.live_seed, false);
+		bpf_program__set_autoload(l->skel->progs.live_queues, false);
 		l->prog[EV_PROG_SEED] = NULL;
 	}
 
@@ -531,7 +535,8 @@ bool events_loader_rst_has_reason(const struct events_loader *l)
 uint64_t events_loader_map_bytes(const struct events_loader *l)
 {
 	const struct bpf_map *maps[] = {l->skel->maps.counts, l->skel->maps.sources,
-					l->skel->maps.live, l->skel->maps.seeded};
+					l->skel->maps.live, l->skel->maps.seeded,
+					l->skel->maps.queues};
 	uint64_t total = 0;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -581,4 +586,34 @@ int events_loader_live_seeded(struct events_loader *l, uint64_t ino)
 uint64_t events_loader_live_lost(const struct events_loader *l)
 {
 	return __atomic_load_n(&l->skel->bss->live_lost, __ATOMIC_RELAXED);
+}
+
+int events_loader_live_queues(struct events_loader *l, uint64_t ino, uint64_t out[2])
+{
+	int map = bpf_map__fd(l->skel->maps.queues), fd, ret = 0;
+	struct ev_queues q = {{0, 0}};
+	__u32 key = (__u32)ino;
+	char buf[64];
+	ssize_t n;
+
+	bpf_map_delete_elem(map, &key);
+	if ((fd = bpf_iter_create(bpf_link__fd(l->queues_link))) < 0)
+		return -errno;
+	/* The program prints nothing and ends the walk with -EAGAIN past the
+	 * listeners (events.bpf.c). */
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = errno == EAGAIN ? 0 : -errno;
+			break;
+		}
+	}
+	close(fd);
+	if (ret == 0 && bpf_map_lookup_elem(map, &key, &q) < 0 && errno != ENOENT)
+		ret = -errno;
+	bpf_map_delete_elem(map, &key);
+	out[0] = q.n[0];
+	out[1] = q.n[1];
+	return ret;
 }

@@ -231,6 +231,48 @@ static int cheap_tier(void *arg, unsigned worker, size_t i)
 	return 0;
 }
 
+static void walk_queues(void *arg, size_t i)
+{
+	struct netns_entry *n = ((struct netns_entry **)arg)[i];
+
+	D(n)->has_syn_recv = events_live_syn_recv(n->ino, D(n)->syn_recv) == 0;
+}
+
+/* With live states, each namespace's request sockets (SYN_RECV), which have
+ * no state events: its listeners' SYN queues, walked from inside it (one
+ * thread entering each in turn); none without a listener. */
+static int live_queues(struct netns_pass *s)
+{
+	const struct netns_table *t = s->table;
+	struct netns_entry **walk;
+	int *fds, ret = 0;
+	size_t k = 0;
+
+	if (!events_live_on() || t->len == 0)
+		return 0;
+	walk = malloc(t->len * sizeof(*walk));
+	fds = malloc(t->len * sizeof(*fds));
+	if (walk == NULL || fds == NULL) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < t->len; i++) {
+		struct netns_entry *n = t->v[i];
+
+		D(n)->has_syn_recv = D(n)->has_lis && D(n)->lis.tcp[0] + D(n)->lis.tcp[1] == 0;
+		memset(D(n)->syn_recv, 0, sizeof(D(n)->syn_recv));
+		if (D(n)->has_lis && !D(n)->has_syn_recv) {
+			walk[k] = n;
+			fds[k++] = n->h.ns_fd;
+		}
+	}
+	ret = netns_enter_each(fds, k, walk_queues, walk);
+out:
+	free(walk);
+	free(fds);
+	return ret;
+}
+
 /* Kernel states 1..12 but LISTEN, as the sockets collector dumps them. */
 #define TCP_NON_LISTEN_STATES \
 	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
@@ -359,7 +401,7 @@ static int run_pass(struct netns_pass *s, bool again)
 	s->again = again;
 	s->begin(s->arg, s->threads);
 	util_parallel_for(s->threads, s->table->len, cheap_tier, s);
-	if (!again && (ret = plan_census(s)) < 0)
+	if ((ret = live_queues(s)) < 0 || (!again && (ret = plan_census(s)) < 0))
 		goto out;
 	util_parallel_for(s->threads, s->njobs, full_census, s);
 	if (atomic_load(&s->interrupted))

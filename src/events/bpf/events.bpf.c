@@ -83,6 +83,14 @@ struct {
 	__type(value, __u8);
 } seeded SEC(".maps");
 
+/* The queues walk's sums, per namespace (live_queues). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EV_LIVE_NS_MAX);
+	__type(key, __u32);
+	__type(value, struct ev_queues);
+} queues SEC(".maps");
+
 /* A new namespace's counts; sockets left uncounted (no storage or no room
  * for their namespace): user space stops trusting the live counts. */
 struct ev_live live_zero;
@@ -579,5 +587,37 @@ int live_seed(struct bpf_iter__tcp *ctx)
 	live_add(e, fam, (__u32)state, 1);
 	__sync_fetch_and_add(&e->seq, 1);
 	__sync_fetch_and_add(&ev_seen[EV_PROG_SEED], 1);
+	return 0;
+}
+
+/* The queues walk of one namespace (user space creates the iterator inside
+ * it, each scrape): sums its listeners' SYN queues, the request sockets
+ * (SYN_RECV) that have no state events. The walk visits the listening hash
+ * first; at the first other socket it is over, and returning 1 ends the read
+ * (-EAGAIN) before it goes on through the established hash, which on a node
+ * whose namespaces share the host's table holds every socket of the node. */
+SEC("iter/tcp")
+int live_queues(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct ev_queues zero = {}, *e;
+	struct tcp_sock *tp;
+	__u32 netns;
+
+	if (skc == NULL)
+		return 0;
+	if (skc->skc_state != TCP_LISTEN_)
+		return 1;
+	if ((tp = bpf_skc_to_tcp_sock(skc)) == NULL)
+		return 0;
+	netns = sk_netns((struct sock *)tp);
+	e = bpf_map_lookup_elem(&queues, &netns);
+	if (e == NULL) {
+		bpf_map_update_elem(&queues, &netns, &zero, BPF_NOEXIST);
+		if ((e = bpf_map_lookup_elem(&queues, &netns)) == NULL)
+			return 0;
+	}
+	__sync_fetch_and_add(&e->n[live_family((struct sock *)tp) & 1],
+			     (__u64)tp->inet_conn.icsk_accept_queue.qlen.counter);
 	return 0;
 }
