@@ -389,8 +389,8 @@ static const struct expo_desc fams[F_COUNT] = {
 		"Identity of a network namespace: Kubernetes pod, container, systemd unit, comm of its oldest process."},
 	[F_TCP] = {"netstat_netns_tcp_sockets", EXPO_GAUGE,
 		"TCP sockets of a network namespace by address family and state: current where the events "
-		"collector keeps them live (netstat_netns_live_states), but syn_recv and time_wait, which are as of "
-		"the last full census (netstat_netns_census_age_seconds), as every state is elsewhere; listen is current."},
+		"collector keeps them live (netstat_netns_live_states), else as of the last full census "
+		"(netstat_netns_census_age_seconds); listen is current."},
 	[F_UDP] = {"netstat_netns_udp_sockets", EXPO_GAUGE,
 		"UDP sockets of a network namespace by address family; connected ones have a remote port."},
 	[F_QUEUE] = {"netstat_netns_tcp_listen_queue_length", EXPO_GAUGE,
@@ -419,8 +419,8 @@ static const struct expo_desc fams[F_COUNT] = {
 		"Sockets a network namespace's live TCP state counts (events collector) and its last full census "
 		"that saw them hold still disagree on; 0 when the live counts are exact."},
 	[F_LIVE] = {"netstat_netns_live_states", EXPO_GAUGE,
-		"1 when a network namespace's TCP state series but syn_recv and time_wait are kept live by the "
-		"events collector (current every scrape, whatever the census's age)."},
+		"1 when a network namespace's TCP state series are kept live by the events collector (current "
+		"every scrape, whatever the census's age)."},
 };
 
 static const char *const family_names[2] = {"ipv4", "ipv6"};
