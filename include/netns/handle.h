@@ -6,8 +6,7 @@
  * states on, the iterator of its seed walk, events/live.h), created inside it by a short-lived thread
  * that setns()es into it (never a scrape thread: its namespace must not
  * change under the code that shares it), and the scrape uses them from any
- * thread afterwards: no setns per scrape in steady state (but for the events
- * layer's queues walk, netns_enter_each()). The same thread
+ * thread afterwards: no setns per scrape in steady state. The same thread
  * reads tcp_ehash_entries, which says whether the namespace has its own
  * established hash table (positive) or shares the host's (negative): that
  * decides what a full census costs. The handle holds a reference on the
@@ -30,7 +29,6 @@ struct netns_handle {
 	int range_fd;       /* ip_local_port_range opened inside, or -1 */
 	int ehash;          /* tcp_ehash_entries: > 0 own table, < 0 shared, 0 unknown */
 	int seed_fd;        /* the events layer's seed walk of the namespace (events/live.h), to run once; -1: none */
-	int ns_fd;          /* the namespace itself (netns_enter_each()), or -1 */
 	int err;            /* 0, or why the handle could not be opened (negative errno) */
 };
 
@@ -57,14 +55,6 @@ int netns_handle_ok(const struct netns_handle *h);
  * thread could not run. */
 int netns_open_all(int procfs_fd, const char *procfs, const char *run_dir,
 		   struct netns_open_req *reqs, size_t n);
-
-/* Runs fn(arg, i) inside the namespace of ns_fds[i] (handles' ns_fd; -1:
- * skipped), for each i in turn, in one short-lived thread: for what only
- * works from inside a namespace and cannot be kept open, as the events
- * layer's iterators (events/live.h), which are read once. A namespace that
- * cannot be entered is skipped. 0, or a negative errno when the thread could
- * not run. */
-int netns_enter_each(const int *ns_fds, size_t n, void (*fn)(void *arg, size_t i), void *arg);
 
 /* Parses tcp_ehash_entries ("-262144\n"). 0 or -EINVAL. Pure. */
 int netns_parse_ehash(const char *s, size_t len, int *out);

@@ -47,7 +47,6 @@ struct events_loader {
 	struct bpf_program *prog[EV_PROG_COUNT]; /* the one loaded per program slot */
 	struct bpf_link *link[EV_PROG_COUNT];
 	struct bpf_link *live_link;              /* on_state_live, beside on_state */
-	struct bpf_link *queues_link;            /* live_queues */
 	bool rst_reason;
 	struct events_reasons rst, drop;
 	/* Batch read buffers, EV_COUNTS_MAX entries (the larger map). */
@@ -153,7 +152,6 @@ void events_loader_free(struct events_loader *l)
 	for (int p = 0; p < EV_PROG_COUNT; p++)
 		bpf_link__destroy(l->link[p]);
 	bpf_link__destroy(l->live_link);
-	bpf_link__destroy(l->queues_link);
 	events_bpf__destroy(l->skel);
 	events_reasons_fini(&l->rst);
 	events_reasons_fini(&l->drop);
@@ -162,21 +160,19 @@ void events_loader_free(struct events_loader *l)
 	free(l);
 }
 
-/* The live states' programs (docs/events.md, "Live states"), all or
- * none: the second state program, the seed and the queues iterators. 0, or
- * -1 with errno. */
+/* The live states' programs (docs/events.md, "Live states"), both or
+ * neither: the second state program and the seed iterator (live_queues is
+ * run, never attached). 0, or -1 with errno. */
 static int attach_live(struct events_loader *l)
 {
 	int err;
 
 	if ((l->live_link = bpf_program__attach(l->skel->progs.on_state_live)) != NULL &&
-	    (l->queues_link = bpf_program__attach_iter(l->skel->progs.live_queues, NULL)) != NULL &&
 	    (l->link[EV_PROG_SEED] = bpf_program__attach_iter(l->prog[EV_PROG_SEED], NULL)) != NULL)
 		return 0;
 	err = errno;
 	bpf_link__destroy(l->live_link);
-	bpf_link__destroy(l->queues_link);
-	l->live_link = l->queues_link = NULL;
+	l->live_link = NULL;
 	errno = err;
 	return -1;
 }
@@ -536,7 +532,7 @@ uint64_t events_loader_map_bytes(const struct events_loader *l)
 {
 	const struct bpf_map *maps[] = {l->skel->maps.counts, l->skel->maps.sources,
 					l->skel->maps.live, l->skel->maps.seeded,
-					l->skel->maps.queues};
+					l->skel->maps.queues, l->skel->maps.listener_socks};
 	uint64_t total = 0;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -588,32 +584,23 @@ uint64_t events_loader_live_lost(const struct events_loader *l)
 	return __atomic_load_n(&l->skel->bss->live_lost, __ATOMIC_RELAXED);
 }
 
-int events_loader_live_queues(struct events_loader *l, uint64_t ino, uint64_t out[2])
+int events_loader_live_queues(struct events_loader *l,
+			      void (*row)(void *arg, uint64_t ino, const uint64_t n[2]), void *arg)
 {
-	int map = bpf_map__fd(l->skel->maps.queues), fd, ret = 0;
-	struct ev_queues q = {{0, 0}};
-	__u32 key = (__u32)ino;
-	char buf[64];
-	ssize_t n;
+	int map = bpf_map__fd(l->skel->maps.queues), ret = 0;
+	__u64 ctx[1] = {0};
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = ctx, .ctx_size_in = sizeof(ctx));
+	struct ev_queues q;
+	__u32 key;
 
-	bpf_map_delete_elem(map, &key);
-	if ((fd = bpf_iter_create(bpf_link__fd(l->queues_link))) < 0)
-		return -errno;
-	/* The program prints nothing and ends the walk with -EAGAIN past the
-	 * listeners (events.bpf.c). */
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = errno == EAGAIN ? 0 : -errno;
-			break;
-		}
-	}
-	close(fd);
-	if (ret == 0 && bpf_map_lookup_elem(map, &key, &q) < 0 && errno != ENOENT)
+	/* Runs the program here and now, attached nowhere. */
+	if (bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.live_queues), &run) < 0)
 		ret = -errno;
-	bpf_map_delete_elem(map, &key);
-	out[0] = q.n[0];
-	out[1] = q.n[1];
+	/* One row per namespace with requests queued, emptied for the next. */
+	while (bpf_map_get_next_key(map, NULL, &key) == 0) {
+		if (ret == 0 && bpf_map_lookup_elem(map, &key, &q) == 0)
+			row(arg, key, (const uint64_t[2]){q.n[0], q.n[1]});
+		bpf_map_delete_elem(map, &key);
+	}
 	return ret;
 }

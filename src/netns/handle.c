@@ -22,7 +22,6 @@ void netns_handle_init(struct netns_handle *h)
 	memset(h, 0, sizeof(*h));
 	h->range_fd = -1;
 	h->seed_fd = -1;
-	h->ns_fd = -1;
 }
 
 void netns_handle_close(struct netns_handle *h)
@@ -33,8 +32,6 @@ void netns_handle_close(struct netns_handle *h)
 		close(h->range_fd);
 	if (h->seed_fd >= 0)
 		close(h->seed_fd);
-	if (h->ns_fd >= 0)
-		close(h->ns_fd);
 	netns_handle_init(h);
 }
 
@@ -122,8 +119,6 @@ static int open_one(const struct opener *o, struct netns_open_req *r)
 		r->h->seed_fd = events_live_iter_open();
 	if (read_ehash(o->procfs, &r->h->ehash) < 0)
 		r->h->ehash = 0;
-	r->h->ns_fd = nsfd; /* for netns_enter_each() */
-	nsfd = -1;
 out:
 	if (nsfd >= 0)
 		close(nsfd);
@@ -159,38 +154,6 @@ int netns_open_all(int procfs_fd, const char *procfs, const char *run_dir,
 	if (n == 0)
 		return 0;
 	ret = pthread_create(&t, NULL, opener_main, &o);
-	if (ret != 0)
-		return -ret;
-	pthread_join(t, NULL);
-	return 0;
-}
-
-struct enterer {
-	const int *ns_fds;
-	size_t n;
-	void (*fn)(void *arg, size_t i);
-	void *arg;
-};
-
-static void *enterer_main(void *arg)
-{
-	const struct enterer *e = arg;
-
-	for (size_t i = 0; i < e->n; i++)
-		if (e->ns_fds[i] >= 0 && setns(e->ns_fds[i], CLONE_NEWNET) == 0)
-			e->fn(e->arg, i);
-	return NULL; /* ends in the last namespace it entered, as the opener */
-}
-
-int netns_enter_each(const int *ns_fds, size_t n, void (*fn)(void *arg, size_t i), void *arg)
-{
-	struct enterer e = {ns_fds, n, fn, arg};
-	pthread_t t;
-	int ret;
-
-	if (n == 0)
-		return 0;
-	ret = pthread_create(&t, NULL, enterer_main, &e);
 	if (ret != 0)
 		return -ret;
 	pthread_join(t, NULL);

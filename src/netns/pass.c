@@ -231,46 +231,36 @@ static int cheap_tier(void *arg, unsigned worker, size_t i)
 	return 0;
 }
 
-static void walk_queues(void *arg, size_t i)
+static int cmp_entry_ino(const void *key, const void *elem)
 {
-	struct netns_entry *n = ((struct netns_entry **)arg)[i];
+	uint64_t ino = *(const uint64_t *)key, e = (*(struct netns_entry *const *)elem)->ino;
 
-	D(n)->has_syn_recv = events_live_syn_recv(n->ino, D(n)->syn_recv) == 0;
+	return (ino > e) - (ino < e);
 }
 
-/* With live states, each namespace's request sockets (SYN_RECV), which have
- * no state events: its listeners' SYN queues, walked from inside it (one
- * thread entering each in turn); none without a listener. */
-static int live_queues(struct netns_pass *s)
+static void queue_row(void *arg, uint64_t ino, const uint64_t n[2])
 {
-	const struct netns_table *t = s->table;
-	struct netns_entry **walk;
-	int *fds, ret = 0;
-	size_t k = 0;
+	const struct netns_table *t = arg;
+	struct netns_entry **e = bsearch(&ino, t->v, t->len, sizeof(*t->v), cmp_entry_ino);
 
-	if (!events_live_on() || t->len == 0)
-		return 0;
-	walk = malloc(t->len * sizeof(*walk));
-	fds = malloc(t->len * sizeof(*fds));
-	if (walk == NULL || fds == NULL) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (e != NULL && D(*e)->has_syn_recv)
+		memcpy(D(*e)->syn_recv, n, sizeof(D(*e)->syn_recv));
+}
+
+/* With live states, the request sockets (SYN_RECV) of every seeded
+ * namespace: its listeners' SYN queues, read now for all at once. */
+static void live_queues(struct netns_pass *s)
+{
+	struct netns_table *t = s->table;
+	bool ok = events_live_on();
+
 	for (size_t i = 0; i < t->len; i++) {
-		struct netns_entry *n = t->v[i];
-
-		D(n)->has_syn_recv = D(n)->has_lis && D(n)->lis.tcp[0] + D(n)->lis.tcp[1] == 0;
-		memset(D(n)->syn_recv, 0, sizeof(D(n)->syn_recv));
-		if (D(n)->has_lis && !D(n)->has_syn_recv) {
-			walk[k] = n;
-			fds[k++] = n->h.ns_fd;
-		}
+		D(t->v[i])->has_syn_recv = ok && D(t->v[i])->live_seeded;
+		memset(D(t->v[i])->syn_recv, 0, sizeof(D(t->v[i])->syn_recv));
 	}
-	ret = netns_enter_each(fds, k, walk_queues, walk);
-out:
-	free(walk);
-	free(fds);
-	return ret;
+	if (ok && events_live_syn_recv(queue_row, t) < 0)
+		for (size_t i = 0; i < t->len; i++)
+			D(t->v[i])->has_syn_recv = false;
 }
 
 /* Kernel states 1..12 but LISTEN, as the sockets collector dumps them. */
@@ -400,8 +390,9 @@ static int run_pass(struct netns_pass *s, bool again)
 	atomic_store(&s->interrupted, false);
 	s->again = again;
 	s->begin(s->arg, s->threads);
+	live_queues(s);
 	util_parallel_for(s->threads, s->table->len, cheap_tier, s);
-	if ((ret = live_queues(s)) < 0 || (!again && (ret = plan_census(s)) < 0))
+	if (!again && (ret = plan_census(s)) < 0)
 		goto out;
 	util_parallel_for(s->threads, s->njobs, full_census, s);
 	if (atomic_load(&s->interrupted))

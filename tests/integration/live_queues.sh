@@ -1,10 +1,11 @@
 # Integration test of the live states that have no state events
 # (docs/events.md, "Live states"): syn_recv (request sockets, from the
-# listeners' SYN queues walked each scrape) and time_wait (timewait sockets,
+# listeners' SYN queues read each scrape) and time_wait (timewait sockets,
 # from the namespace's sockstat each scrape), served for namespaces sharing
 # the host's TCP hash table whose census is stale. NS namespaces, one census
 # per scrape: once at least two censuses are stale, the youngest stale one
-# gets a SYN backlog (SYN-ACKs dropped) and a TIME_WAIT burst, and the next
+# gets SYN backlogs (SYN-ACKs dropped) on a listener its seed walk found and
+# on one made since, and a TIME_WAIT burst, and the next
 # scrape, still without its census, must serve every state as `ss -tan`
 # counts it, exactly. Then orphans in FIN_WAIT2 (timewait sockets too: the
 # client closed, the server keeps its end): sockstat counts them with
@@ -116,16 +117,17 @@ expect_stale() {
 	stale "$(age_of "$1" "$X")" || fail "$2: namespace $X had its census: the test did not test live states"
 }
 
-# A SYN backlog on 9090 (its SYN-ACKs dropped) and a TIME_WAIT burst.
-nsenter --net=$NSX bash -c "$(declare -f drop_syn_acks); drop_syn_acks lq 9090"
-nsenter --net=$NSX "$POP" S,7,127.0.0.2,127.0.0.1,9090 L,127.0.0.1,7070 \
-	T,9,127.0.0.1,127.0.0.1,7070 >"$TMP/burst.out" 2>&1 &
+# SYN backlogs (SYN-ACKs dropped) on 9090, a listener the seed walk found,
+# and on 9191, one made since, and a TIME_WAIT burst.
+nsenter --net=$NSX bash -c "$(declare -f drop_syn_acks); drop_syn_acks lq 9090; drop_syn_acks lq2 9191"
+nsenter --net=$NSX "$POP" S,7,127.0.0.2,127.0.0.1,9090 L,127.0.0.1,9191 S,3,127.0.0.3,127.0.0.1,9191 \
+	L,127.0.0.1,7070 T,9,127.0.0.1,127.0.0.1,7070 >"$TMP/burst.out" 2>&1 &
 wait_ready "$TMP/burst.out"
-wait_until 10 syn_recv_count_is 7 nsenter --net=$NSX
+wait_until 10 syn_recv_count_is 10 nsenter --net=$NSX
 scrape_still "$TMP/r"
 expect_stale "$TMP/r" "a SYN backlog and a TIME_WAIT burst"
 expect_states "$TMP/r" "a SYN backlog and a TIME_WAIT burst in a stale namespace"
-expect_value "$TMP/r" "netstat_netns_tcp_sockets{netns=\"${INO[$X]}\",namespace=\"\",pod=\"\",container=\"\",family=\"ipv4\",state=\"syn_recv\"}" 7
+expect_value "$TMP/r" "netstat_netns_tcp_sockets{netns=\"${INO[$X]}\",namespace=\"\",pod=\"\",container=\"\",family=\"ipv4\",state=\"syn_recv\"}" 10
 expect_value "$TMP/r" "netstat_netns_tcp_sockets{netns=\"${INO[$X]}\",namespace=\"\",pod=\"\",container=\"\",family=\"ipv4\",state=\"time_wait\"}" 11
 
 # Orphans in FIN_WAIT2: time_wait 5 over, fin_wait2 5 under, until a census.
