@@ -327,7 +327,8 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 
 	if (netns == own_netns)
 		return;
-	if (newstate == TCP_LISTEN_ || oldstate == TCP_LISTEN_)
+	/* A listener's child starts as its copy: LISTEN -> SYN_RECV. */
+	if (newstate == TCP_LISTEN_ || (oldstate == TCP_LISTEN_ && newstate == TCP_CLOSE_))
 		listener_mark(sk, netns, newstate == TCP_LISTEN_);
 	target = add ? (__u32)newstate : 0;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, 0);
