@@ -62,22 +62,12 @@ sleep 2.5
 pick_stale || fail "fewer than two stale censuses after 2.5 s without a scrape"
 NSX=/run/netns/lq-$X
 
-# ss's count of each state of namespace X, "family state count" lines.
-ss_counts() {
-	local f
-	for f in inet inet6; do
-		nsenter --net=$NSX ss -tanH -f $f |
-			awk -v fam=$([ $f = inet ] && echo ipv4 || echo ipv6) '
-				{ n[$1]++ } END { for (s in n) print fam, s, n[s] }'
-	done
-}
-
 # Scrapes into $1 between two equal ss counts of namespace X (in $TMP/ss).
 scrape_still() {
 	for _ in $(seq 20); do
-		ss_counts >"$TMP/ss"
+		ss_state_counts $NSX >"$TMP/ss"
 		ne_scrape >"$1" || fail "scrape failed"
-		ss_counts >"$TMP/ss2"
+		ss_state_counts $NSX >"$TMP/ss2"
 		cmp -s "$TMP/ss" "$TMP/ss2" && return 0
 		sleep 0.1
 	done
@@ -85,30 +75,10 @@ scrape_still() {
 }
 
 # Fails unless scrape $1 serves every TCP state of namespace X as ss counted
-# it, but time_wait $3 more and fin_wait2 $3 fewer (IPv4); $2 says when.
+# it, but $3 orphans in FIN_WAIT2 as time_wait; $2 says when.
 expect_states() {
 	local why
-	why=$(awk -v ns="netns=\"${INO[$X]}\"" -v orphans="${3:-0}" '
-		BEGIN {
-			split("established ESTAB syn_sent SYN-SENT syn_recv SYN-RECV fin_wait1 FIN-WAIT-1 " \
-			      "fin_wait2 FIN-WAIT-2 time_wait TIME-WAIT close_wait CLOSE-WAIT last_ack LAST-ACK " \
-			      "closing CLOSING listen LISTEN", a, " ")
-			for (i = 1; i < 20; i += 2) ss[a[i]] = a[i + 1]
-		}
-		FNR == NR { want[$1 " " $2] = $3; next }
-		index($0, "netstat_netns_tcp_sockets{" ns ",") == 1 {
-			match($0, /family="[a-z0-9]+"/); fam = substr($0, RSTART + 8, RLENGTH - 9)
-			match($0, /state="[a-z_0-9]+"/); st = substr($0, RSTART + 7, RLENGTH - 8)
-			if (st in ss) got[fam " " ss[st]] = $NF
-		}
-		END {
-			want["ipv4 TIME-WAIT"] += orphans; want["ipv4 FIN-WAIT-2"] -= orphans
-			for (f = 0; f < 2; f++) for (s in ss) {
-				k = (f ? "ipv6 " : "ipv4 ") ss[s]
-				if (!(k in got)) { print k " not served (ss counts " want[k] + 0 ")"; exit }
-				if (got[k] != want[k] + 0) { print k ": served " got[k] ", want " want[k] + 0; exit }
-			}
-		}' "$TMP/ss" "$1")
+	why=$(netns_states_off "$TMP/ss" "$1" "${INO[$X]}" 0 "${3:-0}")
 	[ -z "$why" ] || fail "$2: $why"
 }
 

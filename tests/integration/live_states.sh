@@ -64,21 +64,11 @@ ne_start --collector.netns.census-budget=0 --collector.netns.census-interval=2s
 # Every namespace's seed walk runs in its first census slot: one per scrape.
 for _ in $(seq $((NS + 1))); do ne_scrape >/dev/null || fail "scrape failed"; done
 
-# ss's counts of namespace $1 as "family state count" lines.
-ss_counts() {
-	local f
-	for f in inet inet6; do
-		nsenter --net=/run/netns/live-$1 ss -tanH -f $f |
-			awk -v fam=$([ $f = inet ] && echo ipv4 || echo ipv6) '
-				{ n[$1]++ } END { for (s in n) print fam, s, n[s] }'
-	done
-}
-
 # ss's counts of every namespace, one file per namespace under directory $1.
 snapshot() {
 	local i
 	mkdir -p "$1"
-	for i in $(seq 0 $((NS - 1))); do ss_counts "$i" >"$1/$i"; done
+	for i in $(seq 0 $((NS - 1))); do ss_state_counts /run/netns/live-$i >"$1/$i"; done
 }
 
 # Scrapes into $1 between two equal snapshots of every namespace (kept in
@@ -103,29 +93,7 @@ scrape_still() {
 # in FIN_WAIT2 made since the last census served as time_wait (IPv4).
 expect_live() {
 	local why
-	why=$(awk -v ns="netns=\"${INO[$2]}\"" -v tol="${4:-0}" -v orphans="${5:-0}" '
-		BEGIN {
-			split("established ESTAB syn_sent SYN-SENT syn_recv SYN-RECV fin_wait1 FIN-WAIT-1 " \
-			      "fin_wait2 FIN-WAIT-2 time_wait TIME-WAIT close_wait CLOSE-WAIT last_ack LAST-ACK " \
-			      "closing CLOSING listen LISTEN", a, " ")
-			for (i = 1; i < 20; i += 2) ss[a[i]] = a[i + 1]
-		}
-		FNR == NR { want[$1 " " $2] = $3; next }  # ss: family state count
-		index($0, "netstat_netns_tcp_sockets{" ns ",") == 1 {
-			match($0, /family="[a-z0-9]+"/); fam = substr($0, RSTART + 8, RLENGTH - 9)
-			match($0, /state="[a-z_0-9]+"/); st = substr($0, RSTART + 7, RLENGTH - 8)
-			if (st in ss) got[fam " " ss[st]] = $NF
-		}
-		END {
-			want["ipv4 TIME-WAIT"] += orphans; want["ipv4 FIN-WAIT-2"] -= orphans
-			for (f = 0; f < 2; f++) for (s in ss) {
-				k = (f ? "ipv6 " : "ipv4 ") ss[s]; w = want[k] + 0
-				if (!(k in got)) { print k " not served (ss counts " w ")"; exit }
-				d = got[k] - w; off += d < 0 ? -d : d
-				if (tol == 0 && d != 0) { print k ": served " got[k] ", ss counts " w; exit }
-			}
-			if (off > tol) print "served states " off " sockets off ss'"'"'s, over " tol
-		}' "$TMP/ss/$2" "$1")
+	why=$(netns_states_off "$TMP/ss/$2" "$1" "${INO[$2]}" "${4:-0}" "${5:-0}")
 	[ -z "$why" ] || fail "$3: namespace $2: $why"
 }
 
