@@ -540,10 +540,12 @@ int on_syn(struct __sk_buff *skb)
 	__u8 b[14];
 	__u32 off, netns = 0, cookies, qlen, max, backlog;
 
-	if (!bs)
+	/* Most packets are a connection's: the state is in the common part,
+	 * so they leave before the helper call. */
+	if (!bs || bs->state != TCP_LISTEN_)
 		return 1;
 	bs = bpf_sk_fullsock(bs);
-	if (!bs || bs->state != TCP_LISTEN_ || bs->protocol != IPPROTO_TCP_)
+	if (!bs || bs->protocol != IPPROTO_TCP_)
 		return 1;
 	if (skb->protocol == bpf_htons(ETH_P_IP_)) {
 		if (bpf_skb_load_bytes(skb, 0, b, 1))
