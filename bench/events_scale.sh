@@ -205,10 +205,15 @@ if [ "$SEEDED" -gt 0 ]; then
 		while read -r id; do bpftool map show id "$id" --json; done | jq -s '.')
 	echo "   BPF maps now: $(echo "$maps" | jq -r 'map("\(.name) \(.bytes_memlock)") | join(", ")') bytes (memlock)"
 	stop_ne
+	# The maps are freed after the exporter exits (the kernel defers it):
+	# until its cgroup's kernel memory is back under a tenth of what the
+	# collector added, at most 120 s.
+	t0=$SECONDS
+	while [ "$(kmem)" -gt $((bkm + (km - bkm) / 10)) ] && [ $((SECONDS - t0)) -lt 120 ]; do sleep 1; done
 	slab2=$(slab)
-	echo "   slab SUnreclaim: $slab0 KiB before the exporter, $slab1 KiB seeded and scraped (+$((slab1 - slab0)) KiB), $slab2 KiB after it exited ($((slab2 - slab0)) KiB against before)"
-	echo "   slab caches grown most (/proc/slabinfo, active objects x size, KiB):"
-	join <(sort "$TMP/slab0") <(sort "$TMP/slab1") | awk '{ d = ($3 - $2) / 1024; if (d > 1024) printf "     %-28s %+10.0f\n", $1, d }' | sort -k2 -nr | head -6
+	echo "   slab SUnreclaim: $slab0 KiB before the exporter, $slab1 KiB seeded and scraped (+$((slab1 - slab0)) KiB), $slab2 KiB after it exited ($((slab2 - slab0)) KiB against before; its cgroup's kernel memory $(kmem) KiB $((SECONDS - t0)) s after)"
+	echo "   slab caches grown most (/proc/slabinfo, active objects x size, KiB; the sockets made later and the /proc inodes the scrapes read included):"
+	join <(sort "$TMP/slab0") <(sort "$TMP/slab1") | awk '{ d = ($3 - $2) / 1024; if (d > 1024) printf "     %-28s %10.0f\n", $1, d }' | sort -k2 -nr | head -6
 	echo "   exporter (events + netns collectors): peak RSS $hwm KiB, kernel (cgroup) $km KiB"
 	echo "   exporter (netns collector):           peak RSS $bare KiB, kernel (cgroup) $bkm KiB"
 	echo "   the events collector:                 peak RSS $((hwm - bare)) KiB, kernel $((km - bkm)) KiB"
