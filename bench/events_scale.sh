@@ -108,6 +108,14 @@ scrapes() { # LABEL
 }
 sockets() { ss -Htan | wc -l; }
 
+# Waits until each sockpop output file given says ready (60 s each at most).
+ready_all() {
+	local f
+	for f; do
+		for _ in $(seq 1200); do grep -q ready "$f" && break; sleep 0.05; done
+		grep -q ready "$f" || { cat "$f" >&2; exit 1; }
+	done
+}
 # Seeded mode: the pods and their population, before any exporter.
 SEEDED=${EVENTS_SCALE_SEEDED:-0}
 LATER=${EVENTS_SCALE_LATER:-0}
@@ -129,10 +137,7 @@ if [ "$SEEDED" -gt 0 ]; then
 		PIDS+=("$!")
 		POD_PIDS[$i]=$!
 	done
-	for i in $(seq "$PODS"); do
-		for _ in $(seq 1200); do grep -q ready "$TMP/pod.$i" && break; sleep 0.05; done
-		grep -q ready "$TMP/pod.$i" || { cat "$TMP/pod.$i" >&2; exit 1; }
-	done
+	ready_all "$TMP"/pod.*
 	echo "0. $PODS pods of $SEEDED established pairs each: $(pod_sockets) TCP sockets in the pods ($((SECONDS - t0)) s)"
 fi
 # Scrapes until $1 series of family $2 with value 1 (or any value: $3 =
@@ -180,10 +185,7 @@ if [ "$SEEDED" -gt 0 ]; then
 				E,"$LATER",127.0.0.1,127.0.0.1,8081 >"$TMP/later.$i" 2>&1 &
 			PIDS+=("$!")
 		done
-		for i in $(seq "$PODS"); do
-			for _ in $(seq 1200); do grep -q ready "$TMP/later.$i" && break; sleep 0.05; done
-			grep -q ready "$TMP/later.$i" || { cat "$TMP/later.$i" >&2; exit 1; }
-		done
+		ready_all "$TMP"/later.*
 		echo "   then $LATER pairs more per pod (no storage): $(pod_sockets) TCP sockets in the pods"
 	fi
 	: >"$TMP/d"
@@ -233,10 +235,7 @@ for i in $(seq "$PODS"); do
 		E,50,127.0.0.1,127.0.0.1,8080 S,20,127.0.0.1,127.0.0.1,9 >"$out" 2>&1 &
 	PIDS+=("$!")
 done
-for i in $(seq "$PODS"); do
-	for _ in $(seq 600); do grep -q ready "$TMP/pod.$i" && break; sleep 0.05; done
-	grep -q ready "$TMP/pod.$i" || { cat "$TMP/pod.$i" >&2; exit 1; }
-done
+ready_all "$TMP"/pod.*
 scrapes "$(sockets) sockets, $PODS pods"
 echo "   (the events collector's series name $(grep -o 'netns="[0-9]*"' "$TMP/m" | sort -u | wc -l) namespaces besides its own)"
 
