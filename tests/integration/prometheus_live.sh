@@ -14,18 +14,20 @@
 # pending state is what "fires within one scrape" can mean without waiting
 # 15 minutes, and min_over_time holds only post-burst samples because
 # Prometheus starts with a fresh TSDB after the burst was staged (its first
-# scrape is the first sample of every series). Through Prometheus' API, with
-# the samples' own timestamps, from its first successful scrape S:
+# scrape is the first sample of every series). The burst is older than that
+# scrape, so "within one scrape" is counted from it: the first scrape that
+# can see the burst. Through Prometheus' API, with the samples' own
+# timestamps, from its first successful scrape S:
 #   - netns:netstat_netns_census:stale has the namespace (the census is
 #     stale to Prometheus too) at the first evaluation after S, and
 #     netns:netstat_netns_states:stale never has it;
 #   - netns_state:netstat_netns_tcp_sockets:sum{state="close_wait"} of the
 #     namespace is BURST from its first sample, which is the recording
 #     group's first evaluation after S (at most the scrape's duration + 1 s
-#     after S);
+#     after S, + 0.25 s for the evaluation itself);
 #   - ALERTS{alertname="NetstatPodCloseWaitLeak", netns} is pending at the
-#     alert group's first evaluation after that (at most 1 s later), and for
-#     no other namespace.
+#     alert group's first evaluation after that (at most 1.25 s later), and
+#     for no other namespace.
 # The contrast, same setup with --no-collector.events (the stale census is
 # left out, as without live states): no close_wait series, the namespace in
 # netns:netstat_netns_states:stale, and no alert in the same window.
