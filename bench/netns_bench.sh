@@ -47,11 +47,27 @@
 #     init namespace and the node's others): CPU per scrape of the default
 #     collectors against the same without the netns collector, alternating,
 #     RUNS (15) scrapes each.
+#
+# Issue 18's run (the per-pod census against the sockets collector):
+#   bash bench/netns_bench.sh BUILD pods [RUNS] [SOCKETS] [PODS]
+#     SOCKETS (300000) sockets in the exporter's own network namespace (a
+#     private one: it shares the host's hash table, as every pod does) and
+#     PODS (20) pods of 50 sockets (25 established pairs) on the shared
+#     table, all made before the exporters start. Three exporters over the
+#     same population, scraped in turn RUNS (20) times each after a warm-up
+#     (until every pod is served live, or had a census): the sockets
+#     collector alone; the netns collector with the events collector (live
+#     states; default netns flags); the netns collector alone. Per exporter:
+#     CPU ms per scrape (user + system of the process, the kernel's dump work
+#     included; the BPF programs' run in the context of the sockets' owners
+#     and are not in it), median and max, and per pod sample the share with
+#     its full sockets' states served (live or a current census) and with a
+#     census made in that scrape.
 set -euo pipefail
 
 BUILD=$(cd "${1:?usage: netns_bench.sh BUILD_DIR [NS] [PER] [RUNS] [EHASH]}" && pwd)
 MODE=issue10
-case "${2:-}" in age|outside) MODE=$2 ;; esac
+case "${2:-}" in age|outside|pods) MODE=$2 ;; esac
 if [ "$MODE" = outside ] && [ "${NE_BENCH_NETNS:-}" != 1 ]; then
 	# The host's PID namespace, a private network namespace.
 	NE_BENCH_NETNS=1 exec unshare -m -n --propagation private -- bash "$0" "$@"
@@ -299,26 +315,82 @@ age_mode() {
 	age_run "$BUILD/netstat_exporter" "own 4096, after" ${AGE_AFTER_FLAGS:-}
 }
 
-# Default collectors with and without netns, alternating, in the same run.
-outside_mode() {
-	local base=$1 runs=$2 sockets=$3 bin label with without c0 f
+# SOCKETS sockets in this (private) network namespace: bench/lib.sh's
+# population, workers of at most 9000 pairs (in EXTRA).
+own_sockets() { # SOCKETS
+	local pairs=0 workers=0 n port src out
 	ip link set lo up
-	# bench/lib.sh's population, in this (private) network namespace.
-	POP="$BUILD/tests/sockpop"
-	BENCH_PAIRS=0
-	BENCH_WORKERS=0
-	local n port src out
-	while [ "$BENCH_PAIRS" -lt $((sockets / 2)) ]; do
-		n=$((sockets / 2 - BENCH_PAIRS)); [ "$n" -gt 9000 ] && n=9000
-		port=$((20000 + BENCH_WORKERS))
-		src="127.0.$((1 + BENCH_WORKERS / 200)).$((10 + BENCH_WORKERS % 200))"
-		out="$TMP/pop.$BENCH_WORKERS"
+	while [ "$pairs" -lt $(($1 / 2)) ]; do
+		n=$(($1 / 2 - pairs)); [ "$n" -gt 9000 ] && n=9000
+		port=$((20000 + workers))
+		src="127.0.$((1 + workers / 200)).$((10 + workers % 200))"
+		out="$TMP/pop.$workers"
 		"$POP" "L,127.0.0.1,$port,4096" "E,$n,$src,127.0.0.1,$port" >"$out" 2>&1 &
 		EXTRA+=("$!")
 		wait_ready "$out"
-		BENCH_PAIRS=$((BENCH_PAIRS + n))
-		BENCH_WORKERS=$((BENCH_WORKERS + 1))
+		pairs=$((pairs + n))
+		workers=$((workers + 1))
 	done
+}
+
+# Issue 18: the sockets collector, the netns collector with live states and
+# without, over the same population, scraped in turn.
+pods_mode() {
+	local runs=$1 sockets=$2 pods=$3 k ports=(19110 19111 19112) p c0 inos=() ino n want
+	local -a flags=("--collector.sockets" "--collector.netns --collector.events" "--collector.netns")
+	local -a labels=("sockets collector" "netns + events (live)" "netns alone (census)")
+	sysctl -qw net.ipv4.tcp_child_ehash_entries=0
+	own_sockets "$sockets"
+	SMALLPIDS=()
+	for i in $(seq "$pods"); do new_ns 25 "p$i"; SMALLPIDS+=("${NSPIDS[-1]}"); done
+	for p in "${SMALLPIDS[@]}"; do inos+=("$(readlink "/proc/$p/ns/net" | tr -dc 0-9)"); done
+	for k in 0 1 2; do
+		# shellcheck disable=SC2086
+		"$NE" --web.listen-address=127.0.0.1:${ports[$k]} --collector.disable-defaults ${flags[$k]} \
+			--collector.netns.max-namespaces=100000 >"$TMP/ne.$k.log" 2>&1 &
+		eval "PID_$k=$!"
+		for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:${ports[$k]}/healthz" && break; sleep 0.05; done
+	done
+	# Warm-up: until every pod is live (1) or had a census (2), at most 200 scrapes.
+	for k in 1 2; do
+		want='^netstat_netns_census_age_seconds\{'; [ "$k" = 1 ] && want='^netstat_netns_live_states\{.* 1$'
+		for _ in $(seq 200); do
+			curl -s -o "$TMP/last.$k" "http://127.0.0.1:${ports[$k]}/metrics"
+			n=$(grep -cE "$want" "$TMP/last.$k" || true)
+			[ "$n" -ge "$pods" ] && break
+		done
+		echo "warm-up of ${labels[$k]}: $n of $pods pods" >&2
+	done
+	for k in 0 1 2; do : >"$TMP/cpu.$k"; : >"$TMP/served.$k"; done
+	for _ in $(seq "$runs"); do
+		for k in 0 1 2; do
+			eval "NE_PID=\$PID_$k"
+			c0=$(cpu_ms)
+			curl -s -o "$TMP/last.$k" "http://127.0.0.1:${ports[$k]}/metrics"
+			awk -v a="$c0" -v b="$(cpu_ms)" 'BEGIN { print b - a }' >>"$TMP/cpu.$k"
+			[ "$k" = 0 ] && continue
+			for ino in "${inos[@]}"; do
+				echo "$(grep -c "^netstat_netns_tcp_sockets{netns=\"$ino\".*state=\"established\"" "$TMP/last.$k") $(grep -c "^netstat_netns_census_age_seconds{netns=\"$ino\".*} 0$" "$TMP/last.$k")"
+			done >>"$TMP/served.$k"
+		done
+	done
+	echo "pods: $sockets sockets in the exporter's own namespace, $pods pods of 50 on the shared table; $runs scrapes of each exporter in turn"
+	printf '%-24s %8s %8s %8s %9s\n' exporter cpu_med cpu_max served made_now
+	for k in 0 1 2; do
+		printf '%-24s %8.1f %8.1f %8s %9s\n' "${labels[$k]}" "$(median <"$TMP/cpu.$k")" "$(maxof <"$TMP/cpu.$k")" \
+			"$([ "$k" = 0 ] && echo - || awk '{ s += ($1 > 0) } END { printf "%.1f%%", 100 * s / NR }' "$TMP/served.$k")" \
+			"$([ "$k" = 0 ] && echo - || awk '{ s += $2 } END { printf "%.1f%%", 100 * s / NR }' "$TMP/served.$k")"
+	done
+	echo "netns + events / sockets: $(ratio "$(median <"$TMP/cpu.1")" "$(median <"$TMP/cpu.0")") (target <= 1)"
+	eval "kill \$PID_0 \$PID_1 \$PID_2"
+	wait 2>/dev/null || true
+	NE_PID=""
+}
+
+# Default collectors with and without netns, alternating, in the same run.
+outside_mode() {
+	local base=$1 runs=$2 sockets=$3 bin label with without c0 f
+	own_sockets "$sockets"
 	echo "outside the init namespace: $sockets sockets in the exporter's own namespace; CPU ms per scrape (median of $runs), default collectors"
 	for bin in "$base/netstat_exporter" "$BUILD/netstat_exporter"; do
 		label=after; [ "$bin" = "$base/netstat_exporter" ] && label=before
@@ -353,6 +425,10 @@ if [ "$MODE" = age ]; then
 	AGE_SECONDS=${8:-300}
 	AGE_PERIOD=${9:-15}
 	age_mode "$(cd "${7:?BASE build dir}" && pwd)" "${10:-300000}" "${11:-20}"
+	exit 0
+fi
+if [ "$MODE" = pods ]; then
+	pods_mode "${7:-20}" "${8:-300000}" "${9:-20}"
 	exit 0
 fi
 if [ "$MODE" = outside ]; then

@@ -50,8 +50,9 @@ void events_loader_free(struct events_loader *l);
 
 /* Whether program p is attached. */
 bool events_loader_attached(const struct events_loader *l, enum ev_prog p);
-/* Events counted and lost per program, since load. */
-void events_loader_stats(const struct events_loader *l, uint64_t seen[EV_PROG_COUNT],
+/* Events counted and lost per program, since load (not thread-safe: it
+ * keeps the state program's lost count from going down between reads). */
+void events_loader_stats(struct events_loader *l, uint64_t seen[EV_PROG_COUNT],
 			 uint64_t lost[EV_PROG_COUNT]);
 
 /* Reads the whole counts map into *v (grown as needed; the caller frees it

@@ -47,6 +47,7 @@ struct events_loader {
 	struct bpf_program *prog[EV_PROG_COUNT]; /* the one loaded per program slot */
 	struct bpf_link *link[EV_PROG_COUNT];
 	struct bpf_link *live_link;              /* on_state_live, beside on_state */
+	uint64_t state_skipped_lost;             /* on_state's skipped runs not recovered */
 	bool rst_reason;
 	struct events_reasons rst, drop;
 	/* Batch read buffers, EV_COUNTS_MAX entries (the larger map). */
@@ -355,21 +356,36 @@ bool events_loader_attached(const struct events_loader *l, enum ev_prog p)
 	return l->link[p] != NULL;
 }
 
-void events_loader_stats(const struct events_loader *l, uint64_t seen[EV_PROG_COUNT],
+void events_loader_stats(struct events_loader *l, uint64_t seen[EV_PROG_COUNT],
 			 uint64_t lost[EV_PROG_COUNT])
 {
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
+		uint64_t skipped;
 
 		seen[p] = __atomic_load_n(&l->skel->bss->ev_seen[p], __ATOMIC_RELAXED);
 		lost[p] = __atomic_load_n(&l->skel->bss->ev_lost[p], __ATOMIC_RELAXED);
 		/* Runs the kernel skipped: an interrupt on the same CPU hit the
 		 * program while it ran (5.12 on). */
 		memset(&info, 0, sizeof(info));
-		if (l->link[p] != NULL && p != EV_PROG_SYN &&
-		    bpf_obj_get_info_by_fd(bpf_program__fd(l->prog[p]), &info, &len) == 0)
-			lost[p] += info.recursion_misses;
+		if (l->link[p] == NULL || p == EV_PROG_SYN ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(l->prog[p]), &info, &len) != 0)
+			continue;
+		skipped = info.recursion_misses;
+		if (p == EV_PROG_STATE && l->live_link != NULL) {
+			/* on_state_live applies the changes of on_state's
+			 * skipped runs (and its own skipped runs were
+			 * on_state's): lost are those it did not. Read after
+			 * the misses, the recovered count may run ahead of
+			 * them for a moment: the count only grows. */
+			uint64_t rec = __atomic_load_n(&l->skel->bss->state_recovered, __ATOMIC_RELAXED);
+
+			if (skipped > rec && skipped - rec > l->state_skipped_lost)
+				l->state_skipped_lost = skipped - rec;
+			skipped = l->state_skipped_lost;
+		}
+		lost[p] += skipped;
 	}
 	/* Sockets left out of the live states (no room for their storage or
 	 * their namespace). */

@@ -8,11 +8,13 @@
 # seconds and is paused; then every namespace's served states must equal
 # `ss -tan` in it (fin_wait2 and time_wait summed: orphans in FIN_WAIT2 made
 # or gone since the last census are off between the two, as
-# integration.live_queues checks) within
-# what the kernel does not report (docs/events.md: sockets it closes without a state event,
-# and runs it skips, which a socket counted by delta does not get back: 2% of
-# the round's connections, or 1% of the namespace's sockets, at least 2);
-# after one quiet census of each, exactly. A CLOSE_WAIT burst in a stale
+# integration.live_queues checks) before any census reconciles them: exactly
+# but for fin_wait1, which may hold a few sockets more (docs/events.md:
+# sockets that leave it without a state event the programs see; 2% of the
+# connections since the last reconciliation, at least 2). Each round prints
+# the most a namespace was off by (LIVE_TOLERANCE=N lets a run go on while
+# that is at most N, to measure). After one quiet census of each, exactly;
+# no state change lost (netstat_events_lost_total). A CLOSE_WAIT burst in a stale
 # namespace shows in the next scrape, exactly. A second quiet census of each
 # finds nothing left to correct: netstat_events_state_drift_sockets is 0.
 #   bash tests/integration/live_states.sh BUILD_DIR SRC_DIR
@@ -29,6 +31,7 @@ NS=${LIVE_NS:-20}
 BIG=${LIVE_BIG:-10000}
 ROUNDS=${LIVE_ROUNDS:-2}
 CHURN=${LIVE_CHURN:-3}
+TOLERANCE=${LIVE_TOLERANCE:-0} # sockets a namespace may be off before reconciliation (to measure)
 CHURNER="$BUILD/tests/churn"
 [ -x "$CHURNER" ] || fail "missing $CHURNER"
 
@@ -61,6 +64,7 @@ done
 for i in $(seq 0 $((NS - 1))); do wait_ready "$TMP/churn-$i.out"; done
 
 ne_start --collector.netns.census-budget=0 --collector.netns.census-interval=2s
+since=$SECONDS # the namespaces' last reconciliation: their seed walks come after
 
 # Every namespace's seed walk runs in its first census slot: one per scrape.
 for _ in $(seq $((NS + 1))); do ne_scrape >/dev/null || fail "scrape failed"; done
@@ -106,14 +110,39 @@ reconcile_all() {
 	scrape_still "$1"
 }
 
-# What namespace $1's counts may be off before a census reconciles them: 1%
-# of its sockets or 2% of the connections its churn made in the round (40 a
-# second), at least 2.
-tolerance() {
-	local n t
-	n=$(awk '{ s += $3 } END { print s + 0 }' "$TMP/ss/$1")
-	t=$((n / 100 > 40 * CHURN * 2 / 100 ? n / 100 : 40 * CHURN * 2 / 100))
+# Sockets left in fin_wait1 (live_equal) that a namespace's counts may hold
+# $1 seconds after its last reconciliation: 2% of the connections its churn
+# made meanwhile (40 a second; measured: 1 in 200 to 1 in 6,000, more under
+# load), at least 2.
+fw1_tolerance() {
+	local t=$(($1 * 40 * 2 / 100))
 	echo $((t > 2 ? t : 2))
+}
+
+# Whether scrape $1 serves namespace $2's states as ss counted them around
+# it (scrape_still; $3: what the comparison is of; fin_wait2 and time_wait
+# summed, as expect_live): exactly, but fin_wait1 may hold up to $4 sockets
+# more. Sets OFF to the differences summed and WHY to the first beyond that.
+live_equal() {
+	local why
+	awk -v ns="netns=\"${INO[$2]}\"" -v tol="$4" '
+		FNR == NR { line[NR] = $0; if ($2 == "FIN-WAIT-1") { want[$1] = $3; at[$1] = NR }; n = NR; next }
+		index($0, "netstat_netns_tcp_sockets{" ns ",") == 1 && /state="fin_wait1"/ {
+			match($0, /family="[a-z0-9]+"/); got[substr($0, RSTART + 8, RLENGTH - 9)] = $NF
+		}
+		END {
+			for (f in got) if (got[f] > want[f]) extra += got[f] - want[f]
+			for (f in got) if (got[f] > want[f] && extra <= tol) {
+				if (f in at) line[at[f]] = f " FIN-WAIT-1 " got[f]
+				else line[++n] = f " FIN-WAIT-1 " got[f]
+			}
+			for (i = 1; i <= n; i++) print line[i]
+		}' "$TMP/ss/$2" "$1" >"$TMP/want-$2"
+	why=$(netns_states_off "$TMP/ss/$2" "$1" "${INO[$2]}" -1 any)
+	OFF=$(echo "$why" | awk '/^served states/ { print $3; exit } { print "?" }')
+	why=$(netns_states_off "$TMP/want-$2" "$1" "${INO[$2]}" 0 any)
+	WHY="$3: namespace $2: $why (${OFF} sockets off in all)"
+	[ -z "$why" ]
 }
 
 
@@ -124,16 +153,22 @@ for r in $(seq "$ROUNDS"); do
 	while [ $SECONDS -lt $end ]; do ne_scrape >/dev/null || fail "scrape failed during churn"; done
 	kill -STOP "${CHURN_PIDS[@]}"
 	scrape_still "$TMP/r"
+	max_off=0 first=
 	for i in $(seq 0 $((NS - 1))); do
-		expect_live "$TMP/r" "$i" "round $r" "$(tolerance "$i")"
+		live_equal "$TMP/r" "$i" "round $r" "$(fw1_tolerance $((SECONDS - since)))" ||
+			{ [ -n "$first" ] || first=$WHY; }
+		[ "$OFF" = "?" ] || [ "$OFF" -le "$max_off" ] || max_off=$OFF
 		age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\"}")
 		awk -v a="${age:-0}" 'BEGIN { exit !(a > 2) }' && stale_seen=$((stale_seen + 1))
 	done
+	echo "round $r: served states off ss's by at most $max_off in a namespace (${SECONDS}s)"
+	[ -z "$first" ] || [ "$max_off" -le "$TOLERANCE" ] || fail "$first"
+	[ -z "$first" ] || echo "$first"
 	reconcile_all "$TMP/r"
+	since=$SECONDS
 	for i in $(seq 0 $((NS - 1))); do
 		expect_live "$TMP/r" "$i" "round $r, reconciled"
 	done
-	echo "round $r: $NS namespaces equal ss (${SECONDS}s)"
 done
 [ "$stale_seen" -gt 0 ] || fail "no stale census in any round: the test did not test live states"
 
@@ -157,6 +192,9 @@ reconcile_all "$TMP/r"
 for i in $(seq 0 $((NS - 1))); do
 	expect_value "$TMP/r" "netstat_events_state_drift_sockets{netns=\"${INO[$i]}\"}" 0
 done
+# The kernel skipped some of the state program's runs (a change in softirq
+# interrupting one in a task): the second program applied them, none lost.
+expect_value "$TMP/r" 'netstat_events_lost_total{program="inet_sock_set_state"}' 0
 seeded=$(metric_value "$TMP/r" 'netstat_events_program_events_total{program="iter_tcp"}')
 [ "${seeded:-0}" -ge $((2 * BIG)) ] || fail "the seed walks counted ${seeded:-0} sockets, fewer than the big namespace's $((2 * BIG))"
 expect_promtool_clean "$TMP/r"

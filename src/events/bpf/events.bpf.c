@@ -102,10 +102,29 @@ struct {
 	__type(value, struct ev_queues);
 } queues SEC(".maps");
 
+/* Per CPU and socket lock context (state_mark()), the state change the
+ * first state program last ran for: the second program does the change's
+ * work only when the first was skipped (on_state_live). */
+struct state_mark {
+	__u64 sk;
+	__s32 oldstate, newstate;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct state_mark);
+} state_marks SEC(".maps");
+
 /* A new namespace's counts; sockets left uncounted (no storage or no room
  * for their namespace): user space stops trusting the live counts. */
 struct ev_live live_zero;
 __u64 live_lost;
+/* Changes the second state program applied because the kernel skipped the
+ * first's run: user space counts the first's skipped runs beyond these as
+ * lost. */
+__u64 state_recovered;
 
 static __always_inline void bump(__u64 *v)
 {
@@ -177,9 +196,9 @@ struct pkt {
 /* Reads the IP and TCP/UDP headers of an skb (tracing programs). */
 static __always_inline int skb_parse(const struct sk_buff *skb, struct pkt *p)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
+	unsigned char *head = skb->head;
+	__u16 nh = skb->network_header;
+	__u16 th = skb->transport_header;
 	__u8 b[20];
 
 	if (nh == (__u16)~0U || bpf_probe_read_kernel(b, sizeof(b), head + nh))
@@ -293,9 +312,9 @@ static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstat
 	__sync_fetch_and_add(&e->seq, 1);
 }
 
-/* Adds listener sk to listener_socks (listening) or takes it out. Both
- * state programs do it (idempotent): a listener left in after it stopped,
- * because the kernel skipped both runs, is ignored by live_queues. */
+/* Adds listener sk to listener_socks (listening) or takes it out. A
+ * listener left in after it stopped (were a change lost) is ignored by
+ * live_queues. */
 static __always_inline void listener_mark(struct sock *sk, __u32 netns, bool listening)
 {
 	__u64 key = (__u64)(unsigned long)sk;
@@ -313,16 +332,17 @@ static __always_inline void listener_mark(struct sock *sk, __u32 netns, bool lis
  *    under is kept with it, and a change moves it to the new one. The first
  *    of the seed walk and the events to see a socket counts it (the walk
  *    skips sockets that have storage; a socket's first event counts only
- *    its new state): sockets are locked for both, so each is counted once.
- *    Idempotent, so two programs may both apply one change (on_state_live);
+ *    its new state): sockets are locked for both, so each is counted once;
  *  - by delta, for sockets made after their namespace's seed walk ended
  *    (no storage, the namespace in `seeded`): every such socket was counted
  *    from its first change, so the change's old state is what it is counted
  *    under. Nothing is stored (creating a socket's storage is most of the
- *    cost); only the first program applies it (primary).
- * What the kernel does not report (a run it skipped, a socket it closes
- * without the tracepoint) the netns collector's census reconciles. */
-static __always_inline void live_move(struct sock *sk, int oldstate, int newstate, bool primary)
+ *    cost).
+ * Each change is applied once: by on_state, or by on_state_live when the
+ * kernel skipped on_state's run. What the kernel does not report (a socket
+ * it closes without the tracepoint) the netns collector's census
+ * reconciles. */
+static __always_inline void live_move(struct sock *sk, int oldstate, int newstate)
 {
 	__u32 netns = sk_netns(sk), *st, prev, target;
 	bool add = live_counted(newstate);
@@ -337,8 +357,7 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 	target = add ? (__u32)newstate : 0;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, 0);
 	if (st == NULL && bpf_map_lookup_elem(&seeded, &netns) != NULL) {
-		if (primary)
-			live_delta(sk, netns, oldstate, newstate);
+		live_delta(sk, netns, oldstate, newstate);
 		return;
 	}
 	if (st == NULL)
@@ -362,13 +381,11 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 	__sync_fetch_and_add(&e->seq, 1);
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
+/* Everything a TCP state change counts (either program). */
+static __always_inline void state_change(struct sock *sk, int oldstate, int newstate)
 {
-	if (BPF_CORE_READ_BITFIELD(sk, sk_protocol) != IPPROTO_TCP_)
-		return 0;
 	if (live_on)
-		live_move(sk, oldstate, newstate, true);
+		live_move(sk, oldstate, newstate);
 	if (newstate == TCP_ESTABLISHED_ &&
 	    (oldstate == TCP_SYN_SENT_ || oldstate == TCP_SYN_RECV_)) {
 		enum ev_dir dir = oldstate == TCP_SYN_RECV_ ? EV_DIR_INBOUND : EV_DIR_OUTBOUND;
@@ -377,21 +394,67 @@ int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 	} else if (oldstate == TCP_SYN_SENT_ && newstate == TCP_CLOSE_) {
 		count(EV_PROG_STATE, sk_netns(sk), sk_rport(sk), EV_CONNECT_FAILED, EV_DIR_NONE, 0);
 	}
+}
+
+/* The mark of sk's lock context on this CPU: a task holding the socket
+ * (lock_sock: owned), or not (softirq, or a task with bottom halves off
+ * under bh_lock_sock). Two changes of one context never nest on a CPU: an
+ * interrupt never changes the state of a socket a task owns (it queues to
+ * the socket's backlog or retries later), and nothing that changes a state
+ * interrupts a context with bottom halves off. */
+static __always_inline struct state_mark *state_mark(struct sock *sk)
+{
+	__u32 ctx = sk->sk_lock.owned ? 0 : 1;
+
+	return bpf_map_lookup_elem(&state_marks, &ctx);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct state_mark *m;
+
+	if (BPF_CORE_READ_BITFIELD(sk, sk_protocol) != IPPROTO_TCP_)
+		return 0;
+	if (live_on && (m = state_mark(sk)) != NULL) {
+		m->sk = (__u64)sk;
+		m->oldstate = oldstate;
+		m->newstate = newstate;
+	}
+	state_change(sk, oldstate, newstate);
 	return 0;
 }
 
-/* The same tracepoint again, live states only. The kernel skips a program
- * whose run an interrupt on the same CPU interrupted (its recursion check:
- * a state change in softirq during one in process context, a few per
- * thousand connections under churn); a missed change would leave a socket
- * counted under a state it left. Of two programs, one always runs (softirqs
- * do not nest), and live_move() is idempotent. */
+/* The same tracepoint again, attached after on_state (with live states
+ * only). The kernel skips a program's run when the same program is running
+ * on that CPU (its recursion check): a change in softirq that interrupts
+ * one in a task anywhere from the kernel's entry to on_state to its exit
+ * (a few per thousand connections under churn). This program then runs for
+ * the interrupting change and finds no mark of it (on_state wrote none, and
+ * the interrupted change's mark is the other context's), so it does
+ * on_state's work. Otherwise on_state ran and marked the change: nothing to
+ * do. When the interrupt hits this program instead, on_state runs for the
+ * interrupting change and this one is skipped: that change too is applied
+ * once, and its mark stays until its context's next change replaces or
+ * clears it (a later change could be mistaken for it only if of the same
+ * socket address, states and context, on the same CPU, with on_state
+ * skipped). Needs on_state first on the tracepoint: the kernel runs a
+ * tracepoint's programs in the order they were attached. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_state_live, struct sock *sk, int oldstate, int newstate)
 {
-	if (BPF_CORE_READ_BITFIELD(sk, sk_protocol) != IPPROTO_TCP_)
+	struct state_mark *m;
+	bool ran;
+
+	if (BPF_CORE_READ_BITFIELD(sk, sk_protocol) != IPPROTO_TCP_ ||
+	    (m = state_mark(sk)) == NULL)
 		return 0;
-	live_move(sk, oldstate, newstate, false);
+	ran = m->sk == (__u64)sk && m->oldstate == oldstate && m->newstate == newstate;
+	m->sk = 0;
+	if (ran)
+		return 0;
+	__sync_fetch_and_add(&state_recovered, 1);
+	state_change(sk, oldstate, newstate);
 	return 0;
 }
 
@@ -479,7 +542,7 @@ int BPF_PROG(on_drop, struct sk_buff *skb, void *location, int reason)
 {
 	struct ev_src_key sk = {};
 	struct pkt p = {};
-	__u16 proto = BPF_CORE_READ(skb, protocol);
+	__u16 proto = skb->protocol;
 	__u64 one = 1, *v;
 	__u32 netns;
 
@@ -492,7 +555,7 @@ int BPF_PROG(on_drop, struct sk_buff *skb, void *location, int reason)
 	netns = skb_netns(skb);
 	/* The local port: a received packet's destination (skb_iif is the
 	 * interface it came in on), a packet being sent's source. */
-	count(EV_PROG_DROP, netns, BPF_CORE_READ(skb, skb_iif) ? p.dport : p.sport,
+	count(EV_PROG_DROP, netns, skb->skb_iif ? p.dport : p.sport,
 	      p.proto == IPPROTO_TCP_ ? EV_TCP_DROP : EV_UDP_DROP, EV_DIR_NONE, (__u16)reason);
 	/* A SYN nothing listens for: the scan signal. */
 	if (p.proto != IPPROTO_TCP_ || (__u32)reason != drop_reason_no_socket ||
