@@ -54,19 +54,33 @@ struct events_loader {
 	__u64 *values;
 };
 
+/* libbpf's messages, one log line per line: a verifier log (why the kernel
+ * refused a program) runs to many kilobytes. */
 __attribute__((format(printf, 2, 0)))
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[512];
-	size_t n;
+	char small[512], *text = small, *line, *next;
+	va_list copy;
+	int n;
 
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n && line[n - 1] == '\n')
-		line[--n] = '\0';
-	log_msg(LOG_DEBUG, "events: libbpf: %s", line);
+	va_copy(copy, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (text = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(text, (size_t)n + 1, fmt, copy);
+	else if (text == NULL)
+		text = small; /* cut at 511 bytes rather than lost */
+	va_end(copy);
+	for (line = text; line != NULL && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (*line)
+			log_msg(LOG_DEBUG, "events: libbpf: %s", line);
+	}
+	if (text != small)
+		free(text);
 	return 0;
 }
 

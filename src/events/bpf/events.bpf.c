@@ -237,9 +237,12 @@ static __always_inline struct ev_live *live_of(__u32 netns, bool create)
 }
 
 /* Adds d to e's count of (fam, state): masked, the index needs no bounds
- * check the verifier could lose track of. */
+ * check the verifier could lose track of. The barrier keeps the mask: clang
+ * drops it where it knows the state is at most 11, and 6.1's verifier does
+ * not (it loses the bound checked on state - 1) and refuses the program. */
 static __always_inline void live_add(struct ev_live *e, int fam, __u32 state, __s64 d)
 {
+	barrier_var(state);
 	__sync_fetch_and_add(&e->n[fam & 1][state & (EV_LIVE_STATES - 1)], d);
 }
 
