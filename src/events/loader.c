@@ -256,8 +256,13 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	rc = load(l, o, cgfd >= 0, live);
 	/* The live states' programs are the most demanding (per-socket
 	 * storage, an iterator): without them the rest may load. */
-	if (rc < 0 && live && (rc = load(l, o, cgfd >= 0, false)) == 0)
-		lack(lacks, "the kernel refused the live states' programs (the debug log says why)");
+	if (rc < 0 && live) {
+		int first = rc;
+
+		if ((rc = load(l, o, cgfd >= 0, false)) == 0)
+			sb_printf(lacks, "%sthe kernel refused the live states' programs (%s; the debug log says why)",
+				  lacks->len ? "; " : "", strerror(-first));
+	}
 	if (rc < 0) {
 		*why = rc == -EPERM ? EVENTS_FAIL_NO_PRIVILEGES : EVENTS_FAIL_LOAD;
 		sb_printf(err, "the kernel refused the BPF programs: %s", strerror(-rc));
