@@ -120,7 +120,7 @@ grep "^netstat_events_state_drift_sockets" $OUT/g | while read -r l; do summary 
 summary "families: $(grep -h '^# TYPE netstat_\(tcp_\(connections_opened\|connect_failures\|resets\|closed_port\|scan\|syns_\|syncookies\|retransmitted\|synack\|drops\)\|udp_drops\|events_\|netns_live\)' $OUT/g | awk '{print $3}' | sort -u | tr '\n' ' ')"
 summary "drop reasons seen: $(grep -ho 'reason="[a-z_0-9]*"' $OUT/g | sort -u | tr '\n' ' ')"
 kill $NE_PID; wait $NE_PID
-grep -c 'events collector' $OUT/exporter.log | { read -r n; summary "events collector start-up lines: $n"; }
+grep -c 'msg="events collector' $OUT/exporter.log | { read -r n; summary "events collector start-up lines: $n"; }
 
 for t in $K61_TESTS; do
 	if timeout 900 bash $K61_SRC/tests/integration/$t.sh $K61_BUILD $K61_SRC >$OUT/test-$t.log 2>&1; then
