@@ -12,7 +12,8 @@
 # here if missing). K61_DIR: scratch directory for the kernel (default
 # /var/tmp/netstat-k61); K61_KERNEL: a linux-image-6.1.0-*-amd64-unsigned
 # package name (default: the newest apt knows); K61_TESTS="events live_states":
-# integration tests to run in the guest too (slow under emulation).
+# integration tests to run in the guest too (slow under emulation; LIVE_NS,
+# LIVE_BIG, LIVE_ROUNDS, LIVE_CHURN passed on to live_states).
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 BUILD_DIR SRC_DIR [OUT_DIR]" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd)
@@ -87,6 +88,9 @@ chmod +x "$INITRD/init"
 
 rm -f "$OUT"/*
 printf 'K61_BUILD=%q\nK61_SRC=%q\nK61_TESTS=%q\n' "$BUILD" "$SRC" "${K61_TESTS:-}" >"$OUT/env"
+for v in LIVE_NS LIVE_BIG LIVE_ROUNDS LIVE_CHURN; do # integration.live_states' sizes
+	[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}" >>"$OUT/env"
+done
 echo "k61: booting $PKG ($KVER) under qemu (TCG); findings in $OUT" >&2
 timeout "${K61_TIMEOUT:-1800}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
 	-nographic -no-reboot -kernel "$DIR/$PKG/boot/vmlinuz-$KVER" -initrd "$DIR/initrd-$KVER.gz" \
