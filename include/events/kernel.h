@@ -36,5 +36,7 @@ struct events_kernel {
  * kernel lacks and what that costs. 0 or -ENOMEM. */
 int events_kernel_read(const struct btf *btf, struct events_kernel *k, struct strbuf *lacks);
 void events_kernel_fini(struct events_kernel *k);
+/* Appends one item (at most 511 bytes) to lacks, "; " after the others. */
+void events_lack(struct strbuf *lacks, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,9 +61,17 @@ static int read_enum(const struct btf *btf, const char *name, const char *prefix
 	return rc;
 }
 
-static void lack(struct strbuf *lacks, const char *what)
+void events_lack(struct strbuf *lacks, const char *fmt, ...)
 {
-	sb_printf(lacks, "%s%s", lacks->len ? "; " : "", what);
+	char item[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof(item), fmt, ap);
+	va_end(ap);
+	if (lacks->len)
+		sb_puts(lacks, "; ");
+	sb_puts(lacks, item);
 }
 
 int events_kernel_read(const struct btf *btf, struct events_kernel *k, struct strbuf *lacks)
@@ -80,7 +89,7 @@ int events_kernel_read(const struct btf *btf, struct events_kernel *k, struct st
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
 		k->tp[p] = p == EV_PROG_SYN || p == EV_PROG_SEED || tp_args(btf, events_prog_names[p]) >= 0;
 		if (!k->tp[p])
-			sb_printf(lacks, "%sno tracepoint %s", lacks->len ? "; " : "", events_prog_names[p]);
+			events_lack(lacks, "no tracepoint %s", events_prog_names[p]);
 	}
 	k->rst_reason = tp_args(btf, "tcp_send_reset") >= 3;
 	k->retransmit_err = tp_args(btf, "tcp_retransmit_skb") >= 3;
@@ -89,7 +98,7 @@ int events_kernel_read(const struct btf *btf, struct events_kernel *k, struct st
 	 * port's resets from the drops of the segments they answer. */
 	k->rst_nosk = k->rst_reason;
 	if (k->tp[EV_PROG_RST_SENT] && !k->rst_reason)
-		lack(lacks, "tcp_send_reset has no reason (resets_sent: reason=\"unknown\", "
+		events_lack(lacks, "tcp_send_reset has no reason (resets_sent: reason=\"unknown\", "
 			    "\"no_socket\" from drops)");
 	if (read_enum(btf, "sk_rst_reason", "SK_RST_REASON_", &k->rst, NULL, NULL, 0) == -ENOMEM ||
 	    read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &k->drop, drop_want, drop_value,
@@ -100,13 +109,13 @@ int events_kernel_read(const struct btf *btf, struct events_kernel *k, struct st
 	if (!k->tp[EV_PROG_DROP])
 		goto out; /* said above */
 	if (k->drop.n == 0) {
-		lack(lacks, "no enum skb_drop_reason: no drops, closed_port_syns");
+		events_lack(lacks, "no enum skb_drop_reason: no drops, closed_port_syns");
 		goto out;
 	}
 	if (k->no_socket < 0)
-		lack(lacks, "no drop reason NO_SOCKET: no closed_port_syns");
+		events_lack(lacks, "no drop reason NO_SOCKET: no closed_port_syns");
 	if (k->listen_overflow < 0)
-		lack(lacks, "no drop reason TCP_LISTEN_OVERFLOW: no drops{reason=\"listen_overflow\"} "
+		events_lack(lacks, "no drop reason TCP_LISTEN_OVERFLOW: no drops{reason=\"listen_overflow\"} "
 			    "(TcpExtListenOverflows has them)");
 out:
 	return rc;

@@ -105,11 +105,6 @@ static __u32 own_netns(void)
 	return stat("/proc/self/ns/net", &st) == 0 ? (__u32)st.st_ino : 0;
 }
 
-static void lack(struct strbuf *lacks, const char *what)
-{
-	sb_printf(lacks, "%s%s", lacks->len ? "; " : "", what);
-}
-
 void events_loader_free(struct events_loader *l)
 {
 	if (l == NULL)
@@ -246,12 +241,12 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	/* The cgroup program needs CAP_NET_ADMIN and a cgroup v2 hierarchy. */
 	cg = o->cgroup_path ? o->cgroup_path : cgroup_root();
 	if (!privs_has(CAP_NET_ADMIN) && !privs_has(CAP_SYS_ADMIN))
-		lack(lacks, "no CAP_NET_ADMIN: no syns_received, syncookies_sent");
+		events_lack(lacks, "no CAP_NET_ADMIN: no syns_received, syncookies_sent");
 	else if (cg == NULL)
-		lack(lacks, "no cgroup v2 hierarchy: no syns_received, syncookies_sent");
+		events_lack(lacks, "no cgroup v2 hierarchy: no syns_received, syncookies_sent");
 	else if ((cgfd = open(cg, O_RDONLY | O_CLOEXEC | O_DIRECTORY)) < 0)
-		sb_printf(lacks, "%scannot open %s (%s): no syns_received, syncookies_sent",
-			  lacks->len ? "; " : "", cg, strerror(errno));
+		events_lack(lacks, "cannot open %s (%s): no syns_received, syncookies_sent", cg,
+			    strerror(errno));
 	live = o->live_states && l->k.tp[EV_PROG_STATE];
 	rc = load(l, o, cgfd >= 0, live);
 	/* The live states' programs are the most demanding (per-socket
@@ -260,8 +255,8 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 		int first = rc;
 
 		if ((rc = load(l, o, cgfd >= 0, false)) == 0)
-			sb_printf(lacks, "%sthe kernel refused the live states' programs (%s; the debug log says why)",
-				  lacks->len ? "; " : "", strerror(-first));
+			events_lack(lacks, "the kernel refused the live states' programs (%s; the debug log says why)",
+				    strerror(-first));
 	}
 	if (rc < 0) {
 		*why = rc == -EPERM ? EVENTS_FAIL_NO_PRIVILEGES : EVENTS_FAIL_LOAD;
@@ -278,18 +273,16 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 		else
 			l->link[p] = bpf_program__attach(l->prog[p]);
 		if (l->link[p] == NULL) {
-			sb_printf(lacks, "%scannot attach %s: %s", lacks->len ? "; " : "",
-				  events_prog_names[p], strerror(errno));
+			events_lack(lacks, "cannot attach %s: %s", events_prog_names[p], strerror(errno));
 			l->prog[p] = NULL;
 			continue;
 		}
 		attached++;
 	}
 	if (l->prog[EV_PROG_SEED] != NULL && l->link[EV_PROG_STATE] != NULL && attach_live(l) < 0)
-		sb_printf(lacks, "%scannot attach the live states' programs: %s", lacks->len ? "; " : "",
-			  strerror(errno));
+		events_lack(lacks, "cannot attach the live states' programs: %s", strerror(errno));
 	if (l->link[EV_PROG_SEED] == NULL && o->live_states)
-		lack(lacks, "no live TCP states per namespace (netstat_netns_tcp_sockets from censuses only)");
+		events_lack(lacks, "no live TCP states per namespace (netstat_netns_tcp_sockets from censuses only)");
 	if (attached == 0) {
 		rc = -ENOENT;
 		*why = EVENTS_FAIL_ATTACH;
