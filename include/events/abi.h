@@ -81,7 +81,20 @@ struct ev_live {
 	__u64 seq;
 };
 
+/* Request sockets (SYN_RECV) per network namespace: the listeners' SYN
+ * queues summed by the queues walk (events/live.h), by listener family. */
+struct ev_queues {
+	__u64 n[2]; /* [ipv4, ipv6] */
+};
+
+/* A listener of another namespace (the BPF side's listener_socks). */
+struct ev_listener {
+	__u32 netns;
+	__u32 family; /* 0 IPv4, 1 IPv6 */
+};
+
 #define EV_COUNTS_MAX 16384
+#define EV_LISTENERS_MAX 16384
 #define EV_LIVE_NS_MAX 4096
 #define EV_SOURCES_MAX 4096
 

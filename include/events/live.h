@@ -39,6 +39,14 @@ int events_live_iter_open(void);
  * errno. */
 int events_live_seed(int fd, uint64_t ino);
 
+/* The request sockets (SYN_RECV) of the other namespaces: their listeners'
+ * SYN queues, read now (one walk of the listeners the BPF side marked when
+ * they started listening or at their namespace's seed walk, so whole for a
+ * seeded namespace). row() gets each namespace with any, per family
+ * (n[0] IPv4, n[1] IPv6: the listener's); one walk at a time. 0 or a
+ * negative errno. */
+int events_live_syn_recv(void (*row)(void *arg, uint64_t ino, const uint64_t n[2]), void *arg);
+
 /* The counts of namespace ino (all zero when it has none). 0 or -errno. */
 int events_live_read(uint64_t ino, struct ev_live *out);
 /* Drops namespace ino's counts (it went away). */

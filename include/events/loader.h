@@ -86,6 +86,9 @@ void events_loader_live_forget(struct events_loader *l, uint64_t ino);
 /* Namespace ino's seed walk ended: its sockets without storage are newer. */
 int events_loader_live_seeded(struct events_loader *l, uint64_t ino);
 uint64_t events_loader_live_lost(const struct events_loader *l);
+/* The listeners' SYN queues (events/live.h). */
+int events_loader_live_queues(struct events_loader *l,
+			      void (*row)(void *arg, uint64_t ino, const uint64_t n[2]), void *arg);
 
 /* Bytes of kernel memory the maps may take at most (their max_entries
  * times key and value size). */

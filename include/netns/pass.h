@@ -76,6 +76,7 @@ struct netns_data {
 	struct ev_live live; bool has_live; /* the kernel's, read this scrape before the listeners */
 	int64_t live_offset[2][EV_LIVE_STATES]; /* served: live + offset (netns_live_reconcile()) */
 	uint64_t drift; bool has_drift;     /* at the last census the counts held still for */
+	uint64_t syn_recv[2]; bool has_syn_recv; /* request sockets this scrape (events_live_syn_recv()) */
 };
 
 void netns_data_init(void *data);

@@ -288,23 +288,36 @@ static uint64_t live_value(const struct netns_data *d, int f, int k)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-/* What d's TCP state series say this scrape: with live counts, the states
- * they keep, current; the others (syn_recv, time_wait) from a fresh census;
- * listen from this scrape's listeners; nothing from a stale census. */
+/* What d's TCP state series say this scrape. With live counts, current:
+ * the full sockets' states they keep; time_wait from this scrape's
+ * sockstat (netns_live_time_wait()); fin_wait2 with the orphans the last
+ * census saw (timewait sockets, no state events either). syn_recv from this
+ * scrape's queues walk, with the events layer on. listen from this scrape's
+ * listeners. The rest from a fresh census; nothing from a stale one. */
 static void serve(struct netns_data *d, bool census_fresh)
 {
 	bool live = d->has_live && events_live_trusted();
+	bool live_tw = live && d->has_census && d->has_ss;
+	uint64_t tw[2];
 
 	d->served_mask = 0;
 	d->served_live = live;
+	if (live_tw)
+		netns_live_time_wait(&d->census, d->ss[NETNS_SS_TCP_TW], d->ss[NETNS_SS_TCP_INUSE4],
+				     d->ss[NETNS_SS_TCP_INUSE6], tw);
 	for (int f = 0; f < 2; f++)
 		for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++) {
 			bool kept = live && EV_LIVE_KEPT(st + 1); /* kernel state: st + 1 */
 
 			if (st == DIAG_TCP_LISTEN && d->has_lis)
 				d->served[f][st] = d->lis.tcp[f];
+			else if (st == DIAG_TCP_SYN_RECV && d->has_syn_recv)
+				d->served[f][st] = d->syn_recv[f];
+			else if (st == DIAG_TCP_TIME_WAIT && live_tw)
+				d->served[f][st] = tw[f];
 			else if (kept)
-				d->served[f][st] = live_value(d, f, st + 1);
+				d->served[f][st] = live_value(d, f, st + 1) +
+						   (st == DIAG_TCP_FIN_WAIT2 && d->has_census ? d->census.tw_fin_wait2[f] : 0);
 			else if (census_fresh)
 				d->served[f][st] = d->census.tcp[f][st];
 			else
@@ -376,8 +389,8 @@ static const struct expo_desc fams[F_COUNT] = {
 		"Identity of a network namespace: Kubernetes pod, container, systemd unit, comm of its oldest process."},
 	[F_TCP] = {"netstat_netns_tcp_sockets", EXPO_GAUGE,
 		"TCP sockets of a network namespace by address family and state: current where the events "
-		"collector keeps them live (netstat_netns_live_states), but syn_recv and time_wait, which are as of "
-		"the last full census (netstat_netns_census_age_seconds), as every state is elsewhere; listen is current."},
+		"collector keeps them live (netstat_netns_live_states), else as of the last full census "
+		"(netstat_netns_census_age_seconds); listen is current."},
 	[F_UDP] = {"netstat_netns_udp_sockets", EXPO_GAUGE,
 		"UDP sockets of a network namespace by address family; connected ones have a remote port."},
 	[F_QUEUE] = {"netstat_netns_tcp_listen_queue_length", EXPO_GAUGE,
@@ -406,8 +419,8 @@ static const struct expo_desc fams[F_COUNT] = {
 		"Sockets a network namespace's live TCP state counts (events collector) and its last full census "
 		"that saw them hold still disagree on; 0 when the live counts are exact."},
 	[F_LIVE] = {"netstat_netns_live_states", EXPO_GAUGE,
-		"1 when a network namespace's TCP state series but syn_recv and time_wait are kept live by the "
-		"events collector (current every scrape, whatever the census's age)."},
+		"1 when a network namespace's TCP state series are kept live by the events collector (current "
+		"every scrape, whatever the census's age)."},
 };
 
 static const char *const family_names[2] = {"ipv4", "ipv6"};

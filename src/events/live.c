@@ -2,6 +2,7 @@
 #include "events/live.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 
@@ -59,6 +60,20 @@ int events_live_seed(int fd, uint64_t ino)
 	return ret;
 }
 
+int events_live_syn_recv(void (*row)(void *arg, uint64_t ino, const uint64_t n[2]), void *arg)
+{
+	static pthread_mutex_t one_walk = PTHREAD_MUTEX_INITIALIZER;
+	struct events_loader *l = loader();
+	int ret;
+
+	if (l == NULL)
+		return -ENOTSUP;
+	pthread_mutex_lock(&one_walk); /* the sums' map is one for all */
+	ret = events_loader_live_queues(l, row, arg);
+	pthread_mutex_unlock(&one_walk);
+	return ret;
+}
+
 int events_live_read(uint64_t ino, struct ev_live *out)
 {
 	struct events_loader *l = loader();
@@ -97,6 +112,13 @@ int events_live_seed(int fd, uint64_t ino)
 {
 	(void)ino;
 	close(fd);
+	return -ENOTSUP;
+}
+
+int events_live_syn_recv(void (*row)(void *arg, uint64_t ino, const uint64_t n[2]), void *arg)
+{
+	(void)row;
+	(void)arg;
 	return -ENOTSUP;
 }
 

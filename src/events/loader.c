@@ -120,15 +120,14 @@ void events_loader_free(struct events_loader *l)
 }
 
 /* The live states' programs (docs/events.md, "Live states"), both or
- * neither: the second state program and the seed iterator. 0, or -1 with
- * errno. */
+ * neither: the second state program and the seed iterator (live_queues is
+ * run, never attached). 0, or -1 with errno. */
 static int attach_live(struct events_loader *l)
 {
 	int err;
 
-	if ((l->live_link = bpf_program__attach(l->skel->progs.on_state_live)) == NULL)
-		return -1;
-	if ((l->link[EV_PROG_SEED] = bpf_program__attach_iter(l->prog[EV_PROG_SEED], NULL)) != NULL)
+	if ((l->live_link = bpf_program__attach(l->skel->progs.on_state_live)) != NULL &&
+	    (l->link[EV_PROG_SEED] = bpf_program__attach_iter(l->prog[EV_PROG_SEED], NULL)) != NULL)
 		return 0;
 	err = errno;
 	bpf_link__destroy(l->live_link);
@@ -175,6 +174,7 @@ static int load(struct events_loader *l, const struct events_options *o, bool cg
 		}
 	}
 	bpf_program__set_autoload(skel->progs.on_state_live, live);
+	bpf_program__set_autoload(skel->progs.live_queues, live);
 	skel->rodata->drop_reason_min = k->consumed >= 0 ? (__u32)k->consumed + 1 : 1;
 	skel->rodata->drop_reason_no_socket = k->no_socket >= 0 ? (__u32)k->no_socket : ~0u;
 	skel->rodata->drop_reason_listen_overflow = k->listen_overflow >= 0 ? (__u32)k->listen_overflow : ~0u;
@@ -480,7 +480,8 @@ bool events_loader_rst_has_reason(const struct events_loader *l)
 uint64_t events_loader_map_bytes(const struct events_loader *l)
 {
 	const struct bpf_map *maps[] = {l->skel->maps.counts, l->skel->maps.sources,
-					l->skel->maps.live, l->skel->maps.seeded};
+					l->skel->maps.live, l->skel->maps.seeded,
+					l->skel->maps.queues, l->skel->maps.listener_socks};
 	uint64_t total = 0;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -530,4 +531,25 @@ int events_loader_live_seeded(struct events_loader *l, uint64_t ino)
 uint64_t events_loader_live_lost(const struct events_loader *l)
 {
 	return __atomic_load_n(&l->skel->bss->live_lost, __ATOMIC_RELAXED);
+}
+
+int events_loader_live_queues(struct events_loader *l,
+			      void (*row)(void *arg, uint64_t ino, const uint64_t n[2]), void *arg)
+{
+	int map = bpf_map__fd(l->skel->maps.queues), ret = 0;
+	__u64 ctx[1] = {0};
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = ctx, .ctx_size_in = sizeof(ctx));
+	struct ev_queues q;
+	__u32 key;
+
+	/* Runs the program here and now, attached nowhere. */
+	if (bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.live_queues), &run) < 0)
+		ret = -errno;
+	/* One row per namespace with requests queued, emptied for the next. */
+	while (bpf_map_get_next_key(map, NULL, &key) == 0) {
+		if (ret == 0 && bpf_map_lookup_elem(map, &key, &q) == 0)
+			row(arg, key, (const uint64_t[2]){q.n[0], q.n[1]});
+		bpf_map_delete_elem(map, &key);
+	}
+	return ret;
 }

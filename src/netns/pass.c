@@ -231,6 +231,38 @@ static int cheap_tier(void *arg, unsigned worker, size_t i)
 	return 0;
 }
 
+static int cmp_entry_ino(const void *key, const void *elem)
+{
+	uint64_t ino = *(const uint64_t *)key, e = (*(struct netns_entry *const *)elem)->ino;
+
+	return (ino > e) - (ino < e);
+}
+
+static void queue_row(void *arg, uint64_t ino, const uint64_t n[2])
+{
+	const struct netns_table *t = arg;
+	struct netns_entry **e = bsearch(&ino, t->v, t->len, sizeof(*t->v), cmp_entry_ino);
+
+	if (e != NULL && D(*e)->has_syn_recv)
+		memcpy(D(*e)->syn_recv, n, sizeof(D(*e)->syn_recv));
+}
+
+/* With live states, the request sockets (SYN_RECV) of every seeded
+ * namespace: its listeners' SYN queues, read now for all at once. */
+static void live_queues(struct netns_pass *s)
+{
+	struct netns_table *t = s->table;
+	bool ok = events_live_on();
+
+	for (size_t i = 0; i < t->len; i++) {
+		D(t->v[i])->has_syn_recv = ok && D(t->v[i])->live_seeded;
+		memset(D(t->v[i])->syn_recv, 0, sizeof(D(t->v[i])->syn_recv));
+	}
+	if (ok && events_live_syn_recv(queue_row, t) < 0)
+		for (size_t i = 0; i < t->len; i++)
+			D(t->v[i])->has_syn_recv = false;
+}
+
 /* Kernel states 1..12 but LISTEN, as the sockets collector dumps them. */
 #define TCP_NON_LISTEN_STATES \
 	(((NL_DIAG_STATE(DIAG_KSTATE_NEW_SYN_RECV) << 1) - 2) & ~NL_DIAG_STATE(DIAG_KSTATE_LISTEN))
@@ -358,6 +390,7 @@ static int run_pass(struct netns_pass *s, bool again)
 	atomic_store(&s->interrupted, false);
 	s->again = again;
 	s->begin(s->arg, s->threads);
+	live_queues(s);
 	util_parallel_for(s->threads, s->table->len, cheap_tier, s);
 	if (!again && (ret = plan_census(s)) < 0)
 		goto out;

@@ -191,6 +191,38 @@ static void test_live_reconcile(void **state)
 	assert_true(off[0][DIAG_KSTATE_FIN_WAIT1] == 0);
 }
 
+/* TIME_WAIT from sockstat's tw: the census's orphans in FIN_WAIT2 taken
+ * off, the rest split as the census's TIME_WAIT sockets were. */
+static void test_live_time_wait(void **state)
+{
+	struct netns_census c;
+	uint64_t tw[2];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	/* No TIME_WAIT in the census: sockstat's inuse decides the family. */
+	netns_live_time_wait(&c, 7, 3, 0, tw);
+	assert_true(tw[0] == 7 && tw[1] == 0);
+	netns_live_time_wait(&c, 7, 0, 2, tw);
+	assert_true(tw[0] == 0 && tw[1] == 7);
+	netns_live_time_wait(&c, 7, 1, 2, tw); /* both: IPv4, as the host's sockstat line */
+	assert_true(tw[0] == 7 && tw[1] == 0);
+	/* Orphans the census saw are FIN-WAIT-2 to ss, not TIME-WAIT. */
+	c.tw_fin_wait2[0] = 2;
+	c.tw_fin_wait2[1] = 1;
+	c.tcp[0][DIAG_TCP_TIME_WAIT] = 30;
+	c.tcp[1][DIAG_TCP_TIME_WAIT] = 10;
+	netns_live_time_wait(&c, 43, 5, 5, tw);
+	assert_true(tw[0] == 30 && tw[1] == 10);
+	/* More since: split 3:1, rounded. */
+	netns_live_time_wait(&c, 105, 5, 5, tw);
+	assert_true(tw[0] == 76 && tw[1] == 26);
+	/* Fewer timewait sockets than the census's orphans: none, never
+	 * negative. */
+	netns_live_time_wait(&c, 2, 5, 5, tw);
+	assert_true(tw[0] == 0 && tw[1] == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_census),
 		cmocka_unit_test(test_census_tw_fin_wait2),
 		cmocka_unit_test(test_live_reconcile),
+		cmocka_unit_test(test_live_time_wait),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

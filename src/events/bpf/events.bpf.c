@@ -86,6 +86,25 @@ struct {
 	__type(value, __u8);
 } seeded SEC(".maps");
 
+/* The other namespaces' listeners, by address (user space never sees it),
+ * for live_queues: request sockets (SYN_RECV) have no state events, but
+ * their listener counts them. Added when a socket starts listening or by
+ * the seed walk, taken out when it stops. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EV_LISTENERS_MAX);
+	__type(key, __u64);
+	__type(value, struct ev_listener);
+} listener_socks SEC(".maps");
+
+/* live_queues' sums, per namespace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EV_LIVE_NS_MAX);
+	__type(key, __u32);
+	__type(value, struct ev_queues);
+} queues SEC(".maps");
+
 /* A new namespace's counts; sockets left uncounted (no storage or no room
  * for their namespace): user space stops trusting the live counts. */
 struct ev_live live_zero;
@@ -276,6 +295,20 @@ static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstat
 	__sync_fetch_and_add(&e->seq, 1);
 }
 
+/* Adds listener sk to listener_socks (listening) or takes it out. Both
+ * state programs do it (idempotent): a listener left in after it stopped,
+ * because the kernel skipped both runs, is ignored by live_queues. */
+static __always_inline void listener_mark(struct sock *sk, __u32 netns, bool listening)
+{
+	__u64 key = (__u64)(unsigned long)sk;
+	struct ev_listener v = {.netns = netns, .family = (__u32)live_family(sk)};
+
+	if (!listening)
+		bpf_map_delete_elem(&listener_socks, &key);
+	else if (bpf_map_update_elem(&listener_socks, &key, &v, BPF_ANY) != 0)
+		__sync_fetch_and_add(&live_lost, 1);
+}
+
 /* A state change of socket sk, in one of two ways:
  *  - by storage, for the sockets of a namespace whose seed walk has not
  *    ended, and for those that have storage: the state a socket is counted
@@ -300,6 +333,9 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 
 	if (netns == own_netns)
 		return;
+	/* A listener's child starts as its copy: LISTEN -> SYN_RECV. */
+	if (newstate == TCP_LISTEN_ || (oldstate == TCP_LISTEN_ && newstate == TCP_CLOSE_))
+		listener_mark(sk, netns, newstate == TCP_LISTEN_);
 	target = add ? (__u32)newstate : 0;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, 0);
 	if (st == NULL && bpf_map_lookup_elem(&seeded, &netns) != NULL) {
@@ -573,9 +609,11 @@ int live_seed(struct bpf_iter__tcp *ctx)
 		return 0;
 	sk = (struct sock *)tp;
 	state = sk->__sk_common.skc_state;
+	netns = sk_netns(sk);
+	if (state == TCP_LISTEN_ && netns != own_netns)
+		listener_mark(sk, netns, true);
 	if (!live_counted(state) || bpf_sk_storage_get(&sk_state, sk, 0, 0) != NULL)
 		return 0;
-	netns = sk_netns(sk);
 	/* A namespace walked before counts its newer sockets by delta. */
 	if (netns == own_netns || bpf_map_lookup_elem(&seeded, &netns) != NULL)
 		return 0;
@@ -590,5 +628,42 @@ int live_seed(struct bpf_iter__tcp *ctx)
 	live_add(e, fam, (__u32)state, 1);
 	__sync_fetch_and_add(&e->seq, 1);
 	__sync_fetch_and_add(&ev_seen[EV_PROG_SEED], 1);
+	return 0;
+}
+
+/* One listener's SYN queue into `queues` (live_queues). The listener is
+ * read by address: a socket that is no longer one listening in the same
+ * namespace (freed and reused, had the kernel skipped both runs that would
+ * have taken it out) is skipped. */
+static long queue_of(struct bpf_map *map, __u64 *key, struct ev_listener *v, void *ctx)
+{
+	struct inet_connection_sock *icsk = (struct inet_connection_sock *)(unsigned long)*key;
+	struct ev_queues zero = {}, *e;
+	__u32 netns = v->netns;
+	int qlen;
+
+	if (BPF_CORE_READ(icsk, icsk_inet.sk.__sk_common.skc_state) != TCP_LISTEN_ ||
+	    BPF_CORE_READ(icsk, icsk_inet.sk.__sk_common.skc_net.net, ns.inum) != netns)
+		return 0;
+	qlen = BPF_CORE_READ(icsk, icsk_accept_queue.qlen.counter);
+	if (qlen <= 0)
+		return 0;
+	e = bpf_map_lookup_elem(&queues, &netns);
+	if (e == NULL) {
+		bpf_map_update_elem(&queues, &netns, &zero, BPF_NOEXIST);
+		if ((e = bpf_map_lookup_elem(&queues, &netns)) == NULL)
+			return 0;
+	}
+	__sync_fetch_and_add(&e->n[v->family & 1], (__u64)qlen);
+	return 0;
+}
+
+/* The SYN queues of every listener in listener_socks, summed per namespace
+ * and family into `queues`. Never attached: user space runs it once per
+ * scrape (BPF_PROG_TEST_RUN), a cost in listeners, not sockets. */
+SEC("raw_tp")
+int live_queues(void *ctx)
+{
+	bpf_for_each_map_elem(&listener_socks, queue_of, NULL, 0);
 	return 0;
 }
