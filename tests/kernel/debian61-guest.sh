@@ -25,8 +25,8 @@ ulimit -Hn 1048576 && ulimit -n 1048576 # PID 1's default is 4096
 sysctl -qw kernel.bpf_stats_enabled=1 # run counts per program in bpf-progs
 summary "kernel $(uname -r) ($(cat /proc/version | cut -d' ' -f3-5))"
 
-# What this kernel's BTF offers the collector: the reason enums and the
-# tracepoints' arguments.
+# What this kernel's BTF offers the collector: the reason enums and which
+# tracepoints exist.
 bpftool btf dump file /sys/kernel/btf/vmlinux format raw >/tmp/btf.txt
 for e in skb_drop_reason sk_rst_reason; do
 	awk -v e="'$e'" '!/^\t/ { p = ($2 == "ENUM" && $3 == e); next } p { print $1 }' /tmp/btf.txt | tr -d "'" >$OUT/enum-$e
@@ -104,7 +104,10 @@ scrape >$OUT/f
 nsenter --net=$B "$POP" L,127.0.0.1,8081 E,4,127.0.0.1,127.0.0.1,8081 >$OUT/pop2.out 2>&1 &
 for _ in $(seq 300); do grep -q ready $OUT/pop2.out && break; sleep 0.2; done
 kill $P1; wait $P1
-sleep 1
+for _ in $(seq 100); do # the kernel done with the first population's sockets
+	nsenter --net=$B ss -Htn state established state close-wait state last-ack state fin-wait-1 state fin-wait-2 state closing '( sport = :8080 or dport = :8080 )' | grep -q . || break
+	sleep 0.1
+done
 scrape >$OUT/g
 nsenter --net=$B ss -Htan >$OUT/ss-g
 check "netstat_netns_live_states{netns=\"$INO\"}" "$(grep "^netstat_netns_live_states{netns=\"$INO\"" $OUT/g | awk '{print $NF}')" 1
