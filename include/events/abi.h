@@ -21,6 +21,13 @@ enum ev_kind {
 	EV_KIND_COUNT
 };
 
+/* EV_RST_SENT reasons that are no value of enum sk_rst_reason: the
+ * tracepoint passes none (before 6.10), and a reset counted from the drop of
+ * the segment it answered, no socket (kernels whose tracepoint misses those:
+ * before 6.10 too). */
+#define EV_RST_UNKNOWN 0xffff
+#define EV_RST_NO_SOCKET_DROP 0xfffe
+
 /* The programs, for the per-program self-metrics (struct events_bss.seen). */
 enum ev_prog {
 	EV_PROG_STATE = 0,   /* tp_btf/inet_sock_set_state */

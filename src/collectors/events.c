@@ -247,7 +247,9 @@ static const char *reason_label(const struct events_state *st, const struct ev_k
 {
 #ifdef NETSTAT_HAVE_EVENTS
 	if (k->kind == EV_RST_SENT) {
-		if (k->reason == 0xffff || !events_loader_rst_has_reason(st->l))
+		if (k->reason == EV_RST_NO_SOCKET_DROP)
+			return "no_socket";
+		if (k->reason == EV_RST_UNKNOWN || !events_loader_rst_has_reason(st->l))
 			return "unknown";
 		return events_reason_strip(
 			events_reasons_name(events_loader_rst_reasons(st->l), k->reason), "tcp_");

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "events.skel.h"
+#include "events/kernel.h"
 #include "log.h"
 #include "privs.h"
 
@@ -48,76 +49,40 @@ struct events_loader {
 	struct bpf_link *link[EV_PROG_COUNT];
 	struct bpf_link *live_link;              /* on_state_live, beside on_state */
 	uint64_t state_skipped_lost;             /* on_state's skipped runs not recovered */
-	bool rst_reason;
-	struct events_reasons rst, drop;
+	struct events_kernel k;                  /* what this kernel offers */
 	/* Batch read buffers, EV_COUNTS_MAX entries (the larger map). */
 	void *keys;
 	__u64 *values;
 };
 
+/* libbpf's messages, one log line per line: a verifier log (why the kernel
+ * refused a program) runs to many kilobytes. */
 __attribute__((format(printf, 2, 0)))
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[512];
-	size_t n;
+	char small[512], *text = small, *line, *next;
+	va_list copy;
+	int n;
 
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n && line[n - 1] == '\n')
-		line[--n] = '\0';
-	log_msg(LOG_DEBUG, "events: libbpf: %s", line);
-	return 0;
-}
-
-/* Arguments of tracepoint tp in BTF (its btf_trace_ typedef), or -1. */
-static int tp_args(const struct btf *btf, const char *tp)
-{
-	char name[128];
-	const struct btf_type *t;
-	int id;
-
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return -1;
-	t = btf__type_by_id(btf, (__u32)id);
-	while (t && (btf_is_typedef(t) || btf_is_ptr(t)))
-		t = btf__type_by_id(btf, t->type);
-	if (t == NULL || !btf_is_func_proto(t))
-		return -1;
-	return btf_vlen(t) - 1; /* the first is the tracepoint's data pointer */
-}
-
-/* Names of enum name, and the value of one enumerator (or -1). */
-static int read_enum(const struct btf *btf, const char *name, const char *prefix,
-		     struct events_reasons *r, const char *want, int64_t *want_value)
-{
-	const struct btf_type *t;
-	int id = btf__find_by_name_kind(btf, name, BTF_KIND_ENUM);
-	int rc = 0;
-
-	if (want_value)
-		*want_value = -1;
-	if (id < 0)
-		return -ENOENT;
-	t = btf__type_by_id(btf, (__u32)id);
-	for (int i = 0; i < btf_vlen(t); i++) {
-		const struct btf_enum *e = btf_enum(t) + i;
-		const char *en = btf__name_by_offset(btf, e->name_off);
-
-		if (en == NULL)
-			continue;
-		if (want && want_value && strcmp(en, want) == 0)
-			*want_value = e->val;
-		rc = events_reasons_add(r, en, e->val, prefix);
-		if (rc == -ERANGE)
-			rc = 0;
-		if (rc < 0)
-			break;
+	va_copy(copy, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (text = malloc((size_t)n + 1)) != NULL)
+		vsnprintf(text, (size_t)n + 1, fmt, copy);
+	else if (text == NULL)
+		text = small; /* cut at 511 bytes rather than lost */
+	va_end(copy);
+	for (line = text; line != NULL && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		if (*line)
+			log_msg(LOG_DEBUG, "events: libbpf: %s", line);
 	}
-	return rc;
+	if (text != small)
+		free(text);
+	return 0;
 }
 
 /* The cgroup v2 hierarchy: /sys/fs/cgroup/unified in the hybrid layout,
@@ -141,11 +106,6 @@ static __u32 own_netns(void)
 	return stat("/proc/self/ns/net", &st) == 0 ? (__u32)st.st_ino : 0;
 }
 
-static void lack(struct strbuf *lacks, const char *what)
-{
-	sb_printf(lacks, "%s%s", lacks->len ? "; " : "", what);
-}
-
 void events_loader_free(struct events_loader *l)
 {
 	if (l == NULL)
@@ -154,8 +114,7 @@ void events_loader_free(struct events_loader *l)
 		bpf_link__destroy(l->link[p]);
 	bpf_link__destroy(l->live_link);
 	events_bpf__destroy(l->skel);
-	events_reasons_fini(&l->rst);
-	events_reasons_fini(&l->drop);
+	events_kernel_fini(&l->k);
 	free(l->keys);
 	free(l->values);
 	free(l);
@@ -178,14 +137,63 @@ static int attach_live(struct events_loader *l)
 	return -1;
 }
 
+/* Opens and loads the skeleton (again: a failed load cannot be retried on
+ * the same one) with the programs this kernel has, the cgroup program only
+ * with cg, the live states' with live. 0 or a negative errno. */
+static int load(struct events_loader *l, const struct events_options *o, bool cg, bool live)
+{
+	struct events_bpf *skel;
+	const struct events_kernel *k = &l->k;
+	bool rst = k->rst_reason, err = k->retransmit_err;
+
+	events_bpf__destroy(l->skel);
+	l->skel = skel = events_bpf__open();
+	if (skel == NULL)
+		return -errno;
+	l->prog[EV_PROG_STATE] = skel->progs.on_state;
+	l->prog[EV_PROG_RST_SENT] = rst ? skel->progs.on_rst_sent : skel->progs.on_rst_sent_noreason;
+	bpf_program__set_autoload(rst ? skel->progs.on_rst_sent_noreason : skel->progs.on_rst_sent, false);
+	l->prog[EV_PROG_RST_RECEIVED] = skel->progs.on_rst_received;
+	l->prog[EV_PROG_RETRANSMIT] = err ? skel->progs.on_retransmit : skel->progs.on_retransmit_noerr;
+	bpf_program__set_autoload(err ? skel->progs.on_retransmit_noerr : skel->progs.on_retransmit, false);
+	l->prog[EV_PROG_SYNACK] = skel->progs.on_synack_retransmit;
+	l->prog[EV_PROG_DROP] = skel->progs.on_drop;
+	l->prog[EV_PROG_SYN] = skel->progs.on_syn;
+	l->prog[EV_PROG_SEED] = skel->progs.live_seed;
+	for (int p = 0; p < EV_PROG_COUNT; p++) {
+		bool on = k->tp[p];
+
+		if (p == EV_PROG_DROP)
+			on = on && k->drop.n > 0;
+		else if (p == EV_PROG_SYN)
+			on = cg;
+		else if (p == EV_PROG_SEED)
+			on = live;
+		if (!on) {
+			bpf_program__set_autoload(l->prog[p], false);
+			l->prog[p] = NULL;
+		}
+	}
+	bpf_program__set_autoload(skel->progs.on_state_live, live);
+	bpf_program__set_autoload(skel->progs.live_queues, live);
+	skel->rodata->drop_reason_min = k->consumed >= 0 ? (__u32)k->consumed + 1 : 1;
+	skel->rodata->drop_reason_no_socket = k->no_socket >= 0 ? (__u32)k->no_socket : ~0u;
+	skel->rodata->drop_reason_listen_overflow = k->listen_overflow >= 0 ? (__u32)k->listen_overflow : ~0u;
+	skel->rodata->rst_from_drops = !k->rst_nosk && l->prog[EV_PROG_DROP] != NULL && k->no_socket >= 0;
+	skel->rodata->scan_sources_on = o->scan_sources;
+	skel->rodata->own_netns = own_netns();
+	skel->rodata->live_on = live;
+	return events_bpf__load(skel);
+}
+
 int events_loader_open(const struct events_options *o, struct events_loader **out,
 		       enum events_fail *why, struct strbuf *err, struct strbuf *lacks)
 {
 	struct events_loader *l = calloc(1, sizeof(*l));
 	struct btf *btf = NULL;
 	const char *cg = NULL;
-	int64_t consumed, no_socket, overflow;
 	int rc = 0, cgfd = -1, attached = 0;
+	bool live;
 
 	*out = NULL;
 	if (l == NULL) {
@@ -193,8 +201,6 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 		*why = EVENTS_FAIL_LOAD;
 		goto out;
 	}
-	events_reasons_init(&l->rst);
-	events_reasons_init(&l->drop);
 	_Static_assert(sizeof(struct ev_src_key) >= sizeof(struct ev_key), "key buffer size");
 	_Static_assert(EV_COUNTS_MAX >= EV_SOURCES_MAX, "batch buffer size");
 	l->keys = calloc(EV_COUNTS_MAX, sizeof(struct ev_src_key));
@@ -227,88 +233,33 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 		sb_printf(err, "cannot read the kernel BTF: %s", strerror(-rc));
 		goto out;
 	}
-	l->skel = events_bpf__open();
-	if (l->skel == NULL) {
-		rc = -errno;
+	rc = events_kernel_read(btf, &l->k, lacks);
+	if (rc < 0) {
 		*why = EVENTS_FAIL_LOAD;
-		sb_printf(err, "cannot open the BPF object: %s", strerror(-rc));
+		sb_printf(err, "cannot read the kernel BTF: %s", strerror(-rc));
 		goto out;
-	}
-	l->prog[EV_PROG_STATE] = l->skel->progs.on_state;
-	l->prog[EV_PROG_RST_RECEIVED] = l->skel->progs.on_rst_received;
-	if (tp_args(btf, "tcp_retransmit_skb") >= 3) {
-		l->prog[EV_PROG_RETRANSMIT] = l->skel->progs.on_retransmit;
-		bpf_program__set_autoload(l->skel->progs.on_retransmit_noerr, false);
-	} else {
-		l->prog[EV_PROG_RETRANSMIT] = l->skel->progs.on_retransmit_noerr;
-		bpf_program__set_autoload(l->skel->progs.on_retransmit, false);
-	}
-	l->prog[EV_PROG_SYNACK] = l->skel->progs.on_synack_retransmit;
-	l->prog[EV_PROG_DROP] = l->skel->progs.on_drop;
-	l->prog[EV_PROG_SYN] = l->skel->progs.on_syn;
-	l->rst_reason = tp_args(btf, "tcp_send_reset") >= 3;
-	l->prog[EV_PROG_RST_SENT] = l->rst_reason ? l->skel->progs.on_rst_sent
-						  : l->skel->progs.on_rst_sent_noreason;
-	bpf_program__set_autoload(l->rst_reason ? l->skel->progs.on_rst_sent_noreason
-						: l->skel->progs.on_rst_sent, false);
-	if (!l->rst_reason)
-		lack(lacks, "tcp_send_reset has no reason (reason=\"unknown\")");
-	l->prog[EV_PROG_SEED] = l->skel->progs.live_seed;
-	if (!o->live_states || tp_args(btf, events_prog_names[EV_PROG_STATE]) < 0) {
-		bpf_program__set_autoload(l->skel->progs.on_state_live, false);
-		bpf_program__set_autoload(l->skel->progs.live_seed, false);
-		bpf_program__set_autoload(l->skel->progs.live_queues, false);
-		l->prog[EV_PROG_SEED] = NULL;
-	}
-
-	/* Every program but the cgroup and iterator ones is named after its
-	 * tracepoint. */
-	for (int p = 0; p < EV_PROG_COUNT; p++) {
-		if (p == EV_PROG_SYN || p == EV_PROG_SEED || tp_args(btf, events_prog_names[p]) >= 0)
-			continue;
-		bpf_program__set_autoload(l->prog[p], false);
-		l->prog[p] = NULL;
-		sb_printf(lacks, "%sno tracepoint %s", lacks->len ? "; " : "", events_prog_names[p]);
 	}
 	/* The cgroup program needs CAP_NET_ADMIN and a cgroup v2 hierarchy. */
 	cg = o->cgroup_path ? o->cgroup_path : cgroup_root();
 	if (!privs_has(CAP_NET_ADMIN) && !privs_has(CAP_SYS_ADMIN))
-		lack(lacks, "no CAP_NET_ADMIN: no syns_received, syncookies_sent");
+		events_lack(lacks, "no CAP_NET_ADMIN: no syns_received, syncookies_sent");
 	else if (cg == NULL)
-		lack(lacks, "no cgroup v2 hierarchy: no syns_received, syncookies_sent");
-	else if ((cgfd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		sb_printf(lacks, "%scannot open %s (%s): no syns_received, syncookies_sent",
-			  lacks->len ? "; " : "", cg, strerror(errno));
-	if (cgfd < 0) {
-		bpf_program__set_autoload(l->prog[EV_PROG_SYN], false);
-		l->prog[EV_PROG_SYN] = NULL;
+		events_lack(lacks, "no cgroup v2 hierarchy: no syns_received, syncookies_sent");
+	else if ((cgfd = open(cg, O_RDONLY | O_CLOEXEC | O_DIRECTORY)) < 0)
+		events_lack(lacks, "cannot open %s (%s): no syns_received, syncookies_sent", cg,
+			    strerror(errno));
+	live = o->live_states && l->k.tp[EV_PROG_STATE];
+	rc = load(l, o, cgfd >= 0, live);
+	/* The live states' programs are the most demanding (per-socket
+	 * storage, an iterator): without them the rest may load. */
+	if (rc < 0 && live) {
+		int first = rc;
+
+		if ((rc = load(l, o, cgfd >= 0, false)) == 0)
+			events_lack(lacks, "the kernel refused the live states' programs (%s; the debug log says why)",
+				    strerror(-first));
 	}
-	if (read_enum(btf, "sk_rst_reason", "SK_RST_REASON_", &l->rst, NULL, NULL) == -ENOMEM ||
-	    read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &l->drop, "SKB_CONSUMED",
-		      &consumed) == -ENOMEM) {
-		rc = -ENOMEM;
-		*why = EVENTS_FAIL_LOAD;
-		goto out;
-	}
-	read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &l->drop, "SKB_DROP_REASON_NO_SOCKET",
-		  &no_socket);
-	read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &l->drop,
-		  "SKB_DROP_REASON_TCP_LISTEN_OVERFLOW", &overflow);
-	if (l->drop.n == 0) {
-		lack(lacks, "no enum skb_drop_reason: no drops, closed_port_syns");
-		bpf_program__set_autoload(l->prog[EV_PROG_DROP], false);
-		l->prog[EV_PROG_DROP] = NULL;
-	} else if (no_socket < 0) {
-		lack(lacks, "no drop reason NO_SOCKET: no closed_port_syns");
-	}
-	l->skel->rodata->drop_reason_min = consumed >= 0 ? (__u32)consumed + 1 : 1;
-	l->skel->rodata->drop_reason_no_socket = no_socket >= 0 ? (__u32)no_socket : ~0u;
-	l->skel->rodata->drop_reason_listen_overflow = overflow >= 0 ? (__u32)overflow : ~0u;
-	l->skel->rodata->scan_sources_on = o->scan_sources;
-	l->skel->rodata->own_netns = own_netns();
-	l->skel->rodata->live_on = l->prog[EV_PROG_SEED] != NULL;
-	rc = events_bpf__load(l->skel);
-	if (rc) {
+	if (rc < 0) {
 		*why = rc == -EPERM ? EVENTS_FAIL_NO_PRIVILEGES : EVENTS_FAIL_LOAD;
 		sb_printf(err, "the kernel refused the BPF programs: %s", strerror(-rc));
 		goto out;
@@ -323,18 +274,16 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 		else
 			l->link[p] = bpf_program__attach(l->prog[p]);
 		if (l->link[p] == NULL) {
-			sb_printf(lacks, "%scannot attach %s: %s", lacks->len ? "; " : "",
-				  events_prog_names[p], strerror(errno));
+			events_lack(lacks, "cannot attach %s: %s", events_prog_names[p], strerror(errno));
 			l->prog[p] = NULL;
 			continue;
 		}
 		attached++;
 	}
 	if (l->prog[EV_PROG_SEED] != NULL && l->link[EV_PROG_STATE] != NULL && attach_live(l) < 0)
-		sb_printf(lacks, "%scannot attach the live states' programs: %s", lacks->len ? "; " : "",
-			  strerror(errno));
+		events_lack(lacks, "cannot attach the live states' programs: %s", strerror(errno));
 	if (l->link[EV_PROG_SEED] == NULL && o->live_states)
-		lack(lacks, "no live TCP states per namespace (netstat_netns_tcp_sockets from censuses only)");
+		events_lack(lacks, "no live TCP states per namespace (netstat_netns_tcp_sockets from censuses only)");
 	if (attached == 0) {
 		rc = -ENOENT;
 		*why = EVENTS_FAIL_ATTACH;
@@ -531,17 +480,17 @@ int events_loader_take_sources(struct events_loader *l, struct events_source **v
 
 const struct events_reasons *events_loader_rst_reasons(const struct events_loader *l)
 {
-	return &l->rst;
+	return &l->k.rst;
 }
 
 const struct events_reasons *events_loader_drop_reasons(const struct events_loader *l)
 {
-	return &l->drop;
+	return &l->k.drop;
 }
 
 bool events_loader_rst_has_reason(const struct events_loader *l)
 {
-	return l->rst_reason;
+	return l->k.rst_reason;
 }
 
 uint64_t events_loader_map_bytes(const struct events_loader *l)

@@ -34,6 +34,9 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 drop_reason_min = 2;   /* reasons below are not drops (consumed) */
 const volatile __u32 drop_reason_no_socket = 3;
 const volatile __u32 drop_reason_listen_overflow = ~0u; /* ~0u: this kernel has none */
+/* tcp_send_reset misses resets sent without a socket (before 6.10): count
+ * them from the drop of the segment each answers (on_drop). */
+const volatile __u8 rst_from_drops = 0;
 const volatile __u8 scan_sources_on = 1;
 /* The exporter's own namespace: no live states there (its census runs
  * every scrape), so its sockets cost no per-socket storage. */
@@ -279,9 +282,12 @@ static __always_inline struct ev_live *live_of(__u32 netns, bool create)
 }
 
 /* Adds d to e's count of (fam, state): masked, the index needs no bounds
- * check the verifier could lose track of. */
+ * check the verifier could lose track of. The barrier keeps the mask: clang
+ * drops it where it knows the state is at most 11, and 6.1's verifier does
+ * not (it loses the bound checked on state - 1) and refuses the program. */
 static __always_inline void live_add(struct ev_live *e, int fam, __u32 state, __s64 d)
 {
+	barrier_var(state);
 	__sync_fetch_and_add(&e->n[fam & 1][state & (EV_LIVE_STATES - 1)], d);
 }
 
@@ -488,7 +494,7 @@ int BPF_PROG(on_rst_sent, const struct sock *sk, const struct sk_buff *skb, int 
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(on_rst_sent_noreason, const struct sock *sk, const struct sk_buff *skb)
 {
-	rst_sent(sk, skb, 0xffff);
+	rst_sent(sk, skb, EV_RST_UNKNOWN);
 	return 0;
 }
 
@@ -557,9 +563,14 @@ int BPF_PROG(on_drop, struct sk_buff *skb, void *location, int reason)
 	 * interface it came in on), a packet being sent's source. */
 	count(EV_PROG_DROP, netns, skb->skb_iif ? p.dport : p.sport,
 	      p.proto == IPPROTO_TCP_ ? EV_TCP_DROP : EV_UDP_DROP, EV_DIR_NONE, (__u16)reason);
+	if (p.proto != IPPROTO_TCP_ || (__u32)reason != drop_reason_no_socket)
+		return 0;
+	/* The kernel answers a segment no socket takes with a reset, unless it
+	 * is one (tcp_v4_rcv's no_tcp_socket; tcp_v6_rcv's alike). */
+	if (rst_from_drops && !(p.flags & TCPF_RST_))
+		count(EV_PROG_DROP, netns, p.dport, EV_RST_SENT, EV_DIR_NONE, EV_RST_NO_SOCKET_DROP);
 	/* A SYN nothing listens for: the scan signal. */
-	if (p.proto != IPPROTO_TCP_ || (__u32)reason != drop_reason_no_socket ||
-	    (p.flags & (TCPF_SYN_ | TCPF_ACK_ | TCPF_RST_)) != TCPF_SYN_)
+	if ((p.flags & (TCPF_SYN_ | TCPF_ACK_ | TCPF_RST_)) != TCPF_SYN_)
 		return 0;
 	count(EV_PROG_DROP, netns, p.dport, EV_CLOSED_PORT_SYN, EV_DIR_NONE, 0);
 	if (!scan_sources_on)
