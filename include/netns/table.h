@@ -66,6 +66,9 @@ void netns_table_fini(struct netns_table *t);
  * (see above). 0, or a negative errno (logged; the table is as it was). */
 int netns_table_refresh(struct netns_table *t, int procfs_fd);
 
+/* The entry of namespace ino, or NULL (a binary search: v is sorted). */
+struct netns_entry *netns_table_find(const struct netns_table *t, uint64_t ino);
+
 /* Whether e is still there: a process the last discovery found in it is
  * still in it, or its named bind mount still is. A namespace that vanished
  * during a scrape is left out of it. */

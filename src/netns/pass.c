@@ -231,20 +231,12 @@ static int cheap_tier(void *arg, unsigned worker, size_t i)
 	return 0;
 }
 
-static int cmp_entry_ino(const void *key, const void *elem)
-{
-	uint64_t ino = *(const uint64_t *)key, e = (*(struct netns_entry *const *)elem)->ino;
-
-	return (ino > e) - (ino < e);
-}
-
 static void queue_row(void *arg, uint64_t ino, const uint64_t n[2])
 {
-	const struct netns_table *t = arg;
-	struct netns_entry **e = bsearch(&ino, t->v, t->len, sizeof(*t->v), cmp_entry_ino);
+	struct netns_entry *e = netns_table_find(arg, ino);
 
-	if (e != NULL && D(*e)->has_syn_recv)
-		memcpy(D(*e)->syn_recv, n, sizeof(D(*e)->syn_recv));
+	if (e != NULL && D(e)->has_syn_recv)
+		memcpy(D(e)->syn_recv, n, sizeof(D(e)->syn_recv));
 }
 
 /* With live states, the request sockets (SYN_RECV) of every seeded

@@ -68,7 +68,7 @@ void netns_table_fini(struct netns_table *t)
 	netns_list_fini(&t->found);
 }
 
-static struct netns_entry *find(const struct netns_table *t, uint64_t ino)
+struct netns_entry *netns_table_find(const struct netns_table *t, uint64_t ino)
 {
 	size_t lo = 0, hi = t->len;
 
@@ -86,7 +86,7 @@ static struct netns_entry *find(const struct netns_table *t, uint64_t ino)
 
 static int hint(void *arg, uint64_t ino, uint64_t *start)
 {
-	const struct netns_entry *e = find(arg, ino);
+	const struct netns_entry *e = netns_table_find(arg, ino);
 
 	if (e == NULL || e->pid <= 0)
 		return 0;
@@ -107,7 +107,7 @@ static int sync_list(struct netns_table *t)
 	if (v == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < f->len; i++) {
-		struct netns_entry *e = find(t, f->v[i].ino);
+		struct netns_entry *e = netns_table_find(t, f->v[i].ino);
 
 		if (e == NULL && (e = entry_new(t, f->v[i].ino)) == NULL) {
 			ret = -ENOMEM;
@@ -134,7 +134,7 @@ out:
 	if (v != NULL) {
 		/* Undo: free only the entries made here. */
 		for (size_t i = 0; i < f->len; i++)
-			if (v[i] != NULL && find(t, v[i]->ino) != v[i])
+			if (v[i] != NULL && netns_table_find(t, v[i]->ino) != v[i])
 				entry_free(t, v[i]);
 		free(v);
 	}
