@@ -28,6 +28,8 @@
 # sockets too (docs/events.md#live-states), which the exporter's own
 # namespace is left out of; the netns collector then runs (off otherwise),
 # its first census seeding them.
+# EVENTS_BENCH_ON_FLAGS: more exporter flags for the "on" side (to measure a
+# part of the layer, e.g. --no-collector.events.live-states).
 # Nothing scrapes the exporter during the rounds (a scrape every 15 s costs
 # about a millisecond; see events_scale.sh for the scrape cost).
 # Usage (as root): bench/events_bench.sh BUILD_DIR [SECONDS [ROUNDS [CONNECTIONS]]]
@@ -46,6 +48,7 @@ bench_need "$NE" "$HTTP" wrk bpftool jq curl taskset
 bench_need_events "$BUILD"
 [ "$(nproc)" -ge 2 ] || { echo "needs 2 CPUs (server and wrk on their own)" >&2; exit 1; }
 PORT=19400
+ON_FLAGS=${EVENTS_BENCH_ON_FLAGS:-}
 NE_PID=""
 
 start_ne() {
@@ -87,7 +90,7 @@ round() { # off|on -> appends "requests/s CPU-ns-per-request" to $TMP/$1
 	if [ "$1" = off ]; then
 		start_ne --no-collector.events
 	else
-		start_ne
+		start_ne $ON_FLAGS
 		grep -q 'events collector on' "$TMP/ne.log" || { cat "$TMP/ne.log" >&2; exit 1; }
 	fi
 	rps >>"$TMP/$1"
@@ -147,7 +150,7 @@ echo "   highest requests/s of a round: $(cat "$TMP/off" "$TMP/on" | col 1 /dev/
 
 echo "2. ns per event (kernel.bpf_stats_enabled=1, one round of ${SECS}s with the layer on)"
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
-start_ne
+start_ne $ON_FLAGS
 sysctl -qw kernel.bpf_stats_enabled=1
 for id in $(bpf_ids prog_id); do bpftool prog show id "$id" --json; done >"$TMP/before.json"
 rps >/dev/null

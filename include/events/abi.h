@@ -80,6 +80,14 @@ struct ev_live {
 	__s64 n[2][EV_LIVE_STATES]; /* [ipv4, ipv6][state] */
 	__u64 seq;
 };
+/* The BPF side keeps struct ev_live per CPU (a socket's changes may run on
+ * any CPU, so one CPU's counts can be negative): readers sum the copies. */
+
+/* Per program and CPU: events counted, and events lost (a full map). */
+struct ev_prog_stats {
+	__u64 seen;
+	__u64 lost;
+};
 
 /* Request sockets (SYN_RECV) per network namespace: the listeners' SYN
  * queues summed by the queues walk (events/live.h), by listener family. */

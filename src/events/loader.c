@@ -53,6 +53,7 @@ struct events_loader {
 	/* Batch read buffers, EV_COUNTS_MAX entries (the larger map). */
 	void *keys;
 	__u64 *values;
+	int ncpu; /* possible CPUs: a per-CPU map's value has a copy for each */
 };
 
 /* libbpf's messages, one log line per line: a verifier log (why the kernel
@@ -205,7 +206,11 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	_Static_assert(EV_COUNTS_MAX >= EV_SOURCES_MAX, "batch buffer size");
 	l->keys = calloc(EV_COUNTS_MAX, sizeof(struct ev_src_key));
 	l->values = calloc(EV_COUNTS_MAX, sizeof(__u64));
-	if (l->keys == NULL || l->values == NULL) {
+	/* The kernel copies a per-CPU value in 8-byte units: both are. */
+	_Static_assert(sizeof(struct ev_prog_stats) % 8 == 0 && sizeof(struct ev_live) % 8 == 0,
+		       "per-CPU value size");
+	l->ncpu = libbpf_num_possible_cpus();
+	if (l->keys == NULL || l->values == NULL || l->ncpu <= 0) {
 		rc = -ENOMEM;
 		*why = EVENTS_FAIL_LOAD;
 		goto out;
@@ -308,13 +313,22 @@ bool events_loader_attached(const struct events_loader *l, enum ev_prog p)
 void events_loader_stats(struct events_loader *l, uint64_t seen[EV_PROG_COUNT],
 			 uint64_t lost[EV_PROG_COUNT])
 {
+	struct ev_prog_stats *cpu = calloc((size_t)l->ncpu, sizeof(*cpu));
+
 	for (int p = 0; p < EV_PROG_COUNT; p++) {
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 		uint64_t skipped;
 
-		seen[p] = __atomic_load_n(&l->skel->bss->ev_seen[p], __ATOMIC_RELAXED);
-		lost[p] = __atomic_load_n(&l->skel->bss->ev_lost[p], __ATOMIC_RELAXED);
+		__u32 key = (__u32)p;
+
+		seen[p] = lost[p] = 0;
+		if (cpu != NULL &&
+		    bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.prog_stats), &key, cpu) == 0)
+			for (int c = 0; c < l->ncpu; c++) {
+				seen[p] += cpu[c].seen;
+				lost[p] += cpu[c].lost;
+			}
 		/* Runs the kernel skipped: an interrupt on the same CPU hit the
 		 * program while it ran (5.12 on). */
 		memset(&info, 0, sizeof(info));
@@ -336,6 +350,7 @@ void events_loader_stats(struct events_loader *l, uint64_t seen[EV_PROG_COUNT],
 		}
 		lost[p] += skipped;
 	}
+	free(cpu);
 	/* Sockets left out of the live states (no room for their storage or
 	 * their namespace). */
 	lost[EV_PROG_STATE] += events_loader_live_lost(l);
@@ -502,7 +517,8 @@ uint64_t events_loader_map_bytes(const struct events_loader *l)
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		total += (uint64_t)bpf_map__max_entries(maps[i]) *
-			 (bpf_map__key_size(maps[i]) + bpf_map__value_size(maps[i]));
+			 (bpf_map__key_size(maps[i]) + bpf_map__value_size(maps[i]) *
+				(maps[i] == l->skel->maps.live ? (uint64_t)l->ncpu : 1));
 	return total;
 }
 
@@ -521,11 +537,27 @@ int events_loader_live_iter(struct events_loader *l)
 int events_loader_live_read(struct events_loader *l, uint64_t ino, struct ev_live *out)
 {
 	__u32 key = (__u32)ino;
+	struct ev_live *cpu = calloc((size_t)l->ncpu, sizeof(*cpu));
+	int rc = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.live), &key, out) == 0)
-		return 0;
 	memset(out, 0, sizeof(*out));
-	return errno == ENOENT ? 0 : -errno;
+	if (cpu == NULL)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.live), &key, cpu) != 0) {
+		rc = errno == ENOENT ? 0 : -errno;
+		free(cpu);
+		return rc;
+	}
+	for (int c = 0; c < l->ncpu; c++) {
+		const struct ev_live *v = &cpu[c];
+
+		for (int f = 0; f < 2; f++)
+			for (int s = 0; s < EV_LIVE_STATES; s++)
+				out->n[f][s] += v->n[f][s];
+		out->seq += v->seq;
+	}
+	free(cpu);
+	return 0;
 }
 
 void events_loader_live_forget(struct events_loader *l, uint64_t ino)

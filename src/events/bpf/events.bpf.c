@@ -43,9 +43,16 @@ const volatile __u8 scan_sources_on = 1;
 const volatile __u32 own_netns = 0;
 const volatile __u8 live_on = 1; /* --collector.events.live-states */
 
-/* Per program: events counted, and events lost (a full map). */
-__u64 ev_seen[EV_PROG_COUNT];
-__u64 ev_lost[EV_PROG_COUNT];
+/* Every counter the programs bump on each event is per CPU (this, `live`):
+ * a socket's changes and packets run on several CPUs, and one atomic add
+ * to a line another CPU holds costs more than the rest of a state change
+ * (measured: bench/events_bench.sh, docs/events.md). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EV_PROG_COUNT);
+	__type(key, __u32);
+	__type(value, struct ev_prog_stats);
+} prog_stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -62,7 +69,8 @@ struct {
 } sources SEC(".maps");
 
 /* Live states (abi.h): per socket, the state it is counted under (0: none);
- * per namespace, the counts. */
+ * per namespace and CPU, the counts (allocated as namespaces appear: a
+ * preallocated per-CPU map would take EV_LIVE_NS_MAX x CPUs entries). */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -71,7 +79,8 @@ struct {
 } sk_state SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EV_LIVE_NS_MAX);
 	__type(key, __u32);
 	__type(value, struct ev_live);
@@ -134,6 +143,16 @@ static __always_inline void bump(__u64 *v)
 	__sync_fetch_and_add(v, 1);
 }
 
+/* Adds n to this CPU's count of prog's events, seen or lost. */
+static __always_inline void prog_add(enum ev_prog prog, bool lost, __u64 n)
+{
+	__u32 k = prog;
+	struct ev_prog_stats *s = bpf_map_lookup_elem(&prog_stats, &k);
+
+	if (s)
+		__sync_fetch_and_add(lost ? &s->lost : &s->seen, n);
+}
+
 /* Adds n to the counter of (netns, port, kind, dir, reason). */
 static __always_inline void count_n(enum ev_prog prog, __u32 netns, __u16 port, enum ev_kind kind,
 				    enum ev_dir dir, __u16 reason, __u64 n)
@@ -152,13 +171,13 @@ static __always_inline void count_n(enum ev_prog prog, __u32 netns, __u16 port, 
 			goto seen;
 		v = bpf_map_lookup_elem(&counts, &k); /* another CPU made it */
 		if (!v) {
-			__sync_fetch_and_add(&ev_lost[prog], n);
+			prog_add(prog, true, n);
 			return;
 		}
 	}
 	__sync_fetch_and_add(v, n);
 seen:
-	__sync_fetch_and_add(&ev_seen[prog], n);
+	prog_add(prog, false, n);
 }
 
 static __always_inline void count(enum ev_prog prog, __u32 netns, __u16 port, enum ev_kind kind,
@@ -361,7 +380,8 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 	if (newstate == TCP_LISTEN_ || (oldstate == TCP_LISTEN_ && newstate == TCP_CLOSE_))
 		listener_mark(sk, netns, newstate == TCP_LISTEN_);
 	target = add ? (__u32)newstate : 0;
-	st = bpf_sk_storage_get(&sk_state, sk, 0, 0);
+	/* Most sockets have no storage of any map: no helper call. */
+	st = sk->sk_bpf_storage ? bpf_sk_storage_get(&sk_state, sk, 0, 0) : NULL;
 	if (st == NULL && bpf_map_lookup_elem(&seeded, &netns) != NULL) {
 		live_delta(sk, netns, oldstate, newstate);
 		return;
@@ -582,7 +602,7 @@ int BPF_PROG(on_drop, struct sk_buff *skb, void *location, int reason)
 	if (v)
 		bump(v);
 	else if (bpf_map_update_elem(&sources, &sk, &one, BPF_NOEXIST))
-		bump(&ev_lost[EV_PROG_DROP]);
+		prog_add(EV_PROG_DROP, true, 1);
 	return 0;
 }
 
@@ -696,7 +716,7 @@ int live_seed(struct bpf_iter__tcp *ctx)
 	fam = live_family(sk);
 	live_add(e, fam, (__u32)state, 1);
 	__sync_fetch_and_add(&e->seq, 1);
-	__sync_fetch_and_add(&ev_seen[EV_PROG_SEED], 1);
+	prog_add(EV_PROG_SEED, false, 1);
 	return 0;
 }
 
