@@ -80,13 +80,15 @@ int netns_census_add(struct netns_census *c, struct netns_scratch *sc, const str
 uint64_t netns_live_reconcile(const struct netns_census *c, const struct ev_live *kernel,
 			      int64_t offset[2][EV_LIVE_STATES]);
 
-/* TIME_WAIT sockets per family (out[0] IPv4, out[1] IPv6) from the
- * namespace's sockstat of now: tw counts every timewait socket, both
- * families, the orphans in FIN_WAIT2 (ss's FIN-WAIT-2) too. Those census c
- * saw are taken off; what is left is split between the families as c's
- * TIME_WAIT sockets were (by inuse4/inuse6, sockstat's, when c saw none).
- * Pure. */
+/* The namespace's timewait sockets of now per family (IPv4 [0], IPv6 [1]),
+ * from its sockstat tw: every timewait socket, both families, the orphans in
+ * FIN_WAIT2 (ss's FIN-WAIT-2) too. orphans: those census c saw, served with
+ * fin_wait2, as many as tw can still hold (fewer when some have gone since,
+ * IPv6's taken off first), so that fin_wait2 and time_wait sum to what the
+ * kernel holds however old c is. time_wait: the rest, split between the
+ * families as c's TIME_WAIT sockets were (by inuse4/inuse6, sockstat's, when
+ * c saw none). Pure. */
 void netns_live_time_wait(const struct netns_census *c, uint64_t tw, uint64_t inuse4,
-			  uint64_t inuse6, uint64_t out[2]);
+			  uint64_t inuse6, uint64_t time_wait[2], uint64_t orphans[2]);
 
 #endif

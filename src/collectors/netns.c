@@ -298,13 +298,15 @@ static void serve(struct netns_data *d, bool census_fresh)
 {
 	bool live = d->has_live && events_live_trusted();
 	bool live_tw = live && d->has_census && d->has_ss;
-	uint64_t tw[2];
+	uint64_t tw[2], orphans[2] = {0, 0};
 
 	d->served_mask = 0;
 	d->served_live = live;
 	if (live_tw)
 		netns_live_time_wait(&d->census, d->ss[NETNS_SS_TCP_TW], d->ss[NETNS_SS_TCP_INUSE4],
-				     d->ss[NETNS_SS_TCP_INUSE6], tw);
+				     d->ss[NETNS_SS_TCP_INUSE6], tw, orphans);
+	else if (d->has_census)
+		memcpy(orphans, d->census.tw_fin_wait2, sizeof(orphans));
 	for (int f = 0; f < 2; f++)
 		for (int st = 0; st < DIAG_TCP_STATE_COUNT; st++) {
 			bool kept = live && EV_LIVE_KEPT(st + 1); /* kernel state: st + 1 */
@@ -317,7 +319,7 @@ static void serve(struct netns_data *d, bool census_fresh)
 				d->served[f][st] = tw[f];
 			else if (kept)
 				d->served[f][st] = live_value(d, f, st + 1) +
-						   (st == DIAG_TCP_FIN_WAIT2 && d->has_census ? d->census.tw_fin_wait2[f] : 0);
+						   (st == DIAG_TCP_FIN_WAIT2 ? orphans[f] : 0);
 			else if (census_fresh)
 				d->served[f][st] = d->census.tcp[f][st];
 			else

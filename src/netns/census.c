@@ -212,15 +212,18 @@ uint64_t netns_live_reconcile(const struct netns_census *c, const struct ev_live
 }
 
 void netns_live_time_wait(const struct netns_census *c, uint64_t tw, uint64_t inuse4,
-			  uint64_t inuse6, uint64_t out[2])
+			  uint64_t inuse6, uint64_t time_wait[2], uint64_t orphans[2])
 {
-	uint64_t orphans = c->tw_fin_wait2[0] + c->tw_fin_wait2[1];
+	uint64_t o4 = c->tw_fin_wait2[0], o6 = c->tw_fin_wait2[1];
 	uint64_t c4 = c->tcp[0][DIAG_TCP_TIME_WAIT], c6 = c->tcp[1][DIAG_TCP_TIME_WAIT];
-	uint64_t total = tw > orphans ? tw - orphans : 0;
+	uint64_t kept = o4 + o6 < tw ? o4 + o6 : tw; /* orphans tw can still hold */
+	uint64_t total = tw - kept;
 
+	orphans[0] = o4 < kept ? o4 : kept;
+	orphans[1] = kept - orphans[0];
 	if (c4 + c6 > 0)
-		out[1] = (total * c6 + (c4 + c6) / 2) / (c4 + c6);
+		time_wait[1] = (total * c6 + (c4 + c6) / 2) / (c4 + c6);
 	else
-		out[1] = inuse6 > 0 && inuse4 == 0 ? total : 0;
-	out[0] = total - out[1];
+		time_wait[1] = inuse6 > 0 && inuse4 == 0 ? total : 0;
+	time_wait[0] = total - time_wait[1];
 }

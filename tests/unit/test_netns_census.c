@@ -192,35 +192,45 @@ static void test_live_reconcile(void **state)
 }
 
 /* TIME_WAIT from sockstat's tw: the census's orphans in FIN_WAIT2 taken
- * off, the rest split as the census's TIME_WAIT sockets were. */
+ * off (served with fin_wait2, as many as tw still holds), the rest split as
+ * the census's TIME_WAIT sockets were. */
 static void test_live_time_wait(void **state)
 {
 	struct netns_census c;
-	uint64_t tw[2];
+	uint64_t tw[2], orphans[2];
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
 	/* No TIME_WAIT in the census: sockstat's inuse decides the family. */
-	netns_live_time_wait(&c, 7, 3, 0, tw);
-	assert_true(tw[0] == 7 && tw[1] == 0);
-	netns_live_time_wait(&c, 7, 0, 2, tw);
+	netns_live_time_wait(&c, 7, 3, 0, tw, orphans);
+	assert_true(tw[0] == 7 && tw[1] == 0 && orphans[0] == 0 && orphans[1] == 0);
+	netns_live_time_wait(&c, 7, 0, 2, tw, orphans);
 	assert_true(tw[0] == 0 && tw[1] == 7);
-	netns_live_time_wait(&c, 7, 1, 2, tw); /* both: IPv4, as the host's sockstat line */
+	netns_live_time_wait(&c, 7, 1, 2, tw, orphans); /* both: IPv4, as the host's sockstat line */
 	assert_true(tw[0] == 7 && tw[1] == 0);
 	/* Orphans the census saw are FIN-WAIT-2 to ss, not TIME-WAIT. */
 	c.tw_fin_wait2[0] = 2;
 	c.tw_fin_wait2[1] = 1;
 	c.tcp[0][DIAG_TCP_TIME_WAIT] = 30;
 	c.tcp[1][DIAG_TCP_TIME_WAIT] = 10;
-	netns_live_time_wait(&c, 43, 5, 5, tw);
-	assert_true(tw[0] == 30 && tw[1] == 10);
+	netns_live_time_wait(&c, 43, 5, 5, tw, orphans);
+	assert_true(tw[0] == 30 && tw[1] == 10 && orphans[0] == 2 && orphans[1] == 1);
 	/* More since: split 3:1, rounded. */
-	netns_live_time_wait(&c, 105, 5, 5, tw);
-	assert_true(tw[0] == 76 && tw[1] == 26);
-	/* Fewer timewait sockets than the census's orphans: none, never
-	 * negative. */
-	netns_live_time_wait(&c, 2, 5, 5, tw);
-	assert_true(tw[0] == 0 && tw[1] == 0);
+	netns_live_time_wait(&c, 105, 5, 5, tw, orphans);
+	assert_true(tw[0] == 76 && tw[1] == 26 && orphans[0] == 2 && orphans[1] == 1);
+	/* Fewer timewait sockets than the census's orphans (some gone since,
+	 * their fin_timeout over): no TIME_WAIT, and only as many orphans as
+	 * there are timewait sockets, IPv6's taken off first. The served sum
+	 * (fin_wait2's orphans + time_wait) is tw, never the census's. */
+	netns_live_time_wait(&c, 2, 5, 5, tw, orphans);
+	assert_true(tw[0] == 0 && tw[1] == 0 && orphans[0] == 2 && orphans[1] == 0);
+	netns_live_time_wait(&c, 1, 5, 5, tw, orphans);
+	assert_true(tw[0] == 0 && tw[1] == 0 && orphans[0] == 1 && orphans[1] == 0);
+	netns_live_time_wait(&c, 0, 5, 5, tw, orphans);
+	assert_true(tw[0] == 0 && tw[1] == 0 && orphans[0] == 0 && orphans[1] == 0);
+	/* As many as the orphans: all orphans, no TIME_WAIT. */
+	netns_live_time_wait(&c, 3, 5, 5, tw, orphans);
+	assert_true(tw[0] == 0 && tw[1] == 0 && orphans[0] == 2 && orphans[1] == 1);
 }
 
 int main(void)
