@@ -11,7 +11,8 @@
 # client closed, the server keeps its end): sockstat counts them with
 # TIME_WAIT, so until the next census they are served as time_wait, exactly
 # that many off each (time_wait + fin_wait2 exact); after a census, every
-# state exact again.
+# state exact again. Orphans a census saw and gone since (another namespace,
+# a short tcp_fin_timeout): time_wait + fin_wait2 exact while it is stale.
 #   bash tests/integration/live_queues.sh BUILD_DIR SRC_DIR
 source "$(dirname "$0")/../lib/common.sh"
 ne_have_events || { echo "SKIP: built without the events collector"; exit 0; }
@@ -75,7 +76,8 @@ scrape_still() {
 }
 
 # Fails unless scrape $1 serves every TCP state of namespace X as ss counted
-# it, but $3 orphans in FIN_WAIT2 as time_wait; $2 says when.
+# it, but $3 orphans in FIN_WAIT2 as time_wait ("any": fin_wait2 and
+# time_wait compared summed); $2 says when.
 expect_states() {
 	local why
 	why=$(netns_states_off "$TMP/ss" "$1" "${INO[$X]}" 0 "${3:-0}")
@@ -114,5 +116,28 @@ for _ in $(seq $((NS + 1))); do
 done
 stale "$(age_of "$TMP/r" "$X")" && fail "namespace $X never had its census"
 expect_states "$TMP/r" "after its census"
+
+# Orphans gone since a census that saw them (their fin_timeout over, no FIN
+# from the peer) while the census is stale: fin_wait2 holds no more of them
+# than sockstat's tw does, so fin_wait2 + time_wait is the kernel's. In
+# another namespace, with fewer TIME_WAIT sockets than the orphans.
+X=$(((X + 1) % NS))
+NSX=/run/netns/lq-$X
+nsenter --net=$NSX sysctl -qw net.ipv4.tcp_fin_timeout=10
+nsenter --net=$NSX "$POP" L,127.0.0.1,6262 K,20,127.0.0.1,127.0.0.1,6262 >"$TMP/gone.out" 2>&1 &
+wait_ready "$TMP/gone.out"
+for _ in $(seq $((NS + 1))); do
+	scrape_still "$TMP/r"
+	stale "$(age_of "$TMP/r" "$X")" || break
+done
+stale "$(age_of "$TMP/r" "$X")" && fail "namespace $X never had its census"
+[ "$(awk '$2 == "FIN-WAIT-2" { n += $3 } END { print n + 0 }' "$TMP/ss")" = 20 ] ||
+	fail "namespace $X's census did not see the 20 orphans (tcp_fin_timeout 10 s): $(cat "$TMP/ss")"
+expect_states "$TMP/r" "20 orphans at their census"
+no_fin_wait2() { [ -z "$(nsenter --net=$NSX ss -tanH state fin-wait-2)" ]; }
+wait_until 30 no_fin_wait2
+scrape_still "$TMP/r"
+expect_stale "$TMP/r" "orphans gone since the census"
+expect_states "$TMP/r" "orphans gone since a stale census" any
 expect_promtool_clean "$TMP/r"
 echo "PASS: syn_recv and time_wait served live in a stale namespace, exact against ss"
