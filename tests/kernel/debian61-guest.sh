@@ -126,7 +126,7 @@ kill $NE_PID; wait $NE_PID
 grep -c 'msg="events collector' $OUT/exporter.log | { read -r n; summary "events collector start-up lines: $n"; }
 
 for t in $K61_TESTS; do
-	if timeout 900 bash $K61_SRC/tests/integration/$t.sh $K61_BUILD $K61_SRC >$OUT/test-$t.log 2>&1; then
+	if timeout "$K61_TEST_TIMEOUT" bash $K61_SRC/tests/integration/$t.sh $K61_BUILD $K61_SRC >$OUT/test-$t.log 2>&1; then
 		summary "ok   integration.$t"
 	else
 		summary "FAIL integration.$t (test-$t.log)"

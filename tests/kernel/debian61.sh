@@ -13,7 +13,9 @@
 # /var/tmp/netstat-k61); K61_KERNEL: a linux-image-6.1.0-*-amd64-unsigned
 # package name (default: the newest apt knows); K61_TESTS="events live_states":
 # integration tests to run in the guest too (slow under emulation; LIVE_NS,
-# LIVE_BIG, LIVE_ROUNDS, LIVE_CHURN passed on to live_states).
+# LIVE_BIG, LIVE_ROUNDS, LIVE_CHURN, LIVE_TOLERANCE passed on to live_states),
+# each for at most K61_TEST_TIMEOUT seconds (default 900); K61_TIMEOUT: the
+# whole guest's (default 1800).
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 BUILD_DIR SRC_DIR [OUT_DIR]" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd)
@@ -87,8 +89,9 @@ chmod +x "$INITRD/init"
 (cd "$INITRD" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$DIR/initrd-$KVER.gz"
 
 rm -f "$OUT"/*
-printf 'K61_BUILD=%q\nK61_SRC=%q\nK61_TESTS=%q\n' "$BUILD" "$SRC" "${K61_TESTS:-}" >"$OUT/env"
-for v in LIVE_NS LIVE_BIG LIVE_ROUNDS LIVE_CHURN; do # integration.live_states' sizes
+printf 'K61_BUILD=%q\nK61_SRC=%q\nK61_TESTS=%q\nK61_TEST_TIMEOUT=%q\n' "$BUILD" "$SRC" "${K61_TESTS:-}" \
+	"${K61_TEST_TIMEOUT:-900}" >"$OUT/env"
+for v in LIVE_NS LIVE_BIG LIVE_ROUNDS LIVE_CHURN LIVE_TOLERANCE; do # integration.live_states' sizes
 	[ -z "${!v:-}" ] || printf 'export %s=%q\n' "$v" "${!v}" >>"$OUT/env"
 done
 echo "k61: booting $PKG ($KVER) under qemu (TCG); findings in $OUT" >&2
