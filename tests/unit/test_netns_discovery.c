@@ -77,6 +77,42 @@ static void test_parse_ehash(void **state)
 	}
 }
 
+/* tcp_max_tw_buckets: one int; the kernel's proc_dointvec takes negative
+ * values too, so they parse. */
+static void test_parse_max_tw(void **state)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		int v;
+	} cases[] = {
+		{"262144\n", 0, 262144},
+		{"41\n", 0, 41},
+		{"0\n", 0, 0},
+		{"-1\n", 0, -1},
+		{"2147483647\n", 0, 2147483647},
+		{"-2147483648\n", 0, -2147483647 - 1},
+		{"2147483648\n", -EINVAL, 0},  /* past an int */
+		{"-2147483649\n", -EINVAL, 0},
+		{"262144", -EINVAL, 0},         /* a sysctl file ends with a newline */
+		{"262144 1\n", -EINVAL, 0},
+		{"0x10\n", -EINVAL, 0},
+		{"abc\n", -EINVAL, 0},
+		{"\n", -EINVAL, 0},
+		{"", -EINVAL, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int v = 12345;
+		int ret = netns_parse_max_tw(cases[i].s, strlen(cases[i].s), &v);
+
+		if (ret != cases[i].ret)
+			fail_msg("case %zu \"%s\": %d, want %d", i, cases[i].s, ret, cases[i].ret);
+		assert_int_equal(v, cases[i].ret == 0 ? cases[i].v : 12345); /* untouched on error */
+	}
+}
+
 /* ---- discovery over a fixture tree ---- */
 
 static struct fixture_tree tree;
@@ -177,6 +213,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_link),
 		cmocka_unit_test(test_parse_ehash),
+		cmocka_unit_test(test_parse_max_tw),
 		cmocka_unit_test_setup_teardown(test_discover, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
