@@ -310,14 +310,10 @@ static __always_inline void live_add(struct ev_live *e, int fam, __u32 state, __
 	__sync_fetch_and_add(&e->n[fam & 1][state & (EV_LIVE_STATES - 1)], d);
 }
 
-/* A change of a socket made after its namespace's seed walk (live_move()).
- * A child's first change (LISTEN to SYN_RECV: it starts as a copy of its
- * listener) takes nothing from the listener. */
+/* A change of a socket made after its namespace's seed walk (live_move()). */
 static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstate, int newstate)
 {
-	bool add = live_counted(newstate);
-	bool take = live_counted(oldstate) &&
-		    !(oldstate == TCP_LISTEN_ && newstate == TCP_SYN_RECV_);
+	bool add = live_counted(newstate), take = live_counted(oldstate);
 	struct ev_live *e;
 	int fam;
 
@@ -374,14 +370,14 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 	struct ev_live *e;
 	int fam;
 
-	if (netns == own_netns)
+	/* A listener's child starts as its copy (LISTEN -> SYN_RECV): it is
+	 * counted from its next change, and takes nothing from the listener. */
+	if (netns == own_netns || (oldstate == TCP_LISTEN_ && newstate == TCP_SYN_RECV_))
 		return;
-	/* A listener's child starts as its copy: LISTEN -> SYN_RECV. */
-	if (newstate == TCP_LISTEN_ || (oldstate == TCP_LISTEN_ && newstate == TCP_CLOSE_))
+	if (newstate == TCP_LISTEN_ || oldstate == TCP_LISTEN_)
 		listener_mark(sk, netns, newstate == TCP_LISTEN_);
 	target = add ? (__u32)newstate : 0;
-	/* Most sockets have no storage of any map: no helper call. */
-	st = sk->sk_bpf_storage ? bpf_sk_storage_get(&sk_state, sk, 0, 0) : NULL;
+	st = bpf_sk_storage_get(&sk_state, sk, 0, 0);
 	if (st == NULL && bpf_map_lookup_elem(&seeded, &netns) != NULL) {
 		live_delta(sk, netns, oldstate, newstate);
 		return;
