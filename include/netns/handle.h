@@ -2,7 +2,7 @@
  *
  * A netlink socket stays bound to the namespace it was created in, and so does
  * an open sysctl file. So each namespace gets, once, a sock_diag socket and
- * an fd of its ip_local_port_range (and, with the events layer's live
+ * fds of its ip_local_port_range and tcp_max_tw_buckets (and, with the events layer's live
  * states on, the iterator of its seed walk, events/live.h), created inside it by a short-lived thread
  * that setns()es into it (never a scrape thread: its namespace must not
  * change under the code that shares it), and the scrape uses them from any
@@ -27,6 +27,8 @@
 struct netns_handle {
 	struct diag_nl nl;  /* adopted socket; no buffer of its own (lend one per dump) */
 	int range_fd;       /* ip_local_port_range opened inside, or -1 */
+	int tw_fd;          /* tcp_max_tw_buckets opened inside, or -1 (tw_err says why) */
+	int tw_err;         /* 0, or why tw_fd could not be opened (negative errno) */
 	int ehash;          /* tcp_ehash_entries: > 0 own table, < 0 shared, 0 unknown */
 	int seed_fd;        /* the events layer's seed walk of the namespace (events/live.h), to run once; -1: none */
 	int err;            /* 0, or why the handle could not be opened (negative errno) */
@@ -58,5 +60,10 @@ int netns_open_all(int procfs_fd, const char *procfs, const char *run_dir,
 
 /* Parses tcp_ehash_entries ("-262144\n"). 0 or -EINVAL. Pure. */
 int netns_parse_ehash(const char *s, size_t len, int *out);
+
+/* Parses tcp_max_tw_buckets ("262144\n"): one int, as the kernel's
+ * proc_dointvec prints it (negative values included: the kernel takes them).
+ * 0 or -EINVAL. Pure. */
+int netns_parse_max_tw(const char *s, size_t len, int *out);
 
 #endif

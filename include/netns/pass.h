@@ -5,8 +5,8 @@
  *   1. the cheap tier, every namespace: the counter files
  *      /proc/PID/net/{snmp,netstat,sockstat,sockstat6} of its oldest process
  *      (the counters asked for, the sockstat rows below), its
- *      ip_local_port_range, and a LISTEN-only dump (walks only the listening
- *      hash);
+ *      ip_local_port_range and tcp_max_tw_buckets, and a LISTEN-only dump
+ *      (walks only the listening hash);
  *   2. the full census (every TCP state, UDP, ephemeral tuples) of the
  *      namespaces netns/schedule picks. A family whose sockstat counts say
  *      it has no such sockets is not dumped (with a shared hash table each
@@ -65,6 +65,8 @@ struct netns_data {
 	uint64_t ctr[NETNS_MAX_COUNTERS]; bool has_ctr; /* in the order asked for */
 	uint64_t ss[NETNS_SS_COUNT]; bool has_ss;
 	unsigned range_lo, range_hi;        /* hi < lo: unknown */
+	int max_tw; bool has_max_tw;        /* tcp_max_tw_buckets, this scrape */
+	bool max_tw_said;                   /* its last read failed, and the log said so */
 	double eph_ratio; bool has_eph;     /* the collector's */
 	uint64_t rank;                      /* the collector's */
 	uint64_t served[2][DIAG_TCP_STATE_COUNT]; /* the collector's: its TCP state series */

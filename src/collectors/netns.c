@@ -376,6 +376,7 @@ enum fam {
 	F_EPH,
 	F_AGE,
 	F_EHASH,
+	F_MAX_TW,
 	F_INTERVAL,
 	F_SS_TCP_INUSE,
 	F_SS_TCP_TW,
@@ -411,6 +412,9 @@ static const struct expo_desc fams[F_COUNT] = {
 	[F_EHASH] = {"netstat_netns_tcp_ehash_entries", EXPO_GAUGE,
 		"net.ipv4.tcp_ehash_entries of a network namespace: negative when it shares the host's "
 		"established hash table (every dump then walks all of the node's sockets)."},
+	[F_MAX_TW] = {"netstat_netns_tcp_max_tw_buckets", EXPO_GAUGE,
+		"net.ipv4.tcp_max_tw_buckets of a network namespace: the most timewait sockets it keeps "
+		"(netstat_netns_sockstat_tcp_tw); past it the kernel destroys them at once (TCPTimeWaitOverflow)."},
 	[F_SS_TCP_INUSE] = {"netstat_netns_sockstat_tcp_inuse", EXPO_GAUGE,
 		"TCP sockets in use in a network namespace, by address family (sockstat)."},
 	[F_SS_TCP_TW] = {"netstat_netns_sockstat_tcp_tw", EXPO_GAUGE,
@@ -514,6 +518,8 @@ static void emit_ns(struct emit_ctx *c, const struct netns_entry *n, const struc
 		expo_add_f64(c->f[F_EPH], d->eph_ratio, L.l, 4);
 	if (n != NULL && n->h.ehash != 0)
 		expo_add_i64(c->f[F_EHASH], n->h.ehash, L.l, 4);
+	if (n != NULL && d->has_max_tw)
+		expo_add_i64(c->f[F_MAX_TW], d->max_tw, L.l, 4);
 	if (d->has_ss) {
 		for (int f = 0; f < 2; f++) {
 			expo_add_u64(c->f[F_SS_TCP_INUSE], d->ss[f ? NETNS_SS_TCP_INUSE6 : NETNS_SS_TCP_INUSE4], L.l,

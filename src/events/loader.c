@@ -209,8 +209,7 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	/* The kernel copies a per-CPU value in 8-byte units: both are. */
 	_Static_assert(sizeof(struct ev_prog_stats) % 8 == 0 && sizeof(struct ev_live) % 8 == 0,
 		       "per-CPU value size");
-	l->ncpu = libbpf_num_possible_cpus();
-	if (l->keys == NULL || l->values == NULL || l->ncpu <= 0) {
+	if (l->keys == NULL || l->values == NULL) {
 		rc = -ENOMEM;
 		*why = EVENTS_FAIL_LOAD;
 		goto out;
@@ -242,6 +241,15 @@ int events_loader_open(const struct events_options *o, struct events_loader **ou
 	if (rc < 0) {
 		*why = EVENTS_FAIL_LOAD;
 		sb_printf(err, "cannot read the kernel BTF: %s", strerror(-rc));
+		goto out;
+	}
+	/* From /sys/devices/system/cpu/possible (absent in some chroots). */
+	l->ncpu = libbpf_num_possible_cpus(); /* per-CPU maps' value copies */
+	if (l->ncpu <= 0) {
+		rc = l->ncpu < 0 ? l->ncpu : -EINVAL;
+		*why = EVENTS_FAIL_LOAD;
+		sb_printf(err, "cannot count the possible CPUs (/sys/devices/system/cpu/possible): %s",
+			  strerror(-rc));
 		goto out;
 	}
 	/* The cgroup program needs CAP_NET_ADMIN and a cgroup v2 hierarchy. */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ void netns_handle_init(struct netns_handle *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->range_fd = -1;
+	h->tw_fd = -1;
 	h->seed_fd = -1;
 }
 
@@ -30,6 +32,8 @@ void netns_handle_close(struct netns_handle *h)
 	diag_nl_fini(&h->nl);
 	if (h->range_fd >= 0)
 		close(h->range_fd);
+	if (h->tw_fd >= 0)
+		close(h->tw_fd);
 	if (h->seed_fd >= 0)
 		close(h->seed_fd);
 	netns_handle_init(h);
@@ -40,15 +44,26 @@ int netns_handle_ok(const struct netns_handle *h)
 	return h->nl.nl != NULL;
 }
 
-int netns_parse_ehash(const char *s, size_t len, int *out)
+/* A sysctl file of one integer in lo..hi. */
+static int parse_int(const char *s, size_t len, int64_t lo, int64_t hi, int *out)
 {
 	int64_t v;
 	struct parse_error err;
 
-	if (num_parse_i64_list(s, len, &v, 1, &err) < 0 || v < -0x40000000 || v > 0x40000000)
+	if (num_parse_i64_list(s, len, &v, 1, &err) < 0 || v < lo || v > hi)
 		return -EINVAL;
 	*out = (int)v;
 	return 0;
+}
+
+int netns_parse_ehash(const char *s, size_t len, int *out)
+{
+	return parse_int(s, len, -0x40000000, 0x40000000, out);
+}
+
+int netns_parse_max_tw(const char *s, size_t len, int *out)
+{
+	return parse_int(s, len, INT_MIN, INT_MAX, out);
 }
 
 struct opener {
@@ -114,6 +129,9 @@ static int open_one(const struct opener *o, struct netns_open_req *r)
 		goto out;
 	snprintf(path, sizeof(path), "%s/sys/net/ipv4/ip_local_port_range", o->procfs);
 	r->h->range_fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/sys/net/ipv4/tcp_max_tw_buckets", o->procfs);
+	r->h->tw_fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->h->tw_err = r->h->tw_fd < 0 ? -errno : 0;
 	/* An iterator walks the namespace it was made in: make it here. */
 	if (events_live_on())
 		r->h->seed_fd = events_live_iter_open();

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "events/live.h"
+#include "log.h"
 #include "procfs/reader.h"
 #include "procfs/sysctl.h"
 #include "sockdiag/transport.h"
@@ -194,6 +195,26 @@ static void read_range(struct netns_entry *n)
 	}
 }
 
+/* tcp_max_tw_buckets, through the fd the handle opened inside. Unreadable
+ * (not opened, a read or parse error): no value, and one debug line until it
+ * reads again. */
+static void read_max_tw(struct netns_entry *n)
+{
+	char buf[32];
+	ssize_t len;
+	int ret = n->h.tw_fd < 0 ? (n->h.tw_err < 0 ? n->h.tw_err : -EBADF) : 0;
+
+	if (ret == 0) {
+		len = pread(n->h.tw_fd, buf, sizeof(buf), 0);
+		ret = len < 0 ? -errno : netns_parse_max_tw(buf, (size_t)len, &D(n)->max_tw);
+	}
+	D(n)->has_max_tw = ret == 0;
+	if (ret < 0 && !D(n)->max_tw_said)
+		log_msg(LOG_DEBUG, "netns: cannot read net.ipv4.tcp_max_tw_buckets of namespace %llu: %s",
+			(unsigned long long)n->ino, strerror(-ret));
+	D(n)->max_tw_said = ret < 0;
+}
+
 /* Whether sockstat says the namespace may have TCP sockets of a family
  * (TIME_WAIT is counted for both together); true when it could not be read. */
 static bool has4(const struct netns_data *d)
@@ -206,7 +227,8 @@ static bool has6(const struct netns_data *d)
 	return !d->has_ss || d->ss[NETNS_SS_TCP_INUSE6] > 0 || d->ss[NETNS_SS_TCP_TW] > 0;
 }
 
-/* The cheap tier of namespace i: counters, the port range, the listeners. */
+/* The cheap tier of namespace i: counters, the port range, the timewait
+ * limit, the listeners. */
 static int cheap_tier(void *arg, unsigned worker, size_t i)
 {
 	struct netns_pass *s = arg;
@@ -219,9 +241,11 @@ static int cheap_tier(void *arg, unsigned worker, size_t i)
 	D(n)->has_live = D(n)->live_seeded && events_live_read(n->ino, &D(n)->live) == 0;
 	netns_listeners_reset(&D(n)->lis);
 	D(n)->has_lis = false;
+	D(n)->has_max_tw = false;
 	if (!netns_handle_ok(&n->h))
 		return 0;
 	read_range(n);
+	read_max_tw(n);
 	/* A family with no TCP socket in use has no listener either. */
 	if ((!has4(D(n)) || dump(&c, AF_INET, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0) &&
 	    (!has6(D(n)) || dump(&c, AF_INET6, IPPROTO_TCP, NL_DIAG_STATE(DIAG_KSTATE_LISTEN)) == 0)) {

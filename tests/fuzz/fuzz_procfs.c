@@ -1,6 +1,6 @@
 /* The /proc text parsers: net/snmp and net/netstat (pairs), net/snmp6
  * (flat), net/sockstat, the sysctl number lists, /proc/stat's btime,
- * ip_local_port_range, tcp_child_ehash_entries, and the snmp name rule
+ * ip_local_port_range, tcp_ehash_entries, tcp_max_tw_buckets, and the snmp name rule
  * applied to every parsed field. Each input goes through every parser: a /proc file can
  * be any of them under a wrong --path.procfs. */
 #include "fuzz.h"
@@ -58,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	self_parse_btime(s, &btime);
 	sysctl_parse_port_range(text, size, &range, &err);
 	netns_parse_ehash(text, size, &ehash);
+	netns_parse_max_tw(text, size, &ehash);
 	free(s);
 	return 0;
 }

@@ -9,10 +9,10 @@
  * (client TIME_WAIT), the server closes first (server TIME_WAIT), the server
  * closes and the client keeps its end (CLOSE_WAIT) until retired from a
  * second ring of HOLD/4, or the client closes and the server keeps its end
- * likewise. No shutdown(): a half-closed socket's FIN_WAIT1 -> FIN_WAIT2 is
- * at times made without a state event (docs/events.md, "Live states"), which
- * the test of exact live counts would trip on. IPv4 only. Exits 1 with a message on
- * failure. */
+ * likewise. No shutdown(): a half-closed socket counted by storage whose
+ * FIN_WAIT1 -> FIN_WAIT2 no program sees stays counted in FIN_WAIT1 until its
+ * next change (docs/events.md, "Live states"), which the test of exact live
+ * counts would trip on. IPv4 only. Exits 1 with a message on failure. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

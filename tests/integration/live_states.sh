@@ -8,12 +8,12 @@
 # seconds and is paused; then every namespace's served states must equal
 # `ss -tan` in it (fin_wait2 and time_wait summed: orphans in FIN_WAIT2 made
 # or gone since the last census are off between the two, as
-# integration.live_queues checks) before any census reconciles them: exactly
-# but for fin_wait1, which may hold a few sockets more (docs/events.md:
-# sockets that leave it without a state event the programs see; 2% of the
-# connections since the last reconciliation, at least 2). Each round prints
-# the most a namespace was off by (LIVE_TOLERANCE=N lets a run go on while
-# that is at most N, to measure). After one quiet census of each, exactly;
+# integration.live_queues checks) before any census reconciles them,
+# exactly: fin_wait1 too, though some sockets leave it with state changes the
+# programs never see (docs/events.md, "Live states": the scrape-time sweep
+# takes them out). Each round prints the most a namespace was off by
+# (LIVE_TOLERANCE=N lets a run go on while that is at most N, to measure).
+# After one quiet census of each, exactly;
 # no state change lost (netstat_events_lost_total). A CLOSE_WAIT burst in a stale
 # namespace shows in the next scrape, exactly. A second quiet census of each
 # finds nothing left to correct: netstat_events_state_drift_sockets is 0.
@@ -64,7 +64,6 @@ done
 for i in $(seq 0 $((NS - 1))); do wait_ready "$TMP/churn-$i.out"; done
 
 ne_start --collector.netns.census-budget=0 --collector.netns.census-interval=2s
-since=$SECONDS # the namespaces' last reconciliation: their seed walks come after
 
 # Every namespace's seed walk runs in its first census slot: one per scrape.
 for _ in $(seq $((NS + 1))); do ne_scrape >/dev/null || fail "scrape failed"; done
@@ -110,41 +109,18 @@ reconcile_all() {
 	scrape_still "$1"
 }
 
-# Sockets left in fin_wait1 (live_equal) that a namespace's counts may hold
-# $1 seconds after its last reconciliation: 2% of the connections its churn
-# made meanwhile (40 a second; measured: 1 in 200 to 1 in 6,000, more under
-# load), at least 2.
-fw1_tolerance() {
-	local t=$(($1 * 40 * 2 / 100))
-	echo $((t > 2 ? t : 2))
-}
-
 # Whether scrape $1 serves namespace $2's states as ss counted them around
 # it (scrape_still; $3: what the comparison is of; fin_wait2 and time_wait
-# summed, as expect_live): exactly, but fin_wait1 may hold up to $4 sockets
-# more. Sets OFF to the differences summed and WHY to the first beyond that.
+# summed, as expect_live), exactly. Sets OFF to the differences summed and
+# WHY to the first.
 live_equal() {
 	local why
-	awk -v ns="netns=\"${INO[$2]}\"" -v tol="$4" '
-		FNR == NR { line[NR] = $0; if ($2 == "FIN-WAIT-1") { want[$1] = $3; at[$1] = NR }; n = NR; next }
-		index($0, "netstat_netns_tcp_sockets{" ns ",") == 1 && /state="fin_wait1"/ {
-			match($0, /family="[a-z0-9]+"/); got[substr($0, RSTART + 8, RLENGTH - 9)] = $NF
-		}
-		END {
-			for (f in got) if (got[f] > want[f]) extra += got[f] - want[f]
-			for (f in got) if (got[f] > want[f] && extra <= tol) {
-				if (f in at) line[at[f]] = f " FIN-WAIT-1 " got[f]
-				else line[++n] = f " FIN-WAIT-1 " got[f]
-			}
-			for (i = 1; i <= n; i++) print line[i]
-		}' "$TMP/ss/$2" "$1" >"$TMP/want-$2"
 	why=$(netns_states_off "$TMP/ss/$2" "$1" "${INO[$2]}" -1 any)
 	OFF=$(echo "$why" | awk '/^served states/ { print $3; exit } { print "?" }')
-	why=$(netns_states_off "$TMP/want-$2" "$1" "${INO[$2]}" 0 any)
+	why=$(netns_states_off "$TMP/ss/$2" "$1" "${INO[$2]}" 0 any)
 	WHY="$3: namespace $2: $why (${OFF} sockets off in all)"
 	[ -z "$why" ]
 }
-
 
 stale_seen=0
 for r in $(seq "$ROUNDS"); do
@@ -155,7 +131,7 @@ for r in $(seq "$ROUNDS"); do
 	scrape_still "$TMP/r"
 	max_off=0 first=
 	for i in $(seq 0 $((NS - 1))); do
-		live_equal "$TMP/r" "$i" "round $r" "$(fw1_tolerance $((SECONDS - since)))" ||
+		live_equal "$TMP/r" "$i" "round $r" ||
 			{ [ -n "$first" ] || first=$WHY; }
 		[ "$OFF" = "?" ] || [ "$OFF" -le "$max_off" ] || max_off=$OFF
 		age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\"}")
@@ -165,7 +141,6 @@ for r in $(seq "$ROUNDS"); do
 	[ -z "$first" ] || [ "$max_off" -le "$TOLERANCE" ] || fail "$first"
 	[ -z "$first" ] || echo "$first"
 	reconcile_all "$TMP/r"
-	since=$SECONDS
 	for i in $(seq 0 $((NS - 1))); do
 		expect_live "$TMP/r" "$i" "round $r, reconciled"
 	done

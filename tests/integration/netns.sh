@@ -2,14 +2,18 @@
 # (two with `ip netns add`, one held by an `unshare -n` process; one with its
 # own TCP hash table), each with a known socket population (a SYN backlog and
 # an accept queue in one, TIME_WAIT in another, a port range of its own in the
-# third), their first processes placed in cgroup v2 directories shaped like
-# Kubernetes (systemd driver, containerd), Docker and a systemd service, a
-# fake /var/log/pods and Docker container directory: every per-namespace
-# count and label compared exactly. Then the rotating census (budget 0: the
-# namespace with its own table is refreshed every scrape, the others one per
-# scrape, oldest first; a census older than the interval is not served), the namespace cap (netns="other"),
-# and namespaces made and destroyed during scrapes: no failed scrape, no stale
-# series, process_open_fds back to its baseline.
+# third; tcp_max_tw_buckets of their own in two), their first processes
+# placed in cgroup v2 directories shaped like Kubernetes (systemd driver,
+# containerd), Docker and a systemd service, a fake /var/log/pods and Docker
+# container directory: every per-namespace count and label compared exactly.
+# A namespace whose tcp_max_tw_buckets is unreadable (/dev/null bound over it,
+# seen from that namespace alone) has no such sample, a debug line says why,
+# and the scrape succeeds. Then the rotating census (budget 0: the namespace
+# with its own table is refreshed every scrape, the others one per scrape,
+# oldest first; a census older than the interval is not served), the
+# namespace cap (netns="other"), and namespaces made and destroyed during
+# scrapes: no failed scrape, no stale series, process_open_fds back to its
+# baseline.
 # Runs in private PID, mount and network namespaces (its own /proc and
 # /run/netns), so it sees no other test's namespaces.
 #   bash tests/integration/netns.sh BUILD_DIR SRC_DIR
@@ -49,6 +53,7 @@ ip netns add issue10c-a
 NSA=/run/netns/issue10c-a
 nsenter --net=$NSA ip link set lo up
 nsenter --net=$NSA sysctl -qw net.ipv4.tcp_syncookies=0
+nsenter --net=$NSA sysctl -qw net.ipv4.tcp_max_tw_buckets=4093
 in_cgroup "$CG_A" nsenter --net=$NSA "$POP" L,0.0.0.0,8080,64 L,127.0.0.1,9090,32 L,127.0.0.1,7070,16 \
 	E,12,127.0.0.1,127.0.0.1,8080 W,3,127.0.0.1,127.0.0.1,8080 Q,3,127.0.0.1,127.0.0.1,7070 \
 	>"$TMP/a.out" 2>&1 &
@@ -72,6 +77,7 @@ sysctl -qw net.ipv4.tcp_child_ehash_entries=0
 NSC=/run/netns/issue10c-c
 nsenter --net=$NSC ip link set lo up
 nsenter --net=$NSC sysctl -qw net.ipv4.ip_local_port_range="20000 20009"
+nsenter --net=$NSC sysctl -qw net.ipv4.tcp_max_tw_buckets=777
 in_cgroup "$CG_C" nsenter --net=$NSC "$POP" L,127.0.0.1,7000,8 E,5,127.0.0.1,127.0.0.1,7000 \
 	U,127.0.0.1,5353 C,127.0.0.1,127.0.0.1,5353,10 >"$TMP/c.out" 2>&1 &
 wait_ready "$TMP/c.out"
@@ -144,6 +150,13 @@ ehash_a=$(metric_value "$M" "netstat_netns_tcp_ehash_entries{$L_A}")
 [ "${ehash_a:-0}" -lt 0 ] || fail "A shares the host's hash table: want a negative tcp_ehash_entries, got '$ehash_a'"
 
 expect_value "$M" "netstat_netns_sockstat_tcp_tw{$L_B}" 7
+# Each namespace's own tcp_max_tw_buckets (A and C set above, B the default
+# its namespace got), as its sysctl says.
+expect_value "$M" "netstat_netns_tcp_max_tw_buckets{$L_A}" "$(nsenter --net=$NSA sysctl -n net.ipv4.tcp_max_tw_buckets)"
+expect_value "$M" "netstat_netns_tcp_max_tw_buckets{$L_B}" "$(nsenter --net=/proc/$PID_B/ns/net sysctl -n net.ipv4.tcp_max_tw_buckets)"
+expect_value "$M" "netstat_netns_tcp_max_tw_buckets{$L_C}" "$(nsenter --net=$NSC sysctl -n net.ipv4.tcp_max_tw_buckets)"
+[ "$(metric_value "$M" "netstat_netns_tcp_max_tw_buckets{$L_A}")" = 4093 ] &&
+	[ "$(metric_value "$M" "netstat_netns_tcp_max_tw_buckets{$L_C}")" = 777 ] || fail "A's and C's tcp_max_tw_buckets not as set"
 # The kernel's orphan count is node-wide (docs/netns.md): not a pod's.
 grep -q '^netstat_netns_sockstat_tcp_orphan' "$M" && fail "a node-wide count exported with a pod's labels"
 expect_value "$M" "netstat_netns_tcp_curr_estab{$L_A}" 33
@@ -169,6 +182,25 @@ grep -q "^netstat_process_sockets{comm=\"sockpop\",netns=\"$INO_B\",protocol=\"t
 expect_value "$M" "netstat_listener_info{comm=\"sockpop\",netns=\"$INO_C\",protocol=\"tcp\",address=\"127.0.0.1\",port=\"7000\"}" 1
 ne_stop
 
+# ---- an unreadable tcp_max_tw_buckets: no sample, a debug line, no failure ----
+# /dev/null bound over C's file: /proc/sys/net resolves per network namespace,
+# so A, B and the test's own namespace still read theirs.
+nsenter --net=$NSC mount --bind /dev/null /proc/sys/net/ipv4/tcp_max_tw_buckets
+[ -z "$(nsenter --net=$NSC cat /proc/sys/net/ipv4/tcp_max_tw_buckets)" ] || fail "C's tcp_max_tw_buckets still readable"
+ne_start "${OPTS[@]}" --collector.netns.census-budget=10s --log.level=debug
+M="$TMP/m-tw"
+ne_scrape >"$M" || fail "scrape failed"
+expect_value "$M" 'netstat_exporter_collector_success{collector="netns"}' 1
+grep -q "^netstat_netns_tcp_max_tw_buckets{$L_C}" "$M" && fail "a sample for C's unreadable tcp_max_tw_buckets"
+expect_value "$M" "netstat_netns_tcp_max_tw_buckets{$L_A}" 4093
+expect_value "$M" "netstat_netns_tcp_sockets{$L_C,family=\"ipv4\",state=\"established\"}" 10
+grep -q "level=debug msg=\"netns: cannot read net.ipv4.tcp_max_tw_buckets of namespace $INO_C: " "$TMP/ne.log" ||
+	fail "no debug line for C's tcp_max_tw_buckets: $(grep tcp_max_tw "$TMP/ne.log")"
+ne_scrape >"$M" || fail "scrape failed"
+[ "$(grep -c "tcp_max_tw_buckets of namespace $INO_C" "$TMP/ne.log")" = 1 ] || fail "the debug line repeats every scrape"
+ne_stop
+nsenter --net=$NSC umount /proc/sys/net/ipv4/tcp_max_tw_buckets
+
 # ---- the namespace cap: the two largest keep their series ----
 ne_start "${OPTS[@]}" --collector.netns.census-budget=10s --collector.netns.max-namespaces=2
 M="$TMP/m2"
@@ -178,6 +210,7 @@ grep -q "^netstat_netns_.*netns=\"$INO_C\"" "$M" && fail "C is the smallest: it 
 L_O='netns="other",namespace="",pod="",container=""'
 check_states "$M" "$L_O" C4 C6
 expect_value "$M" "netstat_netns_tcp_listen_backlog{$L_O,port=\"7000\"}" 8
+grep -q "^netstat_netns_tcp_max_tw_buckets{$L_O}" "$M" && fail "a tcp_max_tw_buckets for netns=\"other\" (no one namespace's)"
 check_states "$M" "$L_A" A4 A6
 ne_stop
 

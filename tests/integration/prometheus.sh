@@ -15,15 +15,16 @@
 #     SO_RCVBUF under a steady stream, port 5300).
 #   - in a "pod" (a network namespace whose first process sits in a
 #     Kubernetes-shaped cgroup, with a kubelet-style /var/log/pods entry), a
-#     TIME_WAIT burst against the pod's own port range, a SYN flood and a
-#     CLOSE_WAIT leak make the per-pod alerts active, labelled with the pod,
-#     its namespace and container, and the host alerts do not take them.
+#     TIME_WAIT burst against the pod's own port range and its own
+#     tcp_max_tw_buckets, a SYN flood and a CLOSE_WAIT leak make the per-pod
+#     alerts active, labelled with the pod, its namespace and container, and
+#     the host alerts do not take them.
 #
 # Prometheus loads a test copy of the rules in which every `for:` is 0s
 # (generated below by one sed substitution: s/for: .*/for: 0s/); thresholds
 # are the real ones. The namespace's sysctls are lowered so that small
 # populations cross them: tcp_max_tw_buckets=1000, tcp_max_syn_backlog=256;
-# the pod's port range is 1000 ports wide.
+# the pod's port range is 1000 ports wide, its tcp_max_tw_buckets 900.
 # Runs in private PID, mount and network namespaces, so the netns collector
 # sees the pod and nothing of other tests.
 source "$(dirname "$0")/../lib/common.sh"
@@ -179,13 +180,14 @@ sysctl -qw net.ipv4.tcp_syncookies=1
 # --- the pod: its first process (the holder of its namespace, as a pause
 # container is) in the cgroup containerd and the kubelet's systemd driver
 # make, its name and namespace in a /var/log/pods directory name. Its own
-# port range of 1000 ports; no TIME_WAIT reuse, so a burst keeps its ports.
+# port range of 1000 ports and a tcp_max_tw_buckets of 900; no TIME_WAIT
+# reuse, so a burst keeps its ports.
 POD_NS=issue10i-shop POD=web-0 POD_UID=7c0f3b2e-5d4a-4e8f-9a1b-2c3d4e5f6a7b
 POD_CID=$(printf 'e%.0s' $(seq 64))
 CG_POD="$CG/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${POD_UID//-/_}.slice/cri-containerd-$POD_CID.scope"
 mkdir -p "$CG_POD" "$TMP/pods/${POD_NS}_${POD}_$POD_UID/app"
 in_cgroup "$CG_POD" unshare -n sh -c 'ip link set lo up && sysctl -qw net.ipv4.ip_local_port_range="40000 40999" \
-	net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_syncookies=1 && exec "$0" "$@"' "$POP" \
+	net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_syncookies=1 net.ipv4.tcp_max_tw_buckets=900 && exec "$0" "$@"' "$POP" \
 	L,127.0.0.1,8080,64 L,127.0.0.1,9100 W,25,127.0.0.5,127.0.0.1,9100 >"$TMP/pod" 2>&1 &
 POD_PID=$!
 wait_ready "$TMP/pod"
@@ -295,7 +297,8 @@ for _ in $(seq 20); do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null || true; done
 
 # In the pod: a SYN flood on its port 8080 (backlog 64: its queue overflows
 # into SYN cookies), and 800 connections to one destination closed by the
-# client: 800 TIME_WAIT holding 80% of its port range. Its CLOSE_WAIT leak
+# client: 800 TIME_WAIT holding 80% of its port range and 89% of its
+# tcp_max_tw_buckets. Its CLOSE_WAIT leak
 # (25) is the holder's own.
 "${IN_POD[@]}" nft -f - <<'EOF' || fail "nft in the pod"
 table inet issue10i {
@@ -314,7 +317,7 @@ wait_ready "$TMP/podtw"
 want_alerts="NetstatSynFlood NetstatSynBacklogNearMax NetstatSynCookiesSent NetstatListenDrops
 NetstatAcceptQueueNearBacklog NetstatTimeWaitNearLimit NetstatTimeWaitOverflow NetstatCloseWaitLeak
 NetstatServiceStoppedReading NetstatUDPPortDropping
-NetstatPodTimeWaitExhaustion NetstatPodSynFlood NetstatPodCloseWaitLeak"
+NetstatPodTimeWaitExhaustion NetstatPodTimeWaitNearLimit NetstatPodSynFlood NetstatPodCloseWaitLeak"
 for _ in $(seq 60); do
 	curl -sf "$PROM/api/v1/alerts" >"$TMP/alerts.json" || prom_fail "GET /api/v1/alerts"
 	missing=""
@@ -353,7 +356,7 @@ alert NetstatServiceStoppedReading | jq -r '.[0].annotations.description' | grep
 	fail "NetstatSynFlood link: $(alert NetstatSynFlood | jq -r '.[0].annotations.connections')"
 # The per-pod alerts: one each, for the pod, with its identity; the pod and
 # its namespace in every description, the leaking program in the leak's.
-for a in NetstatPodTimeWaitExhaustion NetstatPodSynFlood NetstatPodCloseWaitLeak; do
+for a in NetstatPodTimeWaitExhaustion NetstatPodTimeWaitNearLimit NetstatPodSynFlood NetstatPodCloseWaitLeak; do
 	[ "$(alert "$a" | jq length)" = 1 ] || fail "$a: want one alert, got $(alert "$a")"
 	[ "$(alert "$a" | jq -r '.[0].labels | [.netns, .namespace, .pod, .container] | join(" ")')" = \
 		"$POD_NETNS $POD_NS $POD $POD_CID" ] || fail "$a labels: $(alert "$a" | jq -c '.[0].labels')"
@@ -364,6 +367,12 @@ for a in NetstatPodTimeWaitExhaustion NetstatPodSynFlood NetstatPodCloseWaitLeak
 done
 alert NetstatPodTimeWaitExhaustion | jq -r '.[0].annotations.description' | grep -q 'uses 80% of its own' ||
 	fail "NetstatPodTimeWaitExhaustion: $(alert NetstatPodTimeWaitExhaustion | jq -r '.[0].annotations.description')"
+alert NetstatPodTimeWaitNearLimit | jq -r '.[0].annotations.description' |
+	grep -q 'holds 800 timewait sockets (TIME_WAIT and orphaned FIN_WAIT2), 88.89% of its own net.ipv4.tcp_max_tw_buckets (900);' ||
+	fail "NetstatPodTimeWaitNearLimit: $(alert NetstatPodTimeWaitNearLimit | jq -r '.[0].annotations.description')"
+[ "$(alert NetstatPodTimeWaitNearLimit | jq -r '.[0].annotations.connections')" = \
+	"http://$INSTANCE/connections?state=time_wait&netns=$POD_NETNS&group=port" ] ||
+	fail "NetstatPodTimeWaitNearLimit link: $(alert NetstatPodTimeWaitNearLimit | jq -r '.[0].annotations.connections')"
 alert NetstatPodCloseWaitLeak | jq -r '.[0].annotations.description' | grep -q 'Programs holding them: sockpop: 25\.' ||
 	fail "NetstatPodCloseWaitLeak: $(alert NetstatPodCloseWaitLeak | jq -r '.[0].annotations.description')"
 alert NetstatPodSynFlood | jq -r '.[0].annotations.description' | grep -q 'Listening ports (port: backlog): [0-9: ,]*8080: 64' ||

@@ -177,6 +177,17 @@ ne_start_hz() {
 	wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$((NE_PORT + 1))/healthz"
 }
 
+# Whether enum $1 of the running kernel's BTF (/sys/kernel/btf/vmlinux, read
+# with bpftool, as tests/kernel/debian61-guest.sh reads it) has the name $2.
+# Fails the test when the BTF cannot be read: call it as a condition, not in
+# $(...), where that failure would read as "no".
+btf_enum_has() {
+	bpftool btf dump file /sys/kernel/btf/vmlinux format raw >"$TMP/btf.raw" 2>"$TMP/btf.err" ||
+		fail "bpftool cannot read /sys/kernel/btf/vmlinux: $(cat "$TMP/btf.err")"
+	grep -q "^\[[0-9]*\] ENUM '$1' " "$TMP/btf.raw" || fail "no enum $1 in the kernel's BTF"
+	awk -v e="'$1'" -v n="'$2'" '!/^\t/ { p = ($2 == "ENUM" && $3 == e); next } p && $1 == n { f = 1 } END { exit !f }' "$TMP/btf.raw"
+}
+
 # Whether this build has the events collector (cmake/events.cmake).
 ne_have_events() {
 	grep -q '^NETSTAT_HAVE_EVENTS:INTERNAL=ON' "$BUILD/CMakeCache.txt"

@@ -50,30 +50,52 @@ static void test_parse_link(void **state)
 	}
 }
 
-static void test_parse_ehash(void **state)
+/* The one-integer sysctls each namespace's handle reads: tcp_ehash_entries
+ * (within the kernel's bounds) and tcp_max_tw_buckets (any int: the
+ * kernel's proc_dointvec takes negative values too). */
+static void test_parse_sysctl_ints(void **state)
 {
-	static const struct {
+	typedef int (*parse_fn)(const char *, size_t, int *);
+	const parse_fn ehash = netns_parse_ehash, tw = netns_parse_max_tw;
+	const struct {
+		parse_fn parse;
 		const char *s;
 		int ret;
 		int v;
 	} cases[] = {
-		{"-262144\n", 0, -262144},
-		{"65536\n", 0, 65536},
-		{"0\n", 0, 0},
-		{"65536", -EINVAL, 0},   /* a sysctl file ends with a newline */
-		{"65536 1\n", -EINVAL, 0},
-		{"abc\n", -EINVAL, 0},
-		{"\n", -EINVAL, 0},
-		{"", -EINVAL, 0},
-		{"99999999999\n", -EINVAL, 0},
+		{ehash, "-262144\n", 0, -262144},
+		{ehash, "65536\n", 0, 65536},
+		{ehash, "0\n", 0, 0},
+		{ehash, "65536", -EINVAL, 0},   /* a sysctl file ends with a newline */
+		{ehash, "65536 1\n", -EINVAL, 0},
+		{ehash, "abc\n", -EINVAL, 0},
+		{ehash, "\n", -EINVAL, 0},
+		{ehash, "", -EINVAL, 0},
+		{ehash, "99999999999\n", -EINVAL, 0},
+		{tw, "262144\n", 0, 262144},
+		{tw, "41\n", 0, 41},
+		{tw, "0\n", 0, 0},
+		{tw, "-1\n", 0, -1},
+		{tw, "2147483647\n", 0, 2147483647},
+		{tw, "-2147483648\n", 0, -2147483647 - 1},
+		{tw, "2147483648\n", -EINVAL, 0},  /* past an int */
+		{tw, "-2147483649\n", -EINVAL, 0},
+		{tw, "262144", -EINVAL, 0},
+		{tw, "262144 1\n", -EINVAL, 0},
+		{tw, "0x10\n", -EINVAL, 0},
+		{tw, "abc\n", -EINVAL, 0},
+		{tw, "\n", -EINVAL, 0},
+		{tw, "", -EINVAL, 0},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int v = 12345;
-		assert_int_equal(netns_parse_ehash(cases[i].s, strlen(cases[i].s), &v), cases[i].ret);
-		if (cases[i].ret == 0)
-			assert_int_equal(v, cases[i].v);
+		int ret = cases[i].parse(cases[i].s, strlen(cases[i].s), &v);
+
+		if (ret != cases[i].ret)
+			fail_msg("case %zu \"%s\": %d, want %d", i, cases[i].s, ret, cases[i].ret);
+		assert_int_equal(v, cases[i].ret == 0 ? cases[i].v : 12345); /* untouched on error */
 	}
 }
 
@@ -176,7 +198,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_link),
-		cmocka_unit_test(test_parse_ehash),
+		cmocka_unit_test(test_parse_sysctl_ints),
 		cmocka_unit_test_setup_teardown(test_discover, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,8 +25,11 @@
 #define TCP_ESTABLISHED_ 1
 #define TCP_SYN_SENT_ 2
 #define TCP_SYN_RECV_ 3
+#define TCP_FIN_WAIT1_ 4
+#define TCP_FIN_WAIT2_ 5
 #define TCP_CLOSE_ 7
 #define TCP_LISTEN_ 10
+#define TCP_CLOSING_ 11
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -114,6 +117,30 @@ struct {
 	__type(value, struct ev_queues);
 } queues SEC(".maps");
 
+/* The other namespaces' sockets counted in FIN_WAIT1, by address (user
+ * space never sees it; docs/events.md, "Live states"): the kernel at times
+ * runs none of the programs for a socket's changes out of FIN_WAIT1 (nor for
+ * its tcp_destroy_sock), so its count there would stay. Added as a socket
+ * enters FIN_WAIT1 and taken out as it leaves it; whoever takes an entry out
+ * (bpf_map_delete_elem() succeeds) applies its exit, once: a change of the
+ * socket, or the scrape-time sweep (fw1_sweep()) for one gone, closed or
+ * (counted by delta) moved on unseen. */
+struct fw1_sock {
+	__u64 cookie; /* the socket's cookie: its address may be a new socket's */
+	__u32 netns;
+	__u8 family;  /* 0 IPv4, 1 IPv6 */
+	__u8 storage; /* counted by storage (its next change takes FIN_WAIT1 out) */
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, EV_FW1_MAX);
+	__type(key, __u64);
+	__type(value, struct fw1_sock);
+} fw1_socks SEC(".maps");
+
 /* Per CPU and socket lock context (state_mark()), the state change the
  * first state program last ran for: the second program does the change's
  * work only when the first was skipped (on_state_live). */
@@ -137,6 +164,8 @@ __u64 live_lost;
  * first's run: user space counts the first's skipped runs beyond these as
  * lost. */
 __u64 state_recovered;
+/* Exits from FIN_WAIT1 no program saw, applied since (fw1_socks). */
+__u64 fw1_unseen;
 
 static __always_inline void bump(__u64 *v)
 {
@@ -310,13 +339,67 @@ static __always_inline void live_add(struct ev_live *e, int fam, __u32 state, __
 	__sync_fetch_and_add(&e->n[fam & 1][state & (EV_LIVE_STATES - 1)], d);
 }
 
+/* Takes the FIN_WAIT1 count of a socket out of namespace netns, family fam,
+ * and adds it to state add (0: none): an exit from FIN_WAIT1 no program saw. */
+static __always_inline void fw1_unseen_exit(__u32 netns, int fam, __u32 add)
+{
+	struct ev_live *e = live_of(netns, false);
+
+	if (e == NULL)
+		return;
+	live_add(e, fam, TCP_FIN_WAIT1_, -1);
+	if (add > 0)
+		live_add(e, fam, add, 1);
+	__sync_fetch_and_add(&e->seq, 1);
+	__sync_fetch_and_add(&fw1_unseen, 1);
+}
+
+/* Adds sk, now counted in FIN_WAIT1, to fw1_socks. An entry left at its
+ * address is a freed socket's that left FIN_WAIT1 unseen: applied first. No
+ * room: sk is not followed (a census corrects it if its exit goes unseen). */
+static __always_inline void fw1_track(struct sock *sk, __u32 netns, int fam, bool storage)
+{
+	__u64 key = (__u64)(unsigned long)sk;
+	struct fw1_sock v = {.cookie = bpf_get_socket_cookie(sk), .netns = netns,
+			     .family = (__u8)fam, .storage = storage};
+	struct fw1_sock *old, o;
+
+	if (bpf_map_update_elem(&fw1_socks, &key, &v, BPF_NOEXIST) == 0)
+		return;
+	old = bpf_map_lookup_elem(&fw1_socks, &key);
+	if (old != NULL && old->cookie != v.cookie) {
+		o = *old;
+		if (bpf_map_delete_elem(&fw1_socks, &key) == 0)
+			fw1_unseen_exit(o.netns, o.family, 0);
+	}
+	bpf_map_update_elem(&fw1_socks, &key, &v, BPF_ANY);
+}
+
+/* Takes sk out of fw1_socks: true when it was there (this caller applies
+ * its exit from FIN_WAIT1). */
+static __always_inline bool fw1_untrack(struct sock *sk)
+{
+	__u64 key = (__u64)(unsigned long)sk;
+
+	return bpf_map_delete_elem(&fw1_socks, &key) == 0;
+}
+
 /* A change of a socket made after its namespace's seed walk (live_move()). */
 static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstate, int newstate)
 {
 	bool add = live_counted(newstate), take = live_counted(oldstate);
 	struct ev_live *e;
-	int fam;
+	int fam = live_family(sk);
 
+	/* Leaving FIN_WAIT1: out of fw1_socks. Leaving a state that follows
+	 * it, with the socket still there: its exit from FIN_WAIT1 went
+	 * unseen, it is counted there: moved to the old state first. */
+	if (oldstate == TCP_FIN_WAIT1_)
+		fw1_untrack(sk);
+	else if ((oldstate == TCP_FIN_WAIT2_ || oldstate == TCP_CLOSING_) && fw1_untrack(sk))
+		fw1_unseen_exit(netns, fam, (__u32)oldstate);
+	if (newstate == TCP_FIN_WAIT1_)
+		fw1_track(sk, netns, fam, false);
 	if (!add && !take)
 		return;
 	e = live_of(netns, add);
@@ -325,7 +408,6 @@ static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstat
 			__sync_fetch_and_add(&live_lost, 1);
 		return;
 	}
-	fam = live_family(sk);
 	if (take)
 		live_add(e, fam, (__u32)oldstate, -1);
 	if (add)
@@ -393,9 +475,13 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 	}
 	prev = *st;
 	*st = target;
+	fam = live_family(sk);
+	if (prev == TCP_FIN_WAIT1_)
+		fw1_untrack(sk);
+	if (target == TCP_FIN_WAIT1_)
+		fw1_track(sk, netns, fam, true);
 	if (e == NULL) /* a namespace user space forgot (gone): nothing to take from */
 		return;
-	fam = live_family(sk);
 	if (prev > 0)
 		live_add(e, fam, prev, -1);
 	if (add)
@@ -710,6 +796,8 @@ int live_seed(struct bpf_iter__tcp *ctx)
 	}
 	*st = (__u32)state;
 	fam = live_family(sk);
+	if (state == TCP_FIN_WAIT1_)
+		fw1_track(sk, netns, fam, true);
 	live_add(e, fam, (__u32)state, 1);
 	__sync_fetch_and_add(&e->seq, 1);
 	prog_add(EV_PROG_SEED, false, 1);
@@ -743,12 +831,41 @@ static long queue_of(struct bpf_map *map, __u64 *key, struct ev_listener *v, voi
 	return 0;
 }
 
-/* The SYN queues of every listener in listener_socks, summed per namespace
- * and family into `queues`. Never attached: user space runs it once per
- * scrape (BPF_PROG_TEST_RUN), a cost in listeners, not sockets. */
+/* One socket of fw1_socks: applies its exit from FIN_WAIT1 if no program
+ * did and none will. The socket is read by address, its state first, then
+ * it is taken out (so a change of it after the read takes it out first, or
+ * finds it gone and counts from the state read). Its exit is applied when
+ * it is gone (another cookie at its address: freed) or, counted by delta,
+ * closed or in a state that follows FIN_WAIT1 (added there: its next change
+ * takes it from there). A socket counted by storage that is still there is
+ * left: its next change takes FIN_WAIT1 out (its storage says so). */
+static long fw1_sweep(struct bpf_map *map, __u64 *key, struct fw1_sock *v, void *ctx)
+{
+	struct sock *sk = (struct sock *)(unsigned long)*key;
+	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	int state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	bool there = cookie == v->cookie;
+	bool moved = state == TCP_FIN_WAIT2_ || state == TCP_CLOSING_;
+	struct fw1_sock o = *v;
+
+	/* Still there: a state before FIN_WAIT1 is the entering change's,
+	 * whose program ran and whose store has yet to come. */
+	if (there && (o.storage || (state != TCP_CLOSE_ && !moved)))
+		return 0;
+	if (bpf_map_delete_elem(&fw1_socks, key) != 0)
+		return 0;
+	fw1_unseen_exit(o.netns, o.family, there && moved ? (__u32)state : 0);
+	return 0;
+}
+
+/* Run once per scrape by user space (BPF_PROG_TEST_RUN), attached nowhere,
+ * before the live counts are read: the SYN queues of every listener in
+ * listener_socks, summed per namespace and family into `queues`, and the
+ * sweep of fw1_socks. A cost in listeners and sockets in FIN_WAIT1. */
 SEC("raw_tp")
 int live_queues(void *ctx)
 {
 	bpf_for_each_map_elem(&listener_socks, queue_of, NULL, 0);
+	bpf_for_each_map_elem(&fw1_socks, fw1_sweep, NULL, 0);
 	return 0;
 }
