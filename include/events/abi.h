@@ -103,7 +103,7 @@ struct ev_listener {
 
 #define EV_COUNTS_MAX 16384
 #define EV_LISTENERS_MAX 16384
-#define EV_FW1_MAX 65536 /* other namespaces' sockets in FIN_WAIT1 followed at once */
+#define EV_FW1_MAX 16384 /* other namespaces' sockets in FIN_WAIT1 followed at once */
 #define EV_LIVE_NS_MAX 4096
 #define EV_SOURCES_MAX 4096
 

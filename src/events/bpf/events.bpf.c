@@ -135,7 +135,6 @@ struct fw1_sock {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, EV_FW1_MAX);
 	__type(key, __u64);
 	__type(value, struct fw1_sock);
