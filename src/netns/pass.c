@@ -11,6 +11,7 @@
 
 #include "events/live.h"
 #include "log.h"
+#include "netns/discovery.h"
 #include "procfs/reader.h"
 #include "procfs/sysctl.h"
 #include "sockdiag/transport.h"
@@ -135,6 +136,7 @@ static void read_counters(struct netns_pass *s, struct netns_pass_worker *w, str
 	struct parse_error perr;
 	char path[64];
 	bool ok = true;
+	uint64_t ino;
 
 	D(n)->has_ctr = D(n)->has_ss = false;
 	if (n->pid <= 0)
@@ -144,7 +146,10 @@ static void read_counters(struct netns_pass *s, struct netns_pass_worker *w, str
 		if (procfs_read(s->procfs_fd, path, FILE_CAP, &w->text[f]) < 0 && f < 3)
 			ok = false; /* sockstat6 is missing without IPv6 */
 	}
-	if (!ok)
+	/* The pid is the one discovery found: if it has since exited and the
+	 * number gone to a process of another namespace, the files were that
+	 * namespace's. Checked after reading, so such a read is dropped. */
+	if (!ok || netns_ino_of(s->procfs_fd, n->pid, &ino) < 0 || ino != n->ino)
 		return;
 	w->snmp.len = 0;
 	if (snmp_parse_pairs(w->text[0].buf, w->text[0].len, &w->snmp, &perr) == 0 &&
