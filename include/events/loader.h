@@ -91,8 +91,4 @@ uint64_t events_loader_live_lost(const struct events_loader *l);
 int events_loader_live_queues(struct events_loader *l,
 			      void (*row)(void *arg, uint64_t ino, const uint64_t n[2]), void *arg);
 
-/* Bytes of kernel memory the maps may take at most (their max_entries
- * times key and value size). */
-uint64_t events_loader_map_bytes(const struct events_loader *l);
-
 #endif

@@ -327,7 +327,6 @@ void events_loader_stats(struct events_loader *l, uint64_t seen[EV_PROG_COUNT],
 		struct bpf_prog_info info;
 		__u32 len = sizeof(info);
 		uint64_t skipped;
-
 		__u32 key = (__u32)p;
 
 		seen[p] = lost[p] = 0;
@@ -516,20 +515,6 @@ bool events_loader_rst_has_reason(const struct events_loader *l)
 	return l->k.rst_reason;
 }
 
-uint64_t events_loader_map_bytes(const struct events_loader *l)
-{
-	const struct bpf_map *maps[] = {l->skel->maps.counts, l->skel->maps.sources,
-					l->skel->maps.live, l->skel->maps.seeded,
-					l->skel->maps.queues, l->skel->maps.listener_socks};
-	uint64_t total = 0;
-
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		total += (uint64_t)bpf_map__max_entries(maps[i]) *
-			 (bpf_map__key_size(maps[i]) + bpf_map__value_size(maps[i]) *
-				(maps[i] == l->skel->maps.live ? (uint64_t)l->ncpu : 1));
-	return total;
-}
-
 bool events_loader_live_on(const struct events_loader *l)
 {
 	return l->link[EV_PROG_SEED] != NULL;
@@ -553,19 +538,17 @@ int events_loader_live_read(struct events_loader *l, uint64_t ino, struct ev_liv
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.live), &key, cpu) != 0) {
 		rc = errno == ENOENT ? 0 : -errno;
-		free(cpu);
-		return rc;
+		goto out;
 	}
 	for (int c = 0; c < l->ncpu; c++) {
-		const struct ev_live *v = &cpu[c];
-
 		for (int f = 0; f < 2; f++)
 			for (int s = 0; s < EV_LIVE_STATES; s++)
-				out->n[f][s] += v->n[f][s];
-		out->seq += v->seq;
+				out->n[f][s] += cpu[c].n[f][s];
+		out->seq += cpu[c].seq;
 	}
+out:
 	free(cpu);
-	return 0;
+	return rc;
 }
 
 void events_loader_live_forget(struct events_loader *l, uint64_t ino)
