@@ -79,6 +79,7 @@ struct ev_src_key {
 struct ev_live {
 	__s64 n[2][EV_LIVE_STATES]; /* [ipv4, ipv6][state] */
 	__u64 seq;
+	__u64 seeded; /* BPF side: this CPU has seen the namespace in `seeded` */
 };
 /* The BPF side keeps struct ev_live per CPU (a socket's changes may run on
  * any CPU, so one CPU's counts can be negative): readers sum the copies. */

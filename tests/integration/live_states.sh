@@ -173,4 +173,11 @@ expect_value "$TMP/r" 'netstat_events_lost_total{program="inet_sock_set_state"}'
 seeded=$(metric_value "$TMP/r" 'netstat_events_program_events_total{program="iter_tcp"}')
 [ "${seeded:-0}" -ge $((2 * BIG)) ] || fail "the seed walks counted ${seeded:-0} sockets, fewer than the big namespace's $((2 * BIG))"
 expect_promtool_clean "$TMP/r"
+# What fw1_socks did (docs/events.md, "Changes no program sees"): exits from
+# fin_wait1 no program saw, applied late, and sockets not followed (no slot).
+for id in $(grep -h '^map_id:' /proc/"$NE_PID"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -un); do
+	bpftool map dump id "$id" 2>/dev/null |
+		jq -r '.[0].value[".bss"]? // empty | map(to_entries[0]) | from_entries |
+			"fin_wait1 exits no program saw, applied late: \(.fw1_unseen); not followed (no slot): \(.fw1_full)"' 2>/dev/null || true
+done
 echo "PASS: live states equal ss in $NS namespaces over $ROUNDS rounds ($stale_seen stale censuses), drift 0"

@@ -117,26 +117,38 @@ struct {
 	__type(value, struct ev_queues);
 } queues SEC(".maps");
 
-/* The other namespaces' sockets counted in FIN_WAIT1, by address (user
- * space never sees it; docs/events.md, "Live states"): the kernel at times
- * runs none of the programs for a socket's changes out of FIN_WAIT1 (nor for
- * its tcp_destroy_sock), so its count there would stay. Added as a socket
- * enters FIN_WAIT1 and taken out as it leaves it; whoever takes an entry out
- * (bpf_map_delete_elem() succeeds) applies its exit, once: a change of the
- * socket, or the scrape-time sweep (fw1_sweep()) for one gone, closed or
- * (counted by delta) moved on unseen. */
+/* The other namespaces' sockets counted in FIN_WAIT1 (docs/events.md, "Live
+ * states"; user space never sees it): the kernel at times runs none of the
+ * programs for a socket's changes out of FIN_WAIT1 (nor for its
+ * tcp_destroy_sock), so its count there would stay. A slot gets a socket as
+ * it enters FIN_WAIT1 and loses it as it leaves; whoever empties a slot (its
+ * cookie swapped to 0) applies its exit, once: a change of the socket, or
+ * the scrape-time sweep (fw1_sweep()) for one gone, closed or (counted by
+ * delta) moved on unseen. An array with no locks, not a hash map: a hash
+ * map's insert and delete (the delete on the peer's CPU, in the softirq of
+ * its ACK) were 0.8 us a connection, the most of a state change's cost.
+ * A socket's slot is one of FW1_WAYS from its cookie's hash; the cookie is
+ * also the word a slot changes hands by (a socket's cookie is never reused,
+ * so a slot seen holding one cookie holds the same socket until that cookie
+ * goes): 0 free, FW1_BUSY set while its taker writes the rest. A freed
+ * socket's slot is emptied by the sweep (its address holds another cookie). */
 struct fw1_sock {
-	__u64 cookie; /* the socket's cookie: its address may be a new socket's */
+	__u64 cookie;
+	__u64 sk;     /* the socket's address */
 	__u32 netns;
 	__u8 family;  /* 0 IPv4, 1 IPv6 */
 	__u8 storage; /* counted by storage (its next change takes FIN_WAIT1 out) */
 	__u16 pad;
+	__u64 pad2;   /* 32 bytes: a socket's two slots share a cache line */
 };
 
+#define FW1_BUSY (1ULL << 63) /* cookies count up from 1: never this high */
+#define FW1_WAYS 2
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, EV_FW1_MAX);
-	__type(key, __u64);
+	__type(key, __u32);
 	__type(value, struct fw1_sock);
 } fw1_socks SEC(".maps");
 
@@ -163,8 +175,10 @@ __u64 live_lost;
  * first's run: user space counts the first's skipped runs beyond these as
  * lost. */
 __u64 state_recovered;
-/* Exits from FIN_WAIT1 no program saw, applied since (fw1_socks). */
+/* Exits from FIN_WAIT1 no program saw, applied since (fw1_socks); sockets
+ * not followed there for want of a free slot. */
 __u64 fw1_unseen;
+__u64 fw1_full;
 
 static __always_inline void bump(__u64 *v)
 {
@@ -353,41 +367,77 @@ static __always_inline void fw1_unseen_exit(__u32 netns, int fam, __u32 add)
 	__sync_fetch_and_add(&fw1_unseen, 1);
 }
 
-/* Adds sk, now counted in FIN_WAIT1, to fw1_socks. An entry left at its
- * address is a freed socket's that left FIN_WAIT1 unseen: applied first. No
- * room: sk is not followed (a census corrects it if its exit goes unseen). */
+/* A socket's FW1_WAYS slots in fw1_socks, by its cookie: the two of one
+ * cache line, the first by the cookie's low bits. A CPU takes cookies in
+ * sequence, so the sockets it closes take slots in sequence, in lines it
+ * used last. */
+static __always_inline struct fw1_sock *fw1_slot(__u64 cookie, __u32 i)
+{
+	__u32 k = ((__u32)cookie ^ i) & (EV_FW1_MAX - 1);
+
+	return bpf_map_lookup_elem(&fw1_socks, &k);
+}
+
+/* Writes sk's entry into slot s, taken (its cookie FW1_BUSY), and hands it
+ * over: the exchange orders the writes before the cookie. */
+static __always_inline void fw1_fill(struct fw1_sock *s, struct sock *sk, __u64 cookie,
+				     __u32 netns, int fam, bool storage)
+{
+	s->sk = (__u64)(unsigned long)sk;
+	s->netns = netns;
+	s->family = (__u8)fam;
+	s->storage = storage;
+	__sync_lock_test_and_set(&s->cookie, cookie);
+}
+
+/* Adds sk, now counted in FIN_WAIT1, to fw1_socks. No free slot: sk is not
+ * followed (a census corrects it if its exit goes unseen), counted in
+ * fw1_full. */
 static __always_inline void fw1_track(struct sock *sk, __u32 netns, int fam, bool storage)
 {
-	__u64 key = (__u64)(unsigned long)sk;
-	struct fw1_sock v = {.cookie = bpf_get_socket_cookie(sk), .netns = netns,
-			     .family = (__u8)fam, .storage = storage};
-	struct fw1_sock *old, o;
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	struct fw1_sock *s;
 
-	if (bpf_map_update_elem(&fw1_socks, &key, &v, BPF_NOEXIST) == 0)
-		return;
-	old = bpf_map_lookup_elem(&fw1_socks, &key);
-	if (old != NULL && old->cookie != v.cookie) {
-		o = *old;
-		if (bpf_map_delete_elem(&fw1_socks, &key) == 0)
-			fw1_unseen_exit(o.netns, o.family, 0);
+#pragma unroll
+	for (__u32 i = 0; i < FW1_WAYS; i++) {
+		s = fw1_slot(cookie, i);
+		if (s == NULL)
+			return;
+		if (s->cookie == 0 &&
+		    __sync_val_compare_and_swap(&s->cookie, 0, cookie | FW1_BUSY) == 0) {
+			fw1_fill(s, sk, cookie, netns, fam, storage);
+			return;
+		}
 	}
-	bpf_map_update_elem(&fw1_socks, &key, &v, BPF_ANY);
+	__sync_fetch_and_add(&fw1_full, 1);
 }
 
 /* Takes sk out of fw1_socks: true when it was there (this caller applies
- * its exit from FIN_WAIT1). */
+ * its exit from FIN_WAIT1). A socket with no cookie was never followed. */
 static __always_inline bool fw1_untrack(struct sock *sk)
 {
-	__u64 key = (__u64)(unsigned long)sk;
+	__u64 cookie = sk->__sk_common.skc_cookie.counter;
+	struct fw1_sock *s;
 
-	return bpf_map_delete_elem(&fw1_socks, &key) == 0;
+	if (cookie == 0)
+		return false;
+#pragma unroll
+	for (__u32 i = 0; i < FW1_WAYS; i++) {
+		s = fw1_slot(cookie, i);
+		if (s == NULL)
+			return false;
+		if (s->cookie == cookie)
+			return __sync_val_compare_and_swap(&s->cookie, cookie, 0) == cookie;
+	}
+	return false;
 }
 
-/* A change of a socket made after its namespace's seed walk (live_move()). */
-static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstate, int newstate)
+/* A change of a socket made after its namespace's seed walk (live_move()):
+ * e is its namespace's counts on this CPU (NULL: none yet). */
+static __always_inline void live_delta(struct sock *sk, __u32 netns, struct ev_live *e,
+				       int oldstate, int newstate)
 {
 	bool add = live_counted(newstate), take = live_counted(oldstate);
-	struct ev_live *e;
 	int fam = live_family(sk);
 
 	/* Leaving FIN_WAIT1: out of fw1_socks. Leaving a state that follows
@@ -401,7 +451,8 @@ static __always_inline void live_delta(struct sock *sk, __u32 netns, int oldstat
 		fw1_track(sk, netns, fam, false);
 	if (!add && !take)
 		return;
-	e = live_of(netns, add);
+	if (e == NULL && add)
+		e = live_of(netns, true);
 	if (e == NULL) {
 		if (add)
 			__sync_fetch_and_add(&live_lost, 1);
@@ -444,9 +495,9 @@ static __always_inline void listener_mark(struct sock *sk, __u32 netns, bool lis
  * kernel skipped on_state's run. What the kernel does not report (a socket
  * it closes without the tracepoint) the netns collector's census
  * reconciles. */
-static __always_inline void live_move(struct sock *sk, int oldstate, int newstate)
+static __always_inline void live_move(struct sock *sk, __u32 netns, int oldstate, int newstate)
 {
-	__u32 netns = sk_netns(sk), *st, prev, target;
+	__u32 *st, prev, target;
 	bool add = live_counted(newstate);
 	struct ev_live *e;
 	int fam;
@@ -459,10 +510,20 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 		listener_mark(sk, netns, newstate == TCP_LISTEN_);
 	target = add ? (__u32)newstate : 0;
 	st = bpf_sk_storage_get(&sk_state, sk, 0, 0);
-	if (st == NULL && bpf_map_lookup_elem(&seeded, &netns) != NULL) {
-		live_delta(sk, netns, oldstate, newstate);
+	if (st == NULL) {
+		/* Whether the namespace is in `seeded`, kept in its counts on
+		 * each CPU once seen there: one map lookup a change, not two. */
+		e = bpf_map_lookup_elem(&live, &netns);
+		if (e == NULL || !e->seeded) {
+			if (bpf_map_lookup_elem(&seeded, &netns) == NULL)
+				goto storage;
+			if (e != NULL)
+				e->seeded = 1;
+		}
+		live_delta(sk, netns, e, oldstate, newstate);
 		return;
 	}
+storage:
 	if (st == NULL)
 		st = bpf_sk_storage_get(&sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (st != NULL && *st == target)
@@ -489,17 +550,17 @@ static __always_inline void live_move(struct sock *sk, int oldstate, int newstat
 }
 
 /* Everything a TCP state change counts (either program). */
-static __always_inline void state_change(struct sock *sk, int oldstate, int newstate)
+static __always_inline void state_change(struct sock *sk, __u32 netns, int oldstate, int newstate)
 {
 	if (live_on)
-		live_move(sk, oldstate, newstate);
+		live_move(sk, netns, oldstate, newstate);
 	if (newstate == TCP_ESTABLISHED_ &&
 	    (oldstate == TCP_SYN_SENT_ || oldstate == TCP_SYN_RECV_)) {
 		enum ev_dir dir = oldstate == TCP_SYN_RECV_ ? EV_DIR_INBOUND : EV_DIR_OUTBOUND;
 
-		count(EV_PROG_STATE, sk_netns(sk), dir_port(sk, dir), EV_OPENED, dir, 0);
+		count(EV_PROG_STATE, netns, dir_port(sk, dir), EV_OPENED, dir, 0);
 	} else if (oldstate == TCP_SYN_SENT_ && newstate == TCP_CLOSE_) {
-		count(EV_PROG_STATE, sk_netns(sk), sk_rport(sk), EV_CONNECT_FAILED, EV_DIR_NONE, 0);
+		count(EV_PROG_STATE, netns, sk_rport(sk), EV_CONNECT_FAILED, EV_DIR_NONE, 0);
 	}
 }
 
@@ -528,7 +589,7 @@ int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 		m->oldstate = oldstate;
 		m->newstate = newstate;
 	}
-	state_change(sk, oldstate, newstate);
+	state_change(sk, sk_netns(sk), oldstate, newstate);
 	return 0;
 }
 
@@ -561,7 +622,7 @@ int BPF_PROG(on_state_live, struct sock *sk, int oldstate, int newstate)
 	if (ran)
 		return 0;
 	__sync_fetch_and_add(&state_recovered, 1);
-	state_change(sk, oldstate, newstate);
+	state_change(sk, sk_netns(sk), oldstate, newstate);
 	return 0;
 }
 
@@ -830,28 +891,37 @@ static long queue_of(struct bpf_map *map, __u64 *key, struct ev_listener *v, voi
 	return 0;
 }
 
-/* One socket of fw1_socks: applies its exit from FIN_WAIT1 if no program
- * did and none will. The socket is read by address, its state first, then
- * it is taken out (so a change of it after the read takes it out first, or
- * finds it gone and counts from the state read). Its exit is applied when
- * it is gone (another cookie at its address: freed) or, counted by delta,
- * closed or in a state that follows FIN_WAIT1 (added there: its next change
- * takes it from there). A socket counted by storage that is still there is
- * left: its next change takes FIN_WAIT1 out (its storage says so). */
-static long fw1_sweep(struct bpf_map *map, __u64 *key, struct fw1_sock *v, void *ctx)
+/* One slot of fw1_socks: applies its socket's exit from FIN_WAIT1 if no
+ * program did and none will. The socket is read by address, its state
+ * first, then the slot is emptied (so a change of it after the read empties
+ * it first, or finds it empty and counts from the state read). Its exit is
+ * applied when it is gone (another cookie at its address: freed) or,
+ * counted by delta, closed or in a state that follows FIN_WAIT1 (added
+ * there: its next change takes it from there). A socket counted by storage
+ * that is still there is left: its next change takes FIN_WAIT1 out (its
+ * storage says so). */
+static long fw1_sweep(struct bpf_map *map, __u32 *key, struct fw1_sock *v, void *ctx)
 {
-	struct sock *sk = (struct sock *)(unsigned long)*key;
-	__u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	int state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	bool there = cookie == v->cookie;
-	bool moved = state == TCP_FIN_WAIT2_ || state == TCP_CLOSING_;
-	struct fw1_sock o = *v;
+	__u64 c = v->cookie, cookie;
+	struct fw1_sock o;
+	struct sock *sk;
+	int state;
+	bool there, moved;
 
+	if (c == 0 || (c & FW1_BUSY))
+		return 0;
+	barrier(); /* the rest is read after the cookie */
+	o = *v;
+	sk = (struct sock *)(unsigned long)o.sk;
+	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	there = cookie == c;
+	moved = state == TCP_FIN_WAIT2_ || state == TCP_CLOSING_;
 	/* Still there: a state before FIN_WAIT1 is the entering change's,
 	 * whose program ran and whose store has yet to come. */
 	if (there && (o.storage || (state != TCP_CLOSE_ && !moved)))
 		return 0;
-	if (bpf_map_delete_elem(&fw1_socks, key) != 0)
+	if (__sync_val_compare_and_swap(&v->cookie, c, 0) != c)
 		return 0;
 	fw1_unseen_exit(o.netns, o.family, there && moved ? (__u32)state : 0);
 	return 0;
