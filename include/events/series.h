@@ -75,4 +75,21 @@ static inline bool events_serie_other(const struct events_serie *e)
 	return e->key.pad != 0;
 }
 
+/* The state program's runs the kernel skipped (its recursion check) less
+ * those the second state program applied, as a loss count
+ * (events_loader_stats()). A skipped run is counted a moment before the
+ * second program applies it, so a reading between the two sees a gap that is
+ * no loss: a gap counts as lost only when a reading at least
+ * EVENTS_GAP_HOLD seconds after one that saw it still sees it (a vCPU the
+ * host stops for a while can hold that moment for milliseconds). */
+#define EVENTS_GAP_HOLD 1.0
+struct events_gap {
+	uint64_t gap;  /* skipped less applied at the held reading */
+	double at;     /* when it was read (util_mono_now()); 0: none yet */
+	uint64_t lost; /* the loss count so far: it never goes down */
+};
+
+/* One reading at time now: returns the loss count. */
+uint64_t events_gap_lost(struct events_gap *g, uint64_t skipped, uint64_t applied, double now);
+
 #endif

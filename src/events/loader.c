@@ -19,8 +19,10 @@
 
 #include "events.skel.h"
 #include "events/kernel.h"
+#include "events/series.h"
 #include "log.h"
 #include "privs.h"
+#include "util/clock.h"
 
 
 const char *const events_fail_names[EVENTS_FAIL_COUNT] = {
@@ -48,7 +50,7 @@ struct events_loader {
 	struct bpf_program *prog[EV_PROG_COUNT]; /* the one loaded per program slot */
 	struct bpf_link *link[EV_PROG_COUNT];
 	struct bpf_link *live_link;              /* on_state_live, beside on_state */
-	uint64_t state_skipped_lost;             /* on_state's skipped runs not recovered */
+	struct events_gap state_gap;             /* on_state's skipped runs not recovered */
 	struct events_kernel k;                  /* what this kernel offers */
 	/* Batch read buffers, EV_COUNTS_MAX entries (the larger map). */
 	void *keys;
@@ -346,14 +348,13 @@ void events_loader_stats(struct events_loader *l, uint64_t seen[EV_PROG_COUNT],
 		if (p == EV_PROG_STATE && l->live_link != NULL) {
 			/* on_state_live applies the changes of on_state's
 			 * skipped runs (and its own skipped runs were
-			 * on_state's): lost are those it did not. Read after
-			 * the misses, the recovered count may run ahead of
-			 * them for a moment: the count only grows. */
+			 * on_state's): lost are those it did not, once the
+			 * gap lasts (events_gap_lost(): a skip is counted
+			 * before it is applied). Read after the misses, the
+			 * recovered count may also run ahead of them. */
 			uint64_t rec = __atomic_load_n(&l->skel->bss->state_recovered, __ATOMIC_RELAXED);
 
-			if (skipped > rec && skipped - rec > l->state_skipped_lost)
-				l->state_skipped_lost = skipped - rec;
-			skipped = l->state_skipped_lost;
+			skipped = events_gap_lost(&l->state_gap, skipped, rec, util_mono_now());
 		}
 		lost[p] += skipped;
 	}

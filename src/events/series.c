@@ -338,3 +338,19 @@ uint64_t events_series_dropped(const struct events_series *s)
 {
 	return s->dropped;
 }
+
+uint64_t events_gap_lost(struct events_gap *g, uint64_t skipped, uint64_t applied, double now)
+{
+	uint64_t gap = skipped > applied ? skipped - applied : 0;
+	uint64_t held;
+
+	if (g->at > 0 && now - g->at < EVENTS_GAP_HOLD)
+		return g->lost;
+	/* What both readings saw unapplied (a gap only grows by new skips). */
+	held = g->at > 0 ? (gap < g->gap ? gap : g->gap) : 0;
+	if (held > g->lost)
+		g->lost = held;
+	g->gap = gap;
+	g->at = now;
+	return g->lost;
+}

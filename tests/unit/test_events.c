@@ -227,6 +227,31 @@ static void test_series_forget(void **state)
 	events_series_free(s);
 }
 
+/* A skipped run counted before it is applied is no loss; one never applied
+ * is, once two readings a hold apart saw it; the count never goes down. */
+static void test_gap_lost(void **state)
+{
+	struct events_gap g = {0};
+
+	(void)state;
+	assert_int_equal(events_gap_lost(&g, 0, 0, 10.0), 0);
+	/* A reading between a skip and its recovery, then one after it. */
+	assert_int_equal(events_gap_lost(&g, 3, 2, 11.0), 0);
+	assert_int_equal(events_gap_lost(&g, 3, 3, 12.0), 0);
+	/* Readings less than a hold apart change nothing. */
+	assert_int_equal(events_gap_lost(&g, 5, 3, 12.5), 0);
+	/* Two never applied: seen at 13 and still at 14. */
+	assert_int_equal(events_gap_lost(&g, 5, 3, 13.0), 0);
+	assert_int_equal(events_gap_lost(&g, 6, 3, 14.0), 2);
+	/* Recovered running ahead of the misses read before it: no gap. */
+	assert_int_equal(events_gap_lost(&g, 6, 7, 15.0), 2);
+	assert_int_equal(events_gap_lost(&g, 7, 7, 16.0), 2);
+	/* A third never applied: the count grows to 3, never down. */
+	assert_int_equal(events_gap_lost(&g, 8, 5, 17.0), 2);
+	assert_int_equal(events_gap_lost(&g, 8, 5, 18.0), 3);
+	assert_int_equal(events_gap_lost(&g, 9, 9, 19.0), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_series),
 		cmocka_unit_test(test_series_sorted_and_full),
 		cmocka_unit_test(test_series_forget),
+		cmocka_unit_test(test_gap_lost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
