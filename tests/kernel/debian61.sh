@@ -7,7 +7,8 @@
 #   bash tests/kernel/debian61.sh BUILD_DIR SRC_DIR [OUT_DIR]
 # BUILD_DIR: a Release build with netstat_exporter and the helpers
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release
-#   cmake --build build-rel -j2 --target netstat_exporter sockpop netstat_events
+#   cmake --build build-rel -j2 --target netstat_exporter sockpop netstat_events churn
+#   (churn: for K61_TESTS=live_states)
 # Needs root and Debian's packages qemu-system-x86, busybox-static (installed
 # here if missing). K61_DIR: scratch directory for the kernel (default
 # /var/tmp/netstat-k61); K61_KERNEL: a linux-image-6.1.0-*-amd64-unsigned
@@ -26,6 +27,10 @@ OUT=$(cd "$OUT" && pwd)
 DIR=${K61_DIR:-/var/tmp/netstat-k61}
 mkdir -p "$DIR"
 [ -x "$BUILD/netstat_exporter" ] || { echo "no $BUILD/netstat_exporter" >&2; exit 1; }
+# Found missing only once the guest has booted, minutes from now: say it here.
+case " ${K61_TESTS:-} " in *" live_states "*)
+	[ -x "$BUILD/tests/churn" ] || { echo "no $BUILD/tests/churn (cmake --build $1 --target churn)" >&2; exit 1; } ;;
+esac
 
 if ! command -v qemu-system-x86_64 >/dev/null || [ ! -x /bin/busybox ] || [ ! -x /sbin/depmod ]; then
 	apt-get install -y -q qemu-system-x86 busybox-static kmod >/dev/null
