@@ -352,6 +352,17 @@ static __always_inline void live_add(struct ev_live *e, int fam, __u32 state, __
 	__sync_fetch_and_add(&e->n[fam & 1][state & (EV_LIVE_STATES - 1)], d);
 }
 
+/* Moves one socket of family fam in e's counts from state from to state to
+ * (0: none, either way) and marks the change (seq). */
+static __always_inline void live_shift(struct ev_live *e, int fam, __u32 from, __u32 to)
+{
+	if (from > 0)
+		live_add(e, fam, from, -1);
+	if (to > 0)
+		live_add(e, fam, to, 1);
+	__sync_fetch_and_add(&e->seq, 1);
+}
+
 /* Takes the FIN_WAIT1 count of a socket out of namespace netns, family fam,
  * and adds it to state add (0: none): an exit from FIN_WAIT1 no program saw. */
 static __always_inline void fw1_unseen_exit(__u32 netns, int fam, __u32 add)
@@ -360,10 +371,7 @@ static __always_inline void fw1_unseen_exit(__u32 netns, int fam, __u32 add)
 
 	if (e == NULL)
 		return;
-	live_add(e, fam, TCP_FIN_WAIT1_, -1);
-	if (add > 0)
-		live_add(e, fam, add, 1);
-	__sync_fetch_and_add(&e->seq, 1);
+	live_shift(e, fam, TCP_FIN_WAIT1_, add);
 	__sync_fetch_and_add(&fw1_unseen, 1);
 }
 
@@ -458,11 +466,7 @@ static __always_inline void live_delta(struct sock *sk, __u32 netns, struct ev_l
 			__sync_fetch_and_add(&live_lost, 1);
 		return;
 	}
-	if (take)
-		live_add(e, fam, (__u32)oldstate, -1);
-	if (add)
-		live_add(e, fam, (__u32)newstate, 1);
-	__sync_fetch_and_add(&e->seq, 1);
+	live_shift(e, fam, take ? (__u32)oldstate : 0, add ? (__u32)newstate : 0);
 }
 
 /* Adds listener sk to listener_socks (listening) or takes it out. A
@@ -542,11 +546,7 @@ storage:
 		fw1_track(sk, netns, fam, true);
 	if (e == NULL) /* a namespace user space forgot (gone): nothing to take from */
 		return;
-	if (prev > 0)
-		live_add(e, fam, prev, -1);
-	if (add)
-		live_add(e, fam, (__u32)newstate, 1);
-	__sync_fetch_and_add(&e->seq, 1);
+	live_shift(e, fam, prev, target);
 }
 
 /* Everything a TCP state change counts (either program). */
@@ -858,8 +858,7 @@ int live_seed(struct bpf_iter__tcp *ctx)
 	fam = live_family(sk);
 	if (state == TCP_FIN_WAIT1_)
 		fw1_track(sk, netns, fam, true);
-	live_add(e, fam, (__u32)state, 1);
-	__sync_fetch_and_add(&e->seq, 1);
+	live_shift(e, fam, 0, (__u32)state);
 	prog_add(EV_PROG_SEED, false, 1);
 	return 0;
 }
