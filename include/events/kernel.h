@@ -25,9 +25,9 @@ struct events_kernel {
 	bool rst_reason;        /* tcp_send_reset passes enum sk_rst_reason (6.10 on) */
 	bool rst_nosk;          /* and fires for resets without a socket (6.10 on too) */
 	bool retransmit_err;    /* tcp_retransmit_skb passes err */
-	/* Values of enum skb_drop_reason's SKB_CONSUMED, NO_SOCKET and
-	 * TCP_LISTEN_OVERFLOW; -1 where the kernel has none. */
-	int64_t consumed, no_socket, listen_overflow;
+	/* Values of enum skb_drop_reason's SKB_CONSUMED, NO_SOCKET,
+	 * TCP_LISTEN_OVERFLOW and QUEUE_PURGE; -1 where the kernel has none. */
+	int64_t consumed, no_socket, listen_overflow, queue_purge;
 	struct events_reasons rst, drop; /* names by value; owned */
 };
 

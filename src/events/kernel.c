@@ -77,8 +77,10 @@ void events_lack(struct strbuf *lacks, const char *fmt, ...)
 int events_kernel_read(const struct btf *btf, struct events_kernel *k, struct strbuf *lacks)
 {
 	static const char *const drop_want[] = {"SKB_CONSUMED", "SKB_DROP_REASON_NO_SOCKET",
-						"SKB_DROP_REASON_TCP_LISTEN_OVERFLOW"};
-	int64_t *drop_value[] = {&k->consumed, &k->no_socket, &k->listen_overflow};
+						"SKB_DROP_REASON_TCP_LISTEN_OVERFLOW",
+						"SKB_DROP_REASON_QUEUE_PURGE"};
+	int64_t *drop_value[] = {&k->consumed, &k->no_socket, &k->listen_overflow,
+				 &k->queue_purge};
 	int rc = 0;
 
 	memset(k, 0, sizeof(*k));
@@ -102,7 +104,7 @@ int events_kernel_read(const struct btf *btf, struct events_kernel *k, struct st
 			    "\"no_socket\" from drops)");
 	if (read_enum(btf, "sk_rst_reason", "SK_RST_REASON_", &k->rst, NULL, NULL, 0) == -ENOMEM ||
 	    read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &k->drop, drop_want, drop_value,
-		      3) == -ENOMEM) {
+		      4) == -ENOMEM) {
 		rc = -ENOMEM;
 		goto out;
 	}

@@ -182,6 +182,7 @@ static int load(struct events_loader *l, const struct events_options *o, bool cg
 	skel->rodata->drop_reason_min = k->consumed >= 0 ? (__u32)k->consumed + 1 : 1;
 	skel->rodata->drop_reason_no_socket = k->no_socket >= 0 ? (__u32)k->no_socket : ~0u;
 	skel->rodata->drop_reason_listen_overflow = k->listen_overflow >= 0 ? (__u32)k->listen_overflow : ~0u;
+	skel->rodata->drop_reason_queue_purge = k->queue_purge >= 0 ? (__u32)k->queue_purge : ~0u;
 	skel->rodata->rst_from_drops = !k->rst_nosk && l->prog[EV_PROG_DROP] != NULL && k->no_socket >= 0;
 	skel->rodata->scan_sources_on = o->scan_sources;
 	skel->rodata->own_netns = own_netns();

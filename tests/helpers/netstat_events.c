@@ -10,9 +10,14 @@
  *   netstat_events retrans PORT MS   one connection sending 1000 bytes, held MS
  *                                    milliseconds; with the payload dropped by
  *                                    nftables it retransmits (RetransSegs)
+ *   netstat_events closes PORT N     N connections the server closes first (FIN),
+ *                                    the client after reading the end: each
+ *                                    server side ends in TIME_WAIT, its queue
+ *                                    purged with the client's FIN in it
  *
- * Every socket is closed with SO_LINGER 0 (an RST, no TIME_WAIT), so when the
- * program exits no timer is left to move a counter afterwards. Exits 0 on
+ * Every socket but those of closes is closed with SO_LINGER 0 (an RST, no
+ * TIME_WAIT), so when the program exits no timer is left to move a counter
+ * afterwards. Exits 0 on
  * success, 1 with a message on stderr otherwise. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,12 +169,36 @@ static int retrans(int port, long ms)
 	return 0;
 }
 
+static int closes(int port, int n)
+{
+	int lfd = listener(port, 8), cfd, sfd;
+	struct sockaddr_in a = loopback(port);
+	char c;
+
+	if (lfd < 0)
+		return die("listen");
+	for (int i = 0; i < n; i++) {
+		cfd = socket(AF_INET, SOCK_STREAM, 0);
+		if (cfd < 0 || connect(cfd, (struct sockaddr *)&a, sizeof(a)) < 0)
+			return die("connect");
+		sfd = accept(lfd, NULL, NULL);
+		if (sfd < 0)
+			return die("accept");
+		close(sfd);
+		if (read(cfd, &c, 1) != 0)
+			return die("read the end");
+		close(cfd);
+	}
+	abort_close(lfd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int port, n;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: netstat_events overflow|refused|hold|retrans PORT N\n");
+		fprintf(stderr, "usage: netstat_events overflow|refused|hold|retrans|closes PORT N\n");
 		return 2;
 	}
 	port = atoi(argv[2]);
@@ -186,6 +215,8 @@ int main(int argc, char **argv)
 		return hold(port, n > MAX_CLIENTS ? MAX_CLIENTS : n);
 	if (strcmp(argv[1], "retrans") == 0)
 		return retrans(port, n);
+	if (strcmp(argv[1], "closes") == 0)
+		return closes(port, n);
 	fprintf(stderr, "netstat_events: unknown event %s\n", argv[1]);
 	return 2;
 }

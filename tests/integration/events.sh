@@ -8,7 +8,8 @@
 # overflows (drops{reason="listen_overflow"} equal TcpExtListenOverflows;
 # skipped, with the reason printed, on a kernel whose BTF has no
 # SKB_DROP_REASON_TCP_LISTEN_OVERFLOW, as Debian 12's 6.1: it frees those
-# packets without a reason, docs/events.md).
+# packets without a reason, docs/events.md), and connections closed first by
+# the server (their purged FINs are no drops).
 source "$(dirname "$0")/../lib/common.sh"
 ne_have_events || { echo "events: built without the events collector; integration.events_unavailable covers that"; exit 0; }
 ne_enter_netns
@@ -129,10 +130,25 @@ else
 	d="skipped"
 fi
 
+# --- Connections the server closes first: each server side's queue is
+# purged in TIME_WAIT with the client's FIN in it (kfree_skb, reason
+# queue_purge where the kernel has it, an empty packet): not a drop (docs/events.md).
+C=40
+"$EV" closes 7300 "$C" || fail "netstat_events closes"
+ne_scrape >"$TMP/i"
+for s in "netstat_tcp_drops_total{port=\"7300\",reason=\"queue_purge\"}" \
+	"netstat_tcp_connections_opened_total{direction=\"inbound\",port=\"7300\"}"; do
+	dc=$(($(val "$TMP/i" "$s") - $(val "$TMP/h" "$s")))
+	case $s in
+	*queue_purge*) [ "$dc" = 0 ] || fail "$s rose by $dc after $C closes: empty FINs purged counted as drops" ;;
+	*) [ "$dc" = "$C" ] || fail "$s rose by $dc after $C connections, want $C" ;;
+	esac
+done
+
 # Self-metrics: every program attached on this kernel, nothing lost.
 for p in inet_sock_set_state tcp_send_reset tcp_receive_reset tcp_retransmit_skb \
 	tcp_retransmit_synack kfree_skb cgroup_skb_ingress; do
-	expect_value "$TMP/h" "netstat_events_program_attached{program=\"$p\"}" 1
+	expect_value "$TMP/i" "netstat_events_program_attached{program=\"$p\"}" 1
 done
 ne_stop
-echo "events: closed-port SYNs and resets $N of $N, scan sources ranked, $SYNS SYNs = syncookies, listen overflows $d"
+echo "events: closed-port SYNs and resets $N of $N, scan sources ranked, $SYNS SYNs = syncookies, listen overflows $d, $C closes no drop"

@@ -80,7 +80,8 @@ static const struct tp tps618[] = {
 };
 static const struct en drop618[] = {
 	{"SKB_NOT_DROPPED_YET", 0}, {"SKB_CONSUMED", 1}, {"SKB_DROP_REASON_NOT_SPECIFIED", 2},
-	{"SKB_DROP_REASON_NO_SOCKET", 3}, {"SKB_DROP_REASON_TCP_LISTEN_OVERFLOW", 40}, {NULL, 0},
+	{"SKB_DROP_REASON_NO_SOCKET", 3}, {"SKB_DROP_REASON_TCP_LISTEN_OVERFLOW", 40},
+	{"SKB_DROP_REASON_QUEUE_PURGE", 105}, {NULL, 0},
 };
 static const struct en rst618[] = {
 	{"SK_RST_REASON_NOT_SPECIFIED", 0}, {"SK_RST_REASON_NO_SOCKET", 1}, {NULL, 0},
@@ -115,6 +116,7 @@ static void test_debian61(void **state)
 	assert_int_equal(k.consumed, -1);
 	assert_int_equal(k.no_socket, 2);
 	assert_int_equal(k.listen_overflow, -1);
+	assert_int_equal(k.queue_purge, -1);
 	assert_int_equal(k.drop.n, 6);
 	assert_int_equal(k.rst.n, 0);
 	assert_string_equal(events_reasons_name(&k.drop, 2), "no_socket");
@@ -138,6 +140,7 @@ static void test_kernel_618(void **state)
 	assert_int_equal(k.consumed, 1);
 	assert_int_equal(k.no_socket, 3);
 	assert_int_equal(k.listen_overflow, 40);
+	assert_int_equal(k.queue_purge, 105);
 	assert_string_equal(events_reasons_name(&k.drop, 40), "tcp_listen_overflow");
 	assert_string_equal(events_reasons_name(&k.rst, 1), "no_socket");
 	assert_int_equal(lacks.len, 0);

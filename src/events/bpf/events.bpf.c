@@ -37,6 +37,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 drop_reason_min = 2;   /* reasons below are not drops (consumed) */
 const volatile __u32 drop_reason_no_socket = 3;
 const volatile __u32 drop_reason_listen_overflow = ~0u; /* ~0u: this kernel has none */
+const volatile __u32 drop_reason_queue_purge = ~0u;
 /* tcp_send_reset misses resets sent without a socket (before 6.10): count
  * them from the drop of the segment each answers (on_drop). */
 const volatile __u8 rst_from_drops = 0;
@@ -715,6 +716,11 @@ int BPF_PROG(on_drop, struct sk_buff *skb, void *location, int reason)
 	__u32 netns;
 
 	if ((__u32)reason < drop_reason_min)
+		return 0;
+	/* A queue purged with its socket frees the FIN that closed it, with
+	 * no data left in it (len 0, its headers pulled): one a connection
+	 * closed first by this side, and nothing lost. Not a drop. */
+	if ((__u32)reason == drop_reason_queue_purge && skb->len == 0)
 		return 0;
 	if (proto != bpf_htons(ETH_P_IP_) && proto != bpf_htons(ETH_P_IPV6_))
 		return 0;
