@@ -30,6 +30,13 @@
 # its first census seeding them.
 # EVENTS_BENCH_ON_FLAGS: more exporter flags for the "on" side (to measure a
 # part of the layer, e.g. --no-collector.events.live-states).
+# EVENTS_BENCH_WINDOWS=1: section 1 in windows, for a machine whose other
+# load drifts within a round: one wrk runs throughout, and the layer goes on
+# and off under it (the exporter started with the events collector, then
+# stopped), ROUNDS windows of SECONDS each in the same order, each counted
+# from the server's namespace's PassiveOpens (one per request), each after
+# the exporter has started and ended before it stops. Pairs of adjacent
+# windows are seconds apart, not a round and an exporter start.
 # Nothing scrapes the exporter during the rounds (a scrape every 15 s costs
 # about a millisecond; see events_scale.sh for the scrape cost).
 # Usage (as root): bench/events_bench.sh BUILD_DIR [SECONDS [ROUNDS [CONNECTIONS]]]
@@ -115,38 +122,96 @@ for _ in $(seq 100); do grep -q ready "$TMP/http" && break; sleep 0.05; done
 $IN_POD sysctl -qw net.ipv4.tcp_tw_reuse=1
 $IN_POD sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
 
-echo "1. overhead: http_epoll on CPU 0, wrk -t1 -c$CONNS -d${SECS}s on CPU 1, Connection: close"
-start_ne --no-collector.events
-rps >/dev/null # warm-up
-stop_ne
-: >"$TMP/on"
-: >"$TMP/off"
-: >"$TMP/pairs"
-for r in $(seq "$ROUNDS"); do
-	# off on, on off, off on, ...
-	if [ $((r % 4)) = 1 ] || [ $((r % 4)) = 0 ]; then side=off; else side=on; fi
-	round "$side"
-	read -r got cpu < <(tail -1 "$TMP/$side")
-	printf '   round %2d: %-3s %6d req/s, %6d ns CPU per request\n' "$r" "$side" "$got" "$cpu"
-	if [ $((r % 2)) = 0 ]; then
-		awk -v a="$(tail -1 "$TMP/on" | cut -d' ' -f1)" -v b="$(tail -1 "$TMP/off" | cut -d' ' -f1)" \
-			-v c="$(tail -1 "$TMP/on" | cut -d' ' -f2)" -v d="$(tail -1 "$TMP/off" | cut -d' ' -f2)" \
-			'BEGIN { printf "%.4f %.4f\n", a / b, c / d }' >>"$TMP/pairs"
+# Requests served in the server's namespace so far (accepted connections).
+passive_opens() {
+	$IN_POD awk '$1 == "Tcp:" { if (!h) { split($0, n); h = 1 } else for (i in n) if (n[i] == "PassiveOpens") print $i }' /proc/net/snmp
+}
+# CPU time all CPUs spent on anything but idling, in clock ticks (/proc/stat).
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+# One window under the running wrk: "requests/s CPU-ns-per-request" appended
+# to $TMP/$1 (the CPU of the whole machine, which runs little else).
+window() {
+	local a b t0 t1 c0 c1
+	if [ "$1" = on ]; then
+		start_ne $ON_FLAGS
+		grep -q 'events collector on' "$TMP/ne.log" || { cat "$TMP/ne.log" >&2; exit 1; }
+	else
+		start_ne --no-collector.events
 	fi
-done
+	sleep 0.2
+	a=$(passive_opens) t0=$(date +%s%N) c0=$(busy_ticks)
+	sleep "$SECS"
+	b=$(passive_opens) t1=$(date +%s%N) c1=$(busy_ticks)
+	stop_ne
+	awk -v n=$((b - a)) -v t=$((t1 - t0)) -v c=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%d %d\n", n * 1e9 / t, c / hz * 1e9 / n }' >>"$TMP/$1"
+}
 col() { cut -d' ' -f"$1" "$2"; }
-spread() { sort -n | awk '{ a[NR] = $1 } END { printf "%d-%d", a[1], a[NR] }'; }
-for side in off on; do
-	printf '   %-3s: median %6d req/s (range %s), median %6d ns CPU per request (range %s)\n' "$side" \
-		"$(col 1 "$TMP/$side" | median)" "$(col 1 "$TMP/$side" | spread)" \
-		"$(col 2 "$TMP/$side" | median)" "$(col 2 "$TMP/$side" | spread)"
-done
-awk -v on="$(col 1 "$TMP/on" | median)" -v off="$(col 1 "$TMP/off" | median)" \
-	'BEGIN { printf "   medians: on/off = %.4f: %.2f%% fewer requests/s with the event layer\n", on / off, (off - on) * 100 / off }'
-awk -v r="$(col 1 "$TMP/pairs" | median)" -v c="$(col 2 "$TMP/pairs" | median)" \
-	'BEGIN { printf "   pairs (median of %s): requests/s on/off = %.4f (%.2f%% fewer); CPU per request on/off = %.4f (%+.2f%%)\n", "'"$((ROUNDS / 2))"' pairs", r, (1 - r) * 100, c, (c - 1) * 100 }'
-echo "   pairs' requests/s ratios: $(col 1 "$TMP/pairs" | sort -n | tr '\n' ' ')"
-echo "   highest requests/s of a round: $(cat "$TMP/off" "$TMP/on" | col 1 /dev/stdin | sort -n | tail -1)"
+if [ "${EVENTS_BENCH_WINDOWS:-0}" = 1 ]; then
+	echo "1. overhead in windows: http_epoll on CPU 0, one wrk -t1 -c$CONNS on CPU 1 throughout, Connection: close; $ROUNDS windows of ${SECS}s"
+	: >"$TMP/on"
+	: >"$TMP/off"
+	: >"$TMP/pairs"
+	taskset -c 1 $IN_POD wrk -t1 -c"$CONNS" -d"$((ROUNDS * (SECS + 1) + 30))s" -H 'Connection: close' \
+		http://127.0.0.1:8080/ >"$TMP/wrk.windows" 2>&1 &
+	WRK_PID=$!
+	PIDS+=("$WRK_PID")
+	sleep 2
+	for r in $(seq "$ROUNDS"); do
+		if [ $((r % 4)) = 1 ] || [ $((r % 4)) = 0 ]; then side=off; else side=on; fi
+		window "$side"
+		read -r got cpu < <(tail -1 "$TMP/$side")
+		printf '   window %3d: %-3s %6d req/s, %6d ns CPU per request\n' "$r" "$side" "$got" "$cpu"
+		if [ $((r % 2)) = 0 ]; then
+			awk -v a="$(tail -1 "$TMP/on" | cut -d' ' -f1)" -v b="$(tail -1 "$TMP/off" | cut -d' ' -f1)" \
+				-v c="$(tail -1 "$TMP/on" | cut -d' ' -f2)" -v d="$(tail -1 "$TMP/off" | cut -d' ' -f2)" \
+				'BEGIN { printf "%.4f %.4f\n", a / b, c / d }' >>"$TMP/pairs"
+		fi
+	done
+	kill "$WRK_PID" 2>/dev/null || true
+	wait "$WRK_PID" 2>/dev/null || true
+	for side in off on; do
+		printf '   %-3s: median %6d req/s, median %6d ns CPU per request\n' "$side" \
+			"$(col 1 "$TMP/$side" | median)" "$(col 2 "$TMP/$side" | median)"
+	done
+	# The median of the pairs' ratios and the middle half of them.
+	quartiles() { sort -n | awk '{ a[NR] = $1 } END { printf "%.4f (middle half %.4f-%.4f)", a[int((NR + 1) / 2)], a[int(NR / 4) + 1], a[int(3 * NR / 4)] }'; }
+	echo "   pairs ($((ROUNDS / 2))): requests/s on/off $(col 1 "$TMP/pairs" | quartiles); CPU per request on/off $(col 2 "$TMP/pairs" | quartiles)"
+	# The round of section 2 takes 10 s.
+	SECS=10
+else
+	echo "1. overhead: http_epoll on CPU 0, wrk -t1 -c$CONNS -d${SECS}s on CPU 1, Connection: close"
+	start_ne --no-collector.events
+	rps >/dev/null # warm-up
+	stop_ne
+	: >"$TMP/on"
+	: >"$TMP/off"
+	: >"$TMP/pairs"
+	for r in $(seq "$ROUNDS"); do
+		# off on, on off, off on, ...
+		if [ $((r % 4)) = 1 ] || [ $((r % 4)) = 0 ]; then side=off; else side=on; fi
+		round "$side"
+		read -r got cpu < <(tail -1 "$TMP/$side")
+		printf '   round %2d: %-3s %6d req/s, %6d ns CPU per request\n' "$r" "$side" "$got" "$cpu"
+		if [ $((r % 2)) = 0 ]; then
+			awk -v a="$(tail -1 "$TMP/on" | cut -d' ' -f1)" -v b="$(tail -1 "$TMP/off" | cut -d' ' -f1)" \
+				-v c="$(tail -1 "$TMP/on" | cut -d' ' -f2)" -v d="$(tail -1 "$TMP/off" | cut -d' ' -f2)" \
+				'BEGIN { printf "%.4f %.4f\n", a / b, c / d }' >>"$TMP/pairs"
+		fi
+	done
+	spread() { sort -n | awk '{ a[NR] = $1 } END { printf "%d-%d", a[1], a[NR] }'; }
+	for side in off on; do
+		printf '   %-3s: median %6d req/s (range %s), median %6d ns CPU per request (range %s)\n' "$side" \
+			"$(col 1 "$TMP/$side" | median)" "$(col 1 "$TMP/$side" | spread)" \
+			"$(col 2 "$TMP/$side" | median)" "$(col 2 "$TMP/$side" | spread)"
+	done
+	awk -v on="$(col 1 "$TMP/on" | median)" -v off="$(col 1 "$TMP/off" | median)" \
+		'BEGIN { printf "   medians: on/off = %.4f: %.2f%% fewer requests/s with the event layer\n", on / off, (off - on) * 100 / off }'
+	awk -v r="$(col 1 "$TMP/pairs" | median)" -v c="$(col 2 "$TMP/pairs" | median)" \
+		'BEGIN { printf "   pairs (median of %s): requests/s on/off = %.4f (%.2f%% fewer); CPU per request on/off = %.4f (%+.2f%%)\n", "'"$((ROUNDS / 2))"' pairs", r, (1 - r) * 100, c, (c - 1) * 100 }'
+	echo "   pairs' requests/s ratios: $(col 1 "$TMP/pairs" | sort -n | tr '\n' ' ')"
+	echo "   highest requests/s of a round: $(cat "$TMP/off" "$TMP/on" | col 1 /dev/stdin | sort -n | tail -1)"
+fi
 
 echo "2. ns per event (kernel.bpf_stats_enabled=1, one round of ${SECS}s with the layer on)"
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
