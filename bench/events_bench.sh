@@ -147,27 +147,35 @@ window() {
 		'BEGIN { printf "%d %d\n", n * 1e9 / t, c / hz * 1e9 / n }' >>"$TMP/$1"
 }
 col() { cut -d' ' -f"$1" "$2"; }
-if [ "${EVENTS_BENCH_WINDOWS:-0}" = 1 ]; then
-	echo "1. overhead in windows: http_epoll on CPU 0, one wrk -t1 -c$CONNS on CPU 1 throughout, Connection: close; $ROUNDS windows of ${SECS}s"
+# ROUNDS of $1 (round or window) in the order off on on off off on ...
+# (each pair has one of each, and neither side always goes first), each
+# printed; each pair's on/off ratios (requests/s, CPU per request) into
+# $TMP/pairs.
+run_pairs() {
+	local r side got cpu
 	: >"$TMP/on"
 	: >"$TMP/off"
 	: >"$TMP/pairs"
+	for r in $(seq "$ROUNDS"); do
+		if [ $((r % 4)) = 1 ] || [ $((r % 4)) = 0 ]; then side=off; else side=on; fi
+		"$1" "$side"
+		read -r got cpu < <(tail -1 "$TMP/$side")
+		printf '   %s %3d: %-3s %6d req/s, %6d ns CPU per request\n' "$1" "$r" "$side" "$got" "$cpu"
+		if [ $((r % 2)) = 0 ]; then
+			awk -v a="$(tail -1 "$TMP/on" | col 1 /dev/stdin)" -v b="$(tail -1 "$TMP/off" | col 1 /dev/stdin)" \
+				-v c="$(tail -1 "$TMP/on" | col 2 /dev/stdin)" -v d="$(tail -1 "$TMP/off" | col 2 /dev/stdin)" \
+				'BEGIN { printf "%.4f %.4f\n", a / b, c / d }' >>"$TMP/pairs"
+		fi
+	done
+}
+if [ "${EVENTS_BENCH_WINDOWS:-0}" = 1 ]; then
+	echo "1. overhead in windows: http_epoll on CPU 0, one wrk -t1 -c$CONNS on CPU 1 throughout, Connection: close; $ROUNDS windows of ${SECS}s"
 	taskset -c 1 $IN_POD wrk -t1 -c"$CONNS" -d"$((ROUNDS * (SECS + 1) + 30))s" -H 'Connection: close' \
 		http://127.0.0.1:8080/ >"$TMP/wrk.windows" 2>&1 &
 	WRK_PID=$!
 	PIDS+=("$WRK_PID")
 	sleep 2
-	for r in $(seq "$ROUNDS"); do
-		if [ $((r % 4)) = 1 ] || [ $((r % 4)) = 0 ]; then side=off; else side=on; fi
-		window "$side"
-		read -r got cpu < <(tail -1 "$TMP/$side")
-		printf '   window %3d: %-3s %6d req/s, %6d ns CPU per request\n' "$r" "$side" "$got" "$cpu"
-		if [ $((r % 2)) = 0 ]; then
-			awk -v a="$(tail -1 "$TMP/on" | cut -d' ' -f1)" -v b="$(tail -1 "$TMP/off" | cut -d' ' -f1)" \
-				-v c="$(tail -1 "$TMP/on" | cut -d' ' -f2)" -v d="$(tail -1 "$TMP/off" | cut -d' ' -f2)" \
-				'BEGIN { printf "%.4f %.4f\n", a / b, c / d }' >>"$TMP/pairs"
-		fi
-	done
+	run_pairs window
 	kill "$WRK_PID" 2>/dev/null || true
 	wait "$WRK_PID" 2>/dev/null || true
 	for side in off on; do
@@ -184,21 +192,7 @@ else
 	start_ne --no-collector.events
 	rps >/dev/null # warm-up
 	stop_ne
-	: >"$TMP/on"
-	: >"$TMP/off"
-	: >"$TMP/pairs"
-	for r in $(seq "$ROUNDS"); do
-		# off on, on off, off on, ...
-		if [ $((r % 4)) = 1 ] || [ $((r % 4)) = 0 ]; then side=off; else side=on; fi
-		round "$side"
-		read -r got cpu < <(tail -1 "$TMP/$side")
-		printf '   round %2d: %-3s %6d req/s, %6d ns CPU per request\n' "$r" "$side" "$got" "$cpu"
-		if [ $((r % 2)) = 0 ]; then
-			awk -v a="$(tail -1 "$TMP/on" | cut -d' ' -f1)" -v b="$(tail -1 "$TMP/off" | cut -d' ' -f1)" \
-				-v c="$(tail -1 "$TMP/on" | cut -d' ' -f2)" -v d="$(tail -1 "$TMP/off" | cut -d' ' -f2)" \
-				'BEGIN { printf "%.4f %.4f\n", a / b, c / d }' >>"$TMP/pairs"
-		fi
-	done
+	run_pairs round
 	spread() { sort -n | awk '{ a[NR] = $1 } END { printf "%d-%d", a[1], a[NR] }'; }
 	for side in off on; do
 		printf '   %-3s: median %6d req/s (range %s), median %6d ns CPU per request (range %s)\n' "$side" \

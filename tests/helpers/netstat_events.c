@@ -80,6 +80,21 @@ static int listener(int port, int backlog)
 	return fd;
 }
 
+/* Connects a client to listener lfd on port and accepts it: 0, or 1 with a
+ * message. */
+static int connect_pair(int lfd, int port, int *cfd, int *sfd)
+{
+	struct sockaddr_in a = loopback(port);
+
+	*cfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (*cfd < 0 || connect(*cfd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return die("connect");
+	*sfd = accept(lfd, NULL, NULL);
+	if (*sfd < 0)
+		return die("accept");
+	return 0;
+}
+
 static int overflow(int port, int n)
 {
 	int lfd = listener(port, 1), fds[MAX_CLIENTS];
@@ -122,19 +137,13 @@ static int refused(int port, int n)
 static int hold(int port, int n)
 {
 	int lfd = listener(port, MAX_CLIENTS), fds[2 * MAX_CLIENTS];
-	struct sockaddr_in a = loopback(port);
 	char c;
 
 	if (lfd < 0)
 		return die("listen");
-	for (int i = 0; i < n; i++) {
-		fds[2 * i] = socket(AF_INET, SOCK_STREAM, 0);
-		if (fds[2 * i] < 0 || connect(fds[2 * i], (struct sockaddr *)&a, sizeof(a)) < 0)
-			return die("connect");
-		fds[2 * i + 1] = accept(lfd, NULL, NULL);
-		if (fds[2 * i + 1] < 0)
-			return die("accept");
-	}
+	for (int i = 0; i < n; i++)
+		if (connect_pair(lfd, port, &fds[2 * i], &fds[2 * i + 1]))
+			return 1;
 	printf("ready\n");
 	fflush(stdout);
 	while (read(STDIN_FILENO, &c, 1) > 0)
@@ -148,17 +157,12 @@ static int hold(int port, int n)
 static int retrans(int port, long ms)
 {
 	int lfd = listener(port, 8), cfd, sfd;
-	struct sockaddr_in a = loopback(port);
 	char buf[1000];
 
 	if (lfd < 0)
 		return die("listen");
-	cfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (cfd < 0 || connect(cfd, (struct sockaddr *)&a, sizeof(a)) < 0)
-		return die("connect");
-	sfd = accept(lfd, NULL, NULL);
-	if (sfd < 0)
-		return die("accept");
+	if (connect_pair(lfd, port, &cfd, &sfd))
+		return 1;
 	memset(buf, 'x', sizeof(buf));
 	if (send(cfd, buf, sizeof(buf), 0) != (ssize_t)sizeof(buf))
 		return die("send");
@@ -172,18 +176,13 @@ static int retrans(int port, long ms)
 static int closes(int port, int n)
 {
 	int lfd = listener(port, 8), cfd, sfd;
-	struct sockaddr_in a = loopback(port);
 	char c;
 
 	if (lfd < 0)
 		return die("listen");
 	for (int i = 0; i < n; i++) {
-		cfd = socket(AF_INET, SOCK_STREAM, 0);
-		if (cfd < 0 || connect(cfd, (struct sockaddr *)&a, sizeof(a)) < 0)
-			return die("connect");
-		sfd = accept(lfd, NULL, NULL);
-		if (sfd < 0)
-			return die("accept");
+		if (connect_pair(lfd, port, &cfd, &sfd))
+			return 1;
 		close(sfd);
 		if (read(cfd, &c, 1) != 0)
 			return die("read the end");
