@@ -127,7 +127,12 @@ run() {
 		>"$TMP/burst.out" 2>&1 &
 	BURST_PID=$!
 	wait_ready "$TMP/burst.out"
-	# Until the exporter says the census is stale (scrapes census others).
+	# Until the exporter says the census is stale. A census ages with time,
+	# not scrapes: a scrape censuses the oldest namespace, and a rotation of
+	# NS quick scrapes censuses X again before it is INTERVAL old (a fast
+	# machine makes one in well under a second). So no scrape until X is
+	# older than INTERVAL; then one shows it (censusing another).
+	sleep "$INTERVAL"
 	census_stale() {
 		ne_scrape >"$TMP/r" || return 1
 		age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"$X\",namespace=\"\",pod=\"\",container=\"\"}")
