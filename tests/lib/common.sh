@@ -28,7 +28,9 @@ ne_cleanup() {
 	local pids
 	ne_stop || true
 	pids=$(jobs -p) || true
-	[ -n "$pids" ] && kill $pids 2>/dev/null
+	# A stopped job (a test's SIGSTOP) acts on the SIGTERM only once
+	# continued: without the SIGCONT a failing test waits for it forever.
+	[ -n "$pids" ] && { kill $pids; kill -CONT $pids; } 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$TMP"
 }
