@@ -38,10 +38,8 @@ for _ in $(seq $((NS + 1))); do ne_scrape >/dev/null || fail "scrape failed"; do
 grep -q '^netstat_netns_live_states{netns="'"${INO[0]}"'"' <(ne_scrape) ||
 	fail "namespace 0's states are not live: $(tail -3 "$TMP/ne.log")"
 
-age_of() { # FILE NS -> census age in seconds
-	metric_value "$1" "netstat_netns_census_age_seconds{netns=\"${INO[$2]}\",namespace=\"\",pod=\"\",container=\"\"}"
-}
-stale() { awk -v a="${1:-0}" 'BEGIN { exit !(a > 2) }'; }
+age_of() { census_age "$1" "${INO[$2]}"; } # FILE NS -> census age in seconds
+stale() { older_than "$1" 2; }
 
 # The youngest of at least two stale censuses: the next scrape's census
 # goes to an older one.

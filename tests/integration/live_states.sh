@@ -38,11 +38,6 @@ CHURNER="$BUILD/tests/churn"
 [ -x "$CHURNER" ] || fail "missing $CHURNER"
 
 declare -a CHURN_PIDS=() INO=()
-cleanup() { # stopped churners would never see the SIGTERM ne_cleanup sends
-	[ ${#CHURN_PIDS[@]} -eq 0 ] || { kill -KILL "${CHURN_PIDS[@]}"; wait "${CHURN_PIDS[@]}"; } 2>/dev/null || true
-	ne_cleanup
-}
-trap cleanup EXIT
 for i in $(seq 0 $((NS - 1))); do
 	ip netns add live-$i
 	nsenter --net=/run/netns/live-$i ip link set lo up
@@ -140,8 +135,7 @@ for r in $(seq "$ROUNDS"); do
 		live_equal "$TMP/r" "$i" "round $r" ||
 			{ [ -n "$first" ] || first=$WHY; }
 		[ "$OFF" = "?" ] || [ "$OFF" -le "$max_off" ] || max_off=$OFF
-		age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\"}")
-		awk -v a="${age:-0}" -v i="$INTERVAL" 'BEGIN { exit !(a > i) }' && stale_seen=$((stale_seen + 1))
+		older_than "$(census_age "$TMP/r" "${INO[$i]}")" "$INTERVAL" && stale_seen=$((stale_seen + 1))
 	done
 	echo "round $r: served states off ss's by at most $max_off in a namespace (${SECONDS}s)"
 	[ -z "$first" ] || [ "$max_off" -le "$TOLERANCE" ] || fail "$first"
@@ -158,7 +152,7 @@ done
 # its census aged past the interval.
 ne_scrape >"$TMP/r"
 for i in $(seq 0 $((NS - 1))); do
-	age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\"}")
+	age=$(census_age "$TMP/r" "${INO[$i]}")
 	[ "${age:-1}" = 0 ] && break
 done
 [ "${age:-1}" = 0 ] || fail "no namespace censused in the last scrape"
@@ -166,8 +160,8 @@ nsenter --net=/run/netns/live-$i "$POP" L,127.0.0.1,7070 K,25,127.0.0.1,127.0.0.
 wait_ready "$TMP/burst.out"
 sleep "$INTERVAL"
 scrape_still "$TMP/r"
-age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\"}")
-awk -v a="${age:-0}" -v i="$INTERVAL" 'BEGIN { exit !(a > i) }' || fail "the burst's namespace was censused (age ${age:-none}): not a stale census"
+age=$(census_age "$TMP/r" "${INO[$i]}")
+older_than "$age" "$INTERVAL" || fail "the burst's namespace was censused (age ${age:-none}): not a stale census"
 expect_live "$TMP/r" "$i" "after a CLOSE_WAIT burst"
 cw=$(metric_value "$TMP/r" "netstat_netns_tcp_sockets{netns=\"${INO[$i]}\",namespace=\"\",pod=\"\",container=\"\",family=\"ipv4\",state=\"close_wait\"}")
 [ "${cw:-0}" -ge 25 ] || fail "the CLOSE_WAIT burst: close_wait $cw"

@@ -113,7 +113,7 @@ run() {
 	for _ in $(seq $((NS + 1))); do ne_scrape >"$TMP/r" || fail "scrape failed"; done
 	for i in $(seq 0 $((NS - 1))); do
 		n=$(stat -L -c %i /run/netns/pl-$i)
-		age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"$n\",namespace=\"\",pod=\"\",container=\"\"}")
+		age=$(census_age "$TMP/r" "$n")
 		[ "${age:-1}" = 0 ] && { last=$i; X=$n; }
 	done
 	[ -n "$last" ] || fail "no namespace censused in the last scrape"
@@ -135,8 +135,7 @@ run() {
 	sleep "$INTERVAL"
 	census_stale() {
 		ne_scrape >"$TMP/r" || return 1
-		age=$(metric_value "$TMP/r" "netstat_netns_census_age_seconds{netns=\"$X\",namespace=\"\",pod=\"\",container=\"\"}")
-		awk -v a="${age:-0}" -v i="$INTERVAL" 'BEGIN { exit !(a > i) }'
+		older_than "$(census_age "$TMP/r" "$X")" "$INTERVAL"
 	}
 	wait_until 10 census_stale
 

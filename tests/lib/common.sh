@@ -94,6 +94,15 @@ metric_value() {
 	awk -v s="$2" 'substr($0, 1, length(s) + 1) == s " " { print substr($0, length(s) + 2); exit }' "$1"
 }
 
+# The census age (seconds) of namespace inode $2, one with no pod or
+# container labels (a test's own), in scrape file $1; nothing when absent.
+census_age() {
+	metric_value "$1" "netstat_netns_census_age_seconds{netns=\"$2\",namespace=\"\",pod=\"\",container=\"\"}"
+}
+
+# Whether $1 seconds (none: 0) is over $2.
+older_than() { awk -v a="${1:-0}" -v t="$2" 'BEGIN { exit !(a > t) }'; }
+
 # Fails unless series $2 in file $1 has value $3.
 expect_value() {
 	local got
