@@ -93,13 +93,17 @@ rps() {
 		/^Requests\/sec/ { r = $2 }
 		END { printf "%d %d\n", r, (srv / hz + w) * 1e9 / n }' "$TMP/wrk"
 }
-round() { # off|on -> appends "requests/s CPU-ns-per-request" to $TMP/$1
+# Starts the exporter of side $1: off (no BPF program attached) or on.
+start_side() {
 	if [ "$1" = off ]; then
 		start_ne --no-collector.events
 	else
 		start_ne $ON_FLAGS
 		grep -q 'events collector on' "$TMP/ne.log" || { cat "$TMP/ne.log" >&2; exit 1; }
 	fi
+}
+round() { # off|on -> appends "requests/s CPU-ns-per-request" to $TMP/$1
+	start_side "$1"
 	rps >>"$TMP/$1"
 	stop_ne
 }
@@ -132,12 +136,7 @@ busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 # to $TMP/$1 (the CPU of the whole machine, which runs little else).
 window() {
 	local a b t0 t1 c0 c1
-	if [ "$1" = on ]; then
-		start_ne $ON_FLAGS
-		grep -q 'events collector on' "$TMP/ne.log" || { cat "$TMP/ne.log" >&2; exit 1; }
-	else
-		start_ne --no-collector.events
-	fi
+	start_side "$1"
 	sleep 0.2
 	a=$(passive_opens) t0=$(date +%s%N) c0=$(busy_ticks)
 	sleep "$SECS"
@@ -183,7 +182,7 @@ if [ "${EVENTS_BENCH_WINDOWS:-0}" = 1 ]; then
 			"$(col 1 "$TMP/$side" | median)" "$(col 2 "$TMP/$side" | median)"
 	done
 	# The median of the pairs' ratios and the middle half of them.
-	quartiles() { sort -n | awk '{ a[NR] = $1 } END { printf "%.4f (middle half %.4f-%.4f)", a[int((NR + 1) / 2)], a[int(NR / 4) + 1], a[int(3 * NR / 4)] }'; }
+	quartiles() { sort -n | awk '{ a[NR] = $1 } END { printf "%.4f (middle half %.4f-%.4f)", a[int((NR + 1) / 2)], a[int(NR / 4) + 1], a[NR - int(NR / 4)] }'; }
 	echo "   pairs ($((ROUNDS / 2))): requests/s on/off $(col 1 "$TMP/pairs" | quartiles); CPU per request on/off $(col 2 "$TMP/pairs" | quartiles)"
 	# The round of section 2 takes 10 s.
 	SECS=10
