@@ -81,10 +81,10 @@ int events_kernel_read(const struct btf *btf, struct events_kernel *k, struct st
 						"SKB_DROP_REASON_QUEUE_PURGE"};
 	int64_t *drop_value[] = {&k->consumed, &k->no_socket, &k->listen_overflow,
 				 &k->queue_purge};
+	enum { NDROP_WANT = sizeof(drop_want) / sizeof(drop_want[0]) };
 	int rc = 0;
 
-	_Static_assert(sizeof(drop_want) / sizeof(drop_want[0]) ==
-			       sizeof(drop_value) / sizeof(drop_value[0]),
+	_Static_assert(NDROP_WANT == sizeof(drop_value) / sizeof(drop_value[0]),
 		       "a value for every wanted reason");
 	memset(k, 0, sizeof(*k));
 	events_reasons_init(&k->rst);
@@ -107,7 +107,7 @@ int events_kernel_read(const struct btf *btf, struct events_kernel *k, struct st
 			    "\"no_socket\" from drops)");
 	if (read_enum(btf, "sk_rst_reason", "SK_RST_REASON_", &k->rst, NULL, NULL, 0) == -ENOMEM ||
 	    read_enum(btf, "skb_drop_reason", "SKB_DROP_REASON_", &k->drop, drop_want, drop_value,
-		      (int)(sizeof(drop_want) / sizeof(drop_want[0]))) == -ENOMEM) {
+		      NDROP_WANT) == -ENOMEM) {
 		rc = -ENOMEM;
 		goto out;
 	}

@@ -136,14 +136,11 @@ fi
 C=40
 "$EV" closes 7300 "$C" || fail "netstat_events closes"
 ne_scrape >"$TMP/i"
-for s in "netstat_tcp_drops_total{port=\"7300\",reason=\"queue_purge\"}" \
-	"netstat_tcp_connections_opened_total{direction=\"inbound\",port=\"7300\"}"; do
-	dc=$(($(val "$TMP/i" "$s") - $(val "$TMP/h" "$s")))
-	case $s in
-	*queue_purge*) [ "$dc" = 0 ] || fail "$s rose by $dc after $C closes: empty FINs purged counted as drops" ;;
-	*) [ "$dc" = "$C" ] || fail "$s rose by $dc after $C connections, want $C" ;;
-	esac
-done
+rose() { echo $(($(val "$TMP/i" "$1") - $(val "$TMP/h" "$1"))); }
+s="netstat_tcp_connections_opened_total{direction=\"inbound\",port=\"7300\"}"
+[ "$(rose "$s")" = "$C" ] || fail "$s rose by $(rose "$s") after $C connections, want $C"
+s="netstat_tcp_drops_total{port=\"7300\",reason=\"queue_purge\"}"
+[ "$(rose "$s")" = 0 ] || fail "$s rose by $(rose "$s") after $C closes: empty FINs purged counted as drops"
 
 # Self-metrics: every program attached on this kernel, nothing lost.
 for p in inet_sock_set_state tcp_send_reset tcp_receive_reset tcp_retransmit_skb \

@@ -518,7 +518,7 @@ static __always_inline void live_move(struct sock *sk, __u32 netns, int oldstate
 	if (st == NULL) {
 		/* Whether the namespace is in `seeded`, kept in its counts on
 		 * each CPU once seen there: one map lookup a change, not two. */
-		e = bpf_map_lookup_elem(&live, &netns);
+		e = live_of(netns, false);
 		if (e == NULL || !e->seeded) {
 			if (bpf_map_lookup_elem(&seeded, &netns) == NULL)
 				goto storage;
